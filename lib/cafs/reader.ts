@@ -1,0 +1,186 @@
+/**
+ * Download side of the content-addressed store: a file's bytes back from its key, every leaf
+ * verified against its key before a byte of it is handed out.
+ */
+import { DatamonError, isKind } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { decodeRoot, type HashFn } from "./root.ts";
+import { LeafCache } from "./leaf_cache.ts";
+
+/** What a CafsReader needs. */
+export interface CafsReaderOptions {
+  /** The blob store the file's leaves and root object live in. */
+  store: Store;
+  hasher: HashFn;
+  /** Leaves kept for readRange; default: a 64 MiB cache of its own. */
+  cache?: LeafCache;
+  /** Leaves readRange loads ahead of the last one it read (default 4). */
+  prefetch?: number;
+  /** Leaves readFile fetches at once per file (default 4); memory is window x leafSize. */
+  window?: number;
+}
+
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PREFETCH = 4;
+const DEFAULT_WINDOW = 4;
+/** Leaf key lists of recently read multi-leaf files, kept so a ranged read skips the root. */
+const ROOTS_KEPT = 64;
+
+/** Reads files of a blob store by key, size and leaf size. */
+export class CafsReader {
+  readonly #store: Store;
+  readonly #hasher: HashFn;
+  readonly #cache: LeafCache;
+  readonly #prefetch: number;
+  readonly #window: number;
+  /** Recently used leaf key lists by file key; insertion order is recency. */
+  readonly #roots = new Map<string, Promise<string[]>>();
+
+  constructor(options: CafsReaderOptions) {
+    this.#store = options.store;
+    this.#hasher = options.hasher;
+    this.#cache = options.cache ?? new LeafCache({ maxBytes: DEFAULT_CACHE_BYTES });
+    this.#prefetch = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
+    this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+  }
+
+  /**
+   * The keys of the file's leaves in order: `[key]` for a file that fits one leaf, else those
+   * of its root object, which is fetched and verified (DatamonError "integrity" when it is
+   * missing, corrupt, or names a different number of leaves than `size` needs).
+   */
+  async leafKeys(key: string, size: number, leafSize: number): Promise<string[]> {
+    const count = leafCount(size, leafSize);
+    if (count === 1) return [key];
+    const bytes = await this.#get(key);
+    const keys = await decodeRoot(key, bytes, this.#hasher, this.#store.url);
+    if (keys.length !== count) {
+      throw this.#corrupt(key, `its root object lists ${keys.length} leaves, not ${count}`);
+    }
+    return keys;
+  }
+
+  /**
+   * The file's bytes in order, one verified leaf at a time, with up to `window` leaves being
+   * fetched ahead. Stopping early is safe: leaves still loading finish and are dropped.
+   */
+  async *readFile(key: string, size: number, leafSize: number): AsyncGenerator<Uint8Array> {
+    const keys = await this.leafKeys(key, size, leafSize);
+    const ahead: Promise<Uint8Array>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (ahead.length < this.#window && next < keys.length) {
+        const loading = this.#loadLeaf(keys[next], leafLength(next, size, leafSize));
+        // Observed now, awaited later: a leaf failing while an earlier one is awaited must
+        // not count as an unhandled rejection.
+        loading.catch(() => {});
+        ahead.push(loading);
+        next++;
+      }
+    };
+    fill();
+    while (ahead.length > 0) {
+      const bytes = await ahead.shift()!;
+      fill();
+      yield bytes;
+    }
+  }
+
+  /**
+   * `length` bytes of the file from `offset` (fewer past its end), through the leaf cache;
+   * then loads the next `prefetch` leaves into the cache in the background.
+   */
+  async readRange(
+    key: string,
+    size: number,
+    leafSize: number,
+    offset: number,
+    length: number,
+  ): Promise<Uint8Array> {
+    if (offset < 0 || length < 0) throw new RangeError(`bad range ${offset}+${length}`);
+    const end = Math.min(size, offset + length);
+    if (end <= offset) return new Uint8Array(0);
+    const keys = await this.#rootKeys(key, size, leafSize);
+    const first = Math.floor(offset / leafSize);
+    const last = Math.floor((end - 1) / leafSize);
+    const loading = [];
+    for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(keys, i, size, leafSize));
+    const leaves = await Promise.all(loading);
+    const out = new Uint8Array(end - offset);
+    for (const [n, bytes] of leaves.entries()) {
+      const i = first + n;
+      const leafStart = i * leafSize;
+      const from = Math.max(offset, leafStart) - leafStart;
+      const to = Math.min(end, leafStart + bytes.length) - leafStart;
+      out.set(bytes.subarray(from, to), leafStart + from - offset);
+    }
+    for (let i = last + 1; i <= last + this.#prefetch && i < keys.length; i++) {
+      // A failed prefetch is not kept; the read that needs the leaf will report it.
+      this.#cachedLeaf(keys, i, size, leafSize).catch(() => {});
+    }
+    return out;
+  }
+
+  #cachedLeaf(keys: string[], i: number, size: number, leafSize: number): Promise<Uint8Array> {
+    return this.#cache.getOrLoad(
+      keys[i],
+      () => this.#loadLeaf(keys[i], leafLength(i, size, leafSize)),
+    );
+  }
+
+  /** leafKeys, remembered for the last few multi-leaf files. */
+  #rootKeys(key: string, size: number, leafSize: number): Promise<string[]> {
+    if (leafCount(size, leafSize) === 1) return Promise.resolve([key]);
+    const kept = this.#roots.get(key);
+    if (kept) {
+      this.#roots.delete(key);
+      this.#roots.set(key, kept);
+      return kept;
+    }
+    const loading = this.leafKeys(key, size, leafSize);
+    this.#roots.set(key, loading);
+    loading.catch(() => this.#roots.delete(key));
+    if (this.#roots.size > ROOTS_KEPT) this.#roots.delete(this.#roots.keys().next().value!);
+    return loading;
+  }
+
+  /** Fetches one leaf and checks its length and hash against what the file says. */
+  async #loadLeaf(key: string, length: number): Promise<Uint8Array> {
+    const bytes = await this.#get(key);
+    if (bytes.length !== length) {
+      throw this.#corrupt(key, `${bytes.length} bytes where the file needs ${length}`);
+    }
+    const actual = await this.#hasher.hash(bytes);
+    if (actual !== key) throw this.#corrupt(key, `its bytes hash to ${actual}`);
+    return bytes;
+  }
+
+  async #get(key: string): Promise<Uint8Array> {
+    try {
+      return await this.#store.get(key);
+    } catch (e) {
+      if (!isKind(e, "not-found")) throw e;
+      throw new DatamonError(
+        "integrity",
+        `blob ${key} missing from ${this.#store.url}: upload the files again to restore it`,
+        { cause: e },
+      );
+    }
+  }
+
+  #corrupt(key: string, why: string): DatamonError {
+    return new DatamonError(
+      "integrity",
+      `blob ${key} in ${this.#store.url} is corrupt (${why}): delete it and upload the files again`,
+    );
+  }
+}
+
+/** Leaves of a file of `size` bytes; an empty file still has one (empty) leaf. */
+function leafCount(size: number, leafSize: number): number {
+  return Math.max(1, Math.ceil(size / leafSize));
+}
+
+function leafLength(index: number, size: number, leafSize: number): number {
+  return Math.min(leafSize, size - index * leafSize);
+}

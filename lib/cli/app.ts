@@ -1,0 +1,76 @@
+/** The command tree, and running it: argv in, exit code out. */
+import { Command, CommanderError } from "commander";
+import { DatamonError, EXIT_CODES } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { bundleCommands } from "./bundle.ts";
+import { contextCommands } from "./context.ts";
+import { interrupt } from "./common.ts";
+import { labelCommands } from "./label.ts";
+import { writeErr } from "./output.ts";
+import { repoCommands } from "./repo.ts";
+import { completionCommand, versionCommand } from "./version.ts";
+
+/** Builds the whole command tree. */
+export function buildProgram(): Command {
+  const program = new Command("datamon")
+    .description("versioned datasets on object storage: repos, bundles, labels")
+    .version(VERSION, "-V, --version", "print the version")
+    .enablePositionalOptions()
+    .showSuggestionAfterError()
+    .exitOverride();
+  repoCommands(program);
+  bundleCommands(program);
+  labelCommands(program);
+  contextCommands(program);
+  versionCommand(program);
+  completionCommand(program);
+  // Every command reports its own usage errors through exitOverride, one line on stderr.
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().configureOutput({
+      writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+      outputError: (text, write) => write(`datamon: ${text.replace(/^error: /, "")}`),
+    });
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+function installSignalHandlers(): () => void {
+  const onSignal = () => {
+    if (interrupt.signal.aborted) Deno.exit(EXIT_CODES.interrupted);
+    writeErr("datamon: interrupted, cleaning up (press Ctrl-C again to quit at once)");
+    interrupt.abort();
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  return () => signals.forEach((s) => Deno.removeSignalListener(s, onSignal));
+}
+
+/** Runs one command line and returns the process exit code. */
+export async function runCli(args: string[]): Promise<number> {
+  const program = buildProgram();
+  if (args.length === 0) {
+    program.outputHelp();
+    return EXIT_CODES.usage;
+  }
+  const removeSignals = installSignalHandlers();
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit through here with code 0; usage errors were already printed.
+      return e.exitCode === 0 ? 0 : EXIT_CODES.usage;
+    }
+    if (e instanceof DatamonError) {
+      writeErr(`datamon: ${e.message}`);
+      return EXIT_CODES[e.kind];
+    }
+    writeErr(`datamon: internal error: ${(e as Error)?.message ?? e}`);
+    if (Deno.env.get("DATAMON_DEBUG")) writeErr((e as Error)?.stack ?? "");
+    return 1;
+  } finally {
+    removeSignals();
+  }
+}

@@ -1,0 +1,82 @@
+/** `datamon label ...`: set, get (with history), list. */
+import type { Command } from "commander";
+import type { LabelRecord } from "../model/types.ts";
+import { getLabel, labelHistory, listLabels, setLabel } from "../core/labels.ts";
+import { latestBundle } from "../core/bundles.ts";
+import { getRepo } from "../core/repo.ts";
+import {
+  type ContextFlags,
+  contextOptions,
+  contributorFrom,
+  contributorOptions,
+  openContextFrom,
+  outputOptions,
+} from "./common.ts";
+import { formatContributor, type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+
+type Flags = ContextFlags & OutputFlags & { repo: string; label: string };
+
+const labelColumns = [
+  { header: "LABEL", value: (l: LabelRecord) => l.name },
+  { header: "BUNDLE", value: (l: LabelRecord) => l.bundleId },
+  { header: "SET", value: (l: LabelRecord) => l.timestamp.toISOString() },
+  { header: "BY", value: (l: LabelRecord) => formatContributor(l.contributor) },
+];
+
+export function labelCommands(program: Command): void {
+  const label = program.command("label").description("movable names for bundles");
+
+  contributorOptions(outputOptions(contextOptions(
+    label.command("set")
+      .description(
+        "point a label at a bundle (default: the latest); the old target stays in its history",
+      )
+      .requiredOption("--repo <name>", "repo")
+      .requiredOption("--label <name>", "label name")
+      .option("--bundle <id>", "bundle to label (default: latest)"),
+  ))).action(async (flags: Flags & { bundle?: string; name?: string; email?: string }) => {
+    const { settings, ctx } = await openContextFrom(flags);
+    await getRepo(ctx, flags.repo);
+    const bundleId = flags.bundle ?? (await latestBundle(ctx, flags.repo)).id;
+    const record = await setLabel(
+      ctx,
+      flags.repo,
+      flags.label,
+      bundleId,
+      await contributorFrom(settings, flags),
+    );
+    if (flags.json || flags.format !== undefined) printRecord(record, flags);
+    else writeErr(`label ${record.name} of repo ${flags.repo} now points at bundle ${bundleId}`);
+  });
+
+  outputOptions(contextOptions(
+    label.command("get")
+      .description("show a label's bundle; --history lists every move, newest first")
+      .requiredOption("--repo <name>", "repo")
+      .requiredOption("--label <name>", "label name")
+      .option("--history", "show every bundle the label pointed at"),
+  )).action(async (flags: Flags & { history?: boolean }) => {
+    const { ctx } = await openContextFrom(flags);
+    await getRepo(ctx, flags.repo);
+    if (flags.history) {
+      await printRows(await labelHistory(ctx, flags.repo, flags.label), labelColumns, flags);
+    } else {
+      printRecord(await getLabel(ctx, flags.repo, flags.label), flags);
+    }
+  });
+
+  outputOptions(contextOptions(
+    label.command("list")
+      .description("list a repo's labels with their current bundles")
+      .requiredOption("--repo <name>", "repo")
+      .option("--prefix <text>", "only labels whose name starts with this"),
+  )).action(async (flags: Flags & { prefix?: string }) => {
+    const { ctx, settings } = await openContextFrom(flags);
+    async function* labels() {
+      for await (const l of listLabels(ctx, flags.repo, settings.concurrency)) {
+        if (!flags.prefix || l.name.startsWith(flags.prefix)) yield l;
+      }
+    }
+    await printRows(labels(), labelColumns, flags);
+  });
+}

@@ -1,0 +1,137 @@
+/** Printing data: JSON, a `--format` template, or aligned columns for people. */
+import { DatamonError } from "../errors.ts";
+
+/** How a command that prints data was asked to print it. */
+export interface OutputFlags {
+  json?: boolean;
+  format?: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes text to stdout without a trailing newline being added. */
+export function writeOut(text: string): void {
+  Deno.stdout.writeSync(encoder.encode(text));
+}
+
+/** Writes one line to stderr. */
+export function writeErr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(`${line}\n`));
+}
+
+/** Plain JSON values: Dates become ISO strings. */
+export function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/**
+ * Fills a `--format` template: `{{field}}` or `{{field.sub}}` from the row's JSON form;
+ * `\t` and `\n` escapes are honoured.
+ */
+export function fillTemplate(template: string, row: unknown): string {
+  const data = toJson(row) as Record<string, unknown>;
+  return template
+    .replace(/\\t/g, "\t")
+    .replace(/\\n/g, "\n")
+    .replace(/\{\{\s*\.?([\w.]+)\s*\}\}/g, (_, path: string) => {
+      let value: unknown = data;
+      for (const part of path.split(".")) {
+        if (value === null || typeof value !== "object" || !(part in value)) {
+          throw new DatamonError(
+            "invalid-argument",
+            `--format names "${path}", which this output does not have: use one of ${
+              Object.keys(data).join(", ")
+            }`,
+          );
+        }
+        value = (value as Record<string, unknown>)[part];
+      }
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+    });
+}
+
+/** A column of a human table: its header and how to show a row's value. */
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string;
+}
+
+/**
+ * Prints rows as they arrive: JSON lines are buffered into one array only with --json (a
+ * JSON document must be whole), templates and tables stream one row at a time.
+ */
+export async function printRows<T>(
+  rows: AsyncIterable<T> | Iterable<T>,
+  columns: Column<T>[],
+  flags: OutputFlags,
+): Promise<number> {
+  let count = 0;
+  if (flags.json) {
+    writeOut("[");
+    for await (const row of rows) {
+      writeOut(`${count++ ? "," : ""}\n  ${JSON.stringify(toJson(row))}`);
+    }
+    writeOut(count ? "\n]\n" : "]\n");
+    return count;
+  }
+  if (flags.format !== undefined) {
+    for await (const row of rows) {
+      writeOut(`${fillTemplate(flags.format, row)}\n`);
+      count++;
+    }
+    return count;
+  }
+  // Streamed tables cannot know column widths in advance: pad to the header or the value.
+  const widths = columns.map((c) => c.header.length);
+  let headerShown = false;
+  for await (const row of rows) {
+    const cells = columns.map((c) => c.value(row));
+    if (!headerShown) {
+      cells.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
+      writeOut(`${columns.map((c, i) => c.header.padEnd(widths[i])).join("  ").trimEnd()}\n`);
+      headerShown = true;
+    }
+    writeOut(`${cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}\n`);
+    count++;
+  }
+  return count;
+}
+
+/** Prints one record: JSON, a template, or `key: value` lines. */
+export function printRecord(record: unknown, flags: OutputFlags): void {
+  if (flags.json) {
+    writeOut(`${JSON.stringify(toJson(record), null, 2)}\n`);
+  } else if (flags.format !== undefined) {
+    writeOut(`${fillTemplate(flags.format, record)}\n`);
+  } else {
+    const data = toJson(record) as Record<string, unknown>;
+    const width = Math.max(...Object.keys(data).map((k) => k.length));
+    for (const [key, value] of Object.entries(data)) {
+      const shown = typeof value === "object" && value !== null ? describe(value) : String(value);
+      writeOut(`${`${key}:`.padEnd(width + 1)} ${shown}\n`);
+    }
+  }
+}
+
+function describe(value: object): string {
+  if (Array.isArray(value)) return value.map((v) => describe(v)).join(", ");
+  const v = value as Record<string, unknown>;
+  if ("name" in v && "email" in v) return `${v.name} <${v.email}>`;
+  return JSON.stringify(value);
+}
+
+/** Human size: 1.5 MiB. */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** Contributor as people write it. */
+export function formatContributor(c: { name: string; email: string }): string {
+  return `${c.name} <${c.email}>`;
+}

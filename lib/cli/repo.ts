@@ -1,0 +1,88 @@
+/** `datamon repo ...`: create, get, list, delete, rename. */
+import type { Command } from "commander";
+import { DatamonError } from "../errors.ts";
+import { createRepo, deleteRepo, getRepo, listRepos } from "../core/repo.ts";
+import { renameRepo } from "../core/repo_rename.ts";
+import {
+  type ContextFlags,
+  contextOptions,
+  contributorFrom,
+  contributorOptions,
+  openContextFrom,
+  outputOptions,
+} from "./common.ts";
+import { formatContributor, type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+import { confirm } from "./confirm.ts";
+import type { RepoDoc } from "../model/types.ts";
+
+type Flags = ContextFlags & OutputFlags & { repo: string };
+
+export function repoCommands(program: Command): void {
+  const repo = program.command("repo").description("create, list and manage repos");
+
+  contributorOptions(outputOptions(contextOptions(
+    repo.command("create")
+      .description("create a repo")
+      .requiredOption("--repo <name>", "repo name")
+      .option("--description <text>", "what the repo holds", ""),
+  ))).action(async (flags: Flags & { description: string; name?: string; email?: string }) => {
+    const { settings, ctx } = await openContextFrom(flags);
+    const doc = await createRepo(
+      ctx,
+      flags.repo,
+      flags.description,
+      await contributorFrom(settings, flags),
+    );
+    if (flags.json || flags.format !== undefined) printRecord(doc, flags);
+    else writeErr(`created repo ${doc.name} in context ${ctx.doc.name}`);
+  });
+
+  outputOptions(contextOptions(
+    repo.command("get").description("show a repo").requiredOption("--repo <name>", "repo name"),
+  )).action(async (flags: Flags) => {
+    const { ctx } = await openContextFrom(flags);
+    printRecord(await getRepo(ctx, flags.repo), flags);
+  });
+
+  outputOptions(contextOptions(repo.command("list").description("list the repos of a context")))
+    .action(async (flags: Flags) => {
+      const { ctx, settings } = await openContextFrom(flags);
+      await printRows<RepoDoc>(listRepos(ctx, settings.concurrency), [
+        { header: "NAME", value: (r) => r.name },
+        { header: "CREATED", value: (r) => r.timestamp.toISOString() },
+        { header: "CONTRIBUTOR", value: (r) => formatContributor(r.contributor) },
+        { header: "DESCRIPTION", value: (r) => r.description },
+      ], flags);
+    });
+
+  contextOptions(
+    repo.command("delete")
+      .description("delete a repo with its bundles and labels (blobs stay until purged)")
+      .requiredOption("--repo <name>", "repo name")
+      .option("--force-yes", "do not ask for confirmation"),
+  ).action(async (flags: Flags & { forceYes?: boolean }) => {
+    const { ctx } = await openContextFrom(flags);
+    await getRepo(ctx, flags.repo);
+    if (!flags.forceYes) {
+      const ok = await confirm(
+        `Delete repo "${flags.repo}" with all its bundles and labels from context "${ctx.doc.name}"?`,
+      );
+      if (!ok) {
+        throw new DatamonError("cancelled", `repo "${flags.repo}" was not deleted`);
+      }
+    }
+    await deleteRepo(ctx, flags.repo);
+    writeErr(`deleted repo ${flags.repo}`);
+  });
+
+  contextOptions(
+    repo.command("rename")
+      .description("rename a repo, keeping its bundles and labels")
+      .argument("<new-name>", "the repo's new name")
+      .requiredOption("--repo <name>", "current repo name"),
+  ).action(async (newName: string, flags: Flags) => {
+    const { ctx } = await openContextFrom(flags);
+    await renameRepo(ctx, flags.repo, newName);
+    writeErr(`renamed repo ${flags.repo} to ${newName}`);
+  });
+}

@@ -1,0 +1,124 @@
+/** Finding bundles: by id, by label, or the latest; listing them and their files. */
+import { DatamonError, isKind } from "../errors.ts";
+import type { BundleDoc, FileEntry } from "../model/types.ts";
+import { decodeBundle, decodeFileList } from "../model/codec.ts";
+import { bundleKey, bundlesPrefix, fileListKey } from "../model/keys.ts";
+import { validateBundleId } from "../model/names.ts";
+import type { Context } from "./context.ts";
+import { childNames, mapOrdered, readDocument } from "./documents.ts";
+import { getRepo } from "./repo.ts";
+import { getLabel } from "./labels.ts";
+
+/** How a command picks a bundle: an id, a label, or (neither) the latest. */
+export interface BundleSelector {
+  bundle?: string;
+  label?: string;
+}
+
+/** Reads a committed bundle; not-found when it has no bundle.yaml. */
+export async function getBundle(ctx: Context, repo: string, id: string): Promise<BundleDoc> {
+  validateBundleId(id);
+  try {
+    return await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+  } catch (e) {
+    if (!isKind(e, "not-found")) throw e;
+    throw new DatamonError(
+      "not-found",
+      `bundle ${id} not found in repo "${repo}": see "datamon bundle list --repo ${repo}"`,
+    );
+  }
+}
+
+/** Ids that have a bundle directory, committed or not, in id (= time) order. */
+function bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
+  return childNames(ctx.metadata, bundlesPrefix(repo));
+}
+
+/** The greatest bundle id that has a bundle.yaml: an interrupted upload never counts. */
+export async function latestBundle(ctx: Context, repo: string): Promise<BundleDoc> {
+  const ids: string[] = [];
+  for await (const id of bundleIds(ctx, repo)) ids.push(id);
+  for (let i = ids.length - 1; i >= 0; i--) {
+    if (await ctx.metadata.head(bundleKey(repo, ids[i]))) return getBundle(ctx, repo, ids[i]);
+  }
+  throw new DatamonError(
+    "not-found",
+    `repo "${repo}" has no bundles yet: upload one with "datamon bundle upload"`,
+  );
+}
+
+/** Resolves a selector to a committed bundle of an existing repo. */
+export async function resolveBundle(
+  ctx: Context,
+  repo: string,
+  selector: BundleSelector,
+): Promise<BundleDoc> {
+  await getRepo(ctx, repo);
+  if (selector.bundle && selector.label) {
+    throw new DatamonError("usage", "give either --bundle or --label, not both");
+  }
+  if (selector.bundle) return getBundle(ctx, repo, selector.bundle);
+  if (selector.label) {
+    const label = await getLabel(ctx, repo, selector.label);
+    return getBundle(ctx, repo, label.bundleId);
+  }
+  return latestBundle(ctx, repo);
+}
+
+/** Every committed bundle of a repo in id order; uncommitted uploads are skipped. */
+export async function* listBundles(
+  ctx: Context,
+  repo: string,
+  concurrency = 16,
+): AsyncGenerator<BundleDoc> {
+  await getRepo(ctx, repo);
+  const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
+    try {
+      return await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+    } catch (e) {
+      if (isKind(e, "not-found")) return undefined;
+      throw e;
+    }
+  });
+  for await (const doc of docs) if (doc) yield doc;
+}
+
+/**
+ * A bundle's file entries in name order, one 1000-entry list at a time (the next list is
+ * fetched while the current one is consumed).
+ */
+export async function* bundleEntries(
+  ctx: Context,
+  bundle: BundleDoc,
+): AsyncGenerator<FileEntry> {
+  const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
+  const lists = mapOrdered(indexes, 2, async (i) => {
+    try {
+      return await readDocument(
+        ctx.metadata,
+        fileListKey(bundle.repo, bundle.id, i),
+        decodeFileList,
+      );
+    } catch (e) {
+      if (!isKind(e, "not-found")) throw e;
+      throw new DatamonError(
+        "integrity",
+        `file list ${i} of bundle ${bundle.id} in repo "${bundle.repo}" is missing from ${ctx.metadata.url}: the metadata store is damaged`,
+      );
+    }
+  });
+  for await (const list of lists) yield* list;
+}
+
+/** Compiles a --name-filter regular expression, with a clear error when it is invalid. */
+export function compileNameFilter(pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern);
+  } catch (e) {
+    throw new DatamonError(
+      "invalid-argument",
+      `invalid --name-filter "${pattern}": ${(e as Error).message}`,
+    );
+  }
+}

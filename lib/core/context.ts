@@ -1,0 +1,102 @@
+/**
+ * Contexts: the five stores one team uses, kept in the config store as
+ * contexts/{ctx}/context.yaml. The embedded default context needs no document.
+ */
+import { DatamonError, isKind } from "../errors.ts";
+import type { ContextDoc } from "../model/types.ts";
+import { decodeContext, encodeContext } from "../model/codec.ts";
+import { contextKey } from "../model/keys.ts";
+import { validateName } from "../model/names.ts";
+import type { Store } from "../store/store.ts";
+import { joinStoreUrl, openStore } from "../store/open.ts";
+import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
+
+/** The store roles of a context, in the order they are shown. */
+export const STORE_ROLES = ["blob", "metadata", "vmetadata", "wal", "readlog"] as const;
+export type StoreRole = typeof STORE_ROLES[number];
+
+/** An opened context: its document and one store per role. */
+export interface Context extends Record<StoreRole, Store> {
+  doc: ContextDoc;
+}
+
+/** A context document whose five stores are sub-prefixes of one URL. */
+export function contextFromBaseUrl(name: string, base: string): ContextDoc {
+  const doc = { name } as ContextDoc;
+  for (const role of STORE_ROLES) doc[role] = joinStoreUrl(base, role);
+  return doc;
+}
+
+/** The embedded default: a directory under datamon's home. */
+export function defaultContextDoc(settings: Settings): ContextDoc {
+  return contextFromBaseUrl(DEFAULT_CONTEXT, `file://${settings.home}/data`);
+}
+
+/** Reads a context document, falling back to the embedded default for its name. */
+export async function getContextDoc(
+  settings: Settings,
+  name = settings.context,
+): Promise<ContextDoc> {
+  validateName("context", name);
+  const config = openStore(settings.configStore);
+  try {
+    return decodeContext(
+      new TextDecoder().decode(await config.get(contextKey(name))),
+      `context ${name} in ${config.url}`,
+    );
+  } catch (e) {
+    if (!isKind(e, "not-found")) throw e;
+    if (name === DEFAULT_CONTEXT) return defaultContextDoc(settings);
+    throw new DatamonError(
+      "not-found",
+      `context "${name}" not found in config store ${config.url}: create it with "datamon context create" or pick another with --context`,
+    );
+  }
+}
+
+/** Opens the stores of a context. */
+export function openContext(doc: ContextDoc): Context {
+  const ctx = { doc } as Context;
+  for (const role of STORE_ROLES) ctx[role] = openStore(doc[role]);
+  return ctx;
+}
+
+/** Resolves and opens the context the settings name. */
+export async function loadContext(settings: Settings): Promise<Context> {
+  return openContext(await getContextDoc(settings));
+}
+
+/** Checks that a store answers: a listing must start without error. */
+async function probeStore(store: Store): Promise<void> {
+  for await (const _ of store.list("contexts/", { delimiter: "/" })) break;
+}
+
+/** Writes a new context after checking that each of its stores answers. Create-only. */
+export async function createContext(settings: Settings, doc: ContextDoc): Promise<ContextDoc> {
+  validateName("context", doc.name);
+  for (const role of STORE_ROLES) await probeStore(openStore(doc[role]));
+  const config = openStore(settings.configStore);
+  const created = await config.putIfAbsent(
+    contextKey(doc.name),
+    new TextEncoder().encode(encodeContext(doc)),
+  );
+  if (!created) {
+    throw new DatamonError(
+      "already-exists",
+      `context "${doc.name}" already exists in config store ${config.url}: pick another name`,
+    );
+  }
+  return doc;
+}
+
+/** Every context stored in the config store, plus the embedded default, by name. */
+export async function* listContexts(settings: Settings): AsyncGenerator<ContextDoc> {
+  const config = openStore(settings.configStore);
+  const names: string[] = [];
+  for await (const entry of config.list("contexts/", { delimiter: "/" })) {
+    if (entry.kind === "prefix") names.push(entry.prefix.slice("contexts/".length, -1));
+  }
+  if (!names.includes(DEFAULT_CONTEXT)) names.push(DEFAULT_CONTEXT);
+  names.sort();
+  for (const name of names) yield await getContextDoc(settings, name);
+}

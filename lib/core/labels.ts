@@ -1,0 +1,99 @@
+/**
+ * Labels: movable names for bundles. Every move is a create-only record
+ * labels/{repo}/{label}/{recordId}.yaml, so the history survives on any backend without
+ * bucket versioning; the greatest record id is the label's current target.
+ */
+import { DatamonError } from "../errors.ts";
+import type { Contributor, LabelRecord } from "../model/types.ts";
+import { decodeLabelRecord, encodeLabelRecord } from "../model/codec.ts";
+import { bundleKey, labelPrefix, labelRecordKey, labelsPrefix } from "../model/keys.ts";
+import { newKsuid } from "../model/ksuid.ts";
+import { validateBundleId, validateName } from "../model/names.ts";
+import type { Context } from "./context.ts";
+import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { getRepo } from "./repo.ts";
+
+/** Points a label at a committed bundle, keeping the previous targets as history. */
+export async function setLabel(
+  ctx: Context,
+  repo: string,
+  name: string,
+  bundleId: string,
+  contributor: Contributor,
+): Promise<LabelRecord> {
+  validateName("label", name);
+  validateBundleId(bundleId);
+  await getRepo(ctx, repo);
+  if (!await ctx.metadata.head(bundleKey(repo, bundleId))) {
+    throw new DatamonError(
+      "not-found",
+      `bundle ${bundleId} not found in repo "${repo}": a label can only name a committed bundle`,
+    );
+  }
+  const record: LabelRecord = {
+    id: newKsuid(),
+    name,
+    repo,
+    bundleId,
+    timestamp: new Date(),
+    contributor,
+  };
+  const key = labelRecordKey(repo, name, record.id);
+  if (!await createDocument(ctx.vmetadata, key, encodeLabelRecord(record))) {
+    throw new DatamonError("already-exists", `label record ${key} already exists: retry`);
+  }
+  return record;
+}
+
+async function recordIds(ctx: Context, repo: string, name: string): Promise<string[]> {
+  const prefix = labelPrefix(repo, name);
+  const ids: string[] = [];
+  for await (const entry of ctx.vmetadata.list(prefix, { delimiter: "/" })) {
+    if (entry.kind === "object" && entry.key.endsWith(".yaml")) {
+      ids.push(entry.key.slice(prefix.length, -".yaml".length));
+    }
+  }
+  return ids;
+}
+
+function readRecord(ctx: Context, repo: string, name: string, id: string): Promise<LabelRecord> {
+  return readDocument(ctx.vmetadata, labelRecordKey(repo, name, id), decodeLabelRecord);
+}
+
+/** The label's current target; not-found names the label. */
+export async function getLabel(ctx: Context, repo: string, name: string): Promise<LabelRecord> {
+  validateName("label", name);
+  const ids = await recordIds(ctx, repo, name);
+  if (ids.length === 0) {
+    throw new DatamonError(
+      "not-found",
+      `label "${name}" not found in repo "${repo}": see "datamon label list --repo ${repo}"`,
+    );
+  }
+  return readRecord(ctx, repo, name, ids[ids.length - 1]);
+}
+
+/** Every move of a label, newest first. */
+export async function labelHistory(
+  ctx: Context,
+  repo: string,
+  name: string,
+): Promise<LabelRecord[]> {
+  await getLabel(ctx, repo, name);
+  const ids = (await recordIds(ctx, repo, name)).reverse();
+  return await Array.fromAsync(mapOrdered(ids, 16, (id) => readRecord(ctx, repo, name, id)));
+}
+
+/** Every label of a repo with its current target, in name order. */
+export async function* listLabels(
+  ctx: Context,
+  repo: string,
+  concurrency = 16,
+): AsyncGenerator<LabelRecord> {
+  await getRepo(ctx, repo);
+  yield* mapOrdered(
+    childNames(ctx.vmetadata, labelsPrefix(repo)),
+    concurrency,
+    (name) => getLabel(ctx, repo, name),
+  );
+}

@@ -1,0 +1,75 @@
+/** Repos: create, read, list, rename and delete. repo.yaml is create-only. */
+import { DatamonError, isKind } from "../errors.ts";
+import type { Contributor, RepoDoc } from "../model/types.ts";
+import { decodeRepo, encodeRepo } from "../model/codec.ts";
+import { bundleKey, bundlesPrefix, labelsPrefix, repoKey, reposPrefix } from "../model/keys.ts";
+import { validateName } from "../model/names.ts";
+import type { Store } from "../store/store.ts";
+import type { Context } from "./context.ts";
+import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+
+/** Creates a repo; fails with already-exists when the name is taken. */
+export async function createRepo(
+  ctx: Context,
+  name: string,
+  description: string,
+  contributor: Contributor,
+): Promise<RepoDoc> {
+  validateName("repo", name);
+  const doc: RepoDoc = { name, description, timestamp: new Date(), contributor };
+  if (!await createDocument(ctx.metadata, repoKey(name), encodeRepo(doc))) {
+    throw new DatamonError(
+      "already-exists",
+      `repo "${name}" already exists in context "${ctx.doc.name}": pick another name`,
+    );
+  }
+  return doc;
+}
+
+/** Reads a repo; not-found names the repo and the context. */
+export async function getRepo(ctx: Context, name: string): Promise<RepoDoc> {
+  validateName("repo", name);
+  try {
+    return await readDocument(ctx.metadata, repoKey(name), decodeRepo);
+  } catch (e) {
+    if (!isKind(e, "not-found")) throw e;
+    throw new DatamonError(
+      "not-found",
+      `repo "${name}" not found in context "${ctx.doc.name}": see "datamon repo list"`,
+    );
+  }
+}
+
+/** Every repo of the context, in name order. */
+export async function* listRepos(ctx: Context, concurrency = 16): AsyncGenerator<RepoDoc> {
+  yield* mapOrdered(
+    childNames(ctx.metadata, reposPrefix),
+    concurrency,
+    (name) => readDocument(ctx.metadata, repoKey(name), decodeRepo),
+  );
+}
+
+async function deleteUnder(store: Store, prefix: string): Promise<number> {
+  let deleted = 0;
+  for await (const entry of store.list(prefix)) {
+    if (entry.kind !== "object") continue;
+    await store.delete(entry.key);
+    deleted++;
+  }
+  return deleted;
+}
+
+/**
+ * Deletes a repo with its bundles' metadata and labels; blobs stay for garbage collection.
+ * Each bundle.yaml goes first so a crash never leaves a visible bundle without its file lists,
+ * and repo.yaml goes last so the name cannot be reused over leftovers.
+ */
+export async function deleteRepo(ctx: Context, name: string): Promise<void> {
+  await getRepo(ctx, name);
+  await deleteUnder(ctx.vmetadata, labelsPrefix(name));
+  for await (const id of childNames(ctx.metadata, bundlesPrefix(name))) {
+    await ctx.metadata.delete(bundleKey(name, id));
+    await deleteUnder(ctx.metadata, `${bundlesPrefix(name)}${id}/`);
+  }
+  await ctx.metadata.delete(repoKey(name));
+}

@@ -1,0 +1,144 @@
+/**
+ * Settings resolution: flag > environment > config file > built-in default.
+ * The config file is `$DATAMON_CONFIG`, else `$DATAMON_HOME/config.yaml`, else
+ * `~/.datamon/config.yaml`.
+ */
+import { DatamonError } from "../errors.ts";
+import type { ConfigDoc } from "../model/types.ts";
+import { decodeConfig, encodeConfig } from "../model/codec.ts";
+import { validateName } from "../model/names.ts";
+
+/** Name of the embedded default context: a local directory, no cloud needed. */
+export const DEFAULT_CONTEXT = "local";
+/** Files processed at once when nothing else is configured. */
+export const DEFAULT_CONCURRENCY = 16;
+
+export interface Settings {
+  /** Directory of datamon's own files (default store, config file). */
+  home: string;
+  /** Path of the user config file. */
+  configFile: string;
+  /** Store URL that holds contexts/{ctx}/context.yaml. */
+  configStore: string;
+  context: string;
+  name?: string;
+  email?: string;
+  concurrency: number;
+}
+
+/** What the command line said; undefined means "not given". */
+export interface SettingFlags {
+  config?: string;
+  context?: string;
+  concurrencyFactor?: number;
+}
+
+/** Keys `config set` accepts, with the environment variable that overrides each. */
+export const CONFIG_KEYS = {
+  config: "DATAMON_CONFIG_STORE",
+  context: "DATAMON_CONTEXT",
+  name: "DATAMON_NAME",
+  email: "DATAMON_EMAIL",
+  concurrency: "DATAMON_CONCURRENCY",
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Directory holding datamon's own files: $DATAMON_HOME, else ~/.datamon. */
+export function datamonHome(): string {
+  const explicit = Deno.env.get("DATAMON_HOME");
+  if (explicit) return explicit;
+  const home = Deno.env.get("HOME");
+  if (!home) {
+    throw new DatamonError("config", "neither DATAMON_HOME nor HOME is set: set DATAMON_HOME");
+  }
+  return `${home}/.datamon`;
+}
+
+/** Path of the user config file. */
+export function configFilePath(): string {
+  return Deno.env.get("DATAMON_CONFIG") ?? `${datamonHome()}/config.yaml`;
+}
+
+/** Reads the config file; a missing file is an empty config. */
+export async function readConfigFile(path: string): Promise<ConfigDoc> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return {};
+    throw new DatamonError("config", `cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return decodeConfig(text, `config file ${path}`);
+  } catch (e) {
+    throw new DatamonError("config", `${(e as Error).message}: fix or remove the file`);
+  }
+}
+
+/** Resolves every setting with its precedence. */
+export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> {
+  const home = datamonHome();
+  const configFile = configFilePath();
+  const file = await readConfigFile(configFile);
+  const env = (key: ConfigKey) => Deno.env.get(CONFIG_KEYS[key]) || undefined;
+  const context = flags.context ?? env("context") ?? file.context ?? DEFAULT_CONTEXT;
+  validateName("context", context);
+  return {
+    home,
+    configFile,
+    configStore: flags.config ?? env("config") ?? file.config ?? `file://${home}/config`,
+    context,
+    name: env("name") ?? file.name,
+    email: env("email") ?? file.email,
+    concurrency: flags.concurrencyFactor ??
+      parseConcurrency(env("concurrency"), CONFIG_KEYS.concurrency) ?? file.concurrency ??
+      DEFAULT_CONCURRENCY,
+  };
+}
+
+/** Parses a positive whole number of concurrent operations. */
+export function parseConcurrency(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new DatamonError(
+      "invalid-argument",
+      `${what} must be a whole number from 1 to 1024, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** Sets one key of the config file, writing it atomically. */
+export async function setConfigValue(path: string, key: string, value: string): Promise<ConfigDoc> {
+  if (!(key in CONFIG_KEYS)) {
+    throw new DatamonError(
+      "invalid-argument",
+      `unknown config key "${key}": use one of ${Object.keys(CONFIG_KEYS).join(", ")}`,
+    );
+  }
+  const doc: ConfigDoc = { ...await readConfigFile(path) };
+  switch (key as ConfigKey) {
+    case "concurrency":
+      doc.concurrency = parseConcurrency(value, "concurrency");
+      break;
+    case "context":
+      doc.context = validateName("context", value);
+      break;
+    case "config":
+      doc.config = value;
+      break;
+    case "name":
+      doc.name = value;
+      break;
+    case "email":
+      doc.email = value;
+      break;
+  }
+  const dir = path.slice(0, path.lastIndexOf("/")) || ".";
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, encodeConfig(doc));
+  await Deno.rename(tmp, path);
+  return doc;
+}

@@ -1,0 +1,68 @@
+/** Update: make a local directory match a bundle, touching only what differs. */
+import type { BundleDoc } from "../model/types.ts";
+import type { Context } from "./context.ts";
+import { type Change, diffLocal } from "./diff.ts";
+import { EntryWriter } from "./download.ts";
+import { Blobs } from "./blobs.ts";
+import { mapOrdered } from "./documents.ts";
+import { requireDirectory } from "./walk.ts";
+
+export interface UpdateOptions {
+  destination: string;
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (delta: { bytes: number; files: number }) => void;
+}
+
+/** Counts of what an update did. */
+export interface UpdateResult {
+  added: number;
+  deleted: number;
+  updated: number;
+}
+
+/** Removes now-empty directories from `dir` up to (not including) `root`. */
+async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
+  while (dir.length > root.length && dir.startsWith(`${root}/`)) {
+    try {
+      await Deno.remove(dir);
+    } catch {
+      return; // not empty (or gone): stop climbing
+    }
+    dir = dir.slice(0, dir.lastIndexOf("/"));
+  }
+}
+
+/** Downloads added and changed files, deletes files the bundle does not have. */
+export async function updateDirectory(
+  ctx: Context,
+  bundle: BundleDoc,
+  options: UpdateOptions,
+): Promise<UpdateResult> {
+  const root = options.destination.replace(/\/+$/, "");
+  await requireDirectory(root, "destination");
+  using blobs = await Blobs.open(ctx);
+  const reader = blobs.reader(bundle.leafSize, options.concurrency);
+  const hashing = blobs.writer(bundle.leafSize, options.concurrency);
+  const writer = new EntryWriter(reader, bundle, root, (n) => {
+    options.onProgress?.({ bytes: n, files: 0 });
+  });
+  const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
+  const apply = async (change: Change) => {
+    if (change.kind === "D") {
+      const path = `${root}/${change.name}`;
+      await Deno.remove(path);
+      await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
+      result.deleted++;
+    } else {
+      await writer.write(change.entry!, options.signal);
+      if (change.kind === "A") result.added++;
+      else result.updated++;
+    }
+    options.onProgress?.({ bytes: 0, files: 1 });
+  };
+  const keyOf = (path: string) => hashing.keyOfFile(path);
+  const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
+  for await (const _ of mapOrdered(changes, options.concurrency, apply));
+  return result;
+}

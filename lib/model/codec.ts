@@ -1,0 +1,475 @@
+/**
+ * YAML text <-> documents. Decoders check every field, because stored metadata is read back by
+ * other versions and other tools; a document that does not check out is damaged
+ * ("integrity"), except the user's own config file ("config"). Encoders run the same checks, so
+ * whatever is written can be read back.
+ *
+ * File lists are the hot path (one per 1000 files), and the yaml library needs ~70 ms to write
+ * and read one. So each entry is written as one line `- {JSON object}`: JSON is YAML, so any
+ * YAML tool still reads the file, while the decoder reads such lines with JSON.parse and falls
+ * back to the yaml library for any document not in exactly that shape.
+ */
+
+import { parse, stringify } from "yaml";
+import { DatamonError, type ErrorKind } from "../errors.ts";
+import { isKsuid } from "./ksuid.ts";
+import { isValidName, validateEntryName } from "./names.ts";
+import type {
+  BundleDoc,
+  ConfigDoc,
+  ContextDoc,
+  Contributor,
+  FileEntry,
+  LabelRecord,
+  RepoDoc,
+} from "./types.ts";
+
+/** The bundle.yaml format version this code writes and reads. */
+export const BUNDLE_FORMAT_VERSION = 1;
+
+/** YAML text of contexts/{ctx}/context.yaml. */
+export function encodeContext(doc: ContextDoc): string {
+  return encodeChecked(contextToYaml(doc), "context to write", contextFromYaml);
+}
+
+/** Reads a context.yaml; `what` names it in errors (e.g. its key). */
+export function decodeContext(text: string, what: string): ContextDoc {
+  return contextFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of repos/{repo}/repo.yaml. */
+export function encodeRepo(doc: RepoDoc): string {
+  return encodeChecked(repoToYaml(doc), "repo to write", repoFromYaml);
+}
+
+/** Reads a repo.yaml; `what` names it in errors (e.g. its key). */
+export function decodeRepo(text: string, what: string): RepoDoc {
+  return repoFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of bundles/{repo}/{id}/bundle.yaml. */
+export function encodeBundle(doc: BundleDoc): string {
+  return encodeChecked(bundleToYaml(doc), "bundle to write", bundleFromYaml);
+}
+
+/** Reads a bundle.yaml; `what` names it in errors (e.g. its key). */
+export function decodeBundle(text: string, what: string): BundleDoc {
+  return bundleFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of labels/{repo}/{label}/{recordId}.yaml. */
+export function encodeLabelRecord(doc: LabelRecord): string {
+  return encodeChecked(labelToYaml(doc), "label record to write", labelFromYaml);
+}
+
+/** Reads a label record; `what` names it in errors (e.g. its key). */
+export function decodeLabelRecord(text: string, what: string): LabelRecord {
+  return labelFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of the user's config file; absent fields are left out. Errors are "config". */
+export function encodeConfig(doc: ConfigDoc): string {
+  return encodeChecked(configToYaml(doc), "config to write", configFromYaml, "config");
+}
+
+/**
+ * Reads the user's config file; an empty or comments-only file is an empty config. Unknown
+ * fields are rejected so that a misspelt setting does not go unnoticed. Errors are of kind
+ * "config": the user wrote this file, so it is theirs to fix, not damaged metadata.
+ */
+export function decodeConfig(text: string, what: string): ConfigDoc {
+  const doc = parseYaml(text, what, "config");
+  return doc === null ? {} : configFromYaml(mappingFields(doc, what, "config"));
+}
+
+/** YAML text of one bundle-files-{i}.yaml: a `BundleEntries:` sequence, one entry a line. */
+export function encodeFileList(entries: readonly FileEntry[]): string {
+  if (entries.length === 0) return "BundleEntries: []\n";
+  const lines = ["BundleEntries:"];
+  for (let i = 0; i < entries.length; i++) {
+    const { name, key, size, mode, mtime } = entries[i];
+    const problem = entryProblem(name, key, size, mode) ??
+      (Number.isNaN(mtime.getTime()) ? `"mtime" must be a valid date, got ${String(mtime)}` : null);
+    if (problem !== null) {
+      throw malformed("file list to write", "integrity", `entry ${i}: ${problem}`);
+    }
+    lines.push(
+      `- {"name": ${yamlSafeJsonString(name)}, "hash": "${key}", "size": ${size}, ` +
+        `"mode": ${mode}, "mtime": "${mtime.toISOString()}"}`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** Reads one bundle-files-{i}.yaml; `what` names it in errors (e.g. its key). */
+export function decodeFileList(text: string, what: string): FileEntry[] {
+  const raws = jsonLines(text) ?? entriesFromYaml(text, what);
+  const entries = new Array<FileEntry>(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    const raw = raws[i];
+    if (!isMapping(raw)) throw malformed(what, "integrity", `entry ${i}: expected a mapping`);
+    const { name, hash, size, mode, mtime } = raw;
+    const time = parseTime(mtime);
+    const problem = entryProblem(name, hash, size, mode) ??
+      (Number.isNaN(time) ? `"mtime" must be an RFC 3339 time, got ${show(mtime)}` : null);
+    if (problem !== null) throw malformed(what, "integrity", `entry ${i}: ${problem}`);
+    entries[i] = {
+      name: name as string,
+      size: size as number,
+      mode: mode as number,
+      mtime: new Date(time),
+      key: hash as string,
+    };
+  }
+  return entries;
+}
+
+type Mapping = Record<string, unknown>;
+
+/** Validates a document's YAML form by decoding it, then writes it. */
+function encodeChecked(
+  yaml: Mapping,
+  what: string,
+  fromYaml: (f: Fields) => unknown,
+  kind: ErrorKind = "integrity",
+): string {
+  fromYaml(new Fields(yaml, what, kind));
+  return stringify(yaml, { lineWidth: 0 });
+}
+
+function contextToYaml(doc: ContextDoc): Mapping {
+  return {
+    name: doc.name,
+    blob: doc.blob,
+    metadata: doc.metadata,
+    vmetadata: doc.vmetadata,
+    wal: doc.wal,
+    readlog: doc.readlog,
+  };
+}
+
+function contextFromYaml(f: Fields): ContextDoc {
+  return {
+    name: f.name("name"),
+    blob: f.nonEmptyString("blob"),
+    metadata: f.nonEmptyString("metadata"),
+    vmetadata: f.nonEmptyString("vmetadata"),
+    wal: f.nonEmptyString("wal"),
+    readlog: f.nonEmptyString("readlog"),
+  };
+}
+
+function repoToYaml(doc: RepoDoc): Mapping {
+  return {
+    name: doc.name,
+    description: doc.description,
+    timestamp: timeText(doc.timestamp),
+    contributor: contributorToYaml(doc.contributor),
+  };
+}
+
+function repoFromYaml(f: Fields): RepoDoc {
+  return {
+    name: f.name("name"),
+    description: f.string("description"),
+    timestamp: f.time("timestamp"),
+    contributor: contributorFromYaml(f.mapping("contributor")),
+  };
+}
+
+function bundleToYaml(doc: BundleDoc): Mapping {
+  return {
+    id: doc.id,
+    repo: doc.repo,
+    message: doc.message,
+    timestamp: timeText(doc.timestamp),
+    contributors: doc.contributors.map(contributorToYaml),
+    leafsize: doc.leafSize,
+    deduplication: doc.deduplication,
+    formatversion: doc.formatVersion,
+    bundleentriesfilecount: doc.fileListCount,
+    filecount: doc.fileCount,
+    totalsize: doc.totalSize,
+  };
+}
+
+function bundleFromYaml(f: Fields): BundleDoc {
+  const formatVersion = f.integer("formatversion", 1);
+  if (formatVersion !== BUNDLE_FORMAT_VERSION) {
+    throw f.fail(
+      `formatversion ${formatVersion} is not supported (this datamon reads ` +
+        `${BUNDLE_FORMAT_VERSION}); upgrade datamon`,
+    );
+  }
+  if (f.string("deduplication") !== "blake3") {
+    throw f.fail(`field "deduplication" must be "blake3", got ${show(f.raw.deduplication)}`);
+  }
+  return {
+    id: f.ksuid("id"),
+    repo: f.name("repo"),
+    message: f.string("message"),
+    timestamp: f.time("timestamp"),
+    contributors: f.sequence("contributors").map(contributorFromYaml),
+    leafSize: f.integer("leafsize", 1),
+    deduplication: "blake3",
+    formatVersion,
+    fileListCount: f.integer("bundleentriesfilecount", 0),
+    fileCount: f.integer("filecount", 0),
+    totalSize: f.integer("totalsize", 0),
+  };
+}
+
+/** Label records keep Go datamon's label.yaml meaning of `id`: the labelled bundle. */
+function labelToYaml(doc: LabelRecord): Mapping {
+  return {
+    name: doc.name,
+    repo: doc.repo,
+    id: doc.bundleId,
+    recordid: doc.id,
+    timestamp: timeText(doc.timestamp),
+    contributor: contributorToYaml(doc.contributor),
+  };
+}
+
+function labelFromYaml(f: Fields): LabelRecord {
+  return {
+    id: f.ksuid("recordid"),
+    name: f.name("name"),
+    repo: f.name("repo"),
+    bundleId: f.ksuid("id"),
+    timestamp: f.time("timestamp"),
+    contributor: contributorFromYaml(f.mapping("contributor")),
+  };
+}
+
+const CONFIG_FIELDS = ["config", "context", "name", "email", "concurrency"];
+
+function configToYaml(doc: ConfigDoc): Mapping {
+  const yaml: Mapping = {};
+  for (const key of CONFIG_FIELDS) {
+    const value = doc[key as keyof ConfigDoc];
+    if (value !== undefined) yaml[key] = value;
+  }
+  return yaml;
+}
+
+function configFromYaml(f: Fields): ConfigDoc {
+  const unknown = Object.keys(f.raw).find((key) => !CONFIG_FIELDS.includes(key));
+  if (unknown !== undefined) {
+    throw f.fail(`unknown field "${unknown}" (known: ${CONFIG_FIELDS.join(", ")})`);
+  }
+  const doc: ConfigDoc = {};
+  if (f.has("config")) doc.config = f.nonEmptyString("config");
+  if (f.has("context")) doc.context = f.name("context");
+  if (f.has("name")) doc.name = f.string("name");
+  if (f.has("email")) doc.email = f.string("email");
+  if (f.has("concurrency")) doc.concurrency = f.integer("concurrency", 1);
+  return doc;
+}
+
+function contributorToYaml(c: Contributor): Mapping {
+  return { name: c.name, email: c.email };
+}
+
+function contributorFromYaml(f: Fields): Contributor {
+  return { name: f.string("name"), email: f.string("email") };
+}
+
+/**
+ * Typed reads of one YAML mapping. Each failure names the document (`what`) and the field's
+ * path, e.g. `malformed repos/r/repo.yaml: field "contributor.email" must be a string`.
+ */
+class Fields {
+  constructor(
+    readonly raw: Mapping,
+    private readonly what: string,
+    private readonly kind: ErrorKind,
+    private readonly path = "",
+  ) {}
+
+  has(key: string): boolean {
+    return this.raw[key] !== undefined && this.raw[key] !== null;
+  }
+
+  fail(reason: string): DatamonError {
+    return malformed(this.what, this.kind, reason);
+  }
+
+  string(key: string): string {
+    return this.check(key, "a string", (v): v is string => typeof v === "string");
+  }
+
+  nonEmptyString(key: string): string {
+    return this.check(
+      key,
+      "a non-empty string",
+      (v): v is string => typeof v === "string" && v !== "",
+    );
+  }
+
+  name(key: string): string {
+    return this.check(
+      key,
+      "a name (1-64 letters, digits, '.', '_' or '-')",
+      (v): v is string => typeof v === "string" && isValidName(v),
+    );
+  }
+
+  ksuid(key: string): string {
+    return this.check(key, "a ksuid", (v): v is string => typeof v === "string" && isKsuid(v));
+  }
+
+  integer(key: string, min: number): number {
+    return this.check(
+      key,
+      `an integer >= ${min}`,
+      (v): v is number => Number.isSafeInteger(v) && (v as number) >= min,
+    );
+  }
+
+  time(key: string): Date {
+    const value = this.raw[key];
+    const time = parseTime(value);
+    if (Number.isNaN(time)) {
+      throw this.fail(`field "${this.at(key)}" must be an RFC 3339 time, ${got(value)}`);
+    }
+    return new Date(time);
+  }
+
+  mapping(key: string): Fields {
+    return new Fields(this.check(key, "a mapping", isMapping), this.what, this.kind, this.at(key));
+  }
+
+  items(key: string): unknown[] {
+    return this.check(key, "a sequence", Array.isArray);
+  }
+
+  sequence(key: string): Fields[] {
+    return this.items(key).map((item, i) => {
+      const path = `${this.at(key)}[${i}]`;
+      if (!isMapping(item)) throw this.fail(`field "${path}" must be a mapping, got ${show(item)}`);
+      return new Fields(item, this.what, this.kind, path);
+    });
+  }
+
+  private at(key: string): string {
+    return this.path === "" ? key : `${this.path}.${key}`;
+  }
+
+  private check<T>(key: string, expected: string, ok: (v: unknown) => v is T): T {
+    const value = this.raw[key];
+    if (ok(value)) return value;
+    throw this.fail(`field "${this.at(key)}" must be ${expected}, ${got(value)}`);
+  }
+}
+
+/** Parses a YAML document whose top level must be a mapping. */
+function rootMapping(text: string, what: string, kind: ErrorKind): Fields {
+  return mappingFields(parseYaml(text, what, kind), what, kind);
+}
+
+function mappingFields(doc: unknown, what: string, kind: ErrorKind): Fields {
+  if (!isMapping(doc)) throw malformed(what, kind, `expected a mapping, got ${show(doc)}`);
+  return new Fields(doc, what, kind);
+}
+
+function parseYaml(text: string, what: string, kind: ErrorKind): unknown {
+  try {
+    return parse(text, { logLevel: "error" });
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw malformed(what, kind, `not valid YAML (${detail})`, e);
+  }
+}
+
+function malformed(what: string, kind: ErrorKind, reason: string, cause?: unknown): DatamonError {
+  return new DatamonError(kind, `malformed ${what}: ${reason}`, { cause });
+}
+
+/** The entries of a file list written by encodeFileList, or null when not in exactly that shape. */
+function jsonLines(text: string): unknown[] | null {
+  const header = "BundleEntries:\n";
+  if (!text.startsWith(header) || !text.endsWith("}\n")) return null;
+  const lines = text.slice(header.length, -1).split("\n");
+  const raws = new Array<unknown>(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.startsWith("- {") || !line.endsWith("}")) return null;
+    try {
+      raws[i] = JSON.parse(line.slice(2));
+    } catch {
+      return null;
+    }
+  }
+  return raws;
+}
+
+function entriesFromYaml(text: string, what: string): unknown[] {
+  const root = rootMapping(text, what, "integrity");
+  return root.items("BundleEntries");
+}
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const MAX_MODE = 0o7777;
+
+/** What is wrong with an entry's fields other than mtime, or null. */
+function entryProblem(name: unknown, hash: unknown, size: unknown, mode: unknown): string | null {
+  if (typeof name !== "string") return `"name" must be a string, got ${show(name)}`;
+  try {
+    validateEntryName(name);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (typeof hash !== "string" || !HASH_PATTERN.test(hash)) {
+    return `"hash" must be 64 lowercase hex digits, got ${show(hash)}`;
+  }
+  if (!Number.isSafeInteger(size) || (size as number) < 0) {
+    return `"size" must be an integer >= 0, got ${show(size)}`;
+  }
+  if (!Number.isSafeInteger(mode) || (mode as number) < 0 || (mode as number) > MAX_MODE) {
+    return `"mode" must be permission bits (0 to 0o7777), got ${show(mode)}`;
+  }
+  return null;
+}
+
+const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds of an RFC 3339 time text, or NaN for anything else. */
+function parseTime(v: unknown): number {
+  return typeof v === "string" && TIME_PATTERN.test(v) ? Date.parse(v) : NaN;
+}
+
+/** ISO-8601 text of a date; an invalid date yields text that the time check rejects. */
+function timeText(d: Date): string {
+  return Number.isNaN(d.getTime()) ? String(d) : d.toISOString();
+}
+
+function isMapping(v: unknown): v is Mapping {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * JSON text of a string that YAML tools read back unchanged: JSON leaves DEL, C1 controls,
+ * U+2028/2029 and BOM/non-characters raw, which YAML forbids or treats as line breaks.
+ */
+function yamlSafeJsonString(s: string): string {
+  const json = JSON.stringify(s);
+  return YAML_UNSAFE.test(json)
+    ? json.replace(YAML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    : json;
+}
+
+const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+const YAML_UNSAFE_ALL = new RegExp(YAML_UNSAFE.source, "g");
+
+/** "it is missing" or "got <value>", to end an error message about a field. */
+function got(v: unknown): string {
+  return v === undefined ? "it is missing" : `got ${show(v)}`;
+}
+
+/** A short one-line rendering of a value for an error message. */
+function show(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

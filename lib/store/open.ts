@@ -1,0 +1,87 @@
+/**
+ * Picks the backend for a store URL by its scheme: file:// (or a plain path), s3://, gs://.
+ */
+import { fileURLToPath } from "node:url";
+import { DatamonError } from "../errors.ts";
+import { LocalStore } from "./local.ts";
+import type { Store } from "./store.ts";
+
+/** Opens the store of one URL scheme; `url` is the whole URL as the user gave it. */
+type Opener = (url: string) => Store;
+
+/** One entry per scheme (without "://"). */
+const OPENERS: Record<string, Opener> = {
+  file: openFileUrl,
+  s3: notYetSupported("s3"),
+  gs: notYetSupported("gs"),
+};
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+
+/**
+ * Opens the store at `url`: `file:///abs/path`, a plain absolute or relative path (resolved
+ * against the working directory), `s3://bucket/prefix` or `gs://bucket/prefix`.
+ * Throws DatamonError "config" for a URL no backend can open.
+ */
+export function openStore(url: string): Store {
+  if (url === "") {
+    throw new DatamonError("config", "store URL is empty; use file:///path, s3:// or gs://");
+  }
+  const scheme = schemeOf(url);
+  if (scheme === null) return new LocalStore(url);
+  const opener = OPENERS[scheme.toLowerCase()];
+  if (!opener) {
+    throw new DatamonError(
+      "config",
+      `unknown store URL scheme in ${JSON.stringify(url)}; use file://, s3:// or gs://`,
+    );
+  }
+  return opener(url);
+}
+
+/**
+ * Appends the sub-prefix `sub` ("blob", "a/b") to a store URL or path:
+ * `file:///x/data` + `blob` -> `file:///x/data/blob`, `s3://b/p` + `wal` -> `s3://b/p/wal`.
+ * Segments are percent-encoded in file URLs, as openStore decodes them.
+ */
+export function joinStoreUrl(base: string, sub: string): string {
+  const segments = sub.split("/").filter((segment) => segment !== "");
+  if (segments.length === 0 || segments.some((s) => s === "." || s === "..")) {
+    throw new DatamonError(
+      "invalid-argument",
+      `invalid store sub-prefix ${JSON.stringify(sub)}: use "/"-separated names`,
+    );
+  }
+  const isFileUrl = schemeOf(base)?.toLowerCase() === "file";
+  const tail = isFileUrl ? segments.map(encodeURIComponent) : segments;
+  return `${base.endsWith("/") ? base : base + "/"}${tail.join("/")}`;
+}
+
+/** The scheme of a URL, or null for a plain path. "file:" URLs need not have "//". */
+function schemeOf(url: string): string | null {
+  if (/^file:/i.test(url)) return "file";
+  return SCHEME.exec(url)?.[1] ?? null;
+}
+
+function openFileUrl(url: string): Store {
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (e) {
+    throw new DatamonError(
+      "config",
+      `store URL ${JSON.stringify(url)} is not a local file URL (${(e as Error).message}); ` +
+        "use file:///absolute/path",
+    );
+  }
+  return new LocalStore(path);
+}
+
+function notYetSupported(scheme: string): Opener {
+  return (url) => {
+    throw new DatamonError(
+      "config",
+      `store URL ${JSON.stringify(url)}: ${scheme}:// stores are not supported by this build yet`,
+    );
+  };
+}

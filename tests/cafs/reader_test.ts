@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { isKind } from "../../lib/errors.ts";
+import { Hasher } from "../../lib/cafs/hasher.ts";
+import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
+import { CafsReader } from "../../lib/cafs/reader.ts";
+import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
+import { CafsWriter, type PutResult } from "../../lib/cafs/writer.ts";
+import { LocalStore } from "../../lib/store/local.ts";
+import type { Store } from "../../lib/store/store.ts";
+
+const LEAF = 64 * 1024;
+
+interface Stored {
+  store: LocalStore;
+  hasher: Hasher;
+  bytes: Uint8Array;
+  put: PutResult;
+  /** Hex keys of the file's leaves, read from its root object. */
+  leaves: string[];
+}
+
+/** Stores a file of `size` random bytes with 64 KiB leaves, runs `fn`, cleans up. */
+async function withStoredFile(size: number, fn: (stored: Stored) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "cafs-reader-" });
+  const hasher = await Hasher.create(2);
+  try {
+    const bytes = new Uint8Array(size);
+    for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
+    await Deno.writeFile(`${dir}/file`, bytes);
+    const store = new LocalStore(`${dir}/blobs`);
+    const put = await new CafsWriter({ store, hasher, leafSize: LEAF, slots: 4 }).putFile(
+      `${dir}/file`,
+    );
+    let leaves = [put.key];
+    if (size > LEAF) {
+      const root = await store.get(put.key);
+      leaves = Array.from(
+        { length: root.length / KEY_BYTES - 1 },
+        (_, i) => readKey(root, i * KEY_BYTES),
+      );
+    }
+    await fn({ store, hasher, bytes, put, leaves });
+  } finally {
+    hasher.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+  return out;
+}
+
+async function assertIntegrity(promise: Promise<unknown>, pattern: RegExp) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(isKind(e, "integrity"), `expected an integrity error, got ${e}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+async function corrupt(store: Store, key: string, change: (bytes: Uint8Array) => Uint8Array) {
+  await store.put(key, change((await store.get(key)).slice()));
+}
+
+const flipByte = (bytes: Uint8Array) => (bytes[bytes.length >> 1] ^= 0x40, bytes);
+
+Deno.test("leafKeys of a one-leaf file is its key, without reading the store", async () => {
+  await withStoredFile(100, async ({ hasher, put }) => {
+    const empty = { url: "mem://", get: () => Promise.reject(new Error("no read expected")) };
+    const reader = new CafsReader({ store: empty as unknown as Store, hasher });
+    assert.deepEqual(await reader.leafKeys(put.key, 100, LEAF), [put.key]);
+    assert.deepEqual(await reader.leafKeys(put.key, 0, LEAF), [put.key]);
+  });
+});
+
+Deno.test("leafKeys of a bigger file are those of its verified root object", async () => {
+  await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put, leaves }) => {
+    const reader = new CafsReader({ store, hasher });
+    assert.equal(leaves.length, 4);
+    assert.deepEqual(await reader.leafKeys(put.key, 3 * LEAF + 7, LEAF), leaves);
+  });
+});
+
+Deno.test("leafKeys rejects a root object that lists another number of leaves than the size needs", async () => {
+  await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put }) => {
+    const reader = new CafsReader({ store, hasher });
+    await assertIntegrity(reader.leafKeys(put.key, 5 * LEAF, LEAF), /lists 4 leaves, not 5/);
+  });
+});
+
+Deno.test("readFile throws integrity when a leaf's bytes were changed", async () => {
+  await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put, leaves }) => {
+    await corrupt(store, leaves[2], flipByte);
+    const reader = new CafsReader({ store, hasher, window: 1 });
+    await assertIntegrity(
+      readAll(reader.readFile(put.key, put.size, LEAF)),
+      new RegExp(
+        `^blob ${leaves[2]} in ${store.url} is corrupt \\(its bytes hash to [0-9a-f]{64}\\)`,
+      ),
+    );
+  });
+});
+
+Deno.test("readFile hands out no byte of a corrupt leaf", async () => {
+  await withStoredFile(LEAF + 1, async ({ store, hasher, put, leaves }) => {
+    await corrupt(store, leaves[0], flipByte);
+    const got: Uint8Array[] = [];
+    const reader = new CafsReader({ store, hasher });
+    await assertIntegrity(
+      (async () => {
+        for await (const chunk of reader.readFile(put.key, put.size, LEAF)) got.push(chunk);
+      })(),
+      /is corrupt/,
+    );
+    assert.deepEqual(got, []);
+  });
+});
+
+Deno.test("readFile throws integrity when a leaf has the wrong length", async () => {
+  await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put, leaves }) => {
+    await corrupt(store, leaves[1], (bytes) => bytes.subarray(1));
+    const reader = new CafsReader({ store, hasher });
+    await assertIntegrity(
+      readAll(reader.readFile(put.key, put.size, LEAF)),
+      new RegExp(`blob ${leaves[1]} .* is corrupt \\(65535 bytes where the file needs 65536\\)`),
+    );
+  });
+});
+
+Deno.test("readFile throws integrity when a one-leaf file's blob was changed", async () => {
+  await withStoredFile(1000, async ({ store, hasher, put }) => {
+    await corrupt(store, put.key, flipByte);
+    const reader = new CafsReader({ store, hasher });
+    await assertIntegrity(readAll(reader.readFile(put.key, put.size, LEAF)), /is corrupt/);
+  });
+});
+
+Deno.test("readFile throws integrity naming the store when a leaf or root is missing", async () => {
+  await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put, leaves }) => {
+    const reader = new CafsReader({ store, hasher });
+    await store.delete(leaves[2]);
+    await assertIntegrity(
+      readAll(reader.readFile(put.key, put.size, LEAF)),
+      new RegExp(`^blob ${leaves[2]} missing from ${store.url}`),
+    );
+    await store.delete(put.key);
+    await assertIntegrity(
+      readAll(reader.readFile(put.key, put.size, LEAF)),
+      new RegExp(`^blob ${put.key} missing from ${store.url}`),
+    );
+  });
+});
+
+Deno.test("readFile throws integrity when the root object is corrupt", async () => {
+  await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put }) => {
+    await corrupt(store, put.key, (bytes) => (bytes[0] ^= 1, bytes));
+    const reader = new CafsReader({ store, hasher });
+    await assertIntegrity(readAll(reader.readFile(put.key, put.size, LEAF)), /root object/);
+  });
+});
+
+Deno.test("readFile stopped early leaves nothing failing behind", async () => {
+  await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
+    await corrupt(store, leaves[3], flipByte);
+    const reader = new CafsReader({ store, hasher, window: 4 });
+    for await (const chunk of reader.readFile(put.key, put.size, LEAF)) {
+      assert.equal(chunk.length, LEAF);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+});
+
+Deno.test("readRange across leaf boundaries equals the file's bytes at random offsets", async () => {
+  const size = 5 * LEAF + 123;
+  await withStoredFile(size, async ({ store, hasher, put, bytes }) => {
+    const cache = new LeafCache({ maxBytes: 2 * LEAF });
+    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    const ranges: Array<[number, number]> = [[0, size], [LEAF - 1, 2], [LEAF, LEAF], [
+      size - 1,
+      10,
+    ]];
+    for (let i = 0; i < 200; i++) {
+      const offset = Math.floor(Math.random() * (size + 10));
+      ranges.push([offset, Math.floor(Math.random() * 3 * LEAF)]);
+    }
+    for (const [offset, length] of ranges) {
+      const got = await reader.readRange(put.key, size, LEAF, offset, length);
+      assert.deepEqual(
+        got,
+        bytes.subarray(offset, Math.min(size, offset + length)),
+        `${offset}+${length}`,
+      );
+    }
+  });
+});
+
+Deno.test("readRange of a one-leaf or empty file reads within its only leaf", async () => {
+  await withStoredFile(1000, async ({ store, hasher, put, bytes }) => {
+    const reader = new CafsReader({ store, hasher });
+    assert.deepEqual(await reader.readRange(put.key, 1000, LEAF, 10, 20), bytes.subarray(10, 30));
+    assert.deepEqual(await reader.readRange(put.key, 1000, LEAF, 1000, 20), new Uint8Array(0));
+    await assert.rejects(reader.readRange(put.key, 1000, LEAF, -1, 20), RangeError);
+  });
+});
+
+Deno.test("readRange throws integrity on a corrupt leaf and does not cache it", async () => {
+  await withStoredFile(3 * LEAF, async ({ store, hasher, put, leaves }) => {
+    await corrupt(store, leaves[1], flipByte);
+    const cache = new LeafCache({ maxBytes: 16 * LEAF });
+    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    await assertIntegrity(reader.readRange(put.key, put.size, LEAF, LEAF - 10, 20), /is corrupt/);
+    assert.ok(!cache.has(leaves[1]));
+  });
+});
+
+Deno.test("readRange loads the next leaves into the cache after a read", async () => {
+  await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
+    const cache = new LeafCache({ maxBytes: 16 * LEAF });
+    const reader = new CafsReader({ store, hasher, cache, prefetch: 2 });
+    await reader.readRange(put.key, put.size, LEAF, 10, 100);
+    const deadline = Date.now() + 5000;
+    while (!(cache.has(leaves[1]) && cache.has(leaves[2])) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(leaves.map((key) => cache.has(key)), [true, true, true, false, false, false]);
+  });
+});

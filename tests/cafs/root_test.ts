@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { isKind } from "../../lib/errors.ts";
+import { Hasher } from "../../lib/cafs/hasher.ts";
+import {
+  decodeRoot,
+  encodeRoot,
+  isKey,
+  KEY_BYTES,
+  readKey,
+  writeKey,
+} from "../../lib/cafs/root.ts";
+
+const ABC = "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85";
+const EMPTY = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
+const STORE = "file:///tmp/blobs";
+
+async function withHasher(fn: (hasher: Hasher) => Promise<void>) {
+  const hasher = await Hasher.create(1);
+  try {
+    await fn(hasher);
+  } finally {
+    hasher.close();
+  }
+}
+
+function binaryKeys(keys: string[]): Uint8Array {
+  const bytes = new Uint8Array(keys.length * KEY_BYTES);
+  keys.forEach((key, i) => writeKey(key, bytes, i * KEY_BYTES));
+  return bytes;
+}
+
+async function assertIntegrity(promise: Promise<unknown>, pattern: RegExp) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(isKind(e, "integrity"), `expected an integrity error, got ${e}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+Deno.test("writeKey and readKey convert between hex and binary keys", () => {
+  const bytes = new Uint8Array(KEY_BYTES + 3);
+  writeKey(ABC, bytes, 3);
+  assert.equal(readKey(bytes, 3), ABC);
+  assert.equal(bytes[3], 0x64);
+  assert.throws(() => writeKey("abc", bytes, 0), RangeError);
+  assert.ok(isKey(ABC));
+  assert.ok(!isKey(ABC.toUpperCase()));
+  assert.ok(!isKey(ABC + "0"));
+});
+
+Deno.test("a root object is its leaf keys followed by BLAKE3 of them", async () => {
+  await withHasher(async (hasher) => {
+    const leaves = binaryKeys([ABC, EMPTY, ABC]);
+    const root = await encodeRoot(leaves, hasher);
+    assert.equal(root.bytes.length, 4 * KEY_BYTES);
+    assert.deepEqual(root.bytes.subarray(0, 3 * KEY_BYTES), leaves);
+    assert.equal(root.key, hasher.hashInline(leaves));
+    assert.equal(readKey(root.bytes, 3 * KEY_BYTES), root.key);
+  });
+});
+
+Deno.test("decodeRoot gives back the leaf keys of an encoded root object", async () => {
+  await withHasher(async (hasher) => {
+    const root = await encodeRoot(binaryKeys([ABC, EMPTY]), hasher);
+    assert.deepEqual(await decodeRoot(root.key, root.bytes, hasher, STORE), [ABC, EMPTY]);
+  });
+});
+
+Deno.test("decodeRoot rejects a root object whose size is not 32 x (leaves + 1)", async () => {
+  await withHasher(async (hasher) => {
+    const root = await encodeRoot(binaryKeys([ABC, EMPTY]), hasher);
+    for (
+      const bytes of [root.bytes.subarray(1), root.bytes.subarray(0, KEY_BYTES), new Uint8Array(0)]
+    ) {
+      await assertIntegrity(
+        decodeRoot(root.key, bytes, hasher, STORE),
+        new RegExp(`blob ${root.key} in ${STORE} is corrupt .*not a multiple of 32`),
+      );
+    }
+  });
+});
+
+Deno.test("decodeRoot rejects a root object whose leaf keys do not hash to its root key", async () => {
+  await withHasher(async (hasher) => {
+    const root = await encodeRoot(binaryKeys([ABC, EMPTY]), hasher);
+    const bytes = root.bytes.slice();
+    bytes[5] ^= 1;
+    await assertIntegrity(decodeRoot(root.key, bytes, hasher, STORE), /leaf keys hash to/);
+  });
+});
+
+Deno.test("decodeRoot rejects a valid root object stored under another key", async () => {
+  await withHasher(async (hasher) => {
+    const root = await encodeRoot(binaryKeys([ABC, EMPTY]), hasher);
+    await assertIntegrity(decodeRoot(ABC, root.bytes, hasher, STORE), /names root key/);
+  });
+});
+
+Deno.test("encodeRoot refuses leaf keys that are not whole 32-byte keys", async () => {
+  await withHasher(async (hasher) => {
+    await assert.rejects(encodeRoot(new Uint8Array(0), hasher), RangeError);
+    await assert.rejects(encodeRoot(new Uint8Array(33), hasher), RangeError);
+  });
+});

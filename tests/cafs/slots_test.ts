@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { SlotPool } from "../../lib/cafs/slots.ts";
+
+Deno.test("slots are buffers of the pool's size in shared memory", async () => {
+  const pool = new SlotPool(2, 1024);
+  const slot = await pool.acquire();
+  assert.equal(slot.bytes.length, 1024);
+  assert.ok(slot.bytes.buffer instanceof SharedArrayBuffer);
+  slot.release();
+});
+
+Deno.test("acquire waits while every slot is lent and resumes in order on release", async () => {
+  const pool = new SlotPool(2, 16);
+  const a = await pool.acquire();
+  const b = await pool.acquire();
+  assert.equal(pool.available, 0);
+  const order: string[] = [];
+  const c = pool.acquire().then((slot) => (order.push("c"), slot));
+  const d = pool.acquire().then((slot) => (order.push("d"), slot));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(order, []);
+  a.release();
+  const slotC = await c;
+  assert.deepEqual(order, ["c"]);
+  assert.equal(slotC.bytes, a.bytes, "the released buffer is lent again");
+  b.release();
+  (await d).release();
+  slotC.release();
+  assert.equal(pool.available, 2);
+});
+
+Deno.test("a pool never lends more buffers than its count", async () => {
+  const pool = new SlotPool(3, 8);
+  const buffers = new Set<Uint8Array>();
+  for (let round = 0; round < 5; round++) {
+    const slots = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
+    for (const slot of slots) buffers.add(slot.bytes);
+    for (const slot of slots) slot.release();
+  }
+  assert.equal(buffers.size, 3);
+});
+
+Deno.test("releasing a slot twice throws", async () => {
+  const pool = new SlotPool(1, 8);
+  const slot = await pool.acquire();
+  slot.release();
+  assert.throws(() => slot.release(), /released twice/);
+});

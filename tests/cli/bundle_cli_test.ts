@@ -1,0 +1,347 @@
+/** End-to-end: the CLI as a subprocess on the embedded default context. */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
+import { datamon, datamonOk } from "../support/cli.ts";
+
+const LEAF = 64 * 1024;
+
+Deno.test("upload then download round-trips sizes around the leaf boundary, deep paths and unicode names", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const src = `${dir}/src`;
+    await writeTree(src, {
+      "empty.bin": 0,
+      "one.bin": 1,
+      "leaf-minus-one.bin": LEAF - 1,
+      "leaf.bin": LEAF,
+      "leaf-plus-one.bin": LEAF + 1,
+      "three-leaves-plus-seven.bin": 3 * LEAF + 7,
+      "a/b/c/d/e/f/g/deep.txt": "deep\n",
+      "données/日本語 ファイル.txt": "unicode\n",
+      "with space/and'quote.txt": "q",
+    });
+    await datamonOk(home, "repo", "create", "--repo", "r1", "--description", "test");
+    const id = (await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "r1",
+      "--path",
+      src,
+      "--message",
+      "m",
+      "--leaf-size",
+      "64K",
+    )).trim();
+    assertMatch(id, /^[0-9A-Za-z]{27}$/);
+    await datamonOk(home, "bundle", "download", "--repo", "r1", "--destination", `${dir}/out`);
+    await assertSameTree(src, `${dir}/out`);
+    const files = JSON.parse(
+      await datamonOk(home, "bundle", "list", "files", "--repo", "r1", "--json"),
+    ) as { name: string; size: number }[];
+    assertEquals(files.length, 9);
+    assertEquals(files.map((f) => f.name), [...files.map((f) => f.name)].sort());
+    const bundle = JSON.parse(await datamonOk(home, "bundle", "get", "--repo", "r1", "--json"));
+    assertEquals(bundle.id, id);
+    assertEquals(bundle.leafSize, LEAF);
+    assertEquals(bundle.contributors, [{ name: "Test User", email: "test@example.com" }]);
+  });
+});
+
+Deno.test("a bundle of 1,500 files is split into file lists of 1000 and downloads whole", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1500; i++) files[`d${i % 7}/f${i}.txt`] = `file ${i}\n`;
+    await writeTree(`${dir}/src`, files);
+    await datamonOk(home, "repo", "create", "--repo", "many");
+    const id = (await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "many",
+      "--path",
+      `${dir}/src`,
+      "--message",
+      "many",
+    )).trim();
+    const lists: string[] = [];
+    for await (const e of Deno.readDir(`${home}/data/metadata/bundles/many/${id}`)) {
+      lists.push(e.name);
+    }
+    assertEquals(lists.sort(), ["bundle-files-0.yaml", "bundle-files-1.yaml", "bundle.yaml"]);
+    await datamonOk(home, "bundle", "download", "--repo", "many", "--destination", `${dir}/out`);
+    await assertSameTree(`${dir}/src`, `${dir}/out`);
+  });
+});
+
+Deno.test("labels select bundles and keep their history; --name-filter narrows a download", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/v1`, { "a.csv": "1", "b.txt": "1" });
+    await writeTree(`${dir}/v2`, { "a.csv": "2", "b.txt": "2" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const up = (v: string, label: string) =>
+      datamonOk(
+        home,
+        "bundle",
+        "upload",
+        "--repo",
+        "r",
+        "--path",
+        `${dir}/${v}`,
+        "--message",
+        v,
+        "--label",
+        label,
+      ).then((s) => s.trim());
+    const first = await up("v1", "prod");
+    const second = await up("v2", "next");
+    await datamonOk(home, "label", "set", "--repo", "r", "--label", "prod", "--bundle", second);
+    await datamonOk(home, "label", "set", "--repo", "r", "--label", "prod", "--bundle", first);
+    const history = JSON.parse(
+      await datamonOk(
+        home,
+        "label",
+        "get",
+        "--repo",
+        "r",
+        "--label",
+        "prod",
+        "--history",
+        "--json",
+      ),
+    ) as { bundleId: string; contributor: { name: string } }[];
+    assertEquals(history.map((h) => h.bundleId), [first, second, first]);
+    assertEquals(history[0].contributor.name, "Test User");
+    const labels = JSON.parse(await datamonOk(home, "label", "list", "--repo", "r", "--json"));
+    assertEquals(labels.map((l: { name: string; bundleId: string }) => [l.name, l.bundleId]), [
+      ["next", second],
+      ["prod", first],
+    ]);
+    await datamonOk(
+      home,
+      "bundle",
+      "download",
+      "--repo",
+      "r",
+      "--label",
+      "prod",
+      "--destination",
+      `${dir}/out`,
+      "--name-filter",
+      "\\.csv$",
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/out/a.csv`), "1");
+    assert(!(await Deno.stat(`${dir}/out/b.txt`).then(() => true, () => false)));
+    const list = await datamonOk(home, "bundle", "list", "--repo", "r", "--format", "{{id}}");
+    assertEquals(list.trim().split("\n"), [first, second]);
+  });
+});
+
+Deno.test("diff reports added, deleted and updated files, and update makes a directory match", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/v1`, { "keep.txt": "same", "change.txt": "old", "gone/x.txt": "x" });
+    await writeTree(`${dir}/v2`, { "keep.txt": "same", "change.txt": "new!", "new.txt": "n" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const first = (await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "r",
+      "--path",
+      `${dir}/v1`,
+      "--message",
+      "1",
+    )).trim();
+    const second = (await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "r",
+      "--path",
+      `${dir}/v2`,
+      "--message",
+      "2",
+    )).trim();
+    const changes = JSON.parse(
+      await datamonOk(
+        home,
+        "bundle",
+        "diff",
+        "--repo",
+        "r",
+        "--bundle",
+        first,
+        "--with-bundle",
+        second,
+        "--json",
+      ),
+    ) as { kind: string; name: string }[];
+    assertEquals(changes.map((c) => `${c.kind} ${c.name}`), [
+      "U change.txt",
+      "D gone/x.txt",
+      "A new.txt",
+    ]);
+    await datamonOk(
+      home,
+      "bundle",
+      "download",
+      "--repo",
+      "r",
+      "--bundle",
+      first,
+      "--destination",
+      `${dir}/work`,
+    );
+    const local = JSON.parse(
+      await datamonOk(
+        home,
+        "bundle",
+        "diff",
+        "--repo",
+        "r",
+        "--destination",
+        `${dir}/work`,
+        "--json",
+      ),
+    ) as { kind: string; name: string }[];
+    assertEquals(local.map((c) => `${c.kind} ${c.name}`), [
+      "U change.txt",
+      "D gone/x.txt",
+      "A new.txt",
+    ]);
+    await datamonOk(home, "bundle", "update", "--repo", "r", "--destination", `${dir}/work`);
+    await assertSameTree(`${dir}/v2`, `${dir}/work`);
+    const after = await datamon(
+      home,
+      "bundle",
+      "diff",
+      "--repo",
+      "r",
+      "--destination",
+      `${dir}/work`,
+    );
+    assertEquals(after.code, 0);
+    assertMatch(after.stderr, /no differences/);
+  });
+});
+
+Deno.test("download file fetches one file of a labelled bundle", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "x/one.txt": "one", "two.txt": "two" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "r",
+      "--path",
+      `${dir}/src`,
+      "--message",
+      "m",
+      "--label",
+      "l",
+    );
+    await datamonOk(
+      home,
+      "bundle",
+      "download",
+      "file",
+      "--repo",
+      "r",
+      "--label",
+      "l",
+      "--file",
+      "x/one.txt",
+      "--destination",
+      `${dir}/out`,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/out/x/one.txt`), "one");
+    assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/out`))).length, 1);
+  });
+});
+
+Deno.test("repo list, get, rename and delete keep bundles and labels with the repo", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "f.txt": "f" });
+    await datamonOk(home, "repo", "create", "--repo", "old", "--description", "d");
+    await datamonOk(home, "repo", "create", "--repo", "other");
+    const id = (await datamonOk(
+      home,
+      "bundle",
+      "upload",
+      "--repo",
+      "old",
+      "--path",
+      `${dir}/src`,
+      "--message",
+      "m",
+      "--label",
+      "l",
+    )).trim();
+    await datamonOk(home, "repo", "rename", "--repo", "old", "new");
+    const repos = JSON.parse(await datamonOk(home, "repo", "list", "--json"));
+    assertEquals(repos.map((r: { name: string }) => r.name), ["new", "other"]);
+    const label = JSON.parse(
+      await datamonOk(home, "label", "get", "--repo", "new", "--label", "l", "--json"),
+    );
+    assertEquals(label.bundleId, id);
+    const repo = JSON.parse(await datamonOk(home, "repo", "get", "--repo", "new", "--json"));
+    assertEquals(repo.description, "d");
+    await datamonOk(home, "repo", "delete", "--repo", "new", "--force-yes");
+    const gone = await datamon(home, "repo", "get", "--repo", "new");
+    assertEquals(gone.code, 3);
+    const refused = await datamon(home, "repo", "delete", "--repo", "other");
+    assertEquals(refused.code, 11, "delete without --force-yes and no terminal is refused");
+    await datamonOk(home, "repo", "get", "--repo", "other");
+  });
+});
+
+Deno.test("context create, get and list; config set changes the default context", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await datamonOk(
+      home,
+      "context",
+      "create",
+      "--context",
+      "team",
+      "--store",
+      `file://${dir}/team`,
+    );
+    const ctx = JSON.parse(await datamonOk(home, "context", "get", "--context", "team", "--json"));
+    assertEquals(ctx.blob, `file://${dir}/team/blob`);
+    const names = JSON.parse(await datamonOk(home, "context", "list", "--json"))
+      .map((c: { name: string }) => c.name);
+    assertEquals(names, ["local", "team"]);
+    await datamonOk(home, "config", "set", "--context", "team");
+    await datamonOk(home, "repo", "create", "--repo", "in-team");
+    assert(await Deno.stat(`${dir}/team/metadata/repos/in-team/repo.yaml`));
+    const again = await datamon(
+      home,
+      "context",
+      "create",
+      "--context",
+      "team",
+      "--store",
+      `file://${dir}/x`,
+    );
+    assertEquals(again.code, 4);
+  });
+});
+
+Deno.test("version prints datamon's version, and completion prints a bash script", async () => {
+  await withTempDir(async (home) => {
+    assertMatch(await datamonOk(home, "version"), /^datamon \d+\.\d+\.\d+/);
+    assertMatch(await datamonOk(home, "completion", "bash"), /complete -o default -F _datamon/);
+  });
+});

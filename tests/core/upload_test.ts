@@ -1,0 +1,88 @@
+/** Core upload behaviour on local stores: dedup, one object per small file, interruption. */
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { CountingStore, localContext } from "../support/context.ts";
+import { uploadBundle } from "../../lib/core/upload.ts";
+import { createRepo } from "../../lib/core/repo.ts";
+import { latestBundle, listBundles } from "../../lib/core/bundles.ts";
+import { isKind } from "../../lib/errors.ts";
+
+const who = { name: "t", email: "t@example.com" };
+
+Deno.test("a second upload of the same data writes no new leaf", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = localContext(dir);
+    const blob = new CountingStore(ctx.blob);
+    ctx.blob = blob;
+    await createRepo(ctx, "r", "", who);
+    await writeTree(`${dir}/src`, { "big.bin": 5 * 65536 + 3, "small.txt": "s", "x/y.bin": 70000 });
+    const options = {
+      repo: "r",
+      path: `${dir}/src`,
+      message: "m",
+      contributor: who,
+      concurrency: 4,
+      leafSize: 65536,
+    };
+    const first = await uploadBundle(ctx, options);
+    // big: 6 leaves + root; small: 1; y: 2 leaves + root.
+    assertEquals(first.leavesStored, 9);
+    assertEquals(blob.writes, 11);
+    const writesBefore = blob.writes;
+    const second = await uploadBundle(ctx, options);
+    assertEquals(blob.writes, writesBefore, "no blob written by the re-upload");
+    assertEquals(second.leavesStored, 0);
+    assertEquals(second.leavesDeduplicated, 9);
+    assert(second.bundle.id > first.bundle.id);
+  });
+});
+
+Deno.test("a file that fits in one leaf costs one stored object", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = localContext(dir);
+    const blob = new CountingStore(ctx.blob);
+    ctx.blob = blob;
+    await createRepo(ctx, "r", "", who);
+    const files: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) files[`f${i}`] = 4096 + i;
+    await writeTree(`${dir}/src`, files);
+    await uploadBundle(ctx, {
+      repo: "r",
+      path: `${dir}/src`,
+      message: "m",
+      contributor: who,
+      concurrency: 8,
+    });
+    assertEquals(blob.writes, 50);
+  });
+});
+
+Deno.test("an upload interrupted by its signal commits no bundle", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = localContext(dir);
+    await createRepo(ctx, "r", "", who);
+    const files: Record<string, number> = {};
+    for (let i = 0; i < 1200; i++) files[`f${i}`] = 100;
+    await writeTree(`${dir}/src`, files);
+    const controller = new AbortController();
+    let seen = 0;
+    const error = await assertRejects(() =>
+      uploadBundle(ctx, {
+        repo: "r",
+        path: `${dir}/src`,
+        message: "m",
+        contributor: who,
+        concurrency: 4,
+        signal: controller.signal,
+        onProgress: (d) => {
+          seen += d.files;
+          if (seen === 1100) controller.abort();
+        },
+      })
+    );
+    assert(isKind(error, "interrupted"), String(error));
+    assertEquals(await Array.fromAsync(listBundles(ctx, "r")), []);
+    const latest = await assertRejects(() => latestBundle(ctx, "r"));
+    assert(isKind(latest, "not-found"));
+  });
+});

@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { parse, stringify } from "yaml";
+import { isKind } from "../../lib/errors.ts";
+import { decodeFileList, encodeFileList } from "../../lib/model/codec.ts";
+import type { FileEntry } from "../../lib/model/types.ts";
+
+const HASH = "0123456789abcdef".repeat(4);
+
+/** Names that stress quoting: YAML indicators, escapes, controls, line separators, unicode. */
+const ODD_NAMES = [
+  "plain.txt",
+  'quote"d/and\\back',
+  "- dash: colon #hash",
+  "{braces}/[brackets]/'single'",
+  "tab\tnew\nline\rreturn",
+  "bell\u0007del\u007fnel\u0085c1\u009f",
+  "line\u2028para\u2029sep",
+  "bom\ufeffnon\ufffechar",
+  "ünïcödé/файл/文件/😀.bin",
+  "yes",
+  "null",
+  "123",
+  "~",
+];
+
+function entriesOf(count: number): FileEntry[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: i < ODD_NAMES.length ? ODD_NAMES[i] : `dir${i % 7}/sub dir/file-${i}.dat`,
+    size: i * 1001,
+    mode: i % 2 === 0 ? 0o644 : 0o755,
+    mtime: new Date(1_700_000_000_000 + i * 17),
+    key: HASH.slice(i % 16) + HASH.slice(0, i % 16),
+  }));
+}
+
+/** The document as the yaml library would write it: not the one-line-per-entry shape. */
+function yamlLibraryText(entries: FileEntry[]): string {
+  return stringify({
+    BundleEntries: entries.map((e) => ({
+      name: e.name,
+      hash: e.key,
+      size: e.size,
+      mode: e.mode,
+      mtime: e.mtime.toISOString(),
+    })),
+  });
+}
+
+function assertIntegrity(f: () => unknown, what: string, pattern: RegExp) {
+  assert.throws(f, (e) => {
+    assert.ok(isKind(e, "integrity"), `expected integrity, got ${e}`);
+    assert.ok(e.message.startsWith(`malformed ${what}: `), e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("a file list round-trips, odd names included", () => {
+  const entries = entriesOf(1000);
+  assert.deepEqual(decodeFileList(encodeFileList(entries), "list"), entries);
+});
+
+Deno.test("an empty file list round-trips", () => {
+  assert.equal(encodeFileList([]), "BundleEntries: []\n");
+  assert.deepEqual(decodeFileList(encodeFileList([]), "list"), []);
+});
+
+Deno.test("a file list is written one entry a line under BundleEntries", () => {
+  const lines = encodeFileList(entriesOf(20)).split("\n");
+  assert.equal(lines[0], "BundleEntries:");
+  assert.equal(lines.length, 22);
+  assert.equal(lines[21], "");
+  for (const line of lines.slice(1, 21)) assert.match(line, /^- \{"name": .*\}$/);
+});
+
+Deno.test("a file list written by the codec reads the same with the plain yaml library", () => {
+  const entries = entriesOf(300);
+  const doc = parse(encodeFileList(entries));
+  assert.deepEqual(Object.keys(doc), ["BundleEntries"]);
+  assert.deepEqual(
+    doc.BundleEntries,
+    entries.map((e) => ({
+      name: e.name,
+      hash: e.key,
+      size: e.size,
+      mode: e.mode,
+      mtime: e.mtime.toISOString(),
+    })),
+  );
+});
+
+Deno.test("the JSON-line fast path and the yaml fallback decode a list alike", () => {
+  const entries = entriesOf(300);
+  const fast = decodeFileList(encodeFileList(entries), "list");
+  const viaYamlLibrary = decodeFileList(yamlLibraryText(entries), "list");
+  const withCrlf = decodeFileList(encodeFileList(entries).replaceAll("\n", "\r\n"), "list");
+  const flowMappings = encodeFileList(entries).replace(/^- \{"name"/m, "- {name");
+  assert.deepEqual(fast, entries);
+  assert.deepEqual(viaYamlLibrary, entries);
+  assert.deepEqual(withCrlf, entries);
+  assert.deepEqual(decodeFileList(flowMappings, "list"), entries);
+});
+
+Deno.test("a 1000-entry file list encodes and decodes in a few milliseconds", () => {
+  const entries = entriesOf(1000);
+  for (let i = 0; i < 5; i++) decodeFileList(encodeFileList(entries), "list");
+  const runs = 20;
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) decodeFileList(encodeFileList(entries), "list");
+  const ms = (performance.now() - start) / runs;
+  // The yaml library alone takes ~70 ms here; the bound is loose for a busy machine.
+  assert.ok(ms < 25, `round trip took ${ms.toFixed(2)} ms`);
+});
+
+/** A one-entry list whose entry has `field` set to `value`, in the fast-path shape. */
+function listWith(field: string, value: unknown): string {
+  const entry: Record<string, unknown> = {
+    name: "a.txt",
+    hash: HASH,
+    size: 1,
+    mode: 0o644,
+    mtime: "2024-01-01T00:00:00.000Z",
+  };
+  if (value === undefined) delete entry[field];
+  else entry[field] = value;
+  return `BundleEntries:\n- ${JSON.stringify(entry)}\n`;
+}
+
+Deno.test("decodeFileList rejects bad entries on the fast path and the yaml path", () => {
+  const cases: [string, unknown, RegExp][] = [
+    ["name", "../../etc/passwd", /entry 0: invalid file entry name "..\/..\/etc\/passwd"/],
+    ["name", "/abs", /entry 0: invalid file entry name/],
+    ["name", "a//b", /entry 0: invalid file entry name/],
+    ["name", "", /entry 0: invalid file entry name/],
+    ["name", 7, /"name" must be a string/],
+    ["name", undefined, /"name" must be a string/],
+    ["hash", HASH.toUpperCase(), /"hash" must be 64 lowercase hex digits/],
+    ["hash", HASH.slice(1), /"hash"/],
+    ["hash", undefined, /"hash"/],
+    ["size", -1, /"size" must be an integer >= 0, got -1/],
+    ["size", 1.5, /"size"/],
+    ["size", "12", /"size"/],
+    ["mode", 0o10000, /"mode"/],
+    ["mode", -1, /"mode"/],
+    ["mtime", "yesterday", /"mtime" must be an RFC 3339 time/],
+    ["mtime", 1700000000, /"mtime"/],
+    ["mtime", undefined, /"mtime"/],
+  ];
+  for (const [field, value, pattern] of cases) {
+    const fast = listWith(field, value);
+    assertIntegrity(() => decodeFileList(fast, "files-0.yaml"), "files-0.yaml", pattern);
+    const slow = stringify(parse(fast));
+    assertIntegrity(() => decodeFileList(slow, "files-0.yaml"), "files-0.yaml", pattern);
+  }
+});
+
+Deno.test("decodeFileList names the position of a bad entry", () => {
+  const good = listWith("size", 1).split("\n")[1];
+  const bad = listWith("size", -5).split("\n")[1];
+  const text = `BundleEntries:\n${good}\n${good}\n${bad}\n`;
+  assertIntegrity(() => decodeFileList(text, "k"), "k", /^malformed k: entry 2: "size"/);
+});
+
+Deno.test("decodeFileList rejects documents that are not a list of entries", () => {
+  const texts = [
+    "",
+    "BundleEntries:\n",
+    "BundleEntries: {}\n",
+    "Entries: []\n",
+    "BundleEntries:\n- 1\n",
+    'BundleEntries:\n- {"name": "a"\n',
+    "- {}\n",
+    "BundleEntries:\n- {not json: [}\n",
+  ];
+  for (const text of texts) assertIntegrity(() => decodeFileList(text, "k"), "k", /./);
+});
+
+Deno.test("encodeFileList refuses entries that could not be read back", () => {
+  const [good] = entriesOf(1);
+  const bad: Partial<FileEntry>[] = [
+    { name: "../x" },
+    { name: "a/" },
+    { name: "a\0b" },
+    { key: "xyz" },
+    { size: -1 },
+    { size: 0.5 },
+    { mode: 0o100644 },
+    { mtime: new Date(NaN) },
+  ];
+  for (const change of bad) {
+    assertIntegrity(
+      () => encodeFileList([good, { ...good, ...change }]),
+      "file list to write",
+      /entry 1: /,
+    );
+  }
+});

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { isKind } from "../../lib/errors.ts";
+import type { ErrorKind } from "../../lib/errors.ts";
+import { LocalStore } from "../../lib/store/local.ts";
+import { joinStoreUrl, openStore } from "../../lib/store/open.ts";
+
+function throwsKind(kind: ErrorKind, fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(isKind(e, kind), `expected DatamonError "${kind}", got ${e}`);
+    return e;
+  }
+  assert.fail(`expected DatamonError "${kind}", got no error`);
+}
+
+Deno.test("openStore opens a file URL as a local store at its path", () => {
+  const store = openStore("file:///tmp/datamon%20data/store");
+  assert.ok(store instanceof LocalStore);
+  assert.equal(store.root, "/tmp/datamon data/store");
+  assert.equal(store.url, "file:///tmp/datamon%20data/store");
+});
+
+Deno.test("openStore opens plain absolute and relative paths as local stores", () => {
+  const absolute = openStore("/var/tmp/datamon");
+  assert.ok(absolute instanceof LocalStore);
+  assert.equal(absolute.url, "file:///var/tmp/datamon");
+  const relative = openStore("some/relative dir");
+  assert.ok(relative instanceof LocalStore);
+  assert.equal(relative.root, resolve("some/relative dir"));
+  assert.equal(relative.url, pathToFileURL(resolve("some/relative dir")).href);
+});
+
+Deno.test("openStore says s3:// and gs:// stores are not supported yet", () => {
+  for (const [url, scheme] of [["s3://bucket/prefix", "s3"], ["gs://bucket/prefix", "gs"]]) {
+    const e = throwsKind("config", () => openStore(url));
+    assert.equal(
+      e.message,
+      `store URL "${url}": ${scheme}:// stores are not supported by this build yet`,
+    );
+  }
+});
+
+Deno.test("openStore rejects an unknown scheme with a config error", () => {
+  const e = throwsKind("config", () => openStore("http://example.com/store"));
+  assert.equal(
+    e.message,
+    'unknown store URL scheme in "http://example.com/store"; use file://, s3:// or gs://',
+  );
+  throwsKind("config", () => openStore("ftp://host/x"));
+});
+
+Deno.test("openStore rejects a file URL with a remote host and an empty URL", () => {
+  const e = throwsKind("config", () => openStore("file://otherhost/data"));
+  assert.match(e.message, /use file:\/\/\/absolute\/path/);
+  throwsKind("config", () => openStore(""));
+});
+
+Deno.test("joinStoreUrl appends a sub-prefix to any store URL", () => {
+  assert.equal(joinStoreUrl("file:///x/data", "blob"), "file:///x/data/blob");
+  assert.equal(joinStoreUrl("file:///x/data/", "blob"), "file:///x/data/blob");
+  assert.equal(joinStoreUrl("file:///", "blob"), "file:///blob");
+  assert.equal(joinStoreUrl("s3://b/p", "wal"), "s3://b/p/wal");
+  assert.equal(joinStoreUrl("s3://b", "wal"), "s3://b/wal");
+  assert.equal(joinStoreUrl("gs://b/p/", "vmetadata"), "gs://b/p/vmetadata");
+  assert.equal(joinStoreUrl("/abs/dir", "meta/v1"), "/abs/dir/meta/v1");
+  assert.equal(joinStoreUrl("rel", "/readlog/"), "rel/readlog");
+});
+
+Deno.test("joinStoreUrl percent-encodes file URL segments so openStore reads them back", () => {
+  const url = joinStoreUrl("file:///x/my%20data", "a b/c#d");
+  assert.equal(url, "file:///x/my%20data/a%20b/c%23d");
+  assert.equal((openStore(url) as LocalStore).root, "/x/my data/a b/c#d");
+});
+
+Deno.test("joinStoreUrl rejects an empty or climbing sub-prefix", () => {
+  throwsKind("invalid-argument", () => joinStoreUrl("s3://b/p", ""));
+  throwsKind("invalid-argument", () => joinStoreUrl("s3://b/p", "/"));
+  throwsKind("invalid-argument", () => joinStoreUrl("file:///x", "../y"));
+});
+
+Deno.test("a store opened from a joined URL keeps its objects under the sub-prefix", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "datamon-open-" });
+  try {
+    const base = pathToFileURL(dir).href;
+    const blob = openStore(joinStoreUrl(base, "blob"));
+    await blob.put("k", new Uint8Array([7]));
+    assert.deepEqual(await Deno.readFile(`${dir}/blob/k`), new Uint8Array([7]));
+    const whole = openStore(base);
+    assert.deepEqual(await whole.get("blob/k"), new Uint8Array([7]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

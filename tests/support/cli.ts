@@ -1,0 +1,45 @@
+/** Runs the datamon CLI as a subprocess, as a user would, with its scoped permissions. */
+const main = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The permissions `deno task datamon` and the compiled binary use. */
+export const CLI_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run=git",
+  "--allow-sys=hostname",
+];
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `datamon ...args` with DATAMON_HOME set to `home`; stdin is closed. */
+export async function datamon(home: string, ...args: string[]): Promise<CliResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...CLI_PERMISSIONS, main, ...args],
+    env: {
+      DATAMON_HOME: home,
+      DATAMON_CONFIG: `${home}/config.yaml`,
+      NO_COLOR: "1",
+      DATAMON_NAME: "Test User",
+      DATAMON_EMAIL: "test@example.com",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Like datamon() but fails the test with the output when the exit code is not 0. */
+export async function datamonOk(home: string, ...args: string[]): Promise<string> {
+  const r = await datamon(home, ...args);
+  if (r.code !== 0) {
+    throw new Error(`datamon ${args.join(" ")} exited ${r.code}\n${r.stderr}${r.stdout}`);
+  }
+  return r.stdout;
+}

@@ -1,0 +1,68 @@
+/** Test fixtures: temp directories, generated files, and tree comparison. */
+import { assert, assertEquals } from "./assert.ts";
+
+/** Deterministic pseudo-random bytes (xorshift), so a failing case can be reproduced. */
+export function patternBytes(size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Writes files given as name -> content (bytes, text, or a size for pattern bytes). */
+export async function writeTree(
+  root: string,
+  files: Record<string, Uint8Array | string | number>,
+): Promise<void> {
+  let seed = 1;
+  for (const [name, content] of Object.entries(files)) {
+    const path = `${root}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    const bytes = typeof content === "number"
+      ? patternBytes(content, seed++)
+      : typeof content === "string"
+      ? new TextEncoder().encode(content)
+      : content;
+    await Deno.writeFile(path, bytes);
+  }
+}
+
+/** Relative names of every file under root, sorted. */
+export async function listTree(root: string, prefix = ""): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(prefix ? `${root}/${prefix}` : root)) {
+    const name = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) names.push(...await listTree(root, name));
+    else names.push(name);
+  }
+  return names.sort();
+}
+
+/** Asserts two directory trees hold the same names with the same bytes. */
+export async function assertSameTree(expected: string, actual: string): Promise<void> {
+  const a = await listTree(expected);
+  const b = await listTree(actual);
+  assertEquals(b, a, "file names differ");
+  for (const name of a) {
+    const x = await Deno.readFile(`${expected}/${name}`);
+    const y = await Deno.readFile(`${actual}/${name}`);
+    assert(x.length === y.length && x.every((v, i) => v === y[i]), `content of ${name} differs`);
+  }
+}
+
+/** Runs `fn` with a fresh temp directory, removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "datamon-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
