@@ -29,10 +29,11 @@ async function datamon(...args: string[]): Promise<string> {
     args: ["run", ...permissions, `${root}main.ts`, ...args],
     env: { DATAMON_HOME: home, NO_COLOR: "1" },
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   Deno.stdout.writeSync(out.stdout);
+  Deno.stderr.writeSync(out.stderr);
   if (!out.success) {
     console.error(`demo: "datamon ${args.join(" ")}" failed with exit code ${out.code}`);
     Deno.exit(1);
@@ -40,21 +41,33 @@ async function datamon(...args: string[]): Promise<string> {
   return text.trim();
 }
 
+/** Bytes that depend only on `seed`, so unchanged files dedup between versions. */
+function seeded(size: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
+
 async function writeSample(dir: string, version: number) {
   await Deno.mkdir(`${dir}/images/train`, { recursive: true });
   await Deno.mkdir(`${dir}/labels`, { recursive: true });
   for (let i = 0; i < 20; i++) {
-    const bytes = new Uint8Array(40_000 + i * 1000);
-    crypto.getRandomValues(bytes.subarray(0, 65536 > bytes.length ? bytes.length : 65536));
-    await Deno.writeFile(`${dir}/images/train/img-${String(i).padStart(3, "0")}.bin`, bytes);
+    const name = `${dir}/images/train/img-${String(i).padStart(3, "0")}.bin`;
+    // Version 2 retouches two images; the others stay byte for byte the same.
+    const seed = version > 1 && i < 2 ? 1000 + i : i + 1;
+    await Deno.writeFile(name, seeded(40_000 + i * 1000, seed));
   }
   const rows = Array.from({ length: 200 }, (_, i) => `img-${i % 20},${(i * 7 + version) % 10}`);
   await Deno.writeTextFile(`${dir}/labels/classes.csv`, `image,class\n${rows.join("\n")}\n`);
   await Deno.writeTextFile(`${dir}/README.txt`, `sample dataset, version ${version}\n`);
-  // A file just over one 2 MiB leaf, so it is stored as two leaves and a root object.
-  const big = new Uint8Array(2 * 1024 * 1024 + 123);
-  for (let o = 0; o < big.length; o += 65536) crypto.getRandomValues(big.subarray(o, o + 65536));
-  await Deno.writeFile(`${dir}/weights.bin`, big);
+  // Just over one 2 MiB leaf: stored as two leaves and a root object, unchanged in version 2.
+  await Deno.writeFile(`${dir}/weights.bin`, seeded(2 * 1024 * 1024 + 123, 7));
 }
 
 console.log(`datamon demo: DATAMON_HOME=${home}, sample data in ${work}`);
@@ -79,7 +92,9 @@ const first = await datamon(
   "production",
 );
 
-say("Change one file, add one, delete one, and upload again: unchanged leaves are deduplicated");
+say(
+  "Retouch two images, relabel, add a file, delete one, upload again: unchanged leaves are deduplicated",
+);
 await writeSample(source, 2);
 await Deno.writeTextFile(`${source}/NOTES.txt`, "added in version 2\n");
 await Deno.remove(`${source}/images/train/img-019.bin`);

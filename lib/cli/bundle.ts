@@ -111,7 +111,7 @@ export function bundleCommands(program: Command): void {
     }
     writeErr(
       `uploaded ${result.bundle.fileCount} files (${formatBytes(result.bundle.totalSize)}) ` +
-        `to repo ${flags.repo} as bundle ${result.bundle.id}: ${result.leavesStored} new blobs ` +
+        `to repo ${flags.repo} as bundle ${result.bundle.id}: ${result.leavesStored} new leaves ` +
         `(${formatBytes(result.bytesStored)}), ${result.leavesDeduplicated} already stored` +
         (label ? `; label ${label.name} set` : "") +
         (result.skipped.length ? `; ${result.skipped.length} files skipped` : ""),

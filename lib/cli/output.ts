@@ -56,6 +56,9 @@ export interface Column<T> {
   value: (row: T) => string;
 }
 
+/** Rows a table reads before it fixes its column widths. */
+const TABLE_WIDTH_ROWS = 200;
+
 /**
  * Prints rows as they arrive: JSON lines are buffered into one array only with --json (a
  * JSON document must be whole), templates and tables stream one row at a time.
@@ -81,19 +84,35 @@ export async function printRows<T>(
     }
     return count;
   }
-  // Streamed tables cannot know column widths in advance: pad to the header or the value.
+  // Column widths come from the first rows; later, longer cells push their row out rather
+  // than holding the whole stream in memory.
   const widths = columns.map((c) => c.header.length);
+  const head: string[][] = [];
+  const line = (cells: string[]) =>
+    writeOut(`${cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}\n`);
+  const flushHead = () => {
+    for (const cells of head) {
+      cells.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
+    }
+    line(columns.map((c) => c.header));
+    head.forEach(line);
+    head.length = 0;
+  };
   let headerShown = false;
   for await (const row of rows) {
     const cells = columns.map((c) => c.value(row));
-    if (!headerShown) {
-      cells.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
-      writeOut(`${columns.map((c, i) => c.header.padEnd(widths[i])).join("  ").trimEnd()}\n`);
-      headerShown = true;
-    }
-    writeOut(`${cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}\n`);
     count++;
+    if (headerShown) {
+      line(cells);
+    } else {
+      head.push(cells);
+      if (head.length === TABLE_WIDTH_ROWS) {
+        flushHead();
+        headerShown = true;
+      }
+    }
   }
+  if (!headerShown && head.length > 0) flushHead();
   return count;
 }
 

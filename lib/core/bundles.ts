@@ -4,6 +4,7 @@ import type { BundleDoc, FileEntry } from "../model/types.ts";
 import { decodeBundle, decodeFileList } from "../model/codec.ts";
 import { bundleKey, bundlesPrefix, fileListKey } from "../model/keys.ts";
 import { validateBundleId } from "../model/names.ts";
+import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { childNames, mapOrdered, readDocument } from "./documents.ts";
 import { getRepo } from "./repo.ts";
@@ -18,8 +19,9 @@ export interface BundleSelector {
 /** Reads a committed bundle; not-found when it has no bundle.yaml. */
 export async function getBundle(ctx: Context, repo: string, id: string): Promise<BundleDoc> {
   validateBundleId(id);
+  let doc: BundleDoc;
   try {
-    return await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+    doc = await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
     throw new DatamonError(
@@ -27,11 +29,22 @@ export async function getBundle(ctx: Context, repo: string, id: string): Promise
       `bundle ${id} not found in repo "${repo}": see "datamon bundle list --repo ${repo}"`,
     );
   }
+  if (doc.id !== id || doc.repo !== repo) {
+    throw new DatamonError(
+      "integrity",
+      `${
+        bundleKey(repo, id)
+      } in ${ctx.metadata.url} describes bundle ${doc.id} of repo "${doc.repo}": the metadata store is damaged`,
+    );
+  }
+  return doc;
 }
 
 /** Ids that have a bundle directory, committed or not, in id (= time) order. */
-function bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
-  return childNames(ctx.metadata, bundlesPrefix(repo));
+async function* bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
+  for await (const name of childNames(ctx.metadata, bundlesPrefix(repo))) {
+    if (isKsuid(name)) yield name;
+  }
 }
 
 /** The greatest bundle id that has a bundle.yaml: an interrupted upload never counts. */
@@ -74,7 +87,7 @@ export async function* listBundles(
   await getRepo(ctx, repo);
   const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
     try {
-      return await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+      return await getBundle(ctx, repo, id);
     } catch (e) {
       if (isKind(e, "not-found")) return undefined;
       throw e;
