@@ -6,6 +6,7 @@ import { DatamonError, isKind } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
 import { LeafCache } from "./leaf_cache.ts";
+import { type LeafSlot, SlotPool } from "./slots.ts";
 
 /** What a CafsReader needs. */
 export interface CafsReaderOptions {
@@ -16,8 +17,13 @@ export interface CafsReaderOptions {
   cache?: LeafCache;
   /** Leaves readRange loads ahead of the last one it read (default 4). */
   prefetch?: number;
-  /** Leaves readFile fetches at once per file (default 4); memory is window x leafSize. */
+  /** Leaves readFile fetches at once per file (default 4). */
   window?: number;
+  /**
+   * Leaf buffers readFile shares over all files read at once (default: window); memory is
+   * buffers x leafSize however many files are read.
+   */
+  buffers?: number;
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -33,6 +39,9 @@ export class CafsReader {
   readonly #cache: LeafCache;
   readonly #prefetch: number;
   readonly #window: number;
+  readonly #bufferCount: number;
+  /** Reused leaf buffers of readFile, made on first use (their size is the leaf size). */
+  #buffers: SlotPool | undefined;
   /** Recently used leaf key lists by file key; insertion order is recency. */
   readonly #roots = new Map<string, Promise<string[]>>();
 
@@ -42,6 +51,7 @@ export class CafsReader {
     this.#cache = options.cache ?? new LeafCache({ maxBytes: DEFAULT_CACHE_BYTES });
     this.#prefetch = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+    this.#bufferCount = Math.max(1, options.buffers ?? this.#window);
   }
 
   /**
@@ -62,15 +72,19 @@ export class CafsReader {
 
   /**
    * The file's bytes in order, one verified leaf at a time, with up to `window` leaves being
-   * fetched ahead. Stopping early is safe: leaves still loading finish and are dropped.
+   * fetched ahead. Leaves are read into reused buffers (a fresh buffer per leaf would let
+   * hundreds of MiB pile up before the garbage collector notices), so each chunk is valid only
+   * until the next one is asked for. Stopping early is safe: leaves still loading finish and
+   * their buffers go back to the pool.
    */
   async *readFile(key: string, size: number, leafSize: number): AsyncGenerator<Uint8Array> {
     const keys = await this.leafKeys(key, size, leafSize);
-    const ahead: Promise<Uint8Array>[] = [];
+    const pool = this.#leafBuffers(leafSize);
+    const ahead: Promise<LeafSlot>[] = [];
     let next = 0;
     const fill = () => {
       while (ahead.length < this.#window && next < keys.length) {
-        const loading = this.#loadLeaf(keys[next], leafLength(next, size, leafSize));
+        const loading = this.#loadLeafInto(pool, keys[next], leafLength(next, size, leafSize));
         // Observed now, awaited later: a leaf failing while an earlier one is awaited must
         // not count as an unhandled rejection.
         loading.catch(() => {});
@@ -78,11 +92,40 @@ export class CafsReader {
         next++;
       }
     };
-    fill();
-    while (ahead.length > 0) {
-      const bytes = await ahead.shift()!;
+    try {
       fill();
-      yield bytes;
+      for (let index = 0; ahead.length > 0; index++) {
+        const slot = await ahead.shift()!;
+        try {
+          fill();
+          yield slot.bytes.subarray(0, leafLength(index, size, leafSize));
+        } finally {
+          slot.release();
+        }
+      }
+    } finally {
+      for (const loading of ahead) loading.then((slot) => slot.release(), () => {});
+    }
+  }
+
+  #leafBuffers(leafSize: number): SlotPool {
+    if (this.#buffers?.size !== leafSize) this.#buffers = new SlotPool(this.#bufferCount, leafSize);
+    return this.#buffers;
+  }
+
+  /** Reads one leaf into a pooled buffer and verifies it; the caller releases the slot. */
+  async #loadLeafInto(pool: SlotPool, key: string, length: number): Promise<LeafSlot> {
+    const slot = await pool.acquire();
+    try {
+      const stored = await this.#getInto(key, slot.bytes);
+      if (stored !== length) {
+        throw this.#corrupt(key, `${stored} bytes where the file needs ${length}`);
+      }
+      await this.#verify(key, slot.bytes.subarray(0, length));
+      return slot;
+    } catch (e) {
+      slot.release();
+      throw e;
     }
   }
 
@@ -150,14 +193,27 @@ export class CafsReader {
     if (bytes.length !== length) {
       throw this.#corrupt(key, `${bytes.length} bytes where the file needs ${length}`);
     }
-    const actual = await this.#hasher.hash(bytes);
-    if (actual !== key) throw this.#corrupt(key, `its bytes hash to ${actual}`);
+    await this.#verify(key, bytes);
     return bytes;
   }
 
-  async #get(key: string): Promise<Uint8Array> {
+  async #verify(key: string, bytes: Uint8Array): Promise<void> {
+    const actual = await this.#hasher.hash(bytes);
+    if (actual !== key) throw this.#corrupt(key, `its bytes hash to ${actual}`);
+  }
+
+  #get(key: string): Promise<Uint8Array> {
+    return this.#blob(key, () => this.#store.get(key));
+  }
+
+  #getInto(key: string, into: Uint8Array): Promise<number> {
+    return this.#blob(key, () => this.#store.getInto(key, into));
+  }
+
+  /** Runs a read of a blob, turning its absence into an integrity error. */
+  async #blob<T>(key: string, read: () => Promise<T>): Promise<T> {
     try {
-      return await this.#store.get(key);
+      return await read();
     } catch (e) {
       if (!isKind(e, "not-found")) throw e;
       throw new DatamonError(

@@ -7,6 +7,7 @@
  * of all concurrent files are in flight, so memory is slots x leafSize.
  */
 import type { Store } from "../store/store.ts";
+import { readFull } from "../store/files.ts";
 import { encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
 
@@ -228,17 +229,6 @@ export class CafsWriter {
   #observe(present: boolean): void {
     this.#presentShare += ((present ? 1 : 0) - this.#presentShare) * PRESENT_SHARE_WEIGHT;
   }
-}
-
-/** Reads until `into` is full or the file ends; returns the bytes read. */
-async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
 }
 
 /** The binary leaf keys of one file, in leaf order, growing as leaves are hashed. */

@@ -31,11 +31,10 @@ export class Blobs implements Disposable {
 
   /** A verifying reader whose read-ahead over `concurrency` files stays within budget. */
   reader(leafSize: number, concurrency: number): CafsReader {
-    const window = Math.max(
-      1,
-      Math.min(8, Math.floor(READ_AHEAD_BYTES / (concurrency * leafSize))),
-    );
-    return new CafsReader({ store: this.ctx.blob, hasher: this.hasher, window });
+    const budget = Math.max(2, Math.floor(READ_AHEAD_BYTES / leafSize));
+    // The shared buffer pool bounds memory; the per-file window only spreads it fairly.
+    const window = Math.min(8, Math.max(1, Math.floor((2 * budget) / concurrency)));
+    return new CafsReader({ store: this.ctx.blob, hasher: this.hasher, window, buffers: budget });
   }
 
   [Symbol.dispose](): void {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import type { ListEntry, ListOptions, ObjectInfo, Store } from "./store.ts";
+import { readFull } from "./files.ts";
 
 /** Directory under the root that holds temp files; never a key, never listed. */
 export const TEMP_DIR = ".datamon-tmp";
@@ -60,9 +61,30 @@ export class LocalStore implements Store {
     }
   }
 
+  getInto(key: string, into: Uint8Array): Promise<number> {
+    return this.#withObject(key, async (file, size) => {
+      if (size > into.length) return size;
+      return await readFull(file, into.subarray(0, size));
+    });
+  }
+
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    const path = this.#path(key);
     checkRange(offset, length);
+    return await this.#withObject(key, async (file, size) => {
+      const end = Math.min(size, offset + length);
+      if (end <= offset) return new Uint8Array(0);
+      const out = new Uint8Array(end - offset);
+      await file.seek(offset, Deno.SeekMode.Start);
+      return out.subarray(0, await readFull(file, out));
+    });
+  }
+
+  /** Opens the object's file for `read`, mapping failures to store errors; always closes. */
+  async #withObject<T>(
+    key: string,
+    read: (file: Deno.FsFile, size: number) => Promise<T>,
+  ): Promise<T> {
+    const path = this.#path(key);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path);
@@ -70,19 +92,9 @@ export class LocalStore implements Store {
       throw (await this.#readFailure(e)) ?? this.#notFound(key);
     }
     try {
-      const info = await file.stat();
+      const info = file.statSync();
       if (!info.isFile) throw this.#notFound(key);
-      const end = Math.min(info.size, offset + length);
-      if (end <= offset) return new Uint8Array(0);
-      const out = new Uint8Array(end - offset);
-      await file.seek(offset, Deno.SeekMode.Start);
-      let filled = 0;
-      while (filled < out.length) {
-        const n = await file.read(out.subarray(filled));
-        if (n === null) break;
-        filled += n;
-      }
-      return out.subarray(0, filled);
+      return await read(file, info.size);
     } catch (e) {
       throw (await this.#readFailure(e)) ?? this.#notFound(key);
     } finally {

@@ -24,6 +24,13 @@ export interface Store {
   readonly url: string;
   /** Whole object. Throws DatamonError "not-found" when absent. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Reads the whole object into the start of `into` (which may be shared memory) and returns
+   * the object's size. An object larger than `into` is not read: its size is returned so the
+   * caller can tell. Lets readers reuse buffers instead of allocating one per object.
+   * Throws "not-found".
+   */
+  getInto(key: string, into: Uint8Array): Promise<number>;
   /** `length` bytes from `offset`; fewer at the end of the object. Throws "not-found". */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /** Atomic create-or-replace: readers see the old or the new object, never a torn one. */

@@ -48,7 +48,7 @@ async function withStoredFile(size: number, fn: (stored: Stored) => Promise<void
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
+  for await (const chunk of chunks) parts.push(chunk.slice()); // a chunk is valid until the next
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
   parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
   return out;
@@ -228,5 +228,20 @@ Deno.test("readRange loads the next leaves into the cache after a read", async (
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.deepEqual(leaves.map((key) => cache.has(key)), [true, true, true, false, false, false]);
+  });
+});
+
+Deno.test("readFile reads every leaf into the same few reused buffers", async () => {
+  await withStoredFile(20 * LEAF + 3, async ({ store, hasher, put, bytes }) => {
+    const reader = new CafsReader({ store, hasher, window: 2, buffers: 3 });
+    const buffers = new Set<ArrayBufferLike>();
+    let offset = 0;
+    for await (const chunk of reader.readFile(put.key, put.size, LEAF)) {
+      buffers.add(chunk.buffer);
+      assert.deepEqual(chunk, bytes.subarray(offset, offset + chunk.length));
+      offset += chunk.length;
+    }
+    assert.equal(offset, bytes.length);
+    assert.ok(buffers.size <= 3, `${buffers.size} buffers used`);
   });
 });

@@ -56,6 +56,23 @@ export function storeContract(name: string, open: OpenStore): void {
     assertSameBytes(await store.get("race/k"), payloads[results.indexOf(true)]);
   });
 
+  test("getInto fills a larger buffer, even a shared one, and returns the size", async (store) => {
+    const bytes = pattern(70_000, 4);
+    await store.put("into/k", bytes);
+    const into = new Uint8Array(new SharedArrayBuffer(100_000));
+    assert.equal(await store.getInto("into/k", into), 70_000);
+    assertSameBytes(into.slice(0, 70_000), bytes);
+    await store.put("into/empty", new Uint8Array(0));
+    assert.equal(await store.getInto("into/empty", into), 0);
+  });
+
+  test("getInto reports an object larger than the buffer by its size", async (store) => {
+    await store.put("into/big", pattern(5000, 5));
+    assert.equal(await store.getInto("into/big", new Uint8Array(4999)), 5000);
+    const missing = await store.getInto("into/absent", new Uint8Array(10)).catch((e) => e);
+    assert.ok(isKind(missing, "not-found"), String(missing));
+  });
+
   test("getRange reads inside, at the end and past the end of an object", async (store) => {
     const bytes = pattern(100, 9);
     await store.put("range/k", bytes);

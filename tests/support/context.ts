@@ -17,6 +17,9 @@ export class CountingStore implements Store {
   get(key: string) {
     return this.inner.get(key);
   }
+  getInto(key: string, into: Uint8Array) {
+    return this.inner.getInto(key, into);
+  }
   getRange(key: string, offset: number, length: number) {
     return this.inner.getRange(key, offset, length);
   }
