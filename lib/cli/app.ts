@@ -36,11 +36,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** How long an interrupted command may take to clean up before the process exits anyway. */
+const INTERRUPT_GRACE_MS = 3000;
+
 function installSignalHandlers(): () => void {
+  // The first signal lets a transfer stop between units of work and remove what it
+  // half-wrote; a command that does not watch the signal is ended after a grace period, and a
+  // second signal quits at once.
   const onSignal = () => {
     if (interrupt.signal.aborted) Deno.exit(EXIT_CODES.interrupted);
-    writeErr("datamon: interrupted, cleaning up (press Ctrl-C again to quit at once)");
     interrupt.abort();
+    Deno.unrefTimer(setTimeout(() => Deno.exit(EXIT_CODES.interrupted), INTERRUPT_GRACE_MS));
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
