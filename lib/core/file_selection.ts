@@ -1,7 +1,7 @@
 /** `--files`: upload only the files a text file names, one relative path per line. */
 import { DatamonError } from "../errors.ts";
 import { validateEntryName } from "../model/names.ts";
-import type { LocalFile } from "./walk.ts";
+import { type LocalFile, localFile } from "./walk.ts";
 
 async function readNames(listPath: string): Promise<string[]> {
   let text: string;
@@ -45,12 +45,6 @@ export async function* listedFiles(root: string, listPath: string): AsyncGenerat
     if (!info.isFile) {
       throw new DatamonError("bad-path", `${path} named in ${listPath} is not a regular file`);
     }
-    yield {
-      path,
-      name,
-      size: info.size,
-      mode: (info.mode ?? 0o644) & 0o7777,
-      mtime: info.mtime ?? new Date(0),
-    };
+    yield localFile(path, name, info);
   }
 }

@@ -15,6 +15,17 @@ export interface LocalFile {
   mtime: Date;
 }
 
+/** A LocalFile from a stat of a regular file; mode keeps the permission bits only. */
+export function localFile(path: string, name: string, info: Deno.FileInfo): LocalFile {
+  return {
+    path,
+    name,
+    size: info.size,
+    mode: (info.mode ?? 0o644) & 0o7777,
+    mtime: info.mtime ?? new Date(0),
+  };
+}
+
 /** Something the walk passed over, and why. */
 export interface Skipped {
   name: string;
@@ -81,13 +92,7 @@ export async function* walkFiles(
       onSkip({ name, reason: entry.isSymlink ? "symlink to a non-file" : "not a regular file" });
       continue;
     }
-    yield {
-      path,
-      name,
-      size: info.size,
-      mode: (info.mode ?? 0o644) & 0o7777,
-      mtime: info.mtime ?? new Date(0),
-    };
+    yield localFile(path, name, info);
   }
 }
 

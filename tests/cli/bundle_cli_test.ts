@@ -1,7 +1,7 @@
 /** End-to-end: the CLI as a subprocess on the embedded default context. */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamon, datamonOk } from "../support/cli.ts";
+import { datamon, datamonOk, upload } from "../support/cli.ts";
 
 const LEAF = 64 * 1024;
 
@@ -21,19 +21,7 @@ Deno.test("upload then download round-trips sizes around the leaf boundary, deep
       "with space/and'quote.txt": "q",
     });
     await datamonOk(home, "repo", "create", "--repo", "r1", "--description", "test");
-    const id = (await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "r1",
-      "--path",
-      src,
-      "--message",
-      "m",
-      "--leaf-size",
-      "64K",
-    )).trim();
+    const id = await upload(home, "r1", src, "m", "--leaf-size", "64K");
     assertMatch(id, /^[0-9A-Za-z]{27}$/);
     await datamonOk(home, "bundle", "download", "--repo", "r1", "--destination", `${dir}/out`);
     await assertSameTree(src, `${dir}/out`);
@@ -56,17 +44,7 @@ Deno.test("a bundle of 1,500 files is split into file lists of 1000 and download
     for (let i = 0; i < 1500; i++) files[`d${i % 7}/f${i}.txt`] = `file ${i}\n`;
     await writeTree(`${dir}/src`, files);
     await datamonOk(home, "repo", "create", "--repo", "many");
-    const id = (await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "many",
-      "--path",
-      `${dir}/src`,
-      "--message",
-      "many",
-    )).trim();
+    const id = await upload(home, "many", `${dir}/src`, "many");
     const lists: string[] = [];
     for await (const e of Deno.readDir(`${home}/data/metadata/bundles/many/${id}`)) {
       lists.push(e.name);
@@ -83,20 +61,7 @@ Deno.test("labels select bundles and keep their history; --name-filter narrows a
     await writeTree(`${dir}/v1`, { "a.csv": "1", "b.txt": "1" });
     await writeTree(`${dir}/v2`, { "a.csv": "2", "b.txt": "2" });
     await datamonOk(home, "repo", "create", "--repo", "r");
-    const up = (v: string, label: string) =>
-      datamonOk(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/${v}`,
-        "--message",
-        v,
-        "--label",
-        label,
-      ).then((s) => s.trim());
+    const up = (v: string, label: string) => upload(home, "r", `${dir}/${v}`, v, "--label", label);
     const first = await up("v1", "prod");
     const second = await up("v2", "next");
     await datamonOk(home, "label", "set", "--repo", "r", "--label", "prod", "--bundle", second);
@@ -147,28 +112,8 @@ Deno.test("diff reports added, deleted and updated files, and update makes a dir
     await writeTree(`${dir}/v1`, { "keep.txt": "same", "change.txt": "old", "gone/x.txt": "x" });
     await writeTree(`${dir}/v2`, { "keep.txt": "same", "change.txt": "new!", "new.txt": "n" });
     await datamonOk(home, "repo", "create", "--repo", "r");
-    const first = (await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "r",
-      "--path",
-      `${dir}/v1`,
-      "--message",
-      "1",
-    )).trim();
-    const second = (await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "r",
-      "--path",
-      `${dir}/v2`,
-      "--message",
-      "2",
-    )).trim();
+    const first = await upload(home, "r", `${dir}/v1`, "1");
+    const second = await upload(home, "r", `${dir}/v2`, "2");
     const changes = JSON.parse(
       await datamonOk(
         home,
@@ -237,19 +182,7 @@ Deno.test("download file fetches one file of a labelled bundle", async () => {
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, { "x/one.txt": "one", "two.txt": "two" });
     await datamonOk(home, "repo", "create", "--repo", "r");
-    await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "r",
-      "--path",
-      `${dir}/src`,
-      "--message",
-      "m",
-      "--label",
-      "l",
-    );
+    await upload(home, "r", `${dir}/src`, "m", "--label", "l");
     await datamonOk(
       home,
       "bundle",
@@ -275,19 +208,7 @@ Deno.test("repo list, get, rename and delete keep bundles and labels with the re
     await writeTree(`${dir}/src`, { "f.txt": "f" });
     await datamonOk(home, "repo", "create", "--repo", "old", "--description", "d");
     await datamonOk(home, "repo", "create", "--repo", "other");
-    const id = (await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "old",
-      "--path",
-      `${dir}/src`,
-      "--message",
-      "m",
-      "--label",
-      "l",
-    )).trim();
+    const id = await upload(home, "old", `${dir}/src`, "m", "--label", "l");
     await datamonOk(home, "repo", "rename", "--repo", "old", "new");
     const repos = JSON.parse(await datamonOk(home, "repo", "list", "--json"));
     assertEquals(repos.map((r: { name: string }) => r.name), ["new", "other"]);
@@ -343,5 +264,19 @@ Deno.test("version prints datamon's version, and completion prints a bash script
   await withTempDir(async (home) => {
     assertMatch(await datamonOk(home, "version"), /^datamon \d+\.\d+\.\d+/);
     assertMatch(await datamonOk(home, "completion", "bash"), /complete -o default -F _datamon/);
+  });
+});
+
+Deno.test("upload --files uploads only the listed files", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "keep/a.txt": "a", "b.txt": "b", "skip.txt": "s" });
+    await Deno.writeTextFile(`${dir}/list.txt`, "b.txt\n./keep/a.txt\n\nb.txt\n");
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m", "--files", `${dir}/list.txt`);
+    const files = JSON.parse(
+      await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+    );
+    assertEquals(files.map((f: { name: string }) => f.name), ["b.txt", "keep/a.txt"]);
   });
 });

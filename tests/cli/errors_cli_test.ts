@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { listTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { type CliResult, datamon, datamonOk } from "../support/cli.ts";
+import { type CliResult, datamon, datamonOk, upload } from "../support/cli.ts";
 
 function assertOneLineError(r: CliResult, code: number, pattern: RegExp): void {
   assertEquals(r.code, code, `exit code (stderr: ${r.stderr})`);
@@ -19,19 +19,7 @@ function assertOneLineError(r: CliResult, code: number, pattern: RegExp): void {
 async function oneBundle(dir: string): Promise<string> {
   await writeTree(`${dir}/src`, { "a.txt": "a", "big.bin": 200_000 });
   await datamonOk(`${dir}/home`, "repo", "create", "--repo", "r");
-  return (await datamonOk(
-    `${dir}/home`,
-    "bundle",
-    "upload",
-    "--repo",
-    "r",
-    "--path",
-    `${dir}/src`,
-    "--message",
-    "m",
-    "--leaf-size",
-    "64K",
-  )).trim();
+  return upload(`${dir}/home`, "r", `${dir}/src`, "m", "--leaf-size", "64K");
 }
 
 Deno.test("unknown repo, bundle and label each exit 3 naming what was not found", async () => {
@@ -347,6 +335,37 @@ Deno.test("usage errors exit 2 with one line; no arguments prints help", async (
       await datamon(home, "bundle", "get", "--repo", "r", "--bundle", "x", "--label", "y"),
       2,
       /cannot be used with/,
+    );
+  });
+});
+
+Deno.test("a --files list naming a missing file or a path outside --path is refused", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const uploadWith = async (list: string) => {
+      await Deno.writeTextFile(`${dir}/list.txt`, list);
+      return await datamon(
+        home,
+        "bundle",
+        "upload",
+        "--repo",
+        "r",
+        "--path",
+        `${dir}/src`,
+        "--message",
+        "m",
+        "--files",
+        `${dir}/list.txt`,
+      );
+    };
+    assertOneLineError(await uploadWith("a.txt\nmissing.txt\n"), 6, /missing.txt.*does not exist/);
+    assertOneLineError(await uploadWith("../etc/passwd\n"), 5, /"..\/etc\/passwd"/);
+    assertOneLineError(
+      await datamon(home, "bundle", "get", "--repo", "r"),
+      3,
+      /has no bundles yet/,
     );
   });
 });

@@ -4,19 +4,11 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { listTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { CLI_PERMISSIONS, datamonOk } from "../support/cli.ts";
-
-const main = new URL("../../main.ts", import.meta.url).pathname;
+import { datamonCommand, datamonOk, upload } from "../support/cli.ts";
 
 /** Starts `datamon ...args`, sends SIGINT once `ready()` holds, and returns how it ended. */
 async function interrupted(home: string, ready: () => Promise<boolean>, ...args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...CLI_PERMISSIONS, main, ...args],
-    env: { DATAMON_HOME: home, DATAMON_CONFIG: `${home}/config.yaml`, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = datamonCommand(home, ...args).spawn();
   const output = child.output();
   let finished = false;
   output.finally(() => (finished = true));
@@ -47,17 +39,7 @@ Deno.test("an interrupted download exits 130 and leaves no part file", async () 
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, manyFiles(3000));
     await datamonOk(home, "repo", "create", "--repo", "r");
-    await datamonOk(
-      home,
-      "bundle",
-      "upload",
-      "--repo",
-      "r",
-      "--path",
-      `${dir}/src`,
-      "--message",
-      "m",
-    );
+    await upload(home, "r", `${dir}/src`, "m");
     const out = `${dir}/out`;
     const r = await interrupted(
       home,
@@ -73,6 +55,7 @@ Deno.test("an interrupted download exits 130 and leaves no part file", async () 
     );
     assert(r.signalled, "the download finished before it could be interrupted");
     assertEquals(r.code, 130, r.stderr);
+    assertEquals(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
     assertMatch(r.stderr, /interrupted/);
     const left = await listTree(out);
     assert(left.length < 3000, "the download stopped early");
@@ -102,6 +85,7 @@ Deno.test("an interrupted upload exits 130 and commits no bundle", async () => {
     );
     assert(r.signalled, "the upload finished before it could be interrupted");
     assertEquals(r.code, 130, r.stderr);
+    assertEquals(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
     assertMatch(r.stderr, /upload interrupted: no bundle was committed/);
     const list = JSON.parse(await datamonOk(home, "bundle", "list", "--repo", "r", "--json"));
     assertEquals(list, []);

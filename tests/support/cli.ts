@@ -16,9 +16,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `datamon ...args` with DATAMON_HOME set to `home`; stdin is closed. */
-export async function datamon(home: string, ...args: string[]): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
+/** The command `datamon ...args` with DATAMON_HOME set to `home`, stdin closed, output piped. */
+export function datamonCommand(home: string, ...args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...CLI_PERMISSIONS, main, ...args],
     env: {
       DATAMON_HOME: home,
@@ -30,7 +30,12 @@ export async function datamon(home: string, ...args: string[]): Promise<CliResul
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs `datamon ...args` with DATAMON_HOME set to `home` and returns how it ended. */
+export async function datamon(home: string, ...args: string[]): Promise<CliResult> {
+  const out = await datamonCommand(home, ...args).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
@@ -42,4 +47,20 @@ export async function datamonOk(home: string, ...args: string[]): Promise<string
     throw new Error(`datamon ${args.join(" ")} exited ${r.code}\n${r.stderr}${r.stdout}`);
   }
   return r.stdout;
+}
+
+/** `datamon bundle upload` of `path` to `repo` with `message` (and more flags); the new id. */
+export async function upload(
+  home: string,
+  repo: string,
+  path: string,
+  message: string,
+  ...flags: string[]
+): Promise<string> {
+  const out = await datamonOk(
+    home,
+    ...["bundle", "upload", "--repo", repo, "--path", path, "--message", message],
+    ...flags,
+  );
+  return out.trim();
 }
