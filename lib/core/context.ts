@@ -2,6 +2,7 @@
  * Contexts: the five stores one team uses, kept in the config store as
  * contexts/{ctx}/context.yaml. The embedded default context needs no document.
  */
+import { pathToFileURL } from "node:url";
 import { DatamonError, isKind } from "../errors.ts";
 import type { ContextDoc } from "../model/types.ts";
 import { decodeContext, encodeContext } from "../model/codec.ts";
@@ -29,7 +30,7 @@ export function contextFromBaseUrl(name: string, base: string): ContextDoc {
 
 /** The embedded default: a directory under datamon's home. */
 export function defaultContextDoc(settings: Settings): ContextDoc {
-  return contextFromBaseUrl(DEFAULT_CONTEXT, `file://${settings.home}/data`);
+  return contextFromBaseUrl(DEFAULT_CONTEXT, pathToFileURL(`${settings.home}/data`).href);
 }
 
 /** Reads a context document, falling back to the embedded default for its name. */

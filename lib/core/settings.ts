@@ -3,6 +3,7 @@
  * The config file is `$DATAMON_CONFIG`, else `$DATAMON_HOME/config.yaml`, else
  * `~/.datamon/config.yaml`.
  */
+import { pathToFileURL } from "node:url";
 import { DatamonError } from "../errors.ts";
 import type { ConfigDoc } from "../model/types.ts";
 import { decodeConfig, encodeConfig } from "../model/codec.ts";
@@ -86,7 +87,8 @@ export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> 
   return {
     home,
     configFile,
-    configStore: flags.config ?? env("config") ?? file.config ?? `file://${home}/config`,
+    configStore: flags.config ?? env("config") ?? file.config ??
+      pathToFileURL(`${home}/config`).href,
     context,
     name: env("name") ?? file.name,
     email: env("email") ?? file.email,

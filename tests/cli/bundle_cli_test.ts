@@ -280,3 +280,15 @@ Deno.test("upload --files uploads only the listed files", async () => {
     assertEquals(files.map((f: { name: string }) => f.name), ["b.txt", "keep/a.txt"]);
   });
 });
+
+Deno.test("a DATAMON_HOME whose path has spaces, % and # holds the default context", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/my home #1 100%`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    assert(await Deno.stat(`${home}/data/metadata/repos/r/repo.yaml`));
+    await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+    await assertSameTree(`${dir}/src`, `${dir}/out`);
+  });
+});
