@@ -71,7 +71,11 @@ export function bundleCommands(program: Command): void {
       .option("--label <name>", "set this label on the bundle once it is committed")
       .option("--leaf-size <size>", "bytes per leaf, e.g. 2M (default 2M)")
       .option("--files <list>", "upload only the files this text file names, one per line")
-      .option("--skip-on-error", "skip files that cannot be read, and list them at the end"),
+      .option("--skip-on-error", "skip files that cannot be read, and list them at the end")
+      .option(
+        "--no-cache",
+        "read and hash every file, even those unchanged since the last upload of this path",
+      ),
   )))).action(async (
     flags: Flags & {
       path: string;
@@ -79,6 +83,7 @@ export function bundleCommands(program: Command): void {
       leafSize?: string;
       files?: string;
       skipOnError?: boolean;
+      cache: boolean;
       quiet?: boolean;
       name?: string;
       email?: string;
@@ -97,6 +102,7 @@ export function bundleCommands(program: Command): void {
       leafSize: flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined,
       files: flags.files,
       skipOnError: flags.skipOnError,
+      cacheDir: flags.cache ? `${settings.home}/cache/uploads` : undefined,
       signal: interrupt.signal,
       onProgress: progress.add,
       onSkip: (s) => writeErr(`skipped ${s.name}: ${s.reason}`),

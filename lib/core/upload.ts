@@ -16,6 +16,7 @@ import { type LocalFile, requireDirectory, type Skipped, walkFiles } from "./wal
 import { listedFiles } from "./file_selection.ts";
 import { checkLeafSize, DEFAULT_LEAF_SIZE } from "./tuning.ts";
 import { throwIfAborted } from "./abort.ts";
+import { UploadCache } from "./upload_cache.ts";
 
 export interface UploadOptions {
   repo: string;
@@ -27,6 +28,11 @@ export interface UploadOptions {
   leafSize?: number;
   /** A text file naming, one per line, the files under `path` to upload (default: all). */
   files?: string;
+  /**
+   * Directory of the upload cache: files unchanged since the last upload of `path` (size,
+   * mtime, ctime, inode) reuse their key without being read. Absent: hash every file.
+   */
+  cacheDir?: string;
   /** Skip files that cannot be read instead of failing; they are reported in the result. */
   skipOnError?: boolean;
   signal?: AbortSignal;
@@ -59,6 +65,10 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
 
   using blobs = await Blobs.open(ctx);
   const writer = blobs.writer(leafSize, options.concurrency);
+  const cache = options.cacheDir
+    ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path)
+    : undefined;
+  let committed = false;
   const id = newKsuid();
   const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0, files: 0, size: 0 };
   let list: FileEntry[] = [];
@@ -72,9 +82,18 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
     list = [];
   };
 
-  const storeFile = async (file: LocalFile): Promise<FileEntry | undefined> => {
+  const storeFile = async (
+    { file, cachedKey }: { file: LocalFile; cachedKey?: string },
+  ): Promise<{ file: LocalFile; entry: FileEntry } | undefined> => {
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     validateEntryName(file.name);
+    const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
+    // A cached key is trusted only while its blob is still stored (a purge may have freed it).
+    if (cachedKey && await ctx.blob.head(cachedKey)) {
+      totals.leavesDeduplicated += Math.max(1, Math.ceil(file.size / leafSize));
+      options.onProgress?.({ bytes: file.size, files: 1 });
+      return { file, entry: { ...entry, key: cachedKey } };
+    }
     try {
       const put = await writer.putFile(
         file.path,
@@ -84,7 +103,7 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
       totals.leavesDeduplicated += put.leavesDeduplicated;
       totals.bytesStored += put.bytesStored;
       options.onProgress?.({ bytes: 0, files: 1 });
-      return { name: file.name, size: put.size, mode: file.mode, mtime: file.mtime, key: put.key };
+      return { file, entry: { ...entry, size: put.size, key: put.key } };
     } catch (e) {
       if (!options.skipOnError || e instanceof DatamonError) throw e;
       skip({ name: file.name, reason: (e as Error).message });
@@ -92,39 +111,52 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
     }
   };
 
-  for await (const entry of mapOrdered(source, options.concurrency, storeFile)) {
-    if (!entry) continue;
-    list.push(entry);
-    totals.files++;
-    totals.size += entry.size;
-    if (list.length === FILE_LIST_SIZE) await flush();
+  // Cache look-ups run here, one at a time in name order, ahead of the concurrent stores.
+  async function* withCachedKeys() {
+    for await (const file of source) yield { file, cachedKey: await cache?.lookup(file) };
   }
-  throwIfAborted(signal, "upload interrupted: no bundle was committed");
-  if (totals.files === 0) {
-    throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
+
+  try {
+    for await (const stored of mapOrdered(withCachedKeys(), options.concurrency, storeFile)) {
+      if (!stored) continue;
+      list.push(stored.entry);
+      await cache?.record(stored.file, stored.entry.key);
+      totals.files++;
+      totals.size += stored.entry.size;
+      if (list.length === FILE_LIST_SIZE) await flush();
+    }
+    throwIfAborted(signal, "upload interrupted: no bundle was committed");
+    if (totals.files === 0) {
+      throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
+    }
+    if (list.length > 0) await flush();
+    const bundle: BundleDoc = {
+      id,
+      repo,
+      message: options.message,
+      timestamp: new Date(),
+      contributors: [options.contributor],
+      leafSize,
+      deduplication: "blake3",
+      formatVersion: BUNDLE_FORMAT_VERSION,
+      fileListCount: lists,
+      fileCount: totals.files,
+      totalSize: totals.size,
+    };
+    if (!await createDocument(ctx.metadata, bundleKey(repo, id), encodeBundle(bundle))) {
+      throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
+    }
+    committed = true;
+    // The bundle is committed: a cache that cannot be saved only costs the next upload a re-hash.
+    await cache?.commit().catch(() => cache.discard());
+    return {
+      bundle,
+      leavesStored: totals.leavesStored,
+      leavesDeduplicated: totals.leavesDeduplicated,
+      bytesStored: totals.bytesStored,
+      skipped,
+    };
+  } finally {
+    if (!committed) await cache?.discard();
   }
-  if (list.length > 0) await flush();
-  const bundle: BundleDoc = {
-    id,
-    repo,
-    message: options.message,
-    timestamp: new Date(),
-    contributors: [options.contributor],
-    leafSize,
-    deduplication: "blake3",
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    fileListCount: lists,
-    fileCount: totals.files,
-    totalSize: totals.size,
-  };
-  if (!await createDocument(ctx.metadata, bundleKey(repo, id), encodeBundle(bundle))) {
-    throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
-  }
-  return {
-    bundle,
-    leavesStored: totals.leavesStored,
-    leavesDeduplicated: totals.leavesDeduplicated,
-    bytesStored: totals.bytesStored,
-    skipped,
-  };
 }

@@ -13,6 +13,9 @@ export interface LocalFile {
   size: number;
   mode: number;
   mtime: Date;
+  /** Inode and change time, when the platform has them (they let uploads trust a cache). */
+  ino?: number;
+  ctime?: Date;
 }
 
 /** A LocalFile from a stat of a regular file; mode keeps the permission bits only. */
@@ -23,6 +26,8 @@ export function localFile(path: string, name: string, info: Deno.FileInfo): Loca
     size: info.size,
     mode: (info.mode ?? 0o644) & 0o7777,
     mtime: info.mtime ?? new Date(0),
+    ino: info.ino ?? undefined,
+    ctime: info.ctime ?? undefined,
   };
 }
 

@@ -1,0 +1,83 @@
+/** The upload cache: unchanged files reuse their key, changed or purged ones are stored again. */
+import { assert, assertEquals } from "../support/assert.ts";
+import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { localContext } from "../support/context.ts";
+import { uploadBundle, type UploadOptions } from "../../lib/core/upload.ts";
+import { createRepo } from "../../lib/core/repo.ts";
+import { bundleEntries } from "../../lib/core/bundles.ts";
+import type { Context } from "../../lib/core/context.ts";
+import type { BundleDoc } from "../../lib/model/types.ts";
+
+const who = { name: "t", email: "t@example.com" };
+
+async function keys(ctx: Context, bundle: BundleDoc): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of bundleEntries(ctx, bundle)) out[e.name] = e.key;
+  return out;
+}
+
+async function setup(dir: string) {
+  const ctx = localContext(dir);
+  await createRepo(ctx, "r", "", who);
+  await writeTree(`${dir}/src`, { "a.bin": 100_000, "b.txt": "bee", "c/d.txt": "dee" });
+  const options: UploadOptions = {
+    repo: "r",
+    path: `${dir}/src`,
+    message: "m",
+    contributor: who,
+    concurrency: 4,
+    leafSize: 65536,
+    cacheDir: `${dir}/cache`,
+  };
+  const first = await uploadBundle(ctx, options);
+  return { ctx, options, first: await keys(ctx, first.bundle) };
+}
+
+Deno.test("a re-upload takes an unchanged file's key from the cache without hashing it", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, options, first } = await setup(dir);
+    // Point b.txt's cache line at d.txt's key: only a cache hit can put that key in the bundle.
+    const [cacheFile] = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
+    const path = `${dir}/cache/${cacheFile.name}`;
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.replace(first["b.txt"], first["c/d.txt"]));
+    const second = await keys(ctx, (await uploadBundle(ctx, options)).bundle);
+    assertEquals(second["b.txt"], first["c/d.txt"]);
+    assertEquals(second["a.bin"], first["a.bin"]);
+  });
+});
+
+Deno.test("a file changed since the last upload is hashed again, even at the same size", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, options, first } = await setup(dir);
+    await Deno.writeTextFile(`${dir}/src/b.txt`, "BEE");
+    const second = await keys(ctx, (await uploadBundle(ctx, options)).bundle);
+    assert(second["b.txt"] !== first["b.txt"], "b.txt got a new key");
+    assertEquals(second["c/d.txt"], first["c/d.txt"]);
+  });
+});
+
+Deno.test("a cached key whose blob was removed from the store is stored again", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, options, first } = await setup(dir);
+    await ctx.blob.delete(first["b.txt"]);
+    const second = await uploadBundle(ctx, options);
+    assertEquals((await keys(ctx, second.bundle))["b.txt"], first["b.txt"]);
+    assert(await ctx.blob.head(first["b.txt"]), "the blob is back");
+    assertEquals(second.leavesStored, 1);
+  });
+});
+
+Deno.test("a failed upload keeps the previous cache", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, options } = await setup(dir);
+    const before = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
+    const text = await Deno.readTextFile(`${dir}/cache/${before[0].name}`);
+    await Deno.remove(`${dir}/src`, { recursive: true });
+    await Deno.mkdir(`${dir}/src`);
+    await uploadBundle(ctx, options).catch(() => {});
+    const after = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
+    assertEquals(after.map((e) => e.name), before.map((e) => e.name));
+    assertEquals(await Deno.readTextFile(`${dir}/cache/${after[0].name}`), text);
+  });
+});
