@@ -65,8 +65,9 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
 
   using blobs = await Blobs.open(ctx);
   const writer = blobs.writer(leafSize, options.concurrency);
+  // The cache only saves work: one that cannot be opened (a read-only home) is done without.
   const cache = options.cacheDir
-    ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path)
+    ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
   let committed = false;
   const id = newKsuid();
