@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { listTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { type CliResult, datamon, datamonOk, upload } from "../support/cli.ts";
+import { type CliResult, datamon, datamonOk, upload, uploadArgs } from "../support/cli.ts";
 
 function assertOneLineError(r: CliResult, code: number, pattern: RegExp): void {
   assertEquals(r.code, code, `exit code (stderr: ${r.stderr})`);
@@ -110,16 +110,7 @@ Deno.test("bad names and values exit 5 naming the value", async () => {
     assertOneLineError(
       await datamon(
         home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/src`,
-        "--message",
-        "m",
-        "--leaf-size",
-        "12",
+        ...uploadArgs(`${dir}/src`, "--leaf-size", "12"),
       ),
       5,
       /leaf size 12 is out of range/,
@@ -156,49 +147,19 @@ Deno.test("a missing or non-directory upload path exits 6 and commits no bundle"
     const home = `${dir}/home`;
     await datamonOk(home, "repo", "create", "--repo", "r");
     assertOneLineError(
-      await datamon(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/absent`,
-        "--message",
-        "m",
-      ),
+      await datamon(home, ...uploadArgs(`${dir}/absent`)),
       6,
       /upload path .*absent does not exist/,
     );
     await Deno.writeTextFile(`${dir}/file.txt`, "x");
     assertOneLineError(
-      await datamon(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/file.txt`,
-        "--message",
-        "m",
-      ),
+      await datamon(home, ...uploadArgs(`${dir}/file.txt`)),
       6,
       /is not a directory/,
     );
     await Deno.mkdir(`${dir}/empty`);
     assertOneLineError(
-      await datamon(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/empty`,
-        "--message",
-        "m",
-      ),
+      await datamon(home, ...uploadArgs(`${dir}/empty`)),
       6,
       /holds no files/,
     );
@@ -348,16 +309,7 @@ Deno.test("a --files list naming a missing file or a path outside --path is refu
       await Deno.writeTextFile(`${dir}/list.txt`, list);
       return await datamon(
         home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/src`,
-        "--message",
-        "m",
-        "--files",
-        `${dir}/list.txt`,
+        ...uploadArgs(`${dir}/src`, "--files", `${dir}/list.txt`),
       );
     };
     assertOneLineError(await uploadWith("a.txt\nmissing.txt\n"), 6, /missing.txt.*does not exist/);

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { listTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamonCommand, datamonOk, upload } from "../support/cli.ts";
+import { datamonCommand, datamonOk, upload, uploadArgs } from "../support/cli.ts";
 
 /** Starts `datamon ...args`, sends SIGINT once `ready()` holds, and returns how it ended. */
 async function interrupted(home: string, ready: () => Promise<boolean>, ...args: string[]) {
@@ -72,16 +72,7 @@ Deno.test("an interrupted upload exits 130 and commits no bundle", async () => {
     const r = await interrupted(
       home,
       () => hasEntries(blobs),
-      "bundle",
-      "upload",
-      "--repo",
-      "r",
-      "--path",
-      `${dir}/src`,
-      "--message",
-      "m",
-      "--concurrency-factor",
-      "2",
+      ...uploadArgs(`${dir}/src`, "--concurrency-factor", "2"),
     );
     assert(r.signalled, "the upload finished before it could be interrupted");
     assertEquals(r.code, 130, r.stderr);

@@ -1,8 +1,8 @@
 /** The upload cache: unchanged files reuse their key, changed or purged ones are stored again. */
 import { assert, assertEquals } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { localContext } from "../support/context.ts";
-import { uploadBundle, type UploadOptions } from "../../lib/core/upload.ts";
+import { localContext, uploadOptions } from "../support/context.ts";
+import { uploadBundle } from "../../lib/core/upload.ts";
 import { createRepo } from "../../lib/core/repo.ts";
 import { bundleEntries } from "../../lib/core/bundles.ts";
 import type { Context } from "../../lib/core/context.ts";
@@ -20,15 +20,7 @@ async function setup(dir: string) {
   const ctx = localContext(dir);
   await createRepo(ctx, "r", "", who);
   await writeTree(`${dir}/src`, { "a.bin": 100_000, "b.txt": "bee", "c/d.txt": "dee" });
-  const options: UploadOptions = {
-    repo: "r",
-    path: `${dir}/src`,
-    message: "m",
-    contributor: who,
-    concurrency: 4,
-    leafSize: 65536,
-    cacheDir: `${dir}/cache`,
-  };
+  const options = uploadOptions(dir, { cacheDir: `${dir}/cache` });
   const first = await uploadBundle(ctx, options);
   return { ctx, options, first: await keys(ctx, first.bundle) };
 }

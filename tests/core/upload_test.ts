@@ -1,7 +1,7 @@
 /** Core upload behaviour on local stores: dedup, one object per small file, interruption. */
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { CountingStore, localContext } from "../support/context.ts";
+import { CountingStore, localContext, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { createRepo } from "../../lib/core/repo.ts";
 import { latestBundle, listBundles } from "../../lib/core/bundles.ts";
@@ -16,14 +16,7 @@ Deno.test("a second upload of the same data writes no new leaf", async () => {
     ctx.blob = blob;
     await createRepo(ctx, "r", "", who);
     await writeTree(`${dir}/src`, { "big.bin": 5 * 65536 + 3, "small.txt": "s", "x/y.bin": 70000 });
-    const options = {
-      repo: "r",
-      path: `${dir}/src`,
-      message: "m",
-      contributor: who,
-      concurrency: 4,
-      leafSize: 65536,
-    };
+    const options = uploadOptions(dir);
     const first = await uploadBundle(ctx, options);
     // big: 6 leaves + root; small: 1; y: 2 leaves + root.
     assertEquals(first.leavesStored, 9);

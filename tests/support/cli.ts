@@ -49,6 +49,11 @@ export async function datamonOk(home: string, ...args: string[]): Promise<string
   return r.stdout;
 }
 
+/** Arguments of `datamon bundle upload` of `path` to repo "r" with message "m", then `flags`. */
+export function uploadArgs(path: string, ...flags: string[]): string[] {
+  return ["bundle", "upload", "--repo", "r", "--path", path, "--message", "m", ...flags];
+}
+
 /** `datamon bundle upload` of `path` to `repo` with `message` (and more flags); the new id. */
 export async function upload(
   home: string,
@@ -57,10 +62,6 @@ export async function upload(
   message: string,
   ...flags: string[]
 ): Promise<string> {
-  const out = await datamonOk(
-    home,
-    ...["bundle", "upload", "--repo", repo, "--path", path, "--message", message],
-    ...flags,
-  );
-  return out.trim();
+  const args = ["bundle", "upload", "--repo", repo, "--path", path, "--message", message];
+  return (await datamonOk(home, ...args, ...flags)).trim();
 }

@@ -1,6 +1,7 @@
 /** An opened context on local stores in a temp directory, for core tests. */
 import { type Context, contextFromBaseUrl, openContext } from "../../lib/core/context.ts";
 import type { Store } from "../../lib/store/store.ts";
+import type { UploadOptions } from "../../lib/core/upload.ts";
 
 /** A context whose five stores live under `dir`. */
 export function localContext(dir: string): Context {
@@ -41,4 +42,17 @@ export class CountingStore implements Store {
   delete(key: string) {
     return this.inner.delete(key);
   }
+}
+
+/** Upload options for `dir`/src into repo "r" with 64 KiB leaves, plus `extra`. */
+export function uploadOptions(dir: string, extra: Partial<UploadOptions> = {}): UploadOptions {
+  return {
+    repo: "r",
+    path: `${dir}/src`,
+    message: "m",
+    contributor: { name: "t", email: "t@example.com" },
+    concurrency: 4,
+    leafSize: 65536,
+    ...extra,
+  };
 }
