@@ -4,6 +4,7 @@ import { DatamonError } from "../errors.ts";
 import type { ContextDoc } from "../model/types.ts";
 import {
   contextFromBaseUrl,
+  contextWithEndpoint,
   createContext,
   getContextDoc,
   listContexts,
@@ -30,7 +31,12 @@ export function contextCommands(program: Command): void {
       .option("--meta <url>", "metadata store URL")
       .option("--vmeta <url>", "versioned metadata (labels) store URL")
       .option("--wal <url>", "write-ahead log store URL")
-      .option("--read-log <url>", "read log store URL"),
+      .option("--read-log <url>", "read log store URL")
+      .option(
+        "--endpoint <url>",
+        "S3-compatible server or GCS emulator for s3:// and gs:// URLs that name none " +
+          "(default: AWS_ENDPOINT_URL, STORAGE_EMULATOR_HOST, else the cloud)",
+      ),
   ).action(async (
     flags: Flags & {
       context: string;
@@ -40,6 +46,7 @@ export function contextCommands(program: Command): void {
       vmeta?: string;
       wal?: string;
       readLog?: string;
+      endpoint?: string;
     },
   ) => {
     const settings = await settingsFrom({ config: flags.config });
@@ -62,7 +69,7 @@ export function contextCommands(program: Command): void {
         "give either --store URL, or all of --blob, --meta, --vmeta, --wal and --read-log",
       );
     }
-    await createContext(settings, doc);
+    await createContext(settings, contextWithEndpoint(doc, flags.endpoint));
     if (flags.json || flags.format !== undefined) printRecord(doc, flags);
     else writeErr(`created context ${doc.name} in ${settings.configStore}`);
   });

@@ -8,8 +8,8 @@ import type { ContextDoc } from "../model/types.ts";
 import { decodeContext, encodeContext } from "../model/codec.ts";
 import { contextKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
-import type { Store } from "../store/store.ts";
-import { joinStoreUrl, openStore } from "../store/open.ts";
+import type { Store, StoreOptions } from "../store/store.ts";
+import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 
 /** The store roles of a context, in the order they are shown. */
@@ -26,6 +26,13 @@ export function contextFromBaseUrl(name: string, base: string): ContextDoc {
   const doc = { name } as ContextDoc;
   for (const role of STORE_ROLES) doc[role] = joinStoreUrl(base, role);
   return doc;
+}
+
+/** The context with `endpoint` given to each of its s3:// and gs:// stores that names none. */
+export function contextWithEndpoint(doc: ContextDoc, endpoint: string | undefined): ContextDoc {
+  const out = { ...doc };
+  for (const role of STORE_ROLES) out[role] = withEndpoint(doc[role], endpoint);
+  return out;
 }
 
 /** The embedded default: a directory under datamon's home. */
@@ -56,26 +63,41 @@ export async function getContextDoc(
 }
 
 /** Opens the stores of a context. */
-export function openContext(doc: ContextDoc): Context {
+export function openContext(doc: ContextDoc, options: StoreOptions = {}): Context {
   const ctx = { doc } as Context;
-  for (const role of STORE_ROLES) ctx[role] = openStore(doc[role]);
+  for (const role of STORE_ROLES) ctx[role] = openStore(doc[role], options);
   return ctx;
+}
+
+/**
+ * Requests each network store keeps in flight for `concurrency` files at once: a file has a
+ * few leaves on the wire, and small files and listings need more requests than bytes.
+ */
+export function requestsFor(concurrency: number): number {
+  return Math.max(16, concurrency * 4);
 }
 
 /** Resolves and opens the context the settings name. */
 export async function loadContext(settings: Settings): Promise<Context> {
-  return openContext(await getContextDoc(settings));
+  return openContext(await getContextDoc(settings), {
+    maxRequests: requestsFor(settings.concurrency),
+  });
 }
 
 /** Checks that a store answers: a listing must start without error. */
-async function probeStore(store: Store): Promise<void> {
-  for await (const _ of store.list("contexts/", { delimiter: "/" })) break;
+async function probeStore(role: StoreRole, url: string): Promise<void> {
+  try {
+    for await (const _ of openStore(url).list("contexts/", { delimiter: "/" })) break;
+  } catch (e) {
+    if (!(e instanceof DatamonError)) throw e;
+    throw new DatamonError(e.kind, `${role} store: ${e.message}`, { cause: e });
+  }
 }
 
 /** Writes a new context after checking that each of its stores answers. Create-only. */
 export async function createContext(settings: Settings, doc: ContextDoc): Promise<ContextDoc> {
   validateName("context", doc.name);
-  for (const role of STORE_ROLES) await probeStore(openStore(doc[role]));
+  for (const role of STORE_ROLES) await probeStore(role, doc[role]);
   const config = openStore(settings.configStore);
   const created = await config.putIfAbsent(
     contextKey(doc.name),

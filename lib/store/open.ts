@@ -4,16 +4,18 @@
 import { fileURLToPath } from "node:url";
 import { DatamonError } from "../errors.ts";
 import { LocalStore } from "./local.ts";
-import type { Store } from "./store.ts";
+import { openS3Store } from "./s3.ts";
+import { openGcsStore } from "./gcs.ts";
+import type { Store, StoreOptions } from "./store.ts";
 
 /** Opens the store of one URL scheme; `url` is the whole URL as the user gave it. */
-type Opener = (url: string) => Store;
+type Opener = (url: string, options: StoreOptions) => Store;
 
 /** One entry per scheme (without "://"). */
 const OPENERS: Record<string, Opener> = {
   file: openFileUrl,
-  s3: notYetSupported("s3"),
-  gs: notYetSupported("gs"),
+  s3: openS3Store,
+  gs: openGcsStore,
 };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
@@ -23,7 +25,7 @@ const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
  * against the working directory), `s3://bucket/prefix` or `gs://bucket/prefix`.
  * Throws DatamonError "config" for a URL no backend can open.
  */
-export function openStore(url: string): Store {
+export function openStore(url: string, options: StoreOptions = {}): Store {
   if (url === "") {
     throw new DatamonError("config", "store URL is empty; use file:///path, s3:// or gs://");
   }
@@ -36,13 +38,14 @@ export function openStore(url: string): Store {
       `unknown store URL scheme in ${JSON.stringify(url)}; use file://, s3:// or gs://`,
     );
   }
-  return opener(url);
+  return opener(url, options);
 }
 
 /**
  * Appends the sub-prefix `sub` ("blob", "a/b") to a store URL or path:
- * `file:///x/data` + `blob` -> `file:///x/data/blob`, `s3://b/p` + `wal` -> `s3://b/p/wal`.
- * Segments are percent-encoded in file URLs, as openStore decodes them.
+ * `file:///x/data` + `blob` -> `file:///x/data/blob`, `s3://b/p` + `wal` -> `s3://b/p/wal`,
+ * `s3://b?endpoint=E` + `wal` -> `s3://b/wal?endpoint=E`. Segments are percent-encoded in
+ * file URLs, as openStore decodes them.
  */
 export function joinStoreUrl(base: string, sub: string): string {
   const segments = sub.split("/").filter((segment) => segment !== "");
@@ -54,7 +57,36 @@ export function joinStoreUrl(base: string, sub: string): string {
   }
   const isFileUrl = schemeOf(base)?.toLowerCase() === "file";
   const tail = isFileUrl ? segments.map(encodeURIComponent) : segments;
-  return `${base.endsWith("/") ? base : base + "/"}${tail.join("/")}`;
+  const queryAt = isFileUrl ? -1 : base.indexOf("?");
+  const path = queryAt < 0 ? base : base.slice(0, queryAt);
+  const query = queryAt < 0 ? "" : base.slice(queryAt);
+  return `${path.endsWith("/") ? path : path + "/"}${tail.join("/")}${query}`;
+}
+
+/**
+ * Gives an s3:// or gs:// URL the endpoint of an S3-compatible server or emulator
+ * (`?endpoint=`), unless it names one already; other URLs come back unchanged.
+ */
+export function withEndpoint(url: string, endpoint: string | undefined): string {
+  const scheme = schemeOf(url)?.toLowerCase();
+  if (endpoint === undefined || (scheme !== "s3" && scheme !== "gs")) return url;
+  if (/[?&]endpoint=/i.test(url)) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(endpoint);
+  } catch {
+    throw new DatamonError(
+      "invalid-argument",
+      `endpoint ${JSON.stringify(endpoint)} is not a URL; use http(s)://host:port`,
+    );
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new DatamonError(
+      "invalid-argument",
+      `endpoint ${JSON.stringify(endpoint)} is not an http(s) URL; use http(s)://host:port`,
+    );
+  }
+  return `${url}${url.includes("?") ? "&" : "?"}endpoint=${endpoint}`;
 }
 
 /** The scheme of a URL, or null for a plain path. "file:" URLs need not have "//". */
@@ -75,13 +107,4 @@ function openFileUrl(url: string): Store {
     );
   }
   return new LocalStore(path);
-}
-
-function notYetSupported(scheme: string): Opener {
-  return (url) => {
-    throw new DatamonError(
-      "config",
-      `store URL ${JSON.stringify(url)}: ${scheme}:// stores are not supported by this build yet`,
-    );
-  };
 }

@@ -44,3 +44,12 @@ export interface Store {
   /** Removes the object; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
 }
+
+/** How a store is opened, beyond its URL. */
+export interface StoreOptions {
+  /**
+   * Requests a network store keeps in flight at most (the CLI derives it from
+   * --concurrency-factor); local stores ignore it.
+   */
+  maxRequests?: number;
+}

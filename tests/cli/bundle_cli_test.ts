@@ -2,12 +2,13 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { backendTest } from "../support/backends.ts";
 
 const LEAF = 64 * 1024;
 
-Deno.test("upload then download round-trips sizes around the leaf boundary, deep paths and unicode names", async () => {
-  await withTempDir(async (dir) => {
-    const home = `${dir}/home`;
+backendTest(
+  "upload then download round-trips sizes around the leaf boundary, deep paths and unicode names",
+  async (dir, home) => {
     const src = `${dir}/src`;
     await writeTree(src, {
       "empty.bin": 0,
@@ -34,8 +35,8 @@ Deno.test("upload then download round-trips sizes around the leaf boundary, deep
     assertEquals(bundle.id, id);
     assertEquals(bundle.leafSize, LEAF);
     assertEquals(bundle.contributors, [{ name: "Test User", email: "test@example.com" }]);
-  });
-});
+  },
+);
 
 Deno.test("a bundle of 1,500 files is split into file lists of 1000 and downloads whole", async () => {
   await withTempDir(async (dir) => {
@@ -55,9 +56,9 @@ Deno.test("a bundle of 1,500 files is split into file lists of 1000 and download
   });
 });
 
-Deno.test("labels select bundles and keep their history; --name-filter narrows a download", async () => {
-  await withTempDir(async (dir) => {
-    const home = `${dir}/home`;
+backendTest(
+  "labels select bundles and keep their history; --name-filter narrows a download",
+  async (dir, home) => {
     await writeTree(`${dir}/v1`, { "a.csv": "1", "b.txt": "1" });
     await writeTree(`${dir}/v2`, { "a.csv": "2", "b.txt": "2" });
     await datamonOk(home, "repo", "create", "--repo", "r");
@@ -103,12 +104,12 @@ Deno.test("labels select bundles and keep their history; --name-filter narrows a
     assert(!(await Deno.stat(`${dir}/out/b.txt`).then(() => true, () => false)));
     const list = await datamonOk(home, "bundle", "list", "--repo", "r", "--format", "{{id}}");
     assertEquals(list.trim().split("\n"), [first, second]);
-  });
-});
+  },
+);
 
-Deno.test("diff reports added, deleted and updated files, and update makes a directory match", async () => {
-  await withTempDir(async (dir) => {
-    const home = `${dir}/home`;
+backendTest(
+  "diff reports added, deleted and updated files, and update makes a directory match",
+  async (dir, home) => {
     await writeTree(`${dir}/v1`, { "keep.txt": "same", "change.txt": "old", "gone/x.txt": "x" });
     await writeTree(`${dir}/v2`, { "keep.txt": "same", "change.txt": "new!", "new.txt": "n" });
     await datamonOk(home, "repo", "create", "--repo", "r");
@@ -174,32 +175,29 @@ Deno.test("diff reports added, deleted and updated files, and update makes a dir
     );
     assertEquals(after.code, 0);
     assertMatch(after.stderr, /no differences/);
-  });
-});
+  },
+);
 
-Deno.test("download file fetches one file of a labelled bundle", async () => {
-  await withTempDir(async (dir) => {
-    const home = `${dir}/home`;
-    await writeTree(`${dir}/src`, { "x/one.txt": "one", "two.txt": "two" });
-    await datamonOk(home, "repo", "create", "--repo", "r");
-    await upload(home, "r", `${dir}/src`, "m", "--label", "l");
-    await datamonOk(
-      home,
-      "bundle",
-      "download",
-      "file",
-      "--repo",
-      "r",
-      "--label",
-      "l",
-      "--file",
-      "x/one.txt",
-      "--destination",
-      `${dir}/out`,
-    );
-    assertEquals(await Deno.readTextFile(`${dir}/out/x/one.txt`), "one");
-    assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/out`))).length, 1);
-  });
+backendTest("download file fetches one file of a labelled bundle", async (dir, home) => {
+  await writeTree(`${dir}/src`, { "x/one.txt": "one", "two.txt": "two" });
+  await datamonOk(home, "repo", "create", "--repo", "r");
+  await upload(home, "r", `${dir}/src`, "m", "--label", "l");
+  await datamonOk(
+    home,
+    "bundle",
+    "download",
+    "file",
+    "--repo",
+    "r",
+    "--label",
+    "l",
+    "--file",
+    "x/one.txt",
+    "--destination",
+    `${dir}/out`,
+  );
+  assertEquals(await Deno.readTextFile(`${dir}/out/x/one.txt`), "one");
+  assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/out`))).length, 1);
 });
 
 Deno.test("repo list, get, rename and delete keep bundles and labels with the repo", async () => {

@@ -4,7 +4,9 @@ import { pathToFileURL } from "node:url";
 import { isKind } from "../../lib/errors.ts";
 import type { ErrorKind } from "../../lib/errors.ts";
 import { LocalStore } from "../../lib/store/local.ts";
-import { joinStoreUrl, openStore } from "../../lib/store/open.ts";
+import { joinStoreUrl, openStore, withEndpoint } from "../../lib/store/open.ts";
+import { S3Store } from "../../lib/store/s3.ts";
+import { GcsStore } from "../../lib/store/gcs.ts";
 
 function throwsKind(kind: ErrorKind, fn: () => unknown): Error {
   try {
@@ -33,14 +35,31 @@ Deno.test("openStore opens plain absolute and relative paths as local stores", (
   assert.equal(relative.url, pathToFileURL(resolve("some/relative dir")).href);
 });
 
-Deno.test("openStore says s3:// and gs:// stores are not supported yet", () => {
-  for (const [url, scheme] of [["s3://bucket/prefix", "s3"], ["gs://bucket/prefix", "gs"]]) {
-    const e = throwsKind("config", () => openStore(url));
-    assert.equal(
-      e.message,
-      `store URL "${url}": ${scheme}:// stores are not supported by this build yet`,
-    );
-  }
+Deno.test("openStore opens s3:// and gs:// URLs with their backends, shown without the query", () => {
+  const s3 = openStore("s3://bucket/a/b?endpoint=http://127.0.0.1:9000&region=eu-west-1");
+  assert.ok(s3 instanceof S3Store);
+  assert.equal(s3.url, "s3://bucket/a/b");
+  const gs = openStore("gs://bucket/c?endpoint=http://127.0.0.1:9001");
+  assert.ok(gs instanceof GcsStore);
+  assert.equal(gs.url, "gs://bucket/c");
+});
+
+Deno.test("joinStoreUrl puts the sub-prefix before a bucket URL's query", () => {
+  assert.equal(joinStoreUrl("s3://b?endpoint=http://h:1", "wal"), "s3://b/wal?endpoint=http://h:1");
+  assert.equal(joinStoreUrl("gs://b/p/", "blob"), "gs://b/p/blob");
+});
+
+Deno.test("withEndpoint fills in the endpoint of s3:// and gs:// URLs that name none", () => {
+  assert.equal(withEndpoint("s3://b/p", "http://h:1"), "s3://b/p?endpoint=http://h:1");
+  assert.equal(withEndpoint("gs://b?x=1", "http://h:1"), "gs://b?x=1&endpoint=http://h:1");
+  assert.equal(
+    withEndpoint("s3://b?endpoint=http://o:2", "http://h:1"),
+    "s3://b?endpoint=http://o:2",
+  );
+  assert.equal(withEndpoint("file:///x", "http://h:1"), "file:///x");
+  assert.equal(withEndpoint("s3://b", undefined), "s3://b");
+  throwsKind("invalid-argument", () => withEndpoint("s3://b", "not a url"));
+  throwsKind("invalid-argument", () => withEndpoint("s3://b", "ftp://h"));
 });
 
 Deno.test("openStore rejects an unknown scheme with a config error", () => {

@@ -7,7 +7,8 @@ export const CLI_PERMISSIONS = [
   "--allow-write",
   "--allow-env",
   "--allow-run=git",
-  "--allow-sys=hostname",
+  "--allow-sys",
+  "--allow-net",
 ];
 
 export interface CliResult {

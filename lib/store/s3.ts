@@ -1,0 +1,339 @@
+/**
+ * A store in an S3 bucket (AWS, or any S3-compatible server via an endpoint): one object per
+ * key under the URL's prefix. Create-only writes send `If-None-Match: *`, so two writers of one
+ * key cannot both win. Every request is bounded by a RequestLimiter and retried from its bytes.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { DatamonError } from "../errors.ts";
+import { sameBytes } from "./bytes.ts";
+import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
+import { checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
+import { RequestLimiter } from "./limiter.ts";
+import {
+  DEFAULT_RETRY_POLICY,
+  IncompleteBody,
+  isNetworkError,
+  isRetryableStatus,
+  type RetryPolicy,
+  withRetries,
+} from "./retry.ts";
+import type { ListEntry, ListOptions, ObjectInfo, Store, StoreOptions } from "./store.ts";
+
+/** Query parameters an s3:// URL may carry. */
+const S3_PARAMS = ["endpoint", "region"] as const;
+const DEFAULT_MAX_REQUESTS = 32;
+const DEFAULT_REGION = "us-east-1";
+
+/** What an S3Store is made of beyond its URL; tests shorten the retries. */
+export interface S3StoreOptions extends StoreOptions {
+  retry?: RetryPolicy;
+  /** Keys per listing request (S3's maximum is 1000). */
+  pageSize?: number;
+}
+
+/** Opens `s3://bucket/prefix[?endpoint=URL&region=R]` (the `s3` entry of openStore). */
+export function openS3Store(url: string, options: StoreOptions): Store {
+  return new S3Store(url, options);
+}
+
+/** The error fields of the AWS SDK that decide how a failure is handled. */
+interface AwsError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export class S3Store implements Store {
+  readonly url: string;
+  readonly #location: CloudUrl;
+  readonly #client: S3Client;
+  readonly #endpoint: string;
+  readonly #limiter: RequestLimiter;
+  readonly #retry: RetryPolicy;
+  readonly #pageSize: number;
+
+  constructor(url: string, options: S3StoreOptions = {}) {
+    this.#location = parseCloudUrl(url, "s3", S3_PARAMS);
+    this.url = this.#location.display;
+    const params = this.#location.params;
+    const endpoint = params.get("endpoint") ?? envVar("AWS_ENDPOINT_URL_S3") ??
+      envVar("AWS_ENDPOINT_URL");
+    const region = params.get("region") ?? envVar("AWS_REGION") ?? envVar("AWS_DEFAULT_REGION") ??
+      DEFAULT_REGION;
+    this.#endpoint = endpoint ?? `https://s3.${region}.amazonaws.com`;
+    this.#client = new S3Client({
+      region,
+      ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
+      // Retries are ours (withRetries), so backoff and "re-send from bytes" are one policy.
+      maxAttempts: 1,
+      // S3-compatible servers reject the SDK's default streaming checksums; BLAKE3 keys
+      // already verify every byte read back.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#pageSize = options.pageSize ?? 1000;
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    const name = this.#name(key);
+    return await this.#request(key, async () => {
+      const out = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
+      );
+      return await out.Body!.transformToByteArray();
+    });
+  }
+
+  async getInto(key: string, into: Uint8Array): Promise<number> {
+    const name = this.#name(key);
+    return await this.#request(key, async () => {
+      const out = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
+      );
+      const size = out.ContentLength ?? 0;
+      const body = out.Body as AsyncIterable<Uint8Array> & { destroy?: () => void };
+      if (size > into.length) {
+        body.destroy?.();
+        return size;
+      }
+      let at = 0;
+      for await (const chunk of body) {
+        if (at + chunk.length > size) throw new IncompleteBody(at + chunk.length, size);
+        into.set(chunk, at);
+        at += chunk.length;
+      }
+      if (at !== size) throw new IncompleteBody(at, size);
+      return size;
+    });
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(offset, length);
+    const name = this.#name(key);
+    if (length === 0) {
+      if (await this.head(key) === null) throw this.#notFound(key);
+      return new Uint8Array(0);
+    }
+    return await this.#request(key, async () => {
+      try {
+        const out = await this.#client.send(
+          new GetObjectCommand({
+            Bucket: this.#bucket,
+            Key: name,
+            Range: `bytes=${offset}-${offset + length - 1}`,
+          }),
+        );
+        return completeBody(await out.Body!.transformToByteArray(), out.ContentLength);
+      } catch (e) {
+        // A range that starts at or past the end: the object exists, the answer is empty.
+        if (statusOf(e) === 416) return new Uint8Array(0);
+        throw e;
+      }
+    });
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const body = ownBytes(bytes);
+    const name = this.#name(key);
+    await this.#request(
+      key,
+      () =>
+        this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: name, Body: body })),
+    );
+  }
+
+  async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    const body = ownBytes(bytes);
+    const name = this.#name(key);
+    let attempts = 0;
+    const created = await this.#request(key, async () => {
+      attempts++;
+      try {
+        await this.#client.send(
+          new PutObjectCommand({ Bucket: this.#bucket, Key: name, Body: body, IfNoneMatch: "*" }),
+        );
+        return true;
+      } catch (e) {
+        if (statusOf(e) === 412) return false;
+        throw e;
+      }
+    });
+    // After a retry, the object that fails the precondition may be ours from an attempt whose
+    // answer was lost: the same bytes mean this call created it.
+    return created || (attempts > 1 && sameBytes(await this.get(key), body));
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    const name = this.#name(key);
+    try {
+      return await this.#request(key, async () => {
+        const out = await this.#client.send(
+          new HeadObjectCommand({ Bucket: this.#bucket, Key: name }),
+        );
+        return { size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0) };
+      });
+    } catch (e) {
+      if (e instanceof DatamonError && e.kind === "not-found") return null;
+      throw e;
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
+    checkPrefix(prefix);
+    const { delimiter } = options;
+    if (delimiter !== undefined && delimiter !== "/") {
+      throw new DatamonError("invalid-argument", `unsupported list delimiter ${delimiter}; use /`);
+    }
+    const base = this.#location.prefix;
+    let token: string | undefined;
+    do {
+      const page = await this.#request(prefix, () =>
+        this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: base + prefix,
+            Delimiter: delimiter,
+            ContinuationToken: token,
+            MaxKeys: this.#pageSize,
+          }),
+        ));
+      const rows: ListEntry[] = [];
+      for (const object of page.Contents ?? []) {
+        rows.push({
+          kind: "object",
+          key: object.Key!.slice(base.length),
+          size: object.Size ?? 0,
+          modified: object.LastModified ?? new Date(0),
+        });
+      }
+      for (const common of page.CommonPrefixes ?? []) {
+        rows.push({ kind: "prefix", prefix: common.Prefix!.slice(base.length) });
+      }
+      // Objects and common prefixes come back as two sorted lists; one page is one key range.
+      rows.sort((a, b) => compareKeys(rowKey(a), rowKey(b)));
+      yield* rows;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    const name = this.#name(key);
+    try {
+      await this.#request(
+        key,
+        () => this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: name })),
+      );
+    } catch (e) {
+      if (!(e instanceof DatamonError && e.kind === "not-found")) throw e;
+    }
+  }
+
+  get #bucket(): string {
+    return this.#location.bucket;
+  }
+
+  #name(key: string): string {
+    return this.#location.prefix + checkKey(key);
+  }
+
+  /** One request: limited, retried when the failure may pass, errors made DatamonErrors. */
+  async #request<T>(key: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#limiter.run(() => withRetries(send, isTransient, this.#retry));
+    } catch (e) {
+      throw this.#translate(key, e);
+    }
+  }
+
+  #translate(key: string, e: unknown): Error {
+    if (e instanceof DatamonError) return e;
+    const error = e as AwsError;
+    const status = statusOf(e);
+    const reason = error.message || error.name || String(e);
+    if (error.name === "NoSuchBucket") {
+      return new DatamonError(
+        "unreachable",
+        `store ${this.url}: bucket ${this.#bucket} does not exist; create it or fix the URL`,
+        { cause: e },
+      );
+    }
+    if (status === 404 || error.name === "NoSuchKey" || error.name === "NotFound") {
+      return this.#notFound(key, e);
+    }
+    if (error.name === "CredentialsProviderError") {
+      return new DatamonError(
+        "unreachable",
+        `store ${this.url}: no AWS credentials found (${reason}); set AWS_PROFILE or ` +
+          "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+        { cause: e },
+      );
+    }
+    if (status === 401 || status === 403) {
+      return new DatamonError(
+        "unreachable",
+        `store ${this.url} refuses the credentials: ${reason}; check AWS_PROFILE or the keys`,
+        { cause: e },
+      );
+    }
+    if (status === undefined || isRetryableStatus(status)) {
+      return new DatamonError(
+        "unreachable",
+        `store ${this.url} cannot be reached at ${this.#endpoint}: ${reason}`,
+        { cause: e },
+      );
+    }
+    return new DatamonError(
+      "invalid-argument",
+      `store ${this.url} rejected the request for ${JSON.stringify(key)}: ${reason}`,
+      { cause: e },
+    );
+  }
+
+  #notFound(key: string, cause?: unknown): DatamonError {
+    return new DatamonError("not-found", `${JSON.stringify(key)} not found in ${this.url}`, {
+      cause,
+    });
+  }
+}
+
+/** The body, unless the connection dropped before the announced length arrived. */
+function completeBody(body: Uint8Array, announced: number | undefined): Uint8Array {
+  if (announced !== undefined && body.length !== announced) {
+    throw new IncompleteBody(body.length, announced);
+  }
+  return body;
+}
+
+function rowKey(row: ListEntry): string {
+  return row.kind === "object" ? row.key : row.prefix;
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as AwsError | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Throttling, 5xx, 408/429 and dropped connections pass; other answers do not change. */
+function isTransient(e: unknown): boolean {
+  const status = statusOf(e);
+  if (status !== undefined) return isRetryableStatus(status);
+  return isNetworkError(e) || (e as AwsError).name === "TimeoutError";
+}
+
+/** fetch-based request bodies refuse shared memory: copy such views into a plain buffer. */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+}
+
+function envVar(name: string): string | undefined {
+  const value = Deno.env.get(name);
+  return value === undefined || value === "" ? undefined : value;
+}
