@@ -9,6 +9,7 @@ import { decodeContext, encodeContext } from "../model/codec.ts";
 import { contextKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import type { Store } from "../store/store.ts";
+import { MeteredStore, type RequestMeter } from "../store/metered.ts";
 import { joinStoreUrl, openStore } from "../store/open.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 
@@ -60,6 +61,13 @@ export function openContext(doc: ContextDoc): Context {
   const ctx = { doc } as Context;
   for (const role of STORE_ROLES) ctx[role] = openStore(doc[role]);
   return ctx;
+}
+
+/** The same context with every store counting its requests into `meter`. */
+export function meteredContext(ctx: Context, meter: RequestMeter): Context {
+  const metered = { doc: ctx.doc } as Context;
+  for (const role of STORE_ROLES) metered[role] = new MeteredStore(ctx[role], meter);
+  return metered;
 }
 
 /** Resolves and opens the context the settings name. */
