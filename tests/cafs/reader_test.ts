@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { isKind } from "../../lib/errors.ts";
 import { Hasher } from "../../lib/cafs/hasher.ts";
 import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
-import { CafsReader } from "../../lib/cafs/reader.ts";
+import { CafsReader, type StoredFile } from "../../lib/cafs/reader.ts";
+import { PackWriter } from "../../lib/cafs/pack_writer.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import { CafsWriter, type PutResult } from "../../lib/cafs/writer.ts";
 import { LocalStore } from "../../lib/store/local.ts";
@@ -252,5 +253,81 @@ Deno.test("readFile reads every leaf into the same few reused buffers", async ()
     }
     assert.equal(offset, bytes.length);
     assert.ok(buffers.size <= 3, `${buffers.size} buffers used`);
+  });
+});
+
+/** Files of the given sizes packed into one pack (64 KiB leaves), ready to read. */
+async function withPackedFiles(
+  sizes: number[],
+  fn: (
+    s: { store: LocalStore; hasher: Hasher; files: (StoredFile & { bytes: Uint8Array })[] },
+  ) => Promise<void>,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "cafs-packed-" });
+  const hasher = await Hasher.create(1);
+  try {
+    const store = new LocalStore(`${dir}/blobs`);
+    const packs = new PackWriter({ store, hasher, packSize: 1024 * 1024, maxBlob: LEAF });
+    const files = [];
+    for (const [i, size] of sizes.entries()) {
+      const bytes = crypto.getRandomValues(new Uint8Array(size));
+      const key = await hasher.hash(bytes);
+      files.push({ name: `f${i}`, key, size, bytes, pack: (await packs.add(key, bytes)).location });
+    }
+    await packs.flush();
+    await fn({ store, hasher, files });
+  } finally {
+    hasher.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("readRange of a packed file reads within it, through the leaf cache", async () => {
+  await withPackedFiles([5000, 60_000, 7], async ({ store, hasher, files }) => {
+    const cache = new LeafCache({ maxBytes: 1 << 20 });
+    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    const file = files[1];
+    for (const [offset, length] of [[0, 10], [59_990, 100], [12_345, 30_000], [60_000, 5]]) {
+      const got = await reader.readRange(file, LEAF, offset, length);
+      assert.deepEqual(got, file.bytes.subarray(offset, Math.min(file.size, offset + length)));
+    }
+    assert.equal(cache.size, 1);
+    assert.ok(cache.has(file.key));
+    assert.deepEqual(await reader.leafKeys(file, LEAF), [file.key]);
+  });
+});
+
+Deno.test("packRuns groups neighbours in one pack and readPackRun reads them with one request", async () => {
+  await withPackedFiles([100, 200, 300, 400], async ({ store, hasher, files }) => {
+    let ranges = 0;
+    const counting = Object.assign(Object.create(null), {
+      url: store.url,
+      getRange: (k: string, o: number, n: number) => (ranges++, store.getRange(k, o, n)),
+    }) as Store;
+    const reader = new CafsReader({ store: counting, hasher });
+    const alone = { name: "alone", key: files[0].key, size: 1 };
+    async function* items() {
+      yield* [files[2], files[0], files[1], alone, files[3]];
+    }
+    const groups = await Array.fromAsync(reader.packRuns(items(), (f) => f));
+    assert.deepEqual(groups.map((g) => g.map((f) => f.name)), [["f2", "f0", "f1"], ["alone"], [
+      "f3",
+    ]]);
+    const read = await Array.fromAsync(reader.readPackRun(groups[0]));
+    assert.equal(ranges, 1);
+    for (const { file, bytes } of read) {
+      assert.deepEqual(bytes, (file as typeof files[0]).bytes);
+    }
+  });
+});
+
+Deno.test("packRuns keeps runs within their byte budget", async () => {
+  await withPackedFiles([30_000, 30_000, 30_000, 30_000], async ({ store, hasher, files }) => {
+    const reader = new CafsReader({ store, hasher, runBytes: 64 * 1024 });
+    async function* items() {
+      yield* files;
+    }
+    const groups = await Array.fromAsync(reader.packRuns(items(), (f) => f));
+    assert.deepEqual(groups.map((g) => g.length), [2, 2]);
   });
 });
