@@ -16,6 +16,7 @@ export const STORE_OPERATIONS = [
   "list",
   "delete",
 ] as const;
+/** One of the Store operations. */
 export type StoreOperation = typeof STORE_OPERATIONS[number];
 
 /** What a RequestMeter counted. */
