@@ -101,7 +101,7 @@ Deno.bench({
   warmup: 1,
   fn: async () => {
     const reader = new CafsReader({ store: readStore, hasher: pools.get(2)! });
-    for await (const _ of reader.readFile(stored.key, stored.size, LEAF));
+    for await (const _ of reader.readFile(stored, LEAF));
   },
 });
 

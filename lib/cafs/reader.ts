@@ -1,9 +1,12 @@
 /**
- * Download side of the content-addressed store: a file's bytes back from its key, every leaf
- * verified against its key before a byte of it is handed out.
+ * Download side of the content-addressed store: a file's bytes back from its key (and pack
+ * location, when packed), every leaf verified against its key before a byte of it is handed
+ * out.
  */
 import { DatamonError, isKind } from "../errors.ts";
+import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
+import { packKey } from "./pack.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
 import { LeafCache } from "./leaf_cache.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
@@ -24,6 +27,18 @@ export interface CafsReaderOptions {
    * buffers x leafSize however many files are read.
    */
   buffers?: number;
+  /** Most bytes one ranged read of packed files covers (default 16 MiB). */
+  runBytes?: number;
+}
+
+/** What the reader needs to know of a stored file; a bundle's FileEntry fits. */
+export interface StoredFile {
+  /** The file's name, for messages. */
+  name?: string;
+  key: string;
+  size: number;
+  /** Set when the file's bytes are `size` bytes at `offset` of a pack. */
+  pack?: PackLocation;
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -31,8 +46,14 @@ const DEFAULT_PREFETCH = 4;
 const DEFAULT_WINDOW = 4;
 /** Leaf key lists of recently read multi-leaf files, kept so a ranged read skips the root. */
 const ROOTS_KEPT = 64;
+/** Default most bytes one ranged read of a pack run covers. */
+const DEFAULT_RUN_BYTES = 16 * 1024 * 1024;
+/** Most files in one pack run, so a run of tiny files keeps few entries waiting. */
+const RUN_FILES_MAX = 1024;
+/** Bytes a run may skip to take in a file that is not quite next to it. */
+const RUN_GAP = 256 * 1024;
 
-/** Reads files of a blob store by key, size and leaf size. */
+/** Reads files of a blob store by key, size, pack location and leaf size. */
 export class CafsReader {
   readonly #store: Store;
   readonly #hasher: HashFn;
@@ -40,6 +61,7 @@ export class CafsReader {
   readonly #prefetch: number;
   readonly #window: number;
   readonly #bufferCount: number;
+  readonly #runBytes: number;
   /** Reused leaf buffers of readFile, made on first use (their size is the leaf size). */
   #buffers: SlotPool | undefined;
   /** Recently used leaf key lists by file key; insertion order is recency. */
@@ -52,16 +74,19 @@ export class CafsReader {
     this.#prefetch = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
     this.#bufferCount = Math.max(1, options.buffers ?? this.#window);
+    this.#runBytes = Math.max(1, options.runBytes ?? DEFAULT_RUN_BYTES);
   }
 
   /**
-   * The keys of the file's leaves in order: `[key]` for a file that fits one leaf, else those
+   * The keys of the file's leaves in order: `[key]` for a file that fits one leaf (a packed file
+   * always does), else those
    * of its root object, which is fetched and verified (DatamonError "integrity" when it is
    * missing, corrupt, or names a different number of leaves than `size` needs).
    */
-  async leafKeys(key: string, size: number, leafSize: number): Promise<string[]> {
+  async leafKeys(file: StoredFile, leafSize: number): Promise<string[]> {
+    const { key, size } = file;
     const count = leafCount(size, leafSize);
-    if (count === 1) return [key];
+    if (count === 1 || file.pack) return [key];
     const bytes = await this.#get(key);
     const keys = await decodeRoot(key, bytes, this.#hasher, this.#store.url);
     if (keys.length !== count) {
@@ -75,10 +100,15 @@ export class CafsReader {
    * fetched ahead. Leaves are read into reused buffers (a fresh buffer per leaf would let
    * hundreds of MiB pile up before the garbage collector notices), so each chunk is valid only
    * until the next one is asked for. Stopping early is safe: leaves still loading finish and
-   * their buffers go back to the pool.
+   * their buffers go back to the pool. A packed file comes in one chunk, read from its pack.
    */
-  async *readFile(key: string, size: number, leafSize: number): AsyncGenerator<Uint8Array> {
-    const keys = await this.leafKeys(key, size, leafSize);
+  async *readFile(file: StoredFile, leafSize: number): AsyncGenerator<Uint8Array> {
+    if (file.pack) {
+      yield await this.#loadPacked(file, file.pack);
+      return;
+    }
+    const { size } = file;
+    const keys = await this.leafKeys(file, leafSize);
     const pool = this.#leafBuffers(leafSize);
     const ahead: Promise<LeafSlot>[] = [];
     let next = 0;
@@ -134,20 +164,19 @@ export class CafsReader {
    * then loads the next `prefetch` leaves into the cache in the background.
    */
   async readRange(
-    key: string,
-    size: number,
+    file: StoredFile,
     leafSize: number,
     offset: number,
     length: number,
   ): Promise<Uint8Array> {
     if (offset < 0 || length < 0) throw new RangeError(`bad range ${offset}+${length}`);
-    const end = Math.min(size, offset + length);
+    const end = Math.min(file.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
-    const keys = await this.#rootKeys(key, size, leafSize);
+    const keys = await this.#rootKeys(file, leafSize);
     const first = Math.floor(offset / leafSize);
     const last = Math.floor((end - 1) / leafSize);
     const loading = [];
-    for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(keys, i, size, leafSize));
+    for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(file, keys, i, leafSize));
     const leaves = await Promise.all(loading);
     const out = new Uint8Array(end - offset);
     for (const [n, bytes] of leaves.entries()) {
@@ -159,28 +188,99 @@ export class CafsReader {
     }
     for (let i = last + 1; i <= last + this.#prefetch && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf will report it.
-      this.#cachedLeaf(keys, i, size, leafSize).catch(() => {});
+      this.#cachedLeaf(file, keys, i, leafSize).catch(() => {});
     }
     return out;
   }
 
-  #cachedLeaf(keys: string[], i: number, size: number, leafSize: number): Promise<Uint8Array> {
+  /**
+   * Groups consecutive items whose files lie close together in one pack (in reach of one
+   * ranged read of at most `runBytes`) so that readPackRun fetches each group with one
+   * request; any other item comes alone. `fileOf` gives an item's file, if it has one.
+   */
+  async *packRuns<T>(
+    items: AsyncIterable<T>,
+    fileOf: (item: T) => StoredFile | undefined,
+  ): AsyncGenerator<T[]> {
+    let run: T[] = [];
+    let id = "";
+    let start = 0;
+    let end = 0;
+    for await (const item of items) {
+      const file = fileOf(item);
+      const pack = file?.pack;
+      const size = file?.size ?? 0;
+      if (pack && run.length > 0 && pack.id === id && run.length < RUN_FILES_MAX) {
+        const from = Math.min(start, pack.offset);
+        const to = Math.max(end, pack.offset + size);
+        // Entries are packed in about the order they are listed, not exactly: a neighbour
+        // may sit a little before the run or after a small gap.
+        const near = pack.offset <= end + RUN_GAP && pack.offset + size + RUN_GAP >= start;
+        if (near && to - from <= this.#runBytes) {
+          run.push(item);
+          start = from;
+          end = to;
+          continue;
+        }
+      }
+      if (run.length > 0) yield run;
+      run = [item];
+      if (pack) {
+        id = pack.id;
+        start = pack.offset;
+        end = pack.offset + size;
+      } else {
+        id = "";
+      }
+    }
+    if (run.length > 0) yield run;
+  }
+
+  /**
+   * The verified bytes of each file of a run that packRuns made (files of one pack), in order,
+   * fetched with one ranged read. A file whose bytes do not match its key throws "integrity"
+   * when its turn comes; the files before it were handed out whole.
+   */
+  async *readPackRun<T extends StoredFile>(
+    files: readonly T[],
+  ): AsyncGenerator<{ file: T; bytes: Uint8Array }> {
+    const id = files[0].pack!.id;
+    const start = Math.min(...files.map((f) => f.pack!.offset));
+    const end = Math.max(...files.map((f) => f.pack!.offset + f.size));
+    const run = await this.#packRange(files[0], id, start, end - start);
+    for (const file of files) {
+      const location = file.pack!;
+      if (location.id !== id) throw new RangeError(`a run of pack ${id} holds a file of another`);
+      const from = location.offset - start;
+      yield {
+        file,
+        bytes: await this.#checkPacked(file, location, run.subarray(from, from + file.size)),
+      };
+    }
+  }
+
+  #cachedLeaf(file: StoredFile, keys: string[], i: number, leafSize: number): Promise<Uint8Array> {
+    const { pack } = file;
     return this.#cache.getOrLoad(
       keys[i],
-      () => this.#loadLeaf(keys[i], leafLength(i, size, leafSize)),
+      () =>
+        pack
+          ? this.#loadPacked(file, pack)
+          : this.#loadLeaf(keys[i], leafLength(i, file.size, leafSize)),
     );
   }
 
   /** leafKeys, remembered for the last few multi-leaf files. */
-  #rootKeys(key: string, size: number, leafSize: number): Promise<string[]> {
-    if (leafCount(size, leafSize) === 1) return Promise.resolve([key]);
+  #rootKeys(file: StoredFile, leafSize: number): Promise<string[]> {
+    const { key, size } = file;
+    if (leafCount(size, leafSize) === 1 || file.pack) return Promise.resolve([key]);
     const kept = this.#roots.get(key);
     if (kept) {
       this.#roots.delete(key);
       this.#roots.set(key, kept);
       return kept;
     }
-    const loading = this.leafKeys(key, size, leafSize);
+    const loading = this.leafKeys(file, leafSize);
     this.#roots.set(key, loading);
     loading.catch(() => this.#roots.delete(key));
     if (this.#roots.size > ROOTS_KEPT) this.#roots.delete(this.#roots.keys().next().value!);
@@ -194,6 +294,58 @@ export class CafsReader {
       throw this.#corrupt(key, `${bytes.length} bytes where the file needs ${length}`);
     }
     await this.#verify(key, bytes);
+    return bytes;
+  }
+
+  /** A packed file's bytes, read from its pack and verified. */
+  async #loadPacked(file: StoredFile, location: PackLocation): Promise<Uint8Array> {
+    const bytes = await this.#packRange(file, location.id, location.offset, file.size);
+    return await this.#checkPacked(file, location, bytes);
+  }
+
+  /** `length` bytes at `offset` of a pack; its absence is an integrity error naming `file`. */
+  async #packRange(
+    file: StoredFile,
+    id: string,
+    offset: number,
+    length: number,
+  ): Promise<Uint8Array> {
+    try {
+      return await this.#store.getRange(packKey(id), offset, length);
+    } catch (e) {
+      if (!isKind(e, "not-found")) throw e;
+      throw new DatamonError(
+        "integrity",
+        `pack ${id} holding ${describe(file)} is missing from ${this.#store.url}: ` +
+          `upload the files again to store them anew`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** Returns a packed file's bytes once their length and hash match the file's. */
+  async #checkPacked(
+    file: StoredFile,
+    location: PackLocation,
+    bytes: Uint8Array,
+  ): Promise<Uint8Array> {
+    const where = `${describe(file)} (${file.size} bytes at ${location.offset} of pack ` +
+      `${location.id} in ${this.#store.url})`;
+    const advice =
+      `restore pack ${location.id} from a backup, or delete it and upload the files again`;
+    if (bytes.length !== file.size) {
+      throw new DatamonError(
+        "integrity",
+        `${where} is corrupt (the pack ends after ${bytes.length} of them): ${advice}`,
+      );
+    }
+    const actual = await this.#hasher.hash(bytes);
+    if (actual !== file.key) {
+      throw new DatamonError(
+        "integrity",
+        `${where} is corrupt (its bytes hash to ${actual}): ${advice}`,
+      );
+    }
     return bytes;
   }
 
@@ -230,6 +382,11 @@ export class CafsReader {
       `blob ${key} in ${this.#store.url} is corrupt (${why}): delete it and upload the files again`,
     );
   }
+}
+
+/** How a file is named in messages: its name, else its key. */
+function describe(file: StoredFile): string {
+  return file.name === undefined ? `file ${file.key}` : `file ${file.name}`;
 }
 
 /** Leaves of a file of `size` bytes; an empty file still has one (empty) leaf. */

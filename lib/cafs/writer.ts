@@ -1,15 +1,20 @@
 /**
  * Upload side of the content-addressed store: a file becomes leaves (plus a root object when
- * it has more than one), each stored once under the hex BLAKE3 of its bytes.
+ * it has more than one), each stored once under the hex BLAKE3 of its bytes; or, given a
+ * PackWriter, a small file becomes one blob in a pack object.
  *
  * Pipeline of one file: read leaf i into a shared slot -> hash it in a Worker -> store it
  * unless present, while leaf i+1 is already being read. The slot pool bounds how many leaves
  * of all concurrent files are in flight, so memory is slots x leafSize.
  */
+import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { readFull } from "../store/files.ts";
+import type { PackWriter } from "./pack_writer.ts";
+import type { StoredFile } from "./reader.ts";
 import { encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
+import { BoundedMap } from "./bounded_map.ts";
 
 /** What a CafsWriter needs. */
 export interface CafsWriterOptions {
@@ -20,6 +25,11 @@ export interface CafsWriterOptions {
   leafSize: number;
   /** Leaf buffers shared by all concurrent putFile calls. */
   slots: number;
+  /**
+   * Packs small files: a file of 1 to `packs.maxBlob` bytes (at most leafSize) goes into a
+   * pack instead of a leaf object of its own. Absent: every file is stored as leaves.
+   */
+  packs?: PackWriter;
 }
 
 /** What storing one file did. */
@@ -32,8 +42,13 @@ export interface PutResult {
   leavesStored: number;
   /** Leaves found already stored (or stored by this process), so not written. */
   leavesDeduplicated: number;
-  /** Bytes written to the store: new leaves and the root object when it was new. */
+  /**
+   * Bytes written to the store: new leaves and the root object when it was new, or the file's
+   * bytes when this call added them to a pack.
+   */
   bytesStored: number;
+  /** Where the file's bytes are when it was packed (the pack is stored by PackWriter.flush). */
+  pack?: PackLocation;
 }
 
 /** Fills `into` from the source; returns the bytes filled, fewer only at its end. */
@@ -58,7 +73,8 @@ export class CafsWriter {
   readonly #store: Store;
   readonly #hasher: HashFn;
   readonly #slots: SlotPool;
-  readonly #known = new KnownKeys(KNOWN_KEYS_MAX);
+  readonly #packs: PackWriter | undefined;
+  readonly #known = new BoundedMap<string, true>(KNOWN_KEYS_MAX);
   /** Blobs being stored right now: a second leaf with the same key waits for the first. */
   readonly #storing = new Map<string, Promise<boolean>>();
   /** Running share of blobs that turned out to be stored already. */
@@ -68,19 +84,76 @@ export class CafsWriter {
     this.leafSize = options.leafSize;
     this.#store = options.store;
     this.#hasher = options.hasher;
-    this.#slots = new SlotPool(options.slots, options.leafSize);
+    this.#packs = options.packs;
+    if (this.#packs && this.#packs.maxBlob > options.leafSize) {
+      throw new RangeError(`packed blobs of ${this.#packs.maxBlob} bytes exceed a leaf`);
+    }
+    // One byte over a leaf lets a pack candidate's read tell "ends here" from "goes on".
+    this.#slots = new SlotPool(options.slots, options.leafSize + 1);
   }
 
   /**
    * Stores the file at `path` and returns its key. `onBytes` hears of every leaf read. The
-   * root object is written last, after every leaf it names.
+   * root object is written last, after every leaf it names. A file small enough to be packed
+   * whose bytes turn out to be those of `previous` (its entry in the last bundle) reuses
+   * previous's pack location when that pack is still stored.
    */
-  async putFile(path: string, onBytes?: (n: number) => void): Promise<PutResult> {
+  async putFile(
+    path: string,
+    onBytes?: (n: number) => void,
+    previous?: StoredFile,
+  ): Promise<PutResult> {
     const file = await Deno.open(path);
     try {
+      if (this.#packs) {
+        const packed = await this.#putPacked(this.#packs, file, onBytes, previous);
+        if (packed) return packed;
+      }
       return await this.#put((into) => readFull(file, into), onBytes);
     } finally {
       file.close();
+    }
+  }
+
+  /**
+   * Packs the file when it holds 1 to maxBlob bytes; otherwise (also when it grew past that
+   * since its stat) rewinds it and returns undefined for the leaf path to store it.
+   */
+  async #putPacked(
+    packs: PackWriter,
+    file: Deno.FsFile,
+    onBytes?: (n: number) => void,
+    previous?: StoredFile,
+  ): Promise<PutResult | undefined> {
+    const size = (await file.stat()).size;
+    if (size === 0 || size > packs.maxBlob) return undefined;
+    const slot = await this.#slots.acquire();
+    try {
+      const n = await readFull(file, slot.bytes.subarray(0, packs.maxBlob + 1));
+      if (n === 0 || n > packs.maxBlob) {
+        await file.seek(0, Deno.SeekMode.Start);
+        return undefined;
+      }
+      onBytes?.(n);
+      const bytes = slot.bytes.subarray(0, n);
+      const key = await this.#hasher.hash(bytes);
+      if (
+        previous?.pack && previous.key === key && previous.size === n &&
+        await packs.isStored(previous.pack.id)
+      ) {
+        packs.remember(key, previous.pack);
+      }
+      const { location, added } = await packs.add(key, bytes);
+      return {
+        key,
+        size: n,
+        leavesStored: added ? 1 : 0,
+        leavesDeduplicated: added ? 0 : 1,
+        bytesStored: added ? n : 0,
+        pack: location,
+      };
+    } finally {
+      slot.release();
     }
   }
 
@@ -97,7 +170,7 @@ export class CafsWriter {
     }
   }
 
-  /** Stores in-memory bytes exactly as putFile would store a file holding them. */
+  /** Stores in-memory bytes as leaves, as putFile stores a file holding them without packs. */
   async putBytes(bytes: Uint8Array): Promise<PutResult> {
     let offset = 0;
     return await this.#put((into) => {
@@ -201,7 +274,7 @@ export class CafsWriter {
     this.#storing.set(key, attempt);
     try {
       const stored = await attempt;
-      this.#known.add(key);
+      this.#known.set(key, true);
       return stored;
     } finally {
       this.#storing.delete(key);
@@ -260,22 +333,5 @@ class KeyList {
 
   bytes(): Uint8Array {
     return this.#bytes.subarray(0, this.#count * KEY_BYTES);
-  }
-}
-
-/** A bounded set of keys; the oldest is forgotten first. */
-class KnownKeys {
-  readonly #keys = new Set<string>();
-
-  constructor(private readonly max: number) {}
-
-  has(key: string): boolean {
-    return this.#keys.has(key);
-  }
-
-  add(key: string): void {
-    if (this.#keys.has(key)) return;
-    this.#keys.add(key);
-    if (this.#keys.size > this.max) this.#keys.delete(this.#keys.values().next().value!);
   }
 }

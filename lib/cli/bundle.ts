@@ -118,7 +118,8 @@ export function bundleCommands(program: Command): void {
     writeErr(
       `uploaded ${result.bundle.fileCount} files (${formatBytes(result.bundle.totalSize)}) ` +
         `to repo ${flags.repo} as bundle ${result.bundle.id}: ${result.leavesStored} new leaves ` +
-        `(${formatBytes(result.bytesStored)}), ${result.leavesDeduplicated} already stored` +
+        `(${formatBytes(result.bytesStored)}, ${result.packsStored} packs), ` +
+        `${result.leavesDeduplicated} already stored; ${result.requests.total} requests` +
         (label ? `; label ${label.name} set` : "") +
         (result.skipped.length ? `; ${result.skipped.length} files skipped` : ""),
     );
@@ -164,7 +165,7 @@ export function bundleCommands(program: Command): void {
     }
     writeErr(
       `downloaded ${result.files} files (${formatBytes(result.bytes)}) of bundle ${doc.id} ` +
-        `to ${flags.destination}`,
+        `to ${flags.destination} in ${result.requests.total} requests`,
     );
   });
 

@@ -9,6 +9,7 @@ import { decodeContext, encodeContext } from "../model/codec.ts";
 import { contextKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import type { Store, StoreOptions } from "../store/store.ts";
+import { MeteredStore, type RequestMeter } from "../store/metered.ts";
 import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 
@@ -75,6 +76,13 @@ export function openContext(doc: ContextDoc, options: StoreOptions = {}): Contex
  */
 export function requestsFor(concurrency: number): number {
   return Math.max(16, concurrency * 4);
+}
+
+/** The same context with every store counting its requests into `meter`. */
+export function meteredContext(ctx: Context, meter: RequestMeter): Context {
+  const metered = { doc: ctx.doc } as Context;
+  for (const role of STORE_ROLES) metered[role] = new MeteredStore(ctx[role], meter);
+  return metered;
 }
 
 /** Resolves and opens the context the settings name. */

@@ -2,12 +2,14 @@
  * Download: a bundle's files are written under a destination directory. Each file is
  * written to a hidden part file beside its target and renamed into place only once every
  * leaf has been verified, so a failure never leaves a partial file under a real name.
+ * Packed files that lie close together in one pack are fetched with one ranged read.
  */
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { CafsReader } from "../cafs/reader.ts";
+import { type RequestCounts, RequestMeter } from "../store/metered.ts";
 import { Blobs } from "./blobs.ts";
-import type { Context } from "./context.ts";
+import { type Context, meteredContext } from "./context.ts";
 import { mapOrdered } from "./documents.ts";
 import { bundleEntries } from "./bundles.ts";
 import { throwIfAborted } from "./abort.ts";
@@ -26,6 +28,8 @@ export interface DownloadOptions {
 export interface DownloadResult {
   files: number;
   bytes: number;
+  /** Requests made to the context's stores. */
+  requests: RequestCounts;
 }
 
 /** Fails unless `dir` is absent or empty (or `force`); creates it when absent. */
@@ -65,7 +69,28 @@ export class EntryWriter {
     private readonly onBytes: (n: number) => void = () => {},
   ) {}
 
+  /**
+   * Writes a group of entries that reader.packRuns made: one entry, or packed entries of one
+   * pack, fetched with one ranged read.
+   */
+  async writeGroup(entries: readonly FileEntry[], signal?: AbortSignal): Promise<void> {
+    if (entries.length === 1) return await this.write(entries[0], signal);
+    for await (const { file, bytes } of this.reader.readPackRun(entries)) {
+      await this.#writeFrom(file, [bytes], signal);
+    }
+  }
+
+  /** Writes one entry, read leaf by leaf. */
   async write(entry: FileEntry, signal?: AbortSignal): Promise<void> {
+    await this.#writeFrom(entry, this.reader.readFile(entry, this.bundle.leafSize), signal);
+  }
+
+  /** Writes `entry` from its verified chunks through a part file and a rename. */
+  async #writeFrom(
+    entry: FileEntry,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const target = `${this.destination}/${entry.name}`;
     const slash = target.lastIndexOf("/");
     const dir = target.slice(0, slash);
@@ -77,7 +102,7 @@ export class EntryWriter {
     const file = await Deno.open(part, { write: true, createNew: true, mode: 0o600 });
     let closed = false;
     try {
-      for await (const chunk of this.reader.readFile(entry.key, entry.size, this.bundle.leafSize)) {
+      for await (const chunk of chunks) {
         throwIfAborted(signal, `download interrupted: ${entry.name} was not written`);
         await writeAll(file, chunk);
         this.onBytes(chunk.length);
@@ -103,14 +128,16 @@ export class EntryWriter {
 
 /** Downloads the bundle's files (or those matching the filter) into `destination`. */
 export async function downloadBundle(
-  ctx: Context,
+  unmetered: Context,
   bundle: BundleDoc,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   await prepareDestination(options.destination, options.force ?? false);
+  const meter = new RequestMeter();
+  const ctx = meteredContext(unmetered, meter);
   using blobs = await Blobs.open(ctx);
   const reader = blobs.reader(bundle.leafSize, options.concurrency);
-  const result: DownloadResult = { files: 0, bytes: 0 };
+  const result = { files: 0, bytes: 0 };
   const writer = new EntryWriter(reader, bundle, options.destination, (n) => {
     result.bytes += n;
     options.onProgress?.({ bytes: n, files: 0 });
@@ -120,12 +147,14 @@ export async function downloadBundle(
       if (!options.nameFilter || options.nameFilter.test(entry.name)) yield entry;
     }
   }
-  const done = mapOrdered(selected(), options.concurrency, async (entry) => {
-    await writer.write(entry, options.signal);
-    options.onProgress?.({ bytes: 0, files: 1 });
+  const groups = reader.packRuns(selected(), (entry) => entry);
+  const done = mapOrdered(groups, options.concurrency, async (group) => {
+    await writer.writeGroup(group, options.signal);
+    options.onProgress?.({ bytes: 0, files: group.length });
+    return group.length;
   });
-  for await (const _ of done) result.files++;
-  return result;
+  for await (const files of done) result.files += files;
+  return { ...result, requests: meter.counts() };
 }
 
 /** Finds one entry by name; the lists are in name order, so the search stops early. */
@@ -147,11 +176,13 @@ export async function findEntry(
 
 /** Downloads one file of a bundle to destination/name. */
 export async function downloadFile(
-  ctx: Context,
+  unmetered: Context,
   bundle: BundleDoc,
   name: string,
   options: Omit<DownloadOptions, "nameFilter" | "concurrency">,
 ): Promise<DownloadResult> {
+  const meter = new RequestMeter();
+  const ctx = meteredContext(unmetered, meter);
   const entry = await findEntry(ctx, bundle, name);
   const target = `${options.destination}/${entry.name}`;
   if (!options.force) {
@@ -175,5 +206,5 @@ export async function downloadFile(
   );
   await writer.write(entry, options.signal);
   options.onProgress?.({ bytes: 0, files: 1 });
-  return { files: 1, bytes: entry.size };
+  return { files: 1, bytes: entry.size, requests: meter.counts() };
 }

@@ -1,5 +1,6 @@
 /** Sizes that bound memory: leaf size and how many leaf buffers are in flight. */
 import { DatamonError } from "../errors.ts";
+import { packOverhead } from "../cafs/pack.ts";
 
 /** Default bytes per leaf (2 MiB), recorded per bundle. */
 export const DEFAULT_LEAF_SIZE = 2 * 1024 * 1024;
@@ -24,4 +25,40 @@ export function checkLeafSize(leafSize: number): number {
 export function leafBuffers(concurrency: number, leafSize: number): number {
   const cap = Math.max(4, Math.floor((64 * 1024 * 1024) / leafSize));
   return Math.max(4, Math.min(concurrency, cap));
+}
+
+/** How small files are packed. */
+export interface PackOptions {
+  /** Most bytes of one pack object. */
+  packSize: number;
+  /** Largest file packed; bigger files are stored as leaves. */
+  maxPacked: number;
+}
+
+/** Default most bytes of one pack object (16 MiB). */
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+/** Default largest file packed (1 MiB); never more than a leaf. */
+export const DEFAULT_MAX_PACKED = 1024 * 1024;
+
+/**
+ * How an upload with `leafSize` packs small files: files of up to `maxPacked` bytes (capped at
+ * a leaf) into packs of `packSize`; a pack must hold at least two of the largest.
+ */
+export function packOptions(
+  leafSize: number,
+  packSize = DEFAULT_PACK_SIZE,
+  maxPacked = DEFAULT_MAX_PACKED,
+): PackOptions {
+  const largest = Math.min(maxPacked, leafSize);
+  if (!Number.isInteger(largest) || largest < 1) {
+    throw new DatamonError("invalid-argument", `largest packed file ${maxPacked} must be >= 1`);
+  }
+  if (!Number.isInteger(packSize) || packSize < 2 * largest + packOverhead(2)) {
+    throw new DatamonError(
+      "invalid-argument",
+      `pack size ${packSize} is too small for files of ${largest} bytes: use at least ` +
+        `${2 * largest + packOverhead(2)}`,
+    );
+  }
+  return { packSize, maxPacked: largest };
 }

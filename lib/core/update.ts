@@ -48,21 +48,25 @@ export async function updateDirectory(
     options.onProgress?.({ bytes: n, files: 0 });
   });
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
-  const apply = async (change: Change) => {
-    if (change.kind === "D") {
-      const path = `${root}/${change.name}`;
+  // A group is one deletion, or added and changed files (packed ones fetched together).
+  const apply = async (group: Change[]) => {
+    if (group[0].kind === "D") {
+      const path = `${root}/${group[0].name}`;
       await Deno.remove(path);
       await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
       result.deleted++;
     } else {
-      await writer.write(change.entry!, options.signal);
-      if (change.kind === "A") result.added++;
-      else result.updated++;
+      await writer.writeGroup(group.map((change) => change.entry!), options.signal);
+      for (const change of group) {
+        if (change.kind === "A") result.added++;
+        else result.updated++;
+      }
     }
-    options.onProgress?.({ bytes: 0, files: 1 });
+    options.onProgress?.({ bytes: 0, files: group.length });
   };
   const keyOf = (path: string) => hashing.keyOfFile(path);
   const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
-  for await (const _ of mapOrdered(changes, options.concurrency, apply));
+  const groups = reader.packRuns(changes, (change) => change.entry);
+  for await (const _ of mapOrdered(groups, options.concurrency, apply));
   return result;
 }

@@ -1,22 +1,31 @@
 /**
- * Upload: a local directory becomes an immutable bundle. Blobs first, then the file lists,
- * then bundle.yaml, the commit point: until it is written nothing of the upload is visible.
+ * Upload: a local directory becomes an immutable bundle. Blobs and packs first (file lists
+ * may be written while packs are still filling), then bundle.yaml, the commit point, once
+ * every pack is stored: until it is written nothing of the upload is visible.
+ *
+ * Small files are packed. An unchanged small file is not packed again: the upload cache, or
+ * else its entry in the repo's latest bundle (read beside the walk, in name order), gives its
+ * pack location, trusted once a `head` per pack finds the pack still stored.
  */
-import { DatamonError } from "../errors.ts";
+import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, Contributor, FileEntry } from "../model/types.ts";
 import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
 import { bundleKey, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { validateEntryName } from "../model/names.ts";
+import { type RequestCounts, RequestMeter } from "../store/metered.ts";
+import type { PackWriter } from "../cafs/pack_writer.ts";
 import { Blobs } from "./blobs.ts";
-import type { Context } from "./context.ts";
+import { type Context, meteredContext } from "./context.ts";
 import { createDocument, mapOrdered } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { type LocalFile, requireDirectory, type Skipped, walkFiles } from "./walk.ts";
 import { listedFiles } from "./file_selection.ts";
-import { checkLeafSize, DEFAULT_LEAF_SIZE } from "./tuning.ts";
+import { checkLeafSize, DEFAULT_LEAF_SIZE, packOptions } from "./tuning.ts";
 import { throwIfAborted } from "./abort.ts";
-import { UploadCache } from "./upload_cache.ts";
+import { type CachedLocation, UploadCache } from "./upload_cache.ts";
+import { bundleEntries, latestBundle } from "./bundles.ts";
+import { NameCursor } from "./name_cursor.ts";
 
 export interface UploadOptions {
   repo: string;
@@ -33,6 +42,10 @@ export interface UploadOptions {
    * mtime, ctime, inode) reuse their key without being read. Absent: hash every file.
    */
   cacheDir?: string;
+  /** Most bytes of one pack object (default 16 MiB). */
+  packSize?: number;
+  /** Largest file packed (default 1 MiB, never more than the leaf size). */
+  maxPacked?: number;
   /** Skip files that cannot be read instead of failing; they are reported in the result. */
   skipOnError?: boolean;
   signal?: AbortSignal;
@@ -44,16 +57,29 @@ export interface UploadOptions {
 
 export interface UploadResult {
   bundle: BundleDoc;
+  /** Leaves written, packed files included. */
   leavesStored: number;
+  /** Leaves and packed files found already stored. */
   leavesDeduplicated: number;
+  /** Bytes of the leaves and packed files written. */
   bytesStored: number;
+  /** Pack objects written. */
+  packsStored: number;
+  /** Requests made to the context's stores. */
+  requests: RequestCounts;
   skipped: Skipped[];
 }
 
 /** Uploads a directory as a new bundle of an existing repo and returns the committed bundle. */
-export async function uploadBundle(ctx: Context, options: UploadOptions): Promise<UploadResult> {
+export async function uploadBundle(
+  unmetered: Context,
+  options: UploadOptions,
+): Promise<UploadResult> {
   const { repo, path, signal } = options;
   const leafSize = checkLeafSize(options.leafSize ?? DEFAULT_LEAF_SIZE);
+  const packing = packOptions(leafSize, options.packSize, options.maxPacked);
+  const meter = new RequestMeter();
+  const ctx = meteredContext(unmetered, meter);
   await getRepo(ctx, repo);
   await requireDirectory(path, "upload path");
   const skipped: Skipped[] = [];
@@ -64,11 +90,13 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
   const source = options.files ? listedFiles(path, options.files) : walkFiles(path, skip);
 
   using blobs = await Blobs.open(ctx);
-  const writer = blobs.writer(leafSize, options.concurrency);
+  const packs = blobs.packWriter(packing);
+  const writer = blobs.writer(leafSize, options.concurrency, packs);
   // The cache only saves work: one that cannot be opened (a read-only home) is done without.
   const cache = options.cacheDir
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
+  const previous = await latestEntries(ctx, repo);
   let committed = false;
   const id = newKsuid();
   const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0, files: 0, size: 0 };
@@ -83,28 +111,30 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
     list = [];
   };
 
+  const packable = (size: number) => size > 0 && size <= packing.maxPacked;
+
   const storeFile = async (
-    { file, cachedKey }: { file: LocalFile; cachedKey?: string },
+    { file, cached, last }: { file: LocalFile; cached?: CachedLocation; last?: FileEntry },
   ): Promise<{ file: LocalFile; entry: FileEntry } | undefined> => {
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
-    // A cached key is trusted only while its blob is still stored (a purge may have freed it).
-    if (cachedKey && await ctx.blob.head(cachedKey)) {
+    if (cached && await stillStored(ctx, packs, cached, packable(file.size))) {
       totals.leavesDeduplicated += Math.max(1, Math.ceil(file.size / leafSize));
       options.onProgress?.({ bytes: file.size, files: 1 });
-      return { file, entry: { ...entry, key: cachedKey } };
+      return { file, entry: withLocation(entry, cached.key, cached.pack) };
     }
     try {
       const put = await writer.putFile(
         file.path,
         (n) => options.onProgress?.({ bytes: n, files: 0 }),
+        last,
       );
       totals.leavesStored += put.leavesStored;
       totals.leavesDeduplicated += put.leavesDeduplicated;
       totals.bytesStored += put.bytesStored;
       options.onProgress?.({ bytes: 0, files: 1 });
-      return { file, entry: { ...entry, size: put.size, key: put.key } };
+      return { file, entry: withLocation({ ...entry, size: put.size }, put.key, put.pack) };
     } catch (e) {
       if (!options.skipOnError || e instanceof DatamonError) throw e;
       skip({ name: file.name, reason: (e as Error).message });
@@ -112,16 +142,20 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
     }
   };
 
-  // Cache look-ups run here, one at a time in name order, ahead of the concurrent stores.
-  async function* withCachedKeys() {
-    for await (const file of source) yield { file, cachedKey: await cache?.lookup(file) };
+  // Look-ups run here, one at a time in name order, ahead of the concurrent stores; the latest
+  // bundle is only consulted for files the cache does not know.
+  async function* withLocations() {
+    for await (const file of source) {
+      const cached = await cache?.lookup(file);
+      yield { file, cached, last: cached ? undefined : await previous?.find(file.name) };
+    }
   }
 
   try {
-    for await (const stored of mapOrdered(withCachedKeys(), options.concurrency, storeFile)) {
+    for await (const stored of mapOrdered(withLocations(), options.concurrency, storeFile)) {
       if (!stored) continue;
       list.push(stored.entry);
-      await cache?.record(stored.file, stored.entry.key);
+      await cache?.record(stored.file, stored.entry);
       totals.files++;
       totals.size += stored.entry.size;
       if (list.length === FILE_LIST_SIZE) await flush();
@@ -131,6 +165,7 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
     if (list.length > 0) await flush();
+    await packs.flush();
     const bundle: BundleDoc = {
       id,
       repo,
@@ -155,9 +190,60 @@ export async function uploadBundle(ctx: Context, options: UploadOptions): Promis
       leavesStored: totals.leavesStored,
       leavesDeduplicated: totals.leavesDeduplicated,
       bytesStored: totals.bytesStored,
+      packsStored: packs.packsStored,
+      requests: meter.counts(),
       skipped,
     };
   } finally {
-    if (!committed) await cache?.discard();
+    await previous?.close();
+    if (!committed) {
+      await packs.close();
+      await cache?.discard();
+    }
+  }
+}
+
+/** An entry with its key and, for a packed file, its pack location. */
+function withLocation(
+  entry: Omit<FileEntry, "key" | "pack">,
+  key: string,
+  pack: FileEntry["pack"],
+): FileEntry {
+  return pack ? { ...entry, key, pack } : { ...entry, key };
+}
+
+/**
+ * True when a cached location may be trusted: its pack or blob is still stored (a purge may
+ * have freed it). A small file cached as a leaf of its own (before packing) is packed instead,
+ * once, so that later re-uploads cost a `head` per pack rather than one per file.
+ */
+async function stillStored(
+  ctx: Context,
+  packs: PackWriter,
+  cached: CachedLocation,
+  packable: boolean,
+): Promise<boolean> {
+  if (cached.pack) {
+    if (!await packs.isStored(cached.pack.id)) return false;
+    packs.remember(cached.key, cached.pack);
+    return true;
+  }
+  return !packable && await ctx.blob.head(cached.key) !== null;
+}
+
+/**
+ * The entries of the repo's latest bundle, looked up by name beside the walk, when it has
+ * packed files; undefined for a repo without bundles or whose latest bundle has none (format 1).
+ */
+async function latestEntries(
+  ctx: Context,
+  repo: string,
+): Promise<NameCursor<FileEntry> | undefined> {
+  try {
+    const bundle = await latestBundle(ctx, repo);
+    return bundle.formatVersion >= 2 ? new NameCursor(bundleEntries(ctx, bundle)) : undefined;
+  } catch (e) {
+    if (isKind(e, "not-found")) return undefined;
+    throw e;
   }
 }

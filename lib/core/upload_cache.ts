@@ -5,9 +5,14 @@
  * JSON line per file in name order: it is read as a cursor beside the walk and rewritten as
  * the upload goes, so neither is ever held in memory.
  */
+import type { PackLocation } from "../model/types.ts";
 import type { LocalFile } from "./walk.ts";
+import { NameCursor } from "./name_cursor.ts";
 
-/** The facts a cache line keeps about a file; any change means "hash it again". */
+/**
+ * The facts a cache line keeps about a file (any change means "hash it again"), its key and,
+ * for a packed file, its pack and offset.
+ */
 interface CachedFile {
   name: string;
   size: number;
@@ -15,6 +20,14 @@ interface CachedFile {
   ctime: number;
   ino: number;
   key: string;
+  pack?: string;
+  offset?: number;
+}
+
+/** Where the last upload stored an unchanged file. */
+export interface CachedLocation {
+  key: string;
+  pack?: PackLocation;
 }
 
 const encoder = new TextEncoder();
@@ -54,9 +67,19 @@ async function* readLines(path: string): AsyncGenerator<string> {
 function parse(line: string): CachedFile | undefined {
   try {
     const c = JSON.parse(line);
-    return typeof c.name === "string" && typeof c.key === "string" ? c : undefined;
+    const located = c.pack === undefined ||
+      (typeof c.pack === "string" && Number.isSafeInteger(c.offset));
+    return typeof c.name === "string" && typeof c.key === "string" && located ? c : undefined;
   } catch {
     return undefined; // a damaged line only costs a re-hash
+  }
+}
+
+/** The lines of the cache file that parse, in order. */
+async function* cachedFiles(path: string): AsyncGenerator<CachedFile> {
+  for await (const line of readLines(path)) {
+    const cached = parse(line);
+    if (cached) yield cached;
   }
 }
 
@@ -70,11 +93,9 @@ function facts(file: LocalFile): Omit<CachedFile, "key"> {
   };
 }
 
-/** One upload's view of the cache: look files up in name order, record their keys. */
+/** One upload's view of the cache: look files up in name order, record their locations. */
 export class UploadCache {
-  #old: AsyncGenerator<CachedFile | undefined>;
-  #current: CachedFile | undefined;
-  #done = false;
+  #old: NameCursor<CachedFile>;
   #pending: string[] = [];
 
   private constructor(
@@ -82,9 +103,7 @@ export class UploadCache {
     private readonly file: Deno.FsFile,
     private readonly tempPath: string,
   ) {
-    this.#old = (async function* () {
-      for await (const line of readLines(path)) yield parse(line);
-    })();
+    this.#old = new NameCursor(cachedFiles(path));
   }
 
   /** Opens the cache of one directory's uploads; the new cache is written beside it. */
@@ -102,29 +121,30 @@ export class UploadCache {
   }
 
   /**
-   * The key the last upload gave this file, if it is unchanged since. Calls must come in
+   * Where the last upload stored this file, if it is unchanged since. Calls must come in
    * name order (the walk's order).
    */
-  async lookup(file: LocalFile): Promise<string | undefined> {
-    while (!this.#done && (this.#current === undefined || this.#current.name < file.name)) {
-      const next = await this.#old.next();
-      if (next.done) this.#done = true;
-      else this.#current = next.value ?? this.#current;
-    }
-    const c = this.#current;
+  async lookup(file: LocalFile): Promise<CachedLocation | undefined> {
+    const c = await this.#old.find(file.name);
     const now = facts(file);
     if (
-      c === undefined || c.name !== now.name || c.size !== now.size || c.mtime !== now.mtime ||
+      c === undefined || c.size !== now.size || c.mtime !== now.mtime ||
       c.ctime !== now.ctime || c.ino !== now.ino || now.ino === 0
     ) {
       return undefined;
     }
-    return c.key;
+    return c.pack === undefined
+      ? { key: c.key }
+      : { key: c.key, pack: { id: c.pack, offset: c.offset! } };
   }
 
-  /** Records the key a file was stored under, in name order. */
-  async record(file: LocalFile, key: string): Promise<void> {
-    this.#pending.push(JSON.stringify({ ...facts(file), key }));
+  /** Records where a file was stored, in name order. */
+  async record(file: LocalFile, stored: CachedLocation): Promise<void> {
+    const { key, pack } = stored;
+    const line: CachedFile = pack
+      ? { ...facts(file), key, pack: pack.id, offset: pack.offset }
+      : { ...facts(file), key };
+    this.#pending.push(JSON.stringify(line));
     if (this.#pending.length >= WRITE_BATCH) await this.#flush();
   }
 
@@ -140,7 +160,7 @@ export class UploadCache {
   async commit(): Promise<void> {
     await this.#flush();
     this.file.close();
-    await this.#old.return(undefined);
+    await this.#old.close();
     await Deno.rename(this.tempPath, this.path);
   }
 
@@ -151,7 +171,7 @@ export class UploadCache {
     } catch {
       // already closed by commit
     }
-    await this.#old.return(undefined);
+    await this.#old.close();
     await Deno.remove(this.tempPath).catch(() => {});
   }
 }

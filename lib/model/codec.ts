@@ -24,8 +24,11 @@ import type {
   RepoDoc,
 } from "./types.ts";
 
-/** The bundle.yaml format version this code writes and reads. */
-export const BUNDLE_FORMAT_VERSION = 1;
+/** The bundle.yaml format version this code writes: 2 adds packed files (FileEntry.pack). */
+export const BUNDLE_FORMAT_VERSION = 2;
+
+/** Every bundle.yaml format version this code reads; a version 1 bundle has no packed file. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** YAML text of contexts/{ctx}/context.yaml. */
 export function encodeContext(doc: ContextDoc): string {
@@ -82,20 +85,25 @@ export function decodeConfig(text: string, what: string): ConfigDoc {
   return doc === null ? {} : configFromYaml(mappingFields(doc, what, "config"));
 }
 
-/** YAML text of one bundle-files-{i}.yaml: a `BundleEntries:` sequence, one entry a line. */
+/**
+ * YAML text of one bundle-files-{i}.yaml: a `BundleEntries:` sequence, one entry a line. A
+ * packed entry adds `"pack": id, "offset": n` (format 2).
+ */
 export function encodeFileList(entries: readonly FileEntry[]): string {
   if (entries.length === 0) return "BundleEntries: []\n";
   const lines = ["BundleEntries:"];
   for (let i = 0; i < entries.length; i++) {
-    const { name, key, size, mode, mtime } = entries[i];
+    const { name, key, size, mode, mtime, pack } = entries[i];
     const problem = entryProblem(name, key, size, mode) ??
+      (pack === undefined ? null : packProblem(pack.id, pack.offset)) ??
       (Number.isNaN(mtime.getTime()) ? `"mtime" must be a valid date, got ${String(mtime)}` : null);
     if (problem !== null) {
       throw malformed("file list to write", "integrity", `entry ${i}: ${problem}`);
     }
+    const location = pack === undefined ? "" : `, "pack": "${pack.id}", "offset": ${pack.offset}`;
     lines.push(
       `- {"name": ${yamlSafeJsonString(name)}, "hash": "${key}", "size": ${size}, ` +
-        `"mode": ${mode}, "mtime": "${mtime.toISOString()}"}`,
+        `"mode": ${mode}, "mtime": "${mtime.toISOString()}"${location}}`,
     );
   }
   lines.push("");
@@ -109,18 +117,22 @@ export function decodeFileList(text: string, what: string): FileEntry[] {
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i];
     if (!isMapping(raw)) throw malformed(what, "integrity", `entry ${i}: expected a mapping`);
-    const { name, hash, size, mode, mtime } = raw;
+    const { name, hash, size, mode, mtime, pack, offset } = raw;
     const time = parseTime(mtime);
+    const packed = pack !== undefined || offset !== undefined;
     const problem = entryProblem(name, hash, size, mode) ??
+      (packed ? packProblem(pack, offset) : null) ??
       (Number.isNaN(time) ? `"mtime" must be an RFC 3339 time, got ${show(mtime)}` : null);
     if (problem !== null) throw malformed(what, "integrity", `entry ${i}: ${problem}`);
-    entries[i] = {
+    const entry: FileEntry = {
       name: name as string,
       size: size as number,
       mode: mode as number,
       mtime: new Date(time),
       key: hash as string,
     };
+    if (packed) entry.pack = { id: pack as string, offset: offset as number };
+    entries[i] = entry;
   }
   return entries;
 }
@@ -196,10 +208,10 @@ function bundleToYaml(doc: BundleDoc): Mapping {
 
 function bundleFromYaml(f: Fields): BundleDoc {
   const formatVersion = f.integer("formatversion", 1);
-  if (formatVersion !== BUNDLE_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) {
     throw f.fail(
       `formatversion ${formatVersion} is not supported (this datamon reads ` +
-        `${BUNDLE_FORMAT_VERSION}); upgrade datamon`,
+        `${READABLE_FORMAT_VERSIONS.join(" and ")}); upgrade datamon`,
     );
   }
   if (f.string("deduplication") !== "blake3") {
@@ -429,6 +441,17 @@ function entryProblem(name: unknown, hash: unknown, size: unknown, mode: unknown
   }
   if (!Number.isSafeInteger(mode) || (mode as number) < 0 || (mode as number) > MAX_MODE) {
     return `"mode" must be permission bits (0 to 0o7777), got ${show(mode)}`;
+  }
+  return null;
+}
+
+/** What is wrong with a packed entry's location fields (both must be present), or null. */
+function packProblem(pack: unknown, offset: unknown): string | null {
+  if (typeof pack !== "string" || !isKsuid(pack)) {
+    return `"pack" must be a pack id (a ksuid), got ${show(pack)}`;
+  }
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+    return `"offset" must be an integer >= 0, got ${show(offset)}`;
   }
   return null;
 }

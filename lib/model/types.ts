@@ -35,7 +35,10 @@ export interface BundleDoc {
   leafSize: number;
   /** Always "blake3": names the content-addressing format. */
   deduplication: "blake3";
-  /** Version of this metadata layout; 1 for the format these types describe. */
+  /**
+   * Version of this metadata layout: 1 (every file in leaves and root objects) or 2 (small files
+   * may sit in pack objects, see FileEntry.pack).
+   */
   formatVersion: number;
   /** Number of bundle-files-{i}.yaml lists. */
   fileListCount: number;
@@ -45,6 +48,14 @@ export interface BundleDoc {
   totalSize: number;
 }
 
+/** Where a packed file's bytes are: `size` bytes at `offset` of pack object `id`. */
+export interface PackLocation {
+  /** ksuid of the pack, stored in the blob store at `packs/{id}`. */
+  id: string;
+  /** Byte offset of the file's bytes inside the pack. */
+  offset: number;
+}
+
 /** One file of a bundle. `name` is relative, `/`-separated, without a leading `/`. */
 export interface FileEntry {
   name: string;
@@ -52,8 +63,13 @@ export interface FileEntry {
   /** Permission bits (e.g. 0o644). */
   mode: number;
   mtime: Date;
-  /** Hex BLAKE3: the leaf key for a one-leaf file, else the root object's key. */
+  /**
+   * Hex BLAKE3: the leaf key for a one-leaf file, else the root object's key. A packed file's
+   * key is BLAKE3 of its bytes too, so its read is verified like a leaf's.
+   */
   key: string;
+  /** Set when the file's bytes sit in a pack object (format 2) instead of a leaf object. */
+  pack?: PackLocation;
 }
 
 /** One move of a label: labels/{repo}/{label}/{recordId}.yaml (create-only). */

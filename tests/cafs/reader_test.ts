@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { isKind } from "../../lib/errors.ts";
 import { Hasher } from "../../lib/cafs/hasher.ts";
 import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
-import { CafsReader } from "../../lib/cafs/reader.ts";
+import { CafsReader, type StoredFile } from "../../lib/cafs/reader.ts";
+import { PackWriter } from "../../lib/cafs/pack_writer.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import { CafsWriter, type PutResult } from "../../lib/cafs/writer.ts";
 import { LocalStore } from "../../lib/store/local.ts";
@@ -72,8 +73,8 @@ Deno.test("leafKeys of a one-leaf file is its key, without reading the store", a
   await withStoredFile(100, async ({ hasher, put }) => {
     const empty = { url: "mem://", get: () => Promise.reject(new Error("no read expected")) };
     const reader = new CafsReader({ store: empty as unknown as Store, hasher });
-    assert.deepEqual(await reader.leafKeys(put.key, 100, LEAF), [put.key]);
-    assert.deepEqual(await reader.leafKeys(put.key, 0, LEAF), [put.key]);
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 100 }, LEAF), [put.key]);
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 0 }, LEAF), [put.key]);
   });
 });
 
@@ -81,14 +82,17 @@ Deno.test("leafKeys of a bigger file are those of its verified root object", asy
   await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put, leaves }) => {
     const reader = new CafsReader({ store, hasher });
     assert.equal(leaves.length, 4);
-    assert.deepEqual(await reader.leafKeys(put.key, 3 * LEAF + 7, LEAF), leaves);
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 3 * LEAF + 7 }, LEAF), leaves);
   });
 });
 
 Deno.test("leafKeys rejects a root object that lists another number of leaves than the size needs", async () => {
   await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put }) => {
     const reader = new CafsReader({ store, hasher });
-    await assertIntegrity(reader.leafKeys(put.key, 5 * LEAF, LEAF), /lists 4 leaves, not 5/);
+    await assertIntegrity(
+      reader.leafKeys({ key: put.key, size: 5 * LEAF }, LEAF),
+      /lists 4 leaves, not 5/,
+    );
   });
 });
 
@@ -97,7 +101,7 @@ Deno.test("readFile throws integrity when a leaf's bytes were changed", async ()
     await corrupt(store, leaves[2], flipByte);
     const reader = new CafsReader({ store, hasher, window: 1 });
     await assertIntegrity(
-      readAll(reader.readFile(put.key, put.size, LEAF)),
+      readAll(reader.readFile(put, LEAF)),
       new RegExp(
         `^blob ${leaves[2]} in ${store.url} is corrupt \\(its bytes hash to [0-9a-f]{64}\\)`,
       ),
@@ -112,7 +116,7 @@ Deno.test("readFile hands out no byte of a corrupt leaf", async () => {
     const reader = new CafsReader({ store, hasher });
     await assertIntegrity(
       (async () => {
-        for await (const chunk of reader.readFile(put.key, put.size, LEAF)) got.push(chunk);
+        for await (const chunk of reader.readFile(put, LEAF)) got.push(chunk);
       })(),
       /is corrupt/,
     );
@@ -125,7 +129,7 @@ Deno.test("readFile throws integrity when a leaf has the wrong length", async ()
     await corrupt(store, leaves[1], (bytes) => bytes.subarray(1));
     const reader = new CafsReader({ store, hasher });
     await assertIntegrity(
-      readAll(reader.readFile(put.key, put.size, LEAF)),
+      readAll(reader.readFile(put, LEAF)),
       new RegExp(`blob ${leaves[1]} .* is corrupt \\(65535 bytes where the file needs 65536\\)`),
     );
   });
@@ -135,7 +139,7 @@ Deno.test("readFile throws integrity when a one-leaf file's blob was changed", a
   await withStoredFile(1000, async ({ store, hasher, put }) => {
     await corrupt(store, put.key, flipByte);
     const reader = new CafsReader({ store, hasher });
-    await assertIntegrity(readAll(reader.readFile(put.key, put.size, LEAF)), /is corrupt/);
+    await assertIntegrity(readAll(reader.readFile(put, LEAF)), /is corrupt/);
   });
 });
 
@@ -144,12 +148,12 @@ Deno.test("readFile throws integrity naming the store when a leaf or root is mis
     const reader = new CafsReader({ store, hasher });
     await store.delete(leaves[2]);
     await assertIntegrity(
-      readAll(reader.readFile(put.key, put.size, LEAF)),
+      readAll(reader.readFile(put, LEAF)),
       new RegExp(`^blob ${leaves[2]} missing from ${store.url}`),
     );
     await store.delete(put.key);
     await assertIntegrity(
-      readAll(reader.readFile(put.key, put.size, LEAF)),
+      readAll(reader.readFile(put, LEAF)),
       new RegExp(`^blob ${put.key} missing from ${store.url}`),
     );
   });
@@ -159,7 +163,7 @@ Deno.test("readFile throws integrity when the root object is corrupt", async () 
   await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put }) => {
     await corrupt(store, put.key, (bytes) => (bytes[0] ^= 1, bytes));
     const reader = new CafsReader({ store, hasher });
-    await assertIntegrity(readAll(reader.readFile(put.key, put.size, LEAF)), /root object/);
+    await assertIntegrity(readAll(reader.readFile(put, LEAF)), /root object/);
   });
 });
 
@@ -167,7 +171,7 @@ Deno.test("readFile stopped early leaves nothing failing behind", async () => {
   await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[3], flipByte);
     const reader = new CafsReader({ store, hasher, window: 4 });
-    for await (const chunk of reader.readFile(put.key, put.size, LEAF)) {
+    for await (const chunk of reader.readFile(put, LEAF)) {
       assert.equal(chunk.length, LEAF);
       break;
     }
@@ -189,7 +193,7 @@ Deno.test("readRange across leaf boundaries equals the file's bytes at random of
       ranges.push([offset, Math.floor(Math.random() * 3 * LEAF)]);
     }
     for (const [offset, length] of ranges) {
-      const got = await reader.readRange(put.key, size, LEAF, offset, length);
+      const got = await reader.readRange({ key: put.key, size }, LEAF, offset, length);
       assert.deepEqual(
         got,
         bytes.subarray(offset, Math.min(size, offset + length)),
@@ -202,9 +206,15 @@ Deno.test("readRange across leaf boundaries equals the file's bytes at random of
 Deno.test("readRange of a one-leaf or empty file reads within its only leaf", async () => {
   await withStoredFile(1000, async ({ store, hasher, put, bytes }) => {
     const reader = new CafsReader({ store, hasher });
-    assert.deepEqual(await reader.readRange(put.key, 1000, LEAF, 10, 20), bytes.subarray(10, 30));
-    assert.deepEqual(await reader.readRange(put.key, 1000, LEAF, 1000, 20), new Uint8Array(0));
-    await assert.rejects(reader.readRange(put.key, 1000, LEAF, -1, 20), RangeError);
+    assert.deepEqual(
+      await reader.readRange({ key: put.key, size: 1000 }, LEAF, 10, 20),
+      bytes.subarray(10, 30),
+    );
+    assert.deepEqual(
+      await reader.readRange({ key: put.key, size: 1000 }, LEAF, 1000, 20),
+      new Uint8Array(0),
+    );
+    await assert.rejects(reader.readRange({ key: put.key, size: 1000 }, LEAF, -1, 20), RangeError);
   });
 });
 
@@ -213,7 +223,7 @@ Deno.test("readRange throws integrity on a corrupt leaf and does not cache it", 
     await corrupt(store, leaves[1], flipByte);
     const cache = new LeafCache({ maxBytes: 16 * LEAF });
     const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
-    await assertIntegrity(reader.readRange(put.key, put.size, LEAF, LEAF - 10, 20), /is corrupt/);
+    await assertIntegrity(reader.readRange(put, LEAF, LEAF - 10, 20), /is corrupt/);
     assert.ok(!cache.has(leaves[1]));
   });
 });
@@ -222,7 +232,7 @@ Deno.test("readRange loads the next leaves into the cache after a read", async (
   await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
     const cache = new LeafCache({ maxBytes: 16 * LEAF });
     const reader = new CafsReader({ store, hasher, cache, prefetch: 2 });
-    await reader.readRange(put.key, put.size, LEAF, 10, 100);
+    await reader.readRange(put, LEAF, 10, 100);
     const deadline = Date.now() + 5000;
     while (!(cache.has(leaves[1]) && cache.has(leaves[2])) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -236,12 +246,88 @@ Deno.test("readFile reads every leaf into the same few reused buffers", async ()
     const reader = new CafsReader({ store, hasher, window: 2, buffers: 3 });
     const buffers = new Set<ArrayBufferLike>();
     let offset = 0;
-    for await (const chunk of reader.readFile(put.key, put.size, LEAF)) {
+    for await (const chunk of reader.readFile(put, LEAF)) {
       buffers.add(chunk.buffer);
       assert.deepEqual(chunk, bytes.subarray(offset, offset + chunk.length));
       offset += chunk.length;
     }
     assert.equal(offset, bytes.length);
     assert.ok(buffers.size <= 3, `${buffers.size} buffers used`);
+  });
+});
+
+/** Files of the given sizes packed into one pack (64 KiB leaves), ready to read. */
+async function withPackedFiles(
+  sizes: number[],
+  fn: (
+    s: { store: LocalStore; hasher: Hasher; files: (StoredFile & { bytes: Uint8Array })[] },
+  ) => Promise<void>,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "cafs-packed-" });
+  const hasher = await Hasher.create(1);
+  try {
+    const store = new LocalStore(`${dir}/blobs`);
+    const packs = new PackWriter({ store, hasher, packSize: 1024 * 1024, maxBlob: LEAF });
+    const files = [];
+    for (const [i, size] of sizes.entries()) {
+      const bytes = crypto.getRandomValues(new Uint8Array(size));
+      const key = await hasher.hash(bytes);
+      files.push({ name: `f${i}`, key, size, bytes, pack: (await packs.add(key, bytes)).location });
+    }
+    await packs.flush();
+    await fn({ store, hasher, files });
+  } finally {
+    hasher.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("readRange of a packed file reads within it, through the leaf cache", async () => {
+  await withPackedFiles([5000, 60_000, 7], async ({ store, hasher, files }) => {
+    const cache = new LeafCache({ maxBytes: 1 << 20 });
+    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    const file = files[1];
+    for (const [offset, length] of [[0, 10], [59_990, 100], [12_345, 30_000], [60_000, 5]]) {
+      const got = await reader.readRange(file, LEAF, offset, length);
+      assert.deepEqual(got, file.bytes.subarray(offset, Math.min(file.size, offset + length)));
+    }
+    assert.equal(cache.size, 1);
+    assert.ok(cache.has(file.key));
+    assert.deepEqual(await reader.leafKeys(file, LEAF), [file.key]);
+  });
+});
+
+Deno.test("packRuns groups neighbours in one pack and readPackRun reads them with one request", async () => {
+  await withPackedFiles([100, 200, 300, 400], async ({ store, hasher, files }) => {
+    let ranges = 0;
+    const counting = Object.assign(Object.create(null), {
+      url: store.url,
+      getRange: (k: string, o: number, n: number) => (ranges++, store.getRange(k, o, n)),
+    }) as Store;
+    const reader = new CafsReader({ store: counting, hasher });
+    const alone = { name: "alone", key: files[0].key, size: 1 };
+    async function* items() {
+      yield* [files[2], files[0], files[1], alone, files[3]];
+    }
+    const groups = await Array.fromAsync(reader.packRuns(items(), (f) => f));
+    assert.deepEqual(groups.map((g) => g.map((f) => f.name)), [["f2", "f0", "f1"], ["alone"], [
+      "f3",
+    ]]);
+    const read = await Array.fromAsync(reader.readPackRun(groups[0]));
+    assert.equal(ranges, 1);
+    for (const { file, bytes } of read) {
+      assert.deepEqual(bytes, (file as typeof files[0]).bytes);
+    }
+  });
+});
+
+Deno.test("packRuns keeps runs within their byte budget", async () => {
+  await withPackedFiles([30_000, 30_000, 30_000, 30_000], async ({ store, hasher, files }) => {
+    const reader = new CafsReader({ store, hasher, runBytes: 64 * 1024 });
+    async function* items() {
+      yield* files;
+    }
+    const groups = await Array.fromAsync(reader.packRuns(items(), (f) => f));
+    assert.deepEqual(groups.map((g) => g.length), [2, 2]);
   });
 });

@@ -77,7 +77,7 @@ for (const leafSize of [64 * KiB, 2 * MiB]) {
         assert.equal(put.leavesStored, leaves, `size ${size}`);
         assert.equal(put.leavesDeduplicated, 0);
         assert.equal(put.bytesStored, size + (leaves > 1 ? (leaves + 1) * KEY_BYTES : 0));
-        assert.deepEqual(await readAll(reader.readFile(put.key, size, leafSize)), bytes);
+        assert.deepEqual(await readAll(reader.readFile({ key: put.key, size }, leafSize)), bytes);
       }
     });
   });
@@ -170,7 +170,7 @@ Deno.test("concurrent putFile calls share a small slot pool and all round-trip",
     const files = await Promise.all(Array.from({ length: 8 }, (_, i) => file(i * 50 * KiB + 1)));
     const puts = await Promise.all(files.map(({ path }) => writer.putFile(path)));
     for (const [i, put] of puts.entries()) {
-      assert.deepEqual(await readAll(reader.readFile(put.key, put.size, leafSize)), files[i].bytes);
+      assert.deepEqual(await readAll(reader.readFile(put, leafSize)), files[i].bytes);
     }
   });
 });
@@ -218,7 +218,7 @@ Deno.test("a failing store write fails putFile and gives every slot back", async
     fail = false;
     const put = await writer.putFile(path);
     const reader = new CafsReader({ store, hasher });
-    assert.deepEqual(await readAll(reader.readFile(put.key, put.size, 4 * KiB)), bytes);
+    assert.deepEqual(await readAll(reader.readFile(put, 4 * KiB)), bytes);
   });
 });
 

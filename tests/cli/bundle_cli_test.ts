@@ -1,7 +1,7 @@
 /** End-to-end: the CLI as a subprocess on the embedded default context. */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { datamon, datamonOk, upload, uploadArgs } from "../support/cli.ts";
 import { backendTest } from "../support/backends.ts";
 
 const LEAF = 64 * 1024;
@@ -287,6 +287,40 @@ Deno.test("a DATAMON_HOME whose path has spaces, % and # holds the default conte
     await upload(home, "r", `${dir}/src`, "m");
     assert(await Deno.stat(`${home}/data/metadata/repos/r/repo.yaml`));
     await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+    await assertSameTree(`${dir}/src`, `${dir}/out`);
+  });
+});
+
+Deno.test("upload and download --json report their requests; the summary lines count them", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`f${i}.txt`] = `file ${i}\n`;
+    await writeTree(`${dir}/src`, files);
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const up = await datamon(home, ...uploadArgs(`${dir}/src`, "--json"));
+    assertEquals(up.code, 0, up.stderr);
+    const uploaded = JSON.parse(up.stdout);
+    assertEquals(uploaded.packsStored, 1);
+    assert(
+      uploaded.requests.total < 20,
+      `upload of 300 files: ${uploaded.requests.total} requests`,
+    );
+    assertEquals(uploaded.requests.operations.putIfAbsent, 3, "a pack, a file list, bundle.yaml");
+    assertMatch(
+      up.stderr,
+      new RegExp(`1 packs\\), 0 already stored; ${uploaded.requests.total} requests`),
+    );
+    const down = await datamon(
+      home,
+      ..."bundle download --repo r --json --destination".split(" "),
+      `${dir}/out`,
+    );
+    assertEquals(down.code, 0, down.stderr);
+    const downloaded = JSON.parse(down.stdout);
+    assertEquals(downloaded.files, 300);
+    assertEquals(downloaded.requests.operations.getRange, 1);
+    assertMatch(down.stderr, new RegExp(`in ${downloaded.requests.total} requests`));
     await assertSameTree(`${dir}/src`, `${dir}/out`);
   });
 });

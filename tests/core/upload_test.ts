@@ -1,4 +1,4 @@
-/** Core upload behaviour on local stores: dedup, one object per small file, interruption. */
+/** Core upload behaviour on local stores: dedup, small files packed, interruption. */
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { CountingStore, localContext, uploadOptions } from "../support/context.ts";
@@ -18,9 +18,10 @@ Deno.test("a second upload of the same data writes no new leaf", async () => {
     await writeTree(`${dir}/src`, { "big.bin": 5 * 65536 + 3, "small.txt": "s", "x/y.bin": 70000 });
     const options = uploadOptions(dir);
     const first = await uploadBundle(ctx, options);
-    // big: 6 leaves + root; small: 1; y: 2 leaves + root.
+    // big: 6 leaves + root; small: packed (one pack); y: 2 leaves + root.
     assertEquals(first.leavesStored, 9);
     assertEquals(blob.writes, 11);
+    assertEquals(first.packsStored, 1);
     const writesBefore = blob.writes;
     const second = await uploadBundle(ctx, options);
     assertEquals(blob.writes, writesBefore, "no blob written by the re-upload");
@@ -30,7 +31,7 @@ Deno.test("a second upload of the same data writes no new leaf", async () => {
   });
 });
 
-Deno.test("a file that fits in one leaf costs one stored object", async () => {
+Deno.test("small files cost one pack object between them, not one object each", async () => {
   await withTempDir(async (dir) => {
     const ctx = localContext(dir);
     const blob = new CountingStore(ctx.blob);
@@ -46,7 +47,7 @@ Deno.test("a file that fits in one leaf costs one stored object", async () => {
       contributor: who,
       concurrency: 8,
     });
-    assertEquals(blob.writes, 50);
+    assertEquals(blob.writes, 1);
   });
 });
 

@@ -195,3 +195,37 @@ Deno.test("encodeFileList refuses entries that could not be read back", () => {
     );
   }
 });
+
+const PACK_ID = "2WzcHhWHCWS9LMFqBPoxt8e1dPL";
+
+Deno.test("a packed entry round-trips with its pack and offset, on both decode paths", () => {
+  const entries = entriesOf(3);
+  entries[1] = { ...entries[1], pack: { id: PACK_ID, offset: 4096 } };
+  const text = encodeFileList(entries);
+  assert.match(text.split("\n")[2], /"pack": "2WzcHhWHCWS9LMFqBPoxt8e1dPL", "offset": 4096\}$/);
+  assert.deepEqual(decodeFileList(text, "list"), entries);
+  const yamlText = stringify(parse(text));
+  assert.deepEqual(decodeFileList(yamlText, "list"), entries);
+  assert.ok(!("pack" in decodeFileList(text, "list")[0]), "an unpacked entry has no pack field");
+});
+
+Deno.test("decodeFileList rejects a pack without offset, an offset without pack, and bad values", () => {
+  const line = (extra: string) =>
+    `BundleEntries:\n- {"name": "a", "hash": "${HASH}", "size": 1, "mode": 420, ` +
+    `"mtime": "2024-01-01T00:00:00Z"${extra}}\n`;
+  const cases: [string, RegExp][] = [
+    [`, "pack": "${PACK_ID}"`, /"offset" must be an integer >= 0, got undefined/],
+    [`, "offset": 3`, /"pack" must be a pack id/],
+    [`, "pack": "not-a-ksuid", "offset": 3`, /"pack" must be a pack id/],
+    [`, "pack": "${PACK_ID}", "offset": -1`, /"offset" must be an integer >= 0/],
+    [`, "pack": "${PACK_ID}", "offset": 1.5`, /"offset" must be an integer >= 0/],
+  ];
+  for (const [extra, pattern] of cases) {
+    assertIntegrity(() => decodeFileList(line(extra), "list"), "list", pattern);
+  }
+  assertIntegrity(
+    () => encodeFileList([{ ...entriesOf(1)[0], pack: { id: "x", offset: 0 } }]),
+    "file list to write",
+    /"pack" must be a pack id/,
+  );
+});

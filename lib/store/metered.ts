@@ -1,0 +1,116 @@
+/**
+ * A Store decorator that counts the requests made through it, per operation, and the bytes
+ * sent and received: object stores bill and throttle per request, so this is the number that
+ * tells a workload's cost. Several MeteredStores may share one RequestMeter.
+ */
+import type { ListEntry, ListOptions, ObjectInfo, Store } from "./store.ts";
+
+/** The Store operations, as counted. */
+export const STORE_OPERATIONS = [
+  "get",
+  "getInto",
+  "getRange",
+  "put",
+  "putIfAbsent",
+  "head",
+  "list",
+  "delete",
+] as const;
+/** One of the Store operations. */
+export type StoreOperation = typeof STORE_OPERATIONS[number];
+
+/** What a RequestMeter counted. */
+export interface RequestCounts {
+  /** All requests. */
+  total: number;
+  /** Requests per operation; a `list` counts once per call, however many pages it reads. */
+  operations: Record<StoreOperation, number>;
+  /** Object bytes sent by put and putIfAbsent. */
+  bytesSent: number;
+  /** Object bytes received by get, getInto and getRange. */
+  bytesReceived: number;
+}
+
+/** Counts requests and bytes; read them with counts(). */
+export class RequestMeter {
+  #operations = Object.fromEntries(STORE_OPERATIONS.map((op) => [op, 0])) as Record<
+    StoreOperation,
+    number
+  >;
+  #bytesSent = 0;
+  #bytesReceived = 0;
+
+  /** Records one request that sends `sent` object bytes. */
+  count(operation: StoreOperation, sent = 0): void {
+    this.#operations[operation]++;
+    this.#bytesSent += sent;
+  }
+
+  /** Records object bytes a request received. */
+  received(bytes: number): void {
+    this.#bytesReceived += bytes;
+  }
+
+  /** A snapshot of what was counted so far. */
+  counts(): RequestCounts {
+    const operations = { ...this.#operations };
+    const total = Object.values(operations).reduce((sum, n) => sum + n, 0);
+    return { total, operations, bytesSent: this.#bytesSent, bytesReceived: this.#bytesReceived };
+  }
+}
+
+/** A Store that counts every request it passes on, whether or not it succeeds, into a meter. */
+export class MeteredStore implements Store {
+  constructor(private readonly inner: Store, readonly meter: RequestMeter = new RequestMeter()) {}
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    this.meter.count("get");
+    const bytes = await this.inner.get(key);
+    this.meter.received(bytes.length);
+    return bytes;
+  }
+
+  async getInto(key: string, into: Uint8Array): Promise<number> {
+    this.meter.count("getInto");
+    const size = await this.inner.getInto(key, into);
+    // An object larger than `into` is not read, only its size is learnt.
+    if (size <= into.length) this.meter.received(size);
+    return size;
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    this.meter.count("getRange");
+    const bytes = await this.inner.getRange(key, offset, length);
+    this.meter.received(bytes.length);
+    return bytes;
+  }
+
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    this.meter.count("put", bytes.length);
+    return this.inner.put(key, bytes);
+  }
+
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    this.meter.count("putIfAbsent", bytes.length);
+    return this.inner.putIfAbsent(key, bytes);
+  }
+
+  head(key: string): Promise<ObjectInfo | null> {
+    this.meter.count("head");
+    return this.inner.head(key);
+  }
+
+  list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
+    this.meter.count("list");
+    return this.inner.list(prefix, options);
+  }
+
+  delete(key: string): Promise<void> {
+    this.meter.count("delete");
+    return this.inner.delete(key);
+  }
+}

@@ -1,0 +1,41 @@
+/** MeteredStore: every request counted per operation, with the object bytes it moved. */
+import assert from "node:assert/strict";
+import { MeteredStore, RequestMeter } from "../../lib/store/metered.ts";
+import { LocalStore } from "../../lib/store/local.ts";
+import { withTempDir } from "../support/fixtures.ts";
+
+Deno.test("a metered store counts requests per operation and the bytes sent and received", async () => {
+  await withTempDir(async (dir) => {
+    const meter = new RequestMeter();
+    const store = new MeteredStore(new LocalStore(dir), meter);
+    const other = new MeteredStore(new LocalStore(`${dir}/other`), meter);
+    await store.put("a", new Uint8Array(10));
+    await store.putIfAbsent("a", new Uint8Array(10));
+    await other.putIfAbsent("b", new Uint8Array(5));
+    await store.get("a");
+    await store.getRange("a", 2, 3);
+    await store.getInto("a", new Uint8Array(4)); // too small: only the size is learnt
+    await store.getInto("a", new Uint8Array(16));
+    await store.head("a");
+    await store.head("missing");
+    await Array.fromAsync(store.list(""));
+    await store.delete("a");
+    await assert.rejects(store.get("a"));
+    assert.deepEqual(meter.counts(), {
+      total: 12,
+      operations: {
+        get: 2,
+        getInto: 2,
+        getRange: 1,
+        put: 1,
+        putIfAbsent: 2,
+        head: 2,
+        list: 1,
+        delete: 1,
+      },
+      bytesSent: 25,
+      bytesReceived: 23,
+    });
+    assert.equal(store.url, new LocalStore(dir).url);
+  });
+});
