@@ -10,6 +10,7 @@
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { readFull } from "../store/files.ts";
+import { type ByteSource, fileByteSource } from "./byte_source.ts";
 import type { PackWriter } from "./pack_writer.ts";
 import type { StoredFile } from "./reader.ts";
 import { encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
@@ -105,33 +106,42 @@ export class CafsWriter {
   ): Promise<PutResult> {
     const file = await Deno.open(path);
     try {
-      if (this.#packs) {
-        const packed = await this.#putPacked(this.#packs, file, onBytes, previous);
-        if (packed) return packed;
-      }
-      return await this.#put((into) => readFull(file, into), onBytes);
+      return await this.putSource(fileByteSource(file), onBytes, previous);
     } finally {
       file.close();
     }
   }
 
+  /** Stores the bytes of `source` exactly as putFile stores a file holding them. */
+  async putSource(
+    source: ByteSource,
+    onBytes?: (n: number) => void,
+    previous?: StoredFile,
+  ): Promise<PutResult> {
+    if (this.#packs) {
+      const packed = await this.#putPacked(this.#packs, source, onBytes, previous);
+      if (packed) return packed;
+    }
+    return await this.#put((into) => source.read(into), onBytes);
+  }
+
   /**
-   * Packs the file when it holds 1 to maxBlob bytes; otherwise (also when it grew past that
-   * since its stat) rewinds it and returns undefined for the leaf path to store it.
+   * Packs the source when it holds 1 to maxBlob bytes; otherwise (also when it grew past that
+   * since it was listed) rewinds it and returns undefined for the leaf path to store it.
    */
   async #putPacked(
     packs: PackWriter,
-    file: Deno.FsFile,
+    source: ByteSource,
     onBytes?: (n: number) => void,
     previous?: StoredFile,
   ): Promise<PutResult | undefined> {
-    const size = (await file.stat()).size;
+    const size = await source.size();
     if (size === 0 || size > packs.maxBlob) return undefined;
     const slot = await this.#slots.acquire();
     try {
-      const n = await readFull(file, slot.bytes.subarray(0, packs.maxBlob + 1));
+      const n = await source.read(slot.bytes.subarray(0, packs.maxBlob + 1));
       if (n === 0 || n > packs.maxBlob) {
-        await file.seek(0, Deno.SeekMode.Start);
+        await source.rewind();
         return undefined;
       }
       onBytes?.(n);

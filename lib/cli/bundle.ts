@@ -9,6 +9,7 @@ import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
 import { updateDirectory } from "../core/update.ts";
 import { setLabel } from "../core/labels.ts";
 import { scanTotals } from "../core/walk.ts";
+import { isBucketUrl } from "../core/bucket_source.ts";
 import { Blobs } from "../core/blobs.ts";
 import {
   type ContextFlags,
@@ -64,9 +65,15 @@ export function bundleCommands(program: Command): void {
 
   quietOption(contributorOptions(outputOptions(contextOptions(
     bundle.command("upload")
-      .description("upload a directory as a new bundle; prints the bundle id")
+      .description(
+        "upload a directory (or every object under a bucket prefix) as a new bundle; " +
+          "prints the bundle id",
+      )
       .requiredOption("--repo <name>", "repo to upload to")
-      .requiredOption("--path <dir>", "local directory to upload")
+      .requiredOption(
+        "--path <dir|url>",
+        "local directory to upload, or s3://bucket/prefix or gs://bucket/prefix to upload from",
+      )
       .requiredOption("--message <text>", "what this bundle is")
       .option("--label <name>", "set this label on the bundle once it is committed")
       .option("--leaf-size <size>", "bytes per leaf, e.g. 2M (default 2M)")
@@ -92,10 +99,13 @@ export function bundleCommands(program: Command): void {
     const { settings, ctx } = await openContextFrom(flags);
     const contributor = await contributorFrom(settings, flags);
     const progress = new Progress("uploading", {}, flags.quiet ?? false);
-    if (progress.enabled && !flags.files) progress.setTotals(await scanTotals(flags.path));
+    const fromBucket = isBucketUrl(flags.path);
+    if (progress.enabled && !flags.files && !fromBucket) {
+      progress.setTotals(await scanTotals(flags.path));
+    }
     const result = await uploadBundle(ctx, {
       repo: flags.repo,
-      path: flags.path.replace(/\/+$/, "") || "/",
+      path: fromBucket ? flags.path : flags.path.replace(/\/+$/, "") || "/",
       message: flags.message,
       contributor,
       concurrency: settings.concurrency,

@@ -13,7 +13,7 @@ import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/co
 import { bundleKey, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { validateEntryName } from "../model/names.ts";
-import { type RequestCounts, RequestMeter } from "../store/metered.ts";
+import { MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
 import { Blobs } from "./blobs.ts";
 import { type Context, meteredContext } from "./context.ts";
@@ -26,10 +26,15 @@ import { throwIfAborted } from "./abort.ts";
 import { type CachedLocation, UploadCache } from "./upload_cache.ts";
 import { bundleEntries, latestBundle } from "./bundles.ts";
 import { NameCursor } from "./name_cursor.ts";
+import { type BucketFile, isBucketUrl, openBucketSource, walkBucket } from "./bucket_source.ts";
+import { objectByteSource } from "../cafs/byte_source.ts";
+
+/** A file to upload: found by the local walk, or an object under a bucket prefix. */
+type SourceFile = LocalFile | BucketFile;
 
 export interface UploadOptions {
   repo: string;
-  /** Local directory to upload. */
+  /** Local directory to upload, or a bucket prefix (s3://bucket/prefix, gs://bucket/prefix). */
   path: string;
   message: string;
   contributor: Contributor;
@@ -81,19 +86,27 @@ export async function uploadBundle(
   const meter = new RequestMeter();
   const ctx = meteredContext(unmetered, meter);
   await getRepo(ctx, repo);
-  await requireDirectory(path, "upload path");
+  const fromBucket = isBucketUrl(path);
+  if (fromBucket && options.files) {
+    throw new DatamonError("usage", "--files selects files of a local --path only");
+  }
+  if (!fromBucket) await requireDirectory(path, "upload path");
   const skipped: Skipped[] = [];
   const skip = (s: Skipped) => {
     skipped.push(s);
     options.onSkip?.(s);
   };
-  const source = options.files ? listedFiles(path, options.files) : walkFiles(path, skip);
+  const source: AsyncIterable<SourceFile> = fromBucket
+    ? walkBucket(new MeteredStore(openBucketSource(path, options.concurrency), meter))
+    : options.files
+    ? listedFiles(path, options.files)
+    : walkFiles(path, skip);
 
   using blobs = await Blobs.open(ctx);
   const packs = blobs.packWriter(packing);
   const writer = blobs.writer(leafSize, options.concurrency, packs);
   // The cache only saves work: one that cannot be opened (a read-only home) is done without.
-  const cache = options.cacheDir
+  const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
   const previous = await latestEntries(ctx, repo);
@@ -114,8 +127,8 @@ export async function uploadBundle(
   const packable = (size: number) => size > 0 && size <= packing.maxPacked;
 
   const storeFile = async (
-    { file, cached, last }: { file: LocalFile; cached?: CachedLocation; last?: FileEntry },
-  ): Promise<{ file: LocalFile; entry: FileEntry } | undefined> => {
+    { file, cached, last }: { file: SourceFile; cached?: CachedLocation; last?: FileEntry },
+  ): Promise<{ file: SourceFile; entry: FileEntry } | undefined> => {
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
@@ -125,11 +138,10 @@ export async function uploadBundle(
       return { file, entry: withLocation(entry, cached.key, cached.pack) };
     }
     try {
-      const put = await writer.putFile(
-        file.path,
-        (n) => options.onProgress?.({ bytes: n, files: 0 }),
-        last,
-      );
+      const onBytes = (n: number) => options.onProgress?.({ bytes: n, files: 0 });
+      const put = "path" in file
+        ? await writer.putFile(file.path, onBytes, last)
+        : await writer.putSource(objectByteSource(file.store, file.name, file.size), onBytes, last);
       totals.leavesStored += put.leavesStored;
       totals.leavesDeduplicated += put.leavesDeduplicated;
       totals.bytesStored += put.bytesStored;
@@ -146,7 +158,7 @@ export async function uploadBundle(
   // bundle is only consulted for files the cache does not know.
   async function* withLocations() {
     for await (const file of source) {
-      const cached = await cache?.lookup(file);
+      const cached = cache && "path" in file ? await cache.lookup(file) : undefined;
       yield { file, cached, last: cached ? undefined : await previous?.find(file.name) };
     }
   }
@@ -155,7 +167,7 @@ export async function uploadBundle(
     for await (const stored of mapOrdered(withLocations(), options.concurrency, storeFile)) {
       if (!stored) continue;
       list.push(stored.entry);
-      await cache?.record(stored.file, stored.entry);
+      if (cache && "path" in stored.file) await cache.record(stored.file, stored.entry);
       totals.files++;
       totals.size += stored.entry.size;
       if (list.length === FILE_LIST_SIZE) await flush();

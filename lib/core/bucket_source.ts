@@ -1,0 +1,40 @@
+/**
+ * Uploading straight from a bucket: `bundle upload --path s3://bucket/prefix` (or gs://) makes
+ * a bundle of the objects under the prefix, named by their keys below it, with no local copy.
+ */
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
+import { requestsFor } from "./context.ts";
+
+/** An object under the source prefix, uploaded as the file `name`. */
+export interface BucketFile {
+  store: Store;
+  /** Its key in `store`, which is also its name in the bundle. */
+  name: string;
+  size: number;
+  mode: number;
+  mtime: Date;
+}
+
+const BUCKET_URL = /^(s3|gs):\/\//i;
+
+/** Whether an upload path names a bucket prefix rather than a local directory. */
+export function isBucketUrl(path: string): boolean {
+  return BUCKET_URL.test(path);
+}
+
+/** Opens the bucket prefix `url` as a store, bounded like a context's stores. */
+export function openBucketSource(url: string, concurrency: number): Store {
+  return openStore(url, { maxRequests: requestsFor(concurrency) });
+}
+
+/**
+ * The objects of `store` in key order (the order bundles keep). Keys ending in "/" are the
+ * empty "folder" markers consoles create, not files: they are passed over.
+ */
+export async function* walkBucket(store: Store): AsyncGenerator<BucketFile> {
+  for await (const entry of store.list("")) {
+    if (entry.kind !== "object" || entry.key.endsWith("/")) continue;
+    yield { store, name: entry.key, size: entry.size, mode: 0o644, mtime: entry.modified };
+  }
+}

@@ -1,0 +1,80 @@
+/** End-to-end: `bundle upload --path s3://...` and `gs://...` make a bundle of a bucket prefix. */
+import { assertEquals, assertMatch } from "../support/assert.ts";
+import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
+import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { freshStoreUrl } from "../support/servers.ts";
+import { openStore } from "../../lib/store/open.ts";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Storage } from "@google-cloud/storage";
+
+/**
+ * Writes the empty "folder" object a cloud console makes (a key ending in "/"), which no
+ * datamon store writes, with the backend's SDK.
+ */
+async function putFolderMarker(backend: "s3" | "gcs", url: string, name: string) {
+  const parsed = new URL(url.replace(/^(s3|gs):/, "http:"));
+  const endpoint = parsed.searchParams.get("endpoint")!;
+  const bucket = parsed.hostname;
+  const key = `${parsed.pathname.slice(1)}/${name}`;
+  if (backend === "s3") {
+    const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array() }));
+  } else {
+    const storage = new Storage({ apiEndpoint: endpoint, projectId: "datamon-test" });
+    await storage.bucket(bucket).file(key).save(new Uint8Array(), { resumable: false });
+  }
+}
+
+const OBJECTS: Record<string, number> = {
+  "a.txt": 5,
+  "nested/deeper/b.bin": 3 * 65536 + 17,
+  "nested/c.bin": 65536,
+  "z.txt": 1,
+};
+
+for (const backend of ["s3", "gcs"] as const) {
+  Deno.test(`bundle upload --path ${backend === "s3" ? "s3" : "gs"}://bucket/prefix makes a bundle of the objects under it, folder markers left out`, async () => {
+    const source = await freshStoreUrl(backend);
+    try {
+      await withTempDir(async (dir) => {
+        const home = `${dir}/home`;
+        const store = openStore(source.url);
+        await writeTree(`${dir}/expected`, OBJECTS);
+        for (const name of Object.keys(OBJECTS)) {
+          await store.put(name, await Deno.readFile(`${dir}/expected/${name}`));
+        }
+        await putFolderMarker(backend, source.url, "nested/");
+        await datamonOk(home, "repo", "create", "--repo", "r");
+        await upload(home, "r", source.url, "from a bucket", "--leaf-size", "64K");
+        await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+        await assertSameTree(`${dir}/expected`, `${dir}/out`);
+        const files = JSON.parse(
+          await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+        ) as { name: string }[];
+        assertEquals(files.map((f) => f.name), Object.keys(OBJECTS).sort());
+      });
+    } finally {
+      await source.cleanup();
+    }
+  });
+}
+
+Deno.test("bundle upload from an empty bucket prefix exits 6 and commits nothing", async () => {
+  const source = await freshStoreUrl("s3");
+  try {
+    await withTempDir(async (dir) => {
+      const home = `${dir}/home`;
+      await datamonOk(home, "repo", "create", "--repo", "r");
+      const r = await datamon(
+        home,
+        ...["bundle", "upload", "--repo", "r", "--path", source.url, "--message", "m"],
+      );
+      assertEquals(r.code, 6, r.stderr);
+      assertMatch(r.stderr, /holds no files: nothing to upload/);
+      const list = await datamon(home, "bundle", "list", "--repo", "r", "--json");
+      assertEquals(JSON.parse(list.stdout), []);
+    });
+  } finally {
+    await source.cleanup();
+  }
+});
