@@ -35,8 +35,11 @@ export interface PackOptions {
   maxPacked: number;
 }
 
-/** Default most bytes of one pack object (16 MiB). */
-export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+/**
+ * Default most bytes of one pack object (8 MiB): a few requests per hundred MB of small files,
+ * and under the 11 MiB request body limit of S3 emulators such as fauxqs.
+ */
+export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
 /** Default largest file packed (1 MiB); never more than a leaf. */
 export const DEFAULT_MAX_PACKED = 1024 * 1024;
 

@@ -47,7 +47,7 @@ export interface UploadOptions {
    * mtime, ctime, inode) reuse their key without being read. Absent: hash every file.
    */
   cacheDir?: string;
-  /** Most bytes of one pack object (default 16 MiB). */
+  /** Most bytes of one pack object (default 8 MiB). */
   packSize?: number;
   /** Largest file packed (default 1 MiB, never more than the leaf size). */
   maxPacked?: number;
