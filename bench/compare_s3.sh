@@ -82,6 +82,8 @@ export DATAMON_HOME="$SCRATCH/datamon-home"
 export DATAMON_NAME=bench DATAMON_EMAIL=bench@localhost
 export RCLONE_CONFIG="$SCRATCH/rclone.conf"
 : >"$RCLONE_CONFIG"
+# rclone's AWS SDK refuses AWS_CA_BUNDLE with its own transport; the server is plain http.
+unset AWS_CA_BUNDLE
 rclone_remote() {
   echo ":s3,provider=Other,endpoint='$1',access_key_id=$AWS_ACCESS_KEY_ID,secret_access_key=$AWS_SECRET_ACCESS_KEY,force_path_style=true:"
 }
