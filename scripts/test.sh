@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
 export NO_COLOR=1
 
-# Scoped permissions: tests write temp dirs, run the CLI and git as subprocesses.
-flags=(--allow-read --allow-write --allow-env --allow-run --allow-sys=hostname)
+# Scoped permissions: tests write temp dirs, run the CLI and git as subprocesses; FFI for
+# the mount tests.
+flags=(--allow-read --allow-write --allow-env --allow-run --allow-sys=hostname --allow-ffi)
 log=$(mktemp)
 deno test "${flags[@]}" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
