@@ -23,18 +23,25 @@ export async function absoluteMountPath(dir: string): Promise<string> {
 
 /**
  * Whether `path` (absolute) is a mount point: "live" when its device differs from its
- * parent's, "stale" when a dead FUSE mount makes its stat fail with ENOTCONN, else "none".
+ * parent's, "stale" when a dead FUSE mount answers ENOTCONN (to a stat, or to a listing when
+ * the kernel still caches its attributes), else "none".
  */
 async function mountState(path: string): Promise<"none" | "live" | "stale"> {
+  const notConnected = (e: unknown) => (e as { code?: string }).code === "ENOTCONN";
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOTCONN") return "stale";
-    return "none";
+    return notConnected(e) ? "stale" : "none";
   }
   const parent = await Deno.stat(path.slice(0, path.lastIndexOf("/")) || "/");
-  return info.dev !== parent.dev ? "live" : "none";
+  if (info.dev === parent.dev) return "none";
+  try {
+    for await (const _ of Deno.readDir(path)) break;
+  } catch (e) {
+    if (notConnected(e)) return "stale";
+  }
+  return "live";
 }
 
 /** Runs fusermount3 with `args`; the exit code and its stderr. */
