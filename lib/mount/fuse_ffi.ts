@@ -109,7 +109,15 @@ const SYMBOLS = {
     result: "pointer",
   },
   fuse_session_mount: { parameters: ["pointer", "buffer"], result: "i32" },
-  fuse_session_loop: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  fuse_loop_cfg_create: { parameters: [], result: "pointer" },
+  // The 3.12 ABI of the multi-threaded loop, named by its versioned symbol.
+  fuse_loop_cfg_set_max_threads: { parameters: ["pointer", "u32"], result: "void" },
+  fuse_loop_cfg_destroy: { parameters: ["pointer"], result: "void" },
+  fuse_session_loop_mt_312: {
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
   fuse_session_exit: { parameters: ["pointer"], result: "void" },
   // Non-root unmounts wait for fusermount3: off the JS thread.
   fuse_session_unmount: { parameters: ["pointer"], result: "void", nonblocking: true },

@@ -1,7 +1,7 @@
 /**
  * A FUSE low-level session: mounts a directory, receives the kernel's requests on libfuse's
- * loop thread and hands each to an async filesystem method on the JS thread, replying when
- * its promise settles. The loop thread only waits for the hand-off, never for the answer, so
+ * loop threads and hands each to an async filesystem method on the JS thread, replying when
+ * its promise settles. A loop thread only waits for the hand-off, never for the answer, so
  * a slow read (a leaf being fetched) never holds up other requests.
  */
 import { DatamonError } from "../errors.ts";
@@ -95,6 +95,11 @@ type Req = Deno.PointerValue;
 type Callback = Deno.UnsafeCallback<Deno.UnsafeCallbackDefinition>;
 
 const FUSE_NAME_MAX = 255;
+/**
+ * libfuse threads reading requests: while one waits for the JS thread to take its request,
+ * others read the next ones (one thread: ~300 MiB/s sequential, eight: ~500 MiB/s here).
+ */
+const LOOP_THREADS = 8;
 /** "." and "..", which come first in every listing. */
 const DOT_ENTRIES = 2;
 
@@ -207,7 +212,13 @@ export class FuseSession {
 
   async #serve(): Promise<void> {
     try {
-      await this.#lib.fuse_session_loop(this.#session);
+      const config = this.#lib.fuse_loop_cfg_create();
+      this.#lib.fuse_loop_cfg_set_max_threads(config, LOOP_THREADS);
+      try {
+        await this.#lib.fuse_session_loop_mt_312(this.#session, config);
+      } finally {
+        this.#lib.fuse_loop_cfg_destroy(config);
+      }
     } finally {
       // Replies of requests still running must reach a live session.
       while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
