@@ -243,32 +243,39 @@ export class FuseSession {
     task.finally(() => this.#pending.delete(task));
   }
 
+  /** The filesystem this session serves. */
   get fs(): FuseFilesystem {
     return this.#fs;
   }
 
+  /** The libfuse symbols replies go through. */
   get lib(): Libfuse {
     return this.#lib;
   }
 
+  /** Answers a lookup, mkdir or similar with the inode's entry. */
   replyEntry(req: Req, attr: Attr): void {
     this.#lib.fuse_reply_entry(req, entryBuffer(attr, this.#fs.cacheTimeout));
   }
 
+  /** Answers getattr or setattr. */
   replyAttr(req: Req, attr: Attr): void {
     this.#lib.fuse_reply_attr(req, statBuffer(attr), this.#fs.cacheTimeout);
   }
 
+  /** Answers success with no data. */
   replyOk(req: Req): void {
     this.#lib.fuse_reply_err(req, 0);
   }
 
+  /** Keeps a directory's listing for the handle it returns. */
   openDir(listing: DirListing): number {
     const fh = this.#nextDirHandle++;
     this.#dirs.set(fh, listing);
     return fh;
   }
 
+  /** Forgets a directory handle's listing. */
   closeDir(fh: number): void {
     this.#dirs.delete(fh);
   }
