@@ -13,6 +13,7 @@ export type ErrorKind =
   | "integrity"
   | "config"
   | "cancelled"
+  | "fuse-unavailable"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -27,6 +28,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "integrity": 9,
   "config": 10,
   "cancelled": 11,
+  "fuse-unavailable": 12,
   "interrupted": 130,
 };
 

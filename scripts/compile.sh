@@ -11,7 +11,8 @@ if [ -n "${DENORT_BIN:-}" ] && [ ! -x "$DENORT_BIN" ]; then
 fi
 mkdir -p dist
 if ! deno compile --output dist/datamon \
-  --allow-read --allow-write --allow-env --allow-run=git --allow-sys --allow-net \
+  --allow-read --allow-write --allow-env --allow-run=git,fusermount3,datamon --allow-sys \
+  --allow-net --allow-ffi \
   main.ts; then
   echo "compile: deno compile failed. Without network access it needs DENORT_BIN=/path/to/denort" \
     "(the denort matching $(deno --version | head -n 1)); 'deno task bundle' works offline." >&2

@@ -16,9 +16,10 @@ if ! start_test_servers; then
   exit 1
 fi
 
-# Scoped permissions: tests write temp dirs, run the CLI and git as subprocesses and reach
-# only the loopback test servers.
-flags=(--allow-read --allow-write --allow-env --allow-run --allow-sys --allow-net=127.0.0.1)
+# Scoped permissions: tests write temp dirs, run the CLI and git as subprocesses, reach only
+# the loopback test servers, and use FFI for the mount tests.
+flags=(--allow-read --allow-write --allow-env --allow-run --allow-sys --allow-net=127.0.0.1
+  --allow-ffi)
 log=$(mktemp)
 deno test "${flags[@]}" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

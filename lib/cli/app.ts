@@ -4,7 +4,7 @@ import { DatamonError, EXIT_CODES } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
-import { interrupt } from "./common.ts";
+import { interrupt, interruptIsOwned } from "./common.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
@@ -46,6 +46,7 @@ function installSignalHandlers(): () => void {
   const onSignal = () => {
     if (interrupt.signal.aborted) Deno.exit(EXIT_CODES.interrupted);
     interrupt.abort();
+    if (interruptIsOwned()) return;
     Deno.unrefTimer(setTimeout(() => Deno.exit(EXIT_CODES.interrupted), INTERRUPT_GRACE_MS));
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];

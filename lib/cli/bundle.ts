@@ -1,4 +1,4 @@
-/** `datamon bundle ...`: upload, download, list, get, diff, update. */
+/** `datamon bundle ...`: upload, download, list, get, diff, update, mount. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
@@ -34,6 +34,7 @@ import {
   writeOut,
 } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { mountCommands } from "./mount.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; bundle?: string; label?: string };
 
@@ -303,4 +304,6 @@ export function bundleCommands(program: Command): void {
         `${result.updated} replaced, ${result.deleted} deleted`,
     );
   });
+
+  mountCommands(bundle);
 }

@@ -95,3 +95,18 @@ export function parseByteSize(value: string, flag: string): number {
 
 /** Cancelled by the first SIGINT/SIGTERM; long operations check it and clean up. */
 export const interrupt = new AbortController();
+
+let interruptOwned = false;
+
+/**
+ * Called by a command whose answer to SIGINT/SIGTERM is its normal ending (a mount unmounts,
+ * then commits): no grace period cuts it short. A second signal still quits at once.
+ */
+export function ownInterrupt(): void {
+  interruptOwned = true;
+}
+
+/** True once the running command has taken over the end of an interrupt. */
+export function interruptIsOwned(): boolean {
+  return interruptOwned;
+}

@@ -1,14 +1,18 @@
 /** Runs the datamon CLI as a subprocess, as a user would, with its scoped permissions. */
 const main = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The permissions `deno task datamon` and the compiled binary use. */
+/**
+ * The permissions `deno task datamon` and the compiled binary use; the running deno is named
+ * by its path (`bundle mount --daemonize` runs it again), which is what the task's `deno` means.
+ */
 export const CLI_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-run=git",
+  `--allow-run=git,fusermount3,${Deno.execPath()}`,
   "--allow-sys",
   "--allow-net",
+  "--allow-ffi",
 ];
 
 export interface CliResult {

@@ -1,0 +1,116 @@
+/**
+ * A mutable mount: an empty writable directory staged on local disk which, once unmounted,
+ * is committed as a new bundle exactly as `bundle upload` of the staging directory would.
+ */
+import { DatamonError } from "../errors.ts";
+import type { Contributor, LabelRecord } from "../model/types.ts";
+import { validateName } from "../model/names.ts";
+import { openLibfuse } from "../mount/fuse_ffi.ts";
+import { prepareMountPoint } from "../mount/mount_point.ts";
+import { StagingFs } from "../mount/staging_fs.ts";
+import { FuseSession } from "../mount/session.ts";
+import type { Context } from "./context.ts";
+import { getRepo } from "./repo.ts";
+import { uploadBundle, type UploadResult } from "./upload.ts";
+import { setLabel } from "./labels.ts";
+import type { Mount } from "./mount.ts";
+
+/** A mutable mount being served, and where its files are staged. */
+export interface StagingMount extends Mount {
+  staging: string;
+}
+
+/**
+ * Mounts an empty, writable directory on `mountPoint` whose files are staged in a new
+ * directory under `stagingRoot`. The repo (and label name) are checked first, so a mount
+ * that cannot be committed is refused before anything is written.
+ */
+export async function mountStaging(
+  ctx: Context,
+  options: { repo: string; label?: string; mountPoint: string; stagingRoot: string },
+): Promise<StagingMount> {
+  openLibfuse();
+  await getRepo(ctx, options.repo);
+  if (options.label !== undefined) validateName("label", options.label);
+  const mountPoint = await prepareMountPoint(options.mountPoint);
+  await Deno.mkdir(options.stagingRoot, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: options.stagingRoot, prefix: "mount-" });
+  const fs = new StagingFs(staging);
+  let session: FuseSession;
+  try {
+    session = FuseSession.mount(mountPoint.path, fs, {
+      readOnly: false,
+      fsname: `datamon:${options.repo}/new`,
+    });
+  } catch (e) {
+    await Deno.remove(staging, { recursive: true });
+    throw e;
+  }
+  return {
+    path: mountPoint.path,
+    staging,
+    done: session.done.finally(() => fs.closeAll()),
+    unmount: () => session.unmount(),
+  };
+}
+
+export interface CommitStagingOptions {
+  repo: string;
+  message: string;
+  label?: string;
+  contributor: Contributor;
+  concurrency: number;
+  leafSize?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Uploads the staging directory as a new bundle, sets the label, and removes the staging
+ * directory. On failure the staging directory is kept and the error says how to retry.
+ */
+export async function commitStaging(
+  ctx: Context,
+  staging: string,
+  options: CommitStagingOptions,
+): Promise<{ upload: UploadResult; label?: LabelRecord }> {
+  if (await isEmpty(staging)) {
+    await Deno.remove(staging, { recursive: true });
+    throw new DatamonError("bad-path", "nothing was written to the mount: no bundle committed");
+  }
+  let upload: UploadResult;
+  try {
+    upload = await uploadBundle(ctx, { ...options, path: staging });
+  } catch (e) {
+    const retry =
+      `datamon bundle upload --repo ${options.repo} --path ${staging} --message ${
+        JSON.stringify(options.message)
+      }` + (options.label === undefined ? "" : ` --label ${options.label}`);
+    const message = `${(e as Error)?.message ?? e}; the mount's files are kept in ${staging}: ` +
+      `retry with ${retry}`;
+    throw e instanceof DatamonError
+      ? new DatamonError(e.kind, message, { cause: e })
+      : new Error(message, { cause: e });
+  }
+  await Deno.remove(staging, { recursive: true });
+  if (options.label === undefined) return { upload };
+  const id = upload.bundle.id;
+  try {
+    return {
+      upload,
+      label: await setLabel(ctx, options.repo, options.label, id, options.contributor),
+    };
+  } catch (e) {
+    if (!(e instanceof DatamonError)) throw e;
+    throw new DatamonError(
+      e.kind,
+      `${e.message}; bundle ${id} was committed: set the label with ` +
+        `datamon label set --repo ${options.repo} --label ${options.label} --bundle ${id}`,
+      { cause: e },
+    );
+  }
+}
+
+async function isEmpty(dir: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(dir)) return false;
+  return true;
+}

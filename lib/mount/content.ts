@@ -1,0 +1,47 @@
+/**
+ * Content sources of a bundle view: leaves fetched on demand through the verifying reader and
+ * its leaf cache, or files already downloaded to local disk.
+ */
+import type { CafsReader } from "../cafs/reader.ts";
+import type { BundleFile } from "./bundle_inodes.ts";
+import type { ContentReader, ContentSource } from "./bundle_fs.ts";
+
+/** Reads through the cafs: every leaf is verified against its key before a byte is served. */
+export function cafsContent(reader: CafsReader, leafSize: number): ContentSource {
+  return {
+    open: (file: BundleFile): ContentReader => ({
+      read: (offset, length) => reader.readRange(file, leafSize, offset, length),
+      close: () => {},
+    }),
+  };
+}
+
+/** Reads the files of a bundle downloaded under `dir`. */
+export function diskContent(dir: string): ContentSource {
+  return {
+    async open(file: BundleFile): Promise<ContentReader> {
+      const handle = await Deno.open(`${dir}/${file.name}`, { read: true });
+      // One position per handle: reads of one handle take turns.
+      let turn: Promise<unknown> = Promise.resolve();
+      const readAt = async (offset: number, length: number) => {
+        const out = new Uint8Array(Math.max(0, Math.min(length, file.size - offset)));
+        await handle.seek(offset, Deno.SeekMode.Start);
+        let done = 0;
+        while (done < out.length) {
+          const n = await handle.read(out.subarray(done));
+          if (n === null) break;
+          done += n;
+        }
+        return out.subarray(0, done);
+      };
+      return {
+        read(offset, length) {
+          const result = turn.then(() => readAt(offset, length));
+          turn = result.catch(() => {});
+          return result;
+        },
+        close: () => handle.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** The inode table of a bundle view: directories synthesized from paths, compact per file. */
+import { assert, assertEquals } from "../support/assert.ts";
+import { BundleInodes, ROOT_INO } from "../../lib/mount/bundle_inodes.ts";
+import { S_IFDIR, S_IFREG } from "../../lib/mount/fuse_ffi.ts";
+
+const KEY = "0123456789abcdef".repeat(4);
+const owner = { uid: 1000, gid: 100 };
+
+function entry(name: string, size = 1) {
+  return { name, size, mode: 0o640, mtime: new Date(5000), key: KEY };
+}
+
+Deno.test("directories are synthesized from file paths, with their files in bundle order", () => {
+  const inodes = new BundleInodes(1000, owner);
+  for (const name of ["a.txt", "d/b.txt", "d/e/c.txt", "d/f.txt", "z"]) inodes.add(entry(name));
+  const d = inodes.lookup(ROOT_INO, "d")!;
+  assert(inodes.isDirectory(d));
+  const names = (ino: number) => {
+    const listing = inodes.listing(ino);
+    return Array.from({ length: listing.length }, (_, i) => listing.at(i).name);
+  };
+  assertEquals(names(ROOT_INO), ["a.txt", "d", "z"]);
+  assertEquals(names(d), ["b.txt", "e", "f.txt"]);
+  assertEquals(inodes.listing(d).parent, ROOT_INO);
+  assertEquals(inodes.attr(d).mode, S_IFDIR | 0o755);
+  assertEquals(inodes.attr(d).nlink, 3, "a directory's links count its subdirectories");
+  assertEquals(inodes.files, 5);
+});
+
+Deno.test("a file inode keeps the entry's size, mode, time, key and name", () => {
+  const inodes = new BundleInodes(1000, owner);
+  inodes.add(entry("x/y/big.bin", 5_000_000_000));
+  const x = inodes.lookup(ROOT_INO, "x")!;
+  const ino = inodes.lookup(inodes.lookup(x, "y")!, "big.bin")!;
+  const attr = inodes.attr(ino);
+  assertEquals(attr.mode, S_IFREG | 0o640);
+  assertEquals(attr.size, 5_000_000_000);
+  assertEquals(attr.mtimeMs, 5000);
+  assertEquals(attr.uid, 1000);
+  assertEquals(inodes.file(ino), { name: "x/y/big.bin", key: KEY, size: 5_000_000_000 });
+  assertEquals(inodes.lookup(x, "missing"), undefined);
+});
+
+Deno.test("a bundle naming one path as both a file and a directory is refused", () => {
+  const inodes = new BundleInodes(1000, owner);
+  inodes.add(entry("a"));
+  let error: unknown;
+  try {
+    inodes.add(entry("a/b"));
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof Error && /both a file and a directory/.test(error.message));
+});
+
+Deno.test("an inode table holds 100,000 files in 100 synthesized directories", () => {
+  const inodes = new BundleInodes(1000, owner);
+  for (let i = 0; i < 100_000; i++) inodes.add(entry(`d${Math.floor(i / 1000)}/f${i}`));
+  assertEquals(inodes.files, 100_000);
+  assertEquals(inodes.inodes, 100_000 + 100 + 1, "files, directories and the root");
+});
