@@ -25,6 +25,7 @@ import {
   selectorOptions,
 } from "./common.ts";
 import {
+  count,
   formatBytes,
   formatContributor,
   type OutputFlags,
@@ -127,12 +128,13 @@ export function bundleCommands(program: Command): void {
       writeOut(`${result.bundle.id}\n`);
     }
     writeErr(
-      `uploaded ${result.bundle.fileCount} files (${formatBytes(result.bundle.totalSize)}) ` +
-        `to repo ${flags.repo} as bundle ${result.bundle.id}: ${result.leavesStored} new leaves ` +
-        `(${formatBytes(result.bytesStored)}, ${result.packsStored} packs), ` +
-        `${result.leavesDeduplicated} already stored; ${result.requests.total} requests` +
+      `uploaded ${count(result.bundle.fileCount, "file")} ` +
+        `(${formatBytes(result.bundle.totalSize)}) to repo ${flags.repo} as bundle ` +
+        `${result.bundle.id}: ${count(result.leavesStored, "new leaf", "new leaves")} ` +
+        `(${formatBytes(result.bytesStored)}, ${count(result.packsStored, "pack")}), ` +
+        `${result.leavesDeduplicated} already stored; ${count(result.requests.total, "request")}` +
         (label ? `; label ${label.name} set` : "") +
-        (result.skipped.length ? `; ${result.skipped.length} files skipped` : ""),
+        (result.skipped.length ? `; ${count(result.skipped.length, "file")} skipped` : ""),
     );
   });
 
@@ -175,8 +177,10 @@ export function bundleCommands(program: Command): void {
       printRecord({ bundle: doc.id, destination: flags.destination, ...result }, flags);
     }
     writeErr(
-      `downloaded ${result.files} files (${formatBytes(result.bytes)}) of bundle ${doc.id} ` +
-        `to ${flags.destination} in ${result.requests.total} requests`,
+      `downloaded ${count(result.files, "file")} (${
+        formatBytes(result.bytes)
+      }) of bundle ${doc.id} ` +
+        `to ${flags.destination} in ${count(result.requests.total, "request")}`,
     );
   });
 

@@ -140,6 +140,11 @@ function describe(value: object): string {
 }
 
 /** Human size: 1.5 MiB. */
+/** "1 file", "2 files": a count and its noun, plural unless the count is one. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;

