@@ -72,11 +72,21 @@ mkdir -p "$SCRATCH"
 : >"$REQUESTS"
 
 install_server_packages
+# Workload b goes to fauxqs (the tests' server, the faster per request); workload a to s3rver,
+# because fauxqs caps request bodies at 11 MiB and refuses rclone's multipart completions
+# (XML-escaped ETags), so no peer could upload 256 MiB files to it.
 start_s3_server
-ENDPOINT=$DATAMON_TEST_S3_ENDPOINT
+mkdir -p "$SCRATCH/s3rver"
+start_s3rver_server "$SCRATCH/s3rver"
+declare -A ENDPOINTS=([a]=$S3RVER_ENDPOINT [a1]=$S3RVER_ENDPOINT [b]=$DATAMON_TEST_S3_ENDPOINT)
+declare -A SERVER_NAMES=([a]=s3rver [b]=fauxqs)
+# s3rver checks signatures against this key; fauxqs takes any.
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 BUCKET=bench
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-aws --endpoint-url "$ENDPOINT" s3 mb "s3://$BUCKET" >/dev/null
+for endpoint in "$S3RVER_ENDPOINT" "$DATAMON_TEST_S3_ENDPOINT"; do
+  aws --endpoint-url "$endpoint" s3 mb "s3://$BUCKET" >/dev/null
+done
 
 export DATAMON_HOME="$SCRATCH/datamon-home"
 export DATAMON_NAME=bench DATAMON_EMAIL=bench@localhost
@@ -114,6 +124,7 @@ datamon_context() {
 
 run_datamon() {
   local w=$1 run=$2 data="$WORK/$1/data"
+  ENDPOINT=${ENDPOINTS[$w]}
   datamon_context bench "$ENDPOINT" "dm-$w-$run"
   measure "$w" datamon upload "$run" "${DATAMON[@]}" bundle upload --repo bench --path "$data" \
     --message "run $run" --quiet --json
@@ -137,6 +148,7 @@ purge() {
 
 run_rclone() {
   local w=$1 run=$2 data="$WORK/$1/data" remote
+  ENDPOINT=${ENDPOINTS[$w]}
   remote="$(rclone_remote "$ENDPOINT")$BUCKET/rclone-$w-$run"
   measure "$w" rclone copy "$run" rclone copy "$data" "$remote"
   if [[ $w == a ]]; then
@@ -150,6 +162,7 @@ run_rclone() {
 
 run_aws() {
   local w=$1 run=$2 data="$WORK/$1/data" dest="s3://$BUCKET/aws-$w-$run"
+  ENDPOINT=${ENDPOINTS[$w]}
   measure "$w" aws cp "$run" aws --endpoint-url "$ENDPOINT" s3 cp --recursive --quiet "$data" "$dest"
   rm -rf "$SCRATCH/aws-back"
   measure "$w" aws cp-back "$run" aws --endpoint-url "$ENDPOINT" s3 cp --recursive --quiet \
@@ -161,6 +174,7 @@ run_aws() {
 # count_requests W TOOL: one untimed upload through a counting proxy; appends "w tool requests".
 count_requests() {
   local w=$1 tool=$2 data="$WORK/$1/data" port log="$SCRATCH/counter.log"
+  ENDPOINT=${ENDPOINTS[$w]}
   port=$(free_port)
   deno run --allow-net=127.0.0.1 --allow-write="$log" bench/request_counter.ts "$ENDPOINT" \
     "$port" "$log" >/dev/null 2>&1 &
@@ -185,7 +199,7 @@ count_requests() {
 print_s3_ratios() {
   local w=$1
   echo
-  echo "datamon vs peers on S3, workload $w (ratio = peer seconds / datamon seconds; > 1: datamon faster)"
+  echo "datamon vs peers on S3 (${SERVER_NAMES[$w]}), workload $w (ratio = peer seconds / datamon seconds; > 1: datamon faster)"
   printf '%-10s %-24s %9s %8s %5s\n' datamon peer ratio target met
   if [[ $w == a ]]; then
     ratio_row a upload rclone copy -
@@ -210,7 +224,7 @@ print_s3_ratios() {
 }
 
 echo "datamon $("${DATAMON[@]}" --version 2>/dev/null || echo '?'), $(rclone version | head -n 1), $(aws --version 2>&1)" >&2
-echo "source $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(nproc) cores, $(machine_state); S3 server fauxqs at $ENDPOINT" >&2
+echo "source $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(nproc) cores, $(machine_state); S3 servers: fauxqs at $DATAMON_TEST_S3_ENDPOINT (workload b), s3rver at $S3RVER_ENDPOINT (workload a)" >&2
 for w in "${WORKLOADS[@]}"; do
   make_workload "$w"
   [[ $w == a ]] && make_changed_copy

@@ -6,7 +6,9 @@
 # Debian packages the tests use: FUSE for the mount tests.
 APT_PACKAGES=(fuse3 libfuse3-3)
 # npm packages of the test servers, pinned; installed under .tools/servers, never the repo root.
-SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2)
+# s3rver is for bench/compare_s3.sh's large files (fauxqs caps bodies at 11 MiB and refuses
+# rclone's multipart uploads).
+SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2 s3rver@3.7.1)
 SERVERS_DIR="$PWD/.tools/servers"
 SERVER_LOGS="$PWD/.tools/server-logs"
 SERVER_PIDS=()
@@ -75,6 +77,16 @@ start_s3_server() {
   export DATAMON_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
   # The server accepts any key; set ones keep the SDKs from probing for credentials.
   export AWS_ACCESS_KEY_ID=datamon-test AWS_SECRET_ACCESS_KEY=datamon-test AWS_REGION=us-east-1
+}
+
+# start_s3rver_server DIR: s3rver (objects on disk under DIR) on a free port; exports
+# S3RVER_ENDPOINT. It checks signatures against the key S3RVER / S3RVER.
+start_s3rver_server() {
+  local port
+  port=$(free_port) || return 1
+  start_server s3rver "$port" node "$PWD/scripts/servers/s3rver_server.cjs" "$port" "$1" ||
+    return 1
+  export S3RVER_ENDPOINT="http://127.0.0.1:$port"
 }
 
 # start_gcs_server: firebase-tools' storage emulator; exports DATAMON_TEST_GCS_ENDPOINT.

@@ -5,7 +5,8 @@
  *
  * Small files are packed. An unchanged small file is not packed again: the upload cache, or
  * else its entry in the repo's latest bundle (read beside the walk, in name order), gives its
- * pack location, trusted once a `head` per pack finds the pack still stored.
+ * pack location, trusted once a `head` per pack finds the pack still stored. A changed big file
+ * sends only its changed leaves: its previous version's root object names the leaves stored.
  */
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, Contributor, FileEntry } from "../model/types.ts";
@@ -244,8 +245,9 @@ async function stillStored(
 }
 
 /**
- * The entries of the repo's latest bundle, looked up by name beside the walk, when it has
- * packed files; undefined for a repo without bundles or whose latest bundle has none (format 1).
+ * The entries of the repo's latest bundle, looked up by name beside the walk: a small file's
+ * pack location, a big file's leaves (through its root object) are reused from there.
+ * Undefined for a repo without bundles.
  */
 async function latestEntries(
   ctx: Context,
@@ -253,7 +255,7 @@ async function latestEntries(
 ): Promise<NameCursor<FileEntry> | undefined> {
   try {
     const bundle = await latestBundle(ctx, repo);
-    return bundle.formatVersion >= 2 ? new NameCursor(bundleEntries(ctx, bundle)) : undefined;
+    return new NameCursor(bundleEntries(ctx, bundle));
   } catch (e) {
     if (isKind(e, "not-found")) return undefined;
     throw e;

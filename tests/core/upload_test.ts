@@ -80,3 +80,22 @@ Deno.test("an upload interrupted by its signal commits no bundle", async () => {
     assert(isKind(latest, "not-found"));
   });
 });
+
+Deno.test("a changed big file re-uploads only its changed leaves, with no head per unchanged leaf", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = localContext(dir);
+    await createRepo(ctx, "r", "", who);
+    await writeTree(`${dir}/src`, { "big.bin": 20 * 65536 });
+    await uploadBundle(ctx, uploadOptions(dir));
+    // A new copy elsewhere (no upload cache applies) with one leaf changed.
+    await Deno.mkdir(`${dir}/v2`);
+    const bytes = await Deno.readFile(`${dir}/src/big.bin`);
+    bytes.fill(7, 5 * 65536, 5 * 65536 + 100);
+    await Deno.writeFile(`${dir}/v2/big.bin`, bytes);
+    const second = await uploadBundle(ctx, uploadOptions(dir, { path: `${dir}/v2` }));
+    assertEquals(second.leavesStored, 1);
+    assertEquals(second.leavesDeduplicated, 19);
+    // Heads of the repo and latest bundle, and of the one new leaf; not one per unchanged leaf.
+    assert(second.requests.operations.head <= 4, JSON.stringify(second.requests));
+  });
+});
