@@ -20,10 +20,13 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
 function childArgs(): string[] {
   const args = Deno.args.filter((arg) => arg !== "--daemonize");
   if (Deno.build.standalone) return args;
-  const flags = (["read", "write", "env", "ffi"] as const)
+  // Cloud stores need the network and system information (the SDKs' auth and user agent).
+  const flags = (["read", "write", "env", "ffi", "net", "sys"] as const)
     .filter((name) => granted({ name }))
     .map((name) => `--allow-${name}`);
-  if (granted({ name: "sys", kind: "hostname" })) flags.push("--allow-sys=hostname");
+  if (!granted({ name: "sys" }) && granted({ name: "sys", kind: "hostname" })) {
+    flags.push("--allow-sys=hostname");
+  }
   const commands = ["git", "fusermount3"].filter((command) => granted({ name: "run", command }));
   if (commands.length > 0) flags.push(`--allow-run=${commands.join(",")}`);
   return ["run", "--quiet", ...flags, Deno.mainModule, ...args];

@@ -10,18 +10,25 @@ import { type Backend, BACKENDS, freshStoreUrl } from "./servers.ts";
  * Registers `${backend}: ${name}` for each backend; `fn` gets a temp dir and a DATAMON_HOME
  * whose default context lives on that backend.
  */
-export function backendTest(name: string, fn: (dir: string, home: string) => Promise<void>): void {
+export function backendTest(
+  name: string,
+  fn: (dir: string, home: string) => Promise<void>,
+  options: { ignore?: boolean } = {},
+): void {
   for (const backend of BACKENDS) {
-    Deno.test(`${backend}: ${name}`, () =>
-      withTempDir(async (dir) => {
-        const home = `${dir}/home`;
-        const cleanup = await useBackend(home, backend);
-        try {
-          await fn(dir, home);
-        } finally {
-          await cleanup();
-        }
-      }));
+    Deno.test(
+      { name: `${backend}: ${name}`, ignore: options.ignore },
+      () =>
+        withTempDir(async (dir) => {
+          const home = `${dir}/home`;
+          const cleanup = await useBackend(home, backend);
+          try {
+            await fn(dir, home);
+          } finally {
+            await cleanup();
+          }
+        }),
+    );
   }
 }
 
