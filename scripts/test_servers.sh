@@ -3,10 +3,11 @@
 # free loopback ports. Exports DATAMON_TEST_S3_ENDPOINT and DATAMON_TEST_GCS_ENDPOINT;
 # stop_test_servers stops them. Call from the repository root.
 
-# Debian packages the tests use: FUSE for the mount tests.
-APT_PACKAGES=(fuse3 libfuse3-3)
-# npm packages of the test servers, pinned; installed under .tools/servers, never the repo root.
-SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2)
+# Debian packages the tests use: FUSE for the mount tests; Chromium for the web view test.
+APT_PACKAGES=(fuse3 libfuse3-3 chromium)
+# npm packages of the test servers (and playwright-core, which drives Chromium in the web view
+# test), pinned; installed under .tools/servers, never the repo root.
+SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2 playwright-core@1.64.1)
 SERVERS_DIR="$PWD/.tools/servers"
 SERVER_LOGS="$PWD/.tools/server-logs"
 SERVER_PIDS=()
