@@ -10,6 +10,7 @@ import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
 import { completionCommand, versionCommand } from "./version.ts";
 import { sidecarCommand } from "./sidecar.ts";
+import { doctorCommand } from "./doctor.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   labelCommands(program);
   contextCommands(program);
   sidecarCommand(program);
+  doctorCommand(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
