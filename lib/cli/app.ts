@@ -11,6 +11,7 @@ import { repoCommands } from "./repo.ts";
 import { completionCommand, versionCommand } from "./version.ts";
 import { sidecarCommand } from "./sidecar.ts";
 import { doctorCommand } from "./doctor.ts";
+import { webCommand } from "./web.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   contextCommands(program);
   sidecarCommand(program);
   doctorCommand(program);
+  webCommand(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
