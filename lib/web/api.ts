@@ -102,13 +102,13 @@ async function streamList<T>(items: AsyncGenerator<T>): Promise<Response> {
   return streamJson("[", all(), () => "]");
 }
 
-function pageParam(url: URL, name: string, fallback: number, max: number): number {
+function pageParam(url: URL, name: string, fallback: number, min: number, max: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw new DatamonError(
       "invalid-argument",
-      `${name}=${raw} must be a whole number up to ${max}`,
+      `${name}=${raw} must be a whole number from ${min} to ${max}`,
     );
   }
   return Number(raw);
@@ -185,8 +185,8 @@ export class Api {
   }
 
   async #files(ctx: Context, repo: string, id: string, url: URL): Promise<Response> {
-    const offset = pageParam(url, "offset", 0, Number.MAX_SAFE_INTEGER);
-    const limit = pageParam(url, "limit", 100, MAX_FILES_PAGE) || 1;
+    const offset = pageParam(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = pageParam(url, "limit", 100, 1, MAX_FILES_PAGE);
     await getRepo(ctx, repo);
     const bundle = await getBundle(ctx, repo, id);
     let next: number | null = null;

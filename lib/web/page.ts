@@ -132,6 +132,8 @@ async function bundleView(ctx, repo, id) {
     const more = el("button", { id: "more-files", textContent: "more", hidden: true });
     let next = 0;
     async function page() {
+      // A page being loaded is a page not yet rendered (tests wait on data-ready).
+      document.body.dataset.ready = "no";
       const p = await api(base + "/files?limit=100&offset=" + next);
       for (const f of p.files) {
         rows.append(el("tr", {}, el("td", { textContent: f.name }), el("td", { textContent: String(f.size) }),
@@ -140,7 +142,7 @@ async function bundleView(ctx, repo, id) {
       next = p.next;
       more.hidden = next === null;
     }
-    more.onclick = page;
+    more.onclick = () => page().finally(() => (document.body.dataset.ready = location.hash));
     await page();
     const head = el("tr", {}, ...["NAME", "SIZE", "MTIME", "KEY"].map((h) => el("th", { textContent: h })));
     return [el("table", { id: "files-table" }, el("thead", {}, head), rows), more];

@@ -1,8 +1,8 @@
 // Drives headless Chromium with playwright-core, under Node (playwright is Node software):
 //   node browser.mjs PLAYWRIGHT_DIR BASE_URL < steps.json > results.json
 // Steps are {"goto": "#/hash"}, {"click": "selector"} or {"read": "selector"}; after a goto or a
-// click it waits until the page says it has rendered (body[data-ready] equals the hash) and
-// for the network to settle. Each read adds the innerText of every match to the results.
+// click it waits until the page says it has rendered (body[data-ready] equals the hash; the
+// page clears it while it loads). Each read adds the innerText of every match to the results.
 import { createRequire } from "node:module";
 
 const [playwrightDir, baseUrl] = process.argv.slice(2);
@@ -43,7 +43,6 @@ try {
       await rendered();
     } else if (step.click !== undefined) {
       await page.click(step.click);
-      await page.waitForLoadState("networkidle");
       await rendered();
     } else {
       results.push(await page.locator(step.read).allInnerTexts());
