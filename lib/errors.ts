@@ -14,6 +14,9 @@ export type ErrorKind =
   | "config"
   | "cancelled"
   | "fuse-unavailable"
+  | "timeout"
+  | "failed-step"
+  | "unhealthy"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -29,6 +32,9 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "config": 10,
   "cancelled": 11,
   "fuse-unavailable": 12,
+  "timeout": 13,
+  "failed-step": 14,
+  "unhealthy": 15,
   "interrupted": 130,
 };
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds dist/datamon, one self-contained binary, with the same scoped permissions as
-# `deno task datamon`. deno compile needs a `denort` runtime: it downloads one unless
+# Builds dist/datamon, one self-contained binary with the permissions of scripts/permissions.txt
+# built in. It compiles the stamped bundle (scripts/bundle.sh): that one file already holds every
+# asset (hash-wasm's wasm is inlined, and the hashing Workers run the program's own module), so
+# nothing needs --include. deno compile needs a `denort` runtime: it downloads one unless
 # DENORT_BIN names a local copy (our build machines are offline, so set DENORT_BIN there).
+# DATAMON_DIST names another output directory (default dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
@@ -9,13 +12,18 @@ if [ -n "${DENORT_BIN:-}" ] && [ ! -x "$DENORT_BIN" ]; then
   echo "compile: DENORT_BIN=$DENORT_BIN is not an executable denort binary" >&2
   exit 1
 fi
-mkdir -p dist
-if ! deno compile --output dist/datamon \
-  --allow-read --allow-write --allow-env --allow-run=git,fusermount3,datamon --allow-sys \
-  --allow-net --allow-ffi \
-  main.ts; then
-  echo "compile: deno compile failed. Without network access it needs DENORT_BIN=/path/to/denort" \
-    "(the denort matching $(deno --version | head -n 1)); 'deno task bundle' works offline." >&2
+dist=${DATAMON_DIST:-dist}
+bash scripts/bundle.sh
+mapfile -t permissions < <(grep -v -e '^#' -e '^$' scripts/permissions.txt | sed 's/{self}/datamon/')
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! deno compile --quiet --output "$dist/datamon" "${permissions[@]}" "$dist/datamon.js" >"$log" 2>&1; then
+  if [ -z "${DENORT_BIN:-}" ] && grep -qiE 'denort|download|dns|connect' "$log"; then
+    echo "compile: could not download denort (no network?): set DENORT_BIN=/path/to/denort," \
+      "the denort of $(deno --version | head -n 1)" >&2
+  else
+    echo "compile: deno compile failed: $(grep -v '^\s*$' "$log" | head -n 1)" >&2
+  fi
   exit 1
 fi
-echo "built dist/datamon"
+echo "built $dist/datamon"

@@ -20,18 +20,58 @@ fi
 # the loopback test servers, and use FFI for the mount tests.
 flags=(--allow-read --allow-write --allow-env --allow-run --allow-sys --allow-net=127.0.0.1
   --allow-ffi)
-log=$(mktemp)
-deno test "${flags[@]}" "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+passed=0
+failed=0
+status=0
 
-summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
-passed=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
-rm -f "$log"
-if [ -z "$summary" ]; then
-  echo "0 passed, 1 failed"
-  echo "deno test printed no summary (exit $status)" >&2
-  exit 1
+# run_tests ARGS...: one `deno test` run; adds its counts to passed/failed.
+run_tests() {
+  local log summary
+  log=$(mktemp)
+  deno test "${flags[@]}" "$@" 2>&1 | tee "$log"
+  local run_status=${PIPESTATUS[0]}
+  summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -z "$summary" ]; then
+    echo "deno test printed no summary (exit $run_status)" >&2
+    failed=$((failed + 1))
+    status=1
+    return
+  fi
+  passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")))
+  failed=$((failed + $(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")))
+  [ "$run_status" -eq 0 ] || status=$run_status
+}
+
+# The end-to-end tests run a second time against dist/datamon.js with the program's own scoped
+# permissions, so that a permission or an asset the bundle lacks fails here. With arguments, only
+# those under tests/cli and tests/mount run again.
+bundle_args=()
+given_paths=0
+for arg in "$@"; do
+  case "$arg" in
+    tests/cli* | tests/mount*) bundle_args+=("$arg") given_paths=1 ;;
+    -*) bundle_args+=("$arg") ;;
+    *) given_paths=1 ;;
+  esac
+done
+if [ "$given_paths" -eq 0 ]; then bundle_args+=(tests/cli tests/mount); fi
+
+bundle_ok=1
+if ! bash scripts/bundle.sh; then
+  echo "could not build dist/datamon.js: the bundle tests fail" >&2
+  bundle_ok=0
 fi
-echo "${passed:-0} passed, ${failed:-0} failed"
+
+run_tests "$@"
+if [[ " ${bundle_args[*]} " == *" tests/"* ]]; then
+  if [ "$bundle_ok" -eq 1 ]; then
+    echo "--- the end-to-end tests again, against dist/datamon.js ---"
+    DATAMON_TEST_TARGET=bundle run_tests "${bundle_args[@]}"
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
+echo "$passed passed, $failed failed"
 exit "$status"

@@ -3,12 +3,13 @@
 # free loopback ports. Exports DATAMON_TEST_S3_ENDPOINT and DATAMON_TEST_GCS_ENDPOINT;
 # stop_test_servers stops them. Call from the repository root.
 
-# Debian packages the tests use: FUSE for the mount tests.
-APT_PACKAGES=(fuse3 libfuse3-3)
-# npm packages of the test servers, pinned; installed under .tools/servers, never the repo root.
-# s3rver is for bench/compare_s3.sh's large files (fauxqs caps bodies at 11 MiB and refuses
-# rclone's multipart uploads).
-SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2 s3rver@3.7.1)
+# Debian packages the tests use: FUSE for the mount tests; Chromium for the web view test.
+APT_PACKAGES=(fuse3 libfuse3-3 chromium)
+# npm packages of the test servers (and playwright-core, which drives Chromium in the web view
+# test), pinned; installed under .tools/servers, never the repo root. s3rver is for
+# bench/compare_s3.sh's large files (fauxqs caps bodies at 11 MiB and refuses rclone's
+# multipart uploads).
+SERVER_PACKAGES=(fauxqs@2.4.1 firebase-tools@15.34.2 s3rver@3.7.1 playwright-core@1.64.1)
 SERVERS_DIR="$PWD/.tools/servers"
 SERVER_LOGS="$PWD/.tools/server-logs"
 SERVER_PIDS=()

@@ -9,6 +9,9 @@ import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
 import { completionCommand, versionCommand } from "./version.ts";
+import { sidecarCommand } from "./sidecar.ts";
+import { doctorCommand } from "./doctor.ts";
+import { webCommand } from "./web.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   bundleCommands(program);
   labelCommands(program);
   contextCommands(program);
+  sidecarCommand(program);
+  doctorCommand(program);
+  webCommand(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.

@@ -2,21 +2,31 @@
 import type { Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { buildInfo } from "../build.ts";
 import { outputOptions } from "./common.ts";
 import { type OutputFlags, printRecord, writeOut } from "./output.ts";
 
+/** `datamon version`: datamon's version, the Deno it runs on, and how it was built. */
 export function versionCommand(program: Command): void {
-  outputOptions(program.command("version").description("print datamon's version"))
+  outputOptions(program.command("version").description("print datamon's version and build"))
     .action((flags: OutputFlags) => {
+      const build = buildInfo();
       const info = {
         version: VERSION,
+        build: build.describe,
+        buildKind: build.kind,
         deno: Deno.version.deno,
         v8: Deno.version.v8,
         os: Deno.build.os,
         arch: Deno.build.arch,
       };
       if (flags.json || flags.format !== undefined) printRecord(info, flags);
-      else writeOut(`datamon ${VERSION} (deno ${info.deno}, ${info.os}/${info.arch})\n`);
+      else {
+        writeOut(
+          `datamon ${VERSION} (build ${build.describe}, ${build.kind}; deno ${info.deno}, ` +
+            `${info.os}/${info.arch})\n`,
+        );
+      }
     });
 }
 
@@ -54,6 +64,7 @@ complete -o default -F _datamon datamon
 `;
 }
 
+/** `datamon completion bash|zsh`: a shell completion script. */
 export function completionCommand(program: Command): void {
   program.command("completion")
     .description('print a shell completion script: eval "$(datamon completion bash)"')

@@ -9,7 +9,7 @@
  * sends only its changed leaves: its previous version's root object names the leaves stored.
  */
 import { DatamonError, isKind } from "../errors.ts";
-import type { BundleDoc, Contributor, FileEntry } from "../model/types.ts";
+import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
 import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
 import { bundleKey, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
@@ -52,6 +52,11 @@ export interface UploadOptions {
   packSize?: number;
   /** Largest file packed (default 1 MiB, never more than the leaf size). */
   maxPacked?: number;
+  /**
+   * The bundles this one was made from: its lineage (the sidecar passes a run's inputs). The
+   * lineage record is written by the audit issue's lineage store where the build has one.
+   */
+  inputs?: readonly BundleRef[];
   /** Skip files that cannot be read instead of failing; they are reported in the result. */
   skipOnError?: boolean;
   signal?: AbortSignal;

@@ -96,3 +96,9 @@ export interface ConfigDoc {
   /** How many transfers run at once. */
   concurrency?: number;
 }
+
+/** A bundle named by repo and id, e.g. an input a new bundle was made from. */
+export interface BundleRef {
+  repo: string;
+  bundle: string;
+}

@@ -1,19 +1,31 @@
-/** Runs the datamon CLI as a subprocess, as a user would, with its scoped permissions. */
-const main = new URL("../../main.ts", import.meta.url).pathname;
+/**
+ * Runs the datamon CLI as a subprocess, as a user would, with the program's scoped permissions.
+ * DATAMON_TEST_TARGET=bundle runs dist/datamon.js (built by scripts/test.sh) instead of main.ts,
+ * so that a permission or an asset the bundle lacks fails the end-to-end tests.
+ */
+
+/** What the tests run: the source tree's main.ts or the bundle. */
+export const TEST_TARGET = Deno.env.get("DATAMON_TEST_TARGET") === "bundle" ? "bundle" : "source";
+
+const program = new URL(
+  TEST_TARGET === "bundle" ? "../../dist/datamon.js" : "../../main.ts",
+  import.meta.url,
+).pathname;
+
+/** The permission flags of scripts/permissions.txt, with `{self}` standing for `self`. */
+export function programPermissions(self: string): string[] {
+  const text = Deno.readTextFileSync(new URL("../../scripts/permissions.txt", import.meta.url));
+  return text.split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((flag) => flag.replaceAll("{self}", self));
+}
 
 /**
  * The permissions `deno task datamon` and the compiled binary use; the running deno is named
  * by its path (`bundle mount --daemonize` runs it again), which is what the task's `deno` means.
  */
-export const CLI_PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  `--allow-run=git,fusermount3,${Deno.execPath()}`,
-  "--allow-sys",
-  "--allow-net",
-  "--allow-ffi",
-];
+export const CLI_PERMISSIONS = programPermissions(Deno.execPath());
 
 export interface CliResult {
   code: number;
@@ -24,7 +36,7 @@ export interface CliResult {
 /** The command `datamon ...args` with DATAMON_HOME set to `home`, stdin closed, output piped. */
 export function datamonCommand(home: string, ...args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...CLI_PERMISSIONS, main, ...args],
+    args: ["run", "--quiet", ...CLI_PERMISSIONS, program, ...args],
     env: {
       DATAMON_HOME: home,
       DATAMON_CONFIG: `${home}/config.yaml`,

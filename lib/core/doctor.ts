@@ -1,0 +1,179 @@
+/**
+ * `datamon doctor`'s checks: the config file parses, the context resolves, each store of the
+ * context is reachable, writable and enforces create-only writes, and FUSE is usable. Each
+ * check says what to fix when it does not pass.
+ */
+import { DatamonError } from "../errors.ts";
+import { newKsuid } from "../model/ksuid.ts";
+import type { Store } from "../store/store.ts";
+import { openStore } from "../store/open.ts";
+import { openLibfuse } from "../mount/fuse_ffi.ts";
+import { FUSE_DEVICE, fuseDeviceUsable } from "../mount/fuse_device.ts";
+import { loadSettings, type SettingFlags, type Settings } from "./settings.ts";
+import { getContextDoc, STORE_ROLES } from "./context.ts";
+import type { ContextDoc } from "../model/types.ts";
+
+/**
+ * "fail": something datamon relies on is broken; "warn": an optional feature (FUSE, for
+ * mounts) is unavailable.
+ */
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One check's outcome. */
+export interface Check {
+  /** What was checked, e.g. "blob store file:///data/blob: create-only". */
+  name: string;
+  status: CheckStatus;
+  /** What was found. */
+  detail: string;
+  /** What to do about it, when it did not pass. */
+  fix?: string;
+}
+
+/** Prefix of the probe objects a store check writes and removes. */
+export const DOCTOR_PREFIX = "doctor/";
+
+function message(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split("\n")[0];
+}
+
+/** Runs every check in order; the store checks need a config and context that resolve. */
+export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
+  let settings: Settings;
+  try {
+    settings = await loadSettings(flags);
+  } catch (e) {
+    yield {
+      name: "config",
+      status: "fail",
+      detail: message(e),
+      fix: "fix or remove the config file (DATAMON_CONFIG), or the setting named",
+    };
+    yield* fuseChecks();
+    return;
+  }
+  yield {
+    name: "config",
+    status: "ok",
+    detail: `config file ${settings.configFile} reads (or is absent: defaults)`,
+  };
+  let doc: ContextDoc;
+  try {
+    doc = await getContextDoc(settings);
+  } catch (e) {
+    yield {
+      name: `context ${settings.context}`,
+      status: "fail",
+      detail: message(e),
+      fix: `create it with "datamon context create", or choose another with --context`,
+    };
+    yield* fuseChecks();
+    return;
+  }
+  yield { name: `context ${doc.name}`, status: "ok", detail: `from ${settings.configStore}` };
+  for (const role of STORE_ROLES) yield* storeChecks(`${role} store ${doc[role]}`, doc[role]);
+  yield* fuseChecks();
+}
+
+/** Reachable (a listing starts), writable (put, read back, delete), create-only enforced. */
+async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
+  let store: Store;
+  try {
+    store = openStore(url);
+    for await (const _ of store.list(DOCTOR_PREFIX, { delimiter: "/" })) break;
+  } catch (e) {
+    yield {
+      name: `${name}: reachable`,
+      status: "fail",
+      detail: message(e),
+      fix: "check the URL, the endpoint, the bucket and the credentials",
+    };
+    return;
+  }
+  yield { name: `${name}: reachable`, status: "ok", detail: "a listing answers" };
+
+  const probe = `${DOCTOR_PREFIX}probe-${newKsuid()}`;
+  const bytes = new TextEncoder().encode(probe);
+  try {
+    await store.put(probe, bytes);
+    const back = await store.get(probe);
+    if (new TextDecoder().decode(back) !== probe) {
+      throw new DatamonError("integrity", `${probe} read back different bytes`);
+    }
+    await store.delete(probe);
+  } catch (e) {
+    await store.delete(probe).catch(() => {});
+    yield {
+      name: `${name}: writable`,
+      status: "fail",
+      detail: message(e),
+      fix: "grant write and delete access to this location",
+    };
+    return;
+  }
+  yield { name: `${name}: writable`, status: "ok", detail: "put, get and delete of a probe work" };
+
+  const once = `${DOCTOR_PREFIX}create-only-${newKsuid()}`;
+  try {
+    const first = await store.putIfAbsent(once, bytes);
+    const second = await store.putIfAbsent(once, bytes);
+    await store.delete(once);
+    if (first && !second) {
+      yield { name: `${name}: create-only`, status: "ok", detail: "create-only enforced" };
+    } else {
+      yield {
+        name: `${name}: create-only`,
+        status: "fail",
+        detail: first
+          ? "create-only NOT enforced: a second create of the same key succeeded"
+          : "create-only NOT working: the first create of a new key was refused",
+        fix: "use a store that honours conditional writes (S3: If-None-Match: *, GCS: " +
+          "ifGenerationMatch=0); without them two writers can overwrite a committed document",
+      };
+    }
+  } catch (e) {
+    await store.delete(once).catch(() => {});
+    yield {
+      name: `${name}: create-only`,
+      status: "fail",
+      detail: message(e),
+      fix: "grant write and delete access to this location",
+    };
+  }
+}
+
+/** FUSE, for `bundle mount`: the device and a libfuse3 of a verified version. */
+function* fuseChecks(): Generator<Check> {
+  let device: boolean | undefined;
+  try {
+    device = fuseDeviceUsable();
+  } catch (e) {
+    yield {
+      name: "FUSE device",
+      status: "warn",
+      detail: `cannot check ${FUSE_DEVICE}: ${message(e)}`,
+      fix: "run with --allow-ffi (the mount commands need it too)",
+    };
+  }
+  if (device === true) {
+    yield { name: "FUSE device", status: "ok", detail: `${FUSE_DEVICE} can be opened` };
+  } else if (device === false) {
+    yield {
+      name: "FUSE device",
+      status: "warn",
+      detail: `${FUSE_DEVICE} is missing or not readable and writable: bundle mount will fail`,
+      fix: "load the fuse module, or in a container add /dev/fuse and CAP_SYS_ADMIN",
+    };
+  }
+  try {
+    const { version } = openLibfuse();
+    yield { name: "libfuse", status: "ok", detail: `libfuse ${version} loads` };
+  } catch (e) {
+    yield {
+      name: "libfuse",
+      status: "warn",
+      detail: `${message(e)}: bundle mount will fail`,
+      fix: "apt-get install fuse3 libfuse3-3 (libfuse 3.14)",
+    };
+  }
+}

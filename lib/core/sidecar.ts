@@ -1,0 +1,183 @@
+/**
+ * The sidecar of a workflow step (Argo, Kubernetes): it places the step's input bundles
+ * (mounted or downloaded), signals `ready`, waits for the main step's `main-done`, uploads the
+ * step's output directories as new bundles that name the inputs as their lineage, and signals
+ * `done`. Any failure is signalled as `failed`, so the main step never waits forever.
+ */
+import { DatamonError } from "../errors.ts";
+import type { BundleDoc, BundleRef, Contributor } from "../model/types.ts";
+import type { SidecarParams } from "../model/sidecar_params.ts";
+import type { Context } from "./context.ts";
+import { resolveBundle } from "./bundles.ts";
+import { downloadBundle } from "./download.ts";
+import {
+  DEFAULT_MOUNT_CACHE_BYTES,
+  DEFAULT_MOUNT_PREFETCH,
+  type Mount,
+  mountBundle,
+} from "./mount.ts";
+import { uploadBundle } from "./upload.ts";
+import { setLabel } from "./labels.ts";
+import { clearSignals, SIGNALS, waitForSignal, writeSignal } from "./signal_files.ts";
+
+export interface SidecarOptions {
+  /** The run's id (DATAMON_RUN_ID), written into the signals. */
+  runId: string;
+  contributor: Contributor;
+  concurrency: number;
+  /** Directory of the upload cache, as for `bundle upload`. */
+  cacheDir?: string;
+  /** Aborted by SIGTERM/SIGINT: the sidecar stops, unmounts and signals `failed`. */
+  signal?: AbortSignal;
+  /** One line per step, for the sidecar's log. */
+  log: (line: string) => void;
+}
+
+/** A bundle a run read, and where. */
+export interface PlacedInput extends BundleRef {
+  mode: "mount" | "download";
+  path: string;
+}
+
+/** A bundle a run wrote. */
+export interface UploadedOutput extends BundleRef {
+  path: string;
+  label?: string;
+  files: number;
+  bytes: number;
+}
+
+/** What a finished run did: the content of its `done` signal. */
+export interface SidecarResult {
+  runId: string;
+  inputs: PlacedInput[];
+  outputs: UploadedOutput[];
+}
+
+/** Runs the whole protocol once; `failed` is signalled (and the error rethrown) on failure. */
+export async function runSidecar(
+  ctx: Context,
+  params: SidecarParams,
+  options: SidecarOptions,
+): Promise<SidecarResult> {
+  const dir = params.signals;
+  await clearSignals(dir);
+  const mounts: Mount[] = [];
+  try {
+    const inputs = await placeInputs(ctx, params, options, mounts);
+    for (const output of params.outputs) await Deno.mkdir(output.path, { recursive: true });
+    await writeSignal(dir, SIGNALS.ready, JSON.stringify({ runId: options.runId, inputs }));
+    options.log(`ready: ${inputs.length} inputs in place; waiting for the main step`);
+    const mainCode = (await waitForSignal(dir, SIGNALS.mainDone, {
+      timeoutMs: params.mainTimeoutMs,
+      signal: options.signal,
+      what: `the main step's ${SIGNALS.mainDone} signal`,
+    })).trim();
+    if (mainCode !== "" && mainCode !== "0") {
+      throw new DatamonError(
+        "failed-step",
+        `the main step failed (exit code ${mainCode}): no outputs were uploaded`,
+      );
+    }
+    await unmountAll(mounts);
+    const outputs = await uploadOutputs(ctx, params, options, inputs);
+    const result = { runId: options.runId, inputs, outputs };
+    await writeSignal(dir, SIGNALS.done, JSON.stringify(result));
+    options.log(`done: ${outputs.length} outputs uploaded`);
+    return result;
+  } catch (e) {
+    await unmountAll(mounts).catch(() => {});
+    const line = ((e as Error)?.message ?? String(e)).split("\n")[0];
+    await writeSignal(dir, SIGNALS.failed, line).catch(() => {});
+    throw e;
+  }
+}
+
+/** Resolves every input first (a missing bundle fails before anything is placed), then places each. */
+async function placeInputs(
+  ctx: Context,
+  params: SidecarParams,
+  options: SidecarOptions,
+  mounts: Mount[],
+): Promise<PlacedInput[]> {
+  const docs: BundleDoc[] = [];
+  for (const input of params.inputs) docs.push(await resolveBundle(ctx, input.repo, input));
+  const placed: PlacedInput[] = [];
+  for (const [i, input] of params.inputs.entries()) {
+    const doc = docs[i];
+    if (options.signal?.aborted) {
+      throw new DatamonError("interrupted", "stopped by a signal while placing the inputs");
+    }
+    if (input.mode === "mount") {
+      await Deno.mkdir(input.path, { recursive: true });
+      mounts.push(
+        await mountBundle(ctx, doc, {
+          mountPoint: input.path,
+          cacheBytes: DEFAULT_MOUNT_CACHE_BYTES,
+          prefetch: DEFAULT_MOUNT_PREFETCH,
+          stream: true,
+          concurrency: options.concurrency,
+          signal: options.signal,
+        }),
+      );
+    } else {
+      await downloadBundle(ctx, doc, {
+        destination: input.path,
+        concurrency: options.concurrency,
+        signal: options.signal,
+      });
+    }
+    options.log(
+      `${
+        input.mode === "mount" ? "mounted" : "downloaded"
+      } bundle ${doc.id} of repo ${doc.repo} at ${input.path}`,
+    );
+    placed.push({ repo: doc.repo, bundle: doc.id, mode: input.mode, path: input.path });
+  }
+  return placed;
+}
+
+async function unmountAll(mounts: Mount[]): Promise<void> {
+  while (mounts.length > 0) {
+    const mount = mounts.pop()!;
+    await mount.unmount();
+    await mount.done;
+  }
+}
+
+/** Uploads each output directory as a bundle whose lineage is the run's inputs. */
+async function uploadOutputs(
+  ctx: Context,
+  params: SidecarParams,
+  options: SidecarOptions,
+  inputs: PlacedInput[],
+): Promise<UploadedOutput[]> {
+  const lineage: BundleRef[] = inputs.map(({ repo, bundle }) => ({ repo, bundle }));
+  const uploaded: UploadedOutput[] = [];
+  for (const output of params.outputs) {
+    const result = await uploadBundle(ctx, {
+      repo: output.repo,
+      path: output.path,
+      message: output.message,
+      contributor: options.contributor,
+      concurrency: options.concurrency,
+      cacheDir: options.cacheDir,
+      inputs: lineage,
+      signal: options.signal,
+    });
+    const bundle = result.bundle;
+    if (output.label) {
+      await setLabel(ctx, output.repo, output.label, bundle.id, options.contributor);
+    }
+    options.log(`uploaded ${output.path} to repo ${output.repo} as bundle ${bundle.id}`);
+    uploaded.push({
+      repo: output.repo,
+      bundle: bundle.id,
+      path: output.path,
+      ...(output.label ? { label: output.label } : {}),
+      files: bundle.fileCount,
+      bytes: bundle.totalSize,
+    });
+  }
+  return uploaded;
+}

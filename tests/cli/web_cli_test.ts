@@ -1,0 +1,135 @@
+/**
+ * `datamon web`: the JSON API, and the page as headless Chromium shows it (playwright-core,
+ * run under Node by tests/support/browser.mjs: imported into Deno it needs --allow-all).
+ */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { datamonCommand, datamonOk, upload } from "../support/cli.ts";
+import { withTempDir, writeTree } from "../support/fixtures.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const playwright = `${root}.tools/servers/node_modules/playwright-core`;
+
+type Step = { goto: string } | { click: string } | { read: string };
+
+/** Runs `steps` in Chromium against `base`; the texts of each read step. */
+async function browse(base: string, steps: Step[]): Promise<string[][]> {
+  const child = new Deno.Command("node", {
+    args: [`${root}tests/support/browser.mjs`, playwright, base],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(steps)));
+  await writer.close();
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  assertEquals(out.code, 0, decoder.decode(out.stderr));
+  return JSON.parse(decoder.decode(out.stdout));
+}
+
+/** Starts `datamon web --port 0` and returns its base URL once it listens. */
+async function startWeb(home: string): Promise<{ base: string; child: Deno.ChildProcess }> {
+  const child = datamonCommand(home, "web", "--port", "0").spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`datamon web ended: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  const base = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text)?.[1];
+  assert(base, text);
+  return { base, child };
+}
+
+Deno.test("web view shows repos, bundles, paged files, labels with history, and says lineage and audit are not recorded", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) files[`f${String(i).padStart(3, "0")}.txt`] = `file ${i}\n`;
+    await writeTree(`${dir}/v1`, files);
+    await writeTree(`${dir}/v2`, { "only.txt": "one file\n" });
+    await datamonOk(home, "repo", "create", "--repo", "images", "--description", "training images");
+    const first = await upload(home, "images", `${dir}/v1`, "first cut", "--label", "prod");
+    const second = await upload(home, "images", `${dir}/v2`, "second cut", "--label", "prod");
+
+    const { base, child } = await startWeb(home);
+    try {
+      const api = async (path: string, init?: RequestInit) => {
+        const r = await fetch(`${base}api/${path}`, init);
+        return { status: r.status, body: await r.json() };
+      };
+      const page2 = await api(
+        `contexts/local/repos/images/bundles/${first}/files?offset=100&limit=100`,
+      );
+      assertEquals(page2.status, 200);
+      assertEquals(page2.body.files.length, 50);
+      assertEquals(page2.body.files[0].name, "f100.txt");
+      assertEquals(page2.body.next, null);
+      assertEquals((await api("contexts/local/repos/nope/bundles")).status, 404);
+      assertEquals((await api("contexts/local/repos", { method: "POST" })).status, 405);
+      assertEquals((await api(`contexts/local/repos/images/bundles/${first}/lineage`)).status, 501);
+
+      const repo = `#/c/local/r/images`;
+      const [
+        contexts,
+        repos,
+        bundles,
+        labels,
+        bundle,
+        filesBefore,
+        filesAfter,
+        lineage,
+        history,
+        audit,
+      ] = await browse(base, [
+        { goto: "#/" },
+        { read: "#contexts-table tbody tr" },
+        { click: 'a[href="#/c/local"]' },
+        { read: "#repos-table tbody tr" },
+        { click: `a[href="${repo}"]` },
+        { read: "#bundles-table tbody tr" },
+        { read: "#labels-table tbody tr" },
+        { click: `#bundles-table a[href="${repo}/b/${first}"]` },
+        { read: "#bundle-table tbody tr" },
+        { read: "#files-table tbody tr" },
+        { click: "#more-files" },
+        { read: "#files-table tbody tr" },
+        { read: "#lineage p" },
+        { goto: `${repo}/l/prod` },
+        { read: "#history-table tbody tr" },
+        { goto: "#/c/local/audit" },
+        { read: "#audit p" },
+      ]);
+      assertEquals(contexts.length, 1);
+      assertMatch(contexts[0], /^local \(current\)\tfile:\/\/.*\/blob\t/);
+      assertEquals(repos.length, 1);
+      assertMatch(repos[0], /^images\ttraining images\t.*\tTest User <test@example.com>$/);
+      assertEquals(bundles.length, 2);
+      assertMatch(
+        bundles[0],
+        new RegExp(`^${first}\tfirst cut\tTest User <test@example.com>\t\\S+Z\t150\t1\\.\\d+ KiB$`),
+      );
+      assertMatch(bundles[1], new RegExp(`^${second}\tsecond cut\t.*\t1\t9 B$`));
+      assertEquals(labels.length, 1);
+      assertMatch(labels[0], new RegExp(`^prod\t${second}\t`));
+      assert(bundle.some((row) => row === "message\tfirst cut"), bundle.join("\n"));
+      assertEquals(filesBefore.length, 100);
+      assertMatch(filesBefore[0], /^f000\.txt\t7\t/);
+      assertEquals(filesAfter.length, 150);
+      assertMatch(filesAfter[149], /^f149\.txt\t9\t/);
+      assertEquals(lineage, ["lineage is not recorded by this build"]);
+      assertEquals(history.length, 2);
+      assertMatch(history[0], new RegExp(`^${second}\t`));
+      assertMatch(history[1], new RegExp(`^${first}\t`));
+      assertEquals(audit, ["the audit log is not recorded by this build"]);
+    } finally {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await child.stderr.cancel().catch(() => {});
+      await child.stdout.cancel();
+      assertEquals(status.code, 0);
+    }
+  }));
