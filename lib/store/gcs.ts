@@ -14,7 +14,7 @@ import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
 import { readInto, readObject, readRange } from "./gcs_download.ts";
 import { sameBytes } from "./bytes.ts";
-import { checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
+import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { RequestLimiter } from "./limiter.ts";
 import {
   DEFAULT_RETRY_POLICY,
@@ -186,13 +186,7 @@ export class GcsStore implements Store {
 
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     checkPrefix(prefix);
-    const delimiter = options.delimiter ?? "";
-    if (delimiter !== "" && delimiter !== "/") {
-      throw new DatamonError(
-        "invalid-argument",
-        `delimiter ${JSON.stringify(delimiter)} is not supported by ${this.url}; use "/"`,
-      );
-    }
+    const delimiter = checkDelimiter(options.delimiter, this.url);
     const query = {
       prefix: this.#prefix + prefix,
       ...(delimiter === "" ? {} : { delimiter }),

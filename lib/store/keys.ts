@@ -33,6 +33,18 @@ export function checkPrefix(prefix: string): string {
   return prefix;
 }
 
+/**
+ * The listing delimiter of `options` ("" for none) when backends support it: only "/".
+ * Throws DatamonError "invalid-argument" naming the store otherwise.
+ */
+export function checkDelimiter(delimiter: string | undefined, storeUrl: string): "" | "/" {
+  if (delimiter === undefined || delimiter === "" || delimiter === "/") return delimiter ?? "";
+  throw new DatamonError(
+    "invalid-argument",
+    `delimiter ${JSON.stringify(delimiter)} is not supported by ${storeUrl}; use "/"`,
+  );
+}
+
 /** Throws DatamonError "invalid-argument" unless offset and length are non-negative integers. */
 export function checkRange(offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) {

@@ -6,7 +6,7 @@
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
-import { checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
+import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import type { ListEntry, ListOptions, ObjectInfo, Store } from "./store.ts";
 import { readFull } from "./files.ts";
 
@@ -142,13 +142,7 @@ export class LocalStore implements Store {
 
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     checkPrefix(prefix);
-    const delimiter = options.delimiter ?? "";
-    if (delimiter !== "" && delimiter !== "/") {
-      throw new DatamonError(
-        "invalid-argument",
-        `delimiter ${JSON.stringify(delimiter)} is not supported by ${this.url}; use "/"`,
-      );
-    }
+    const delimiter = checkDelimiter(options.delimiter, this.url);
     if (prefix.startsWith(TEMP_DIR + "/")) return;
     const cut = prefix.lastIndexOf("/") + 1;
     yield* this.#walk(prefix.slice(0, cut), prefix.slice(cut), delimiter === "/");

@@ -15,7 +15,7 @@ import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { DatamonError } from "../errors.ts";
 import { sameBytes } from "./bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
-import { checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
+import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { RequestLimiter } from "./limiter.ts";
 import {
   DEFAULT_RETRY_POLICY,
@@ -197,10 +197,7 @@ export class S3Store implements Store {
 
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     checkPrefix(prefix);
-    const { delimiter } = options;
-    if (delimiter !== undefined && delimiter !== "/") {
-      throw new DatamonError("invalid-argument", `unsupported list delimiter ${delimiter}; use /`);
-    }
+    const delimiter = checkDelimiter(options.delimiter, this.url) || undefined;
     const base = this.#location.prefix;
     let token: string | undefined;
     do {

@@ -26,6 +26,16 @@ async function sourceTree(dir: string): Promise<string> {
   return src;
 }
 
+/** `dir`/src holding `tree`, uploaded to repo "r" of a new home with 64 KiB leaves. */
+async function uploadedTree(
+  dir: string,
+  tree: Parameters<typeof writeTree>[1],
+): Promise<{ src: string; home: string }> {
+  const src = `${dir}/src`;
+  await writeTree(src, tree);
+  return { src, home: await uploaded(dir, src) };
+}
+
 /** A home with repo "r" holding `src` uploaded with 64 KiB leaves. */
 async function uploaded(dir: string, src: string): Promise<string> {
   const home = `${dir}/home`;
@@ -55,7 +65,6 @@ Deno.test({
       const src = await sourceTree(dir);
       const home = await uploaded(dir, src);
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
         await assertSameThroughTools(src, mnt);
         assertEquals((await run("cat", `${mnt}/top.txt`)).stdout, "top\n");
@@ -80,7 +89,6 @@ Deno.test({
       const src = await sourceTree(dir);
       const home = await uploaded(dir, src);
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r", "--stream=false"], () =>
         assertSameThroughTools(src, mnt));
     }),
@@ -91,9 +99,7 @@ Deno.test({
   ...FUSE_IGNORE,
   fn: () =>
     withTempDir(async (dir) => {
-      const src = `${dir}/src`;
-      await writeTree(src, { "large.bin": 200 * LEAF + 123 });
-      const home = await uploaded(dir, src);
+      const { src, home } = await uploadedTree(dir, { "large.bin": 200 * LEAF + 123 });
       const mnt = `${dir}/mnt`;
       await Deno.mkdir(mnt);
       // A small cache makes the readers evict each other's leaves and load them again.
@@ -118,7 +124,6 @@ Deno.test({
       await writeTree(src, { "f.bin": bytes });
       const home = await uploaded(dir, src);
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
         using file = await Deno.open(`${mnt}/f.bin`);
         let seed = 12345;
@@ -152,9 +157,7 @@ Deno.test({
   ...FUSE_IGNORE,
   fn: () =>
     withTempDir(async (dir) => {
-      const src = `${dir}/src`;
-      await writeTree(src, { "bad.bin": 1000, "good.txt": "fine" });
-      const home = await uploaded(dir, src);
+      const { home } = await uploadedTree(dir, { "bad.bin": 1000, "good.txt": "fine" });
       const listed = JSON.parse(
         await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
       ) as Array<{ name: string; pack: { id: string; offset: number } }>;
@@ -166,7 +169,6 @@ Deno.test({
       await Deno.chmod(blob, 0o644);
       await Deno.writeFile(blob, stored);
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
         const bad = await run("cat", `${mnt}/bad.bin`);
         assert(bad.code !== 0, "cat of a corrupt file fails");
@@ -182,11 +184,8 @@ Deno.test({
   ...FUSE_IGNORE,
   fn: () =>
     withTempDir(async (dir) => {
-      const src = `${dir}/src`;
-      await writeTree(src, { "f.txt": "x", "d/g.txt": "y" });
-      const home = await uploaded(dir, src);
+      const { home } = await uploadedTree(dir, { "f.txt": "x", "d/g.txt": "y" });
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
         for (
           const script of [
@@ -212,9 +211,7 @@ Deno.test({
   ...FUSE_IGNORE,
   fn: () =>
     withTempDir(async (dir) => {
-      const src = `${dir}/src`;
-      await writeTree(src, { "f.txt": "x" });
-      const home = await uploaded(dir, src);
+      const { src, home } = await uploadedTree(dir, { "f.txt": "x" });
       const mount = (...args: string[]) => datamon(home, "bundle", "mount", "--repo", "r", ...args);
       const missing = await mount("--mount", `${dir}/nope`);
       assertEquals(missing.code, 6, missing.stderr);

@@ -27,8 +27,8 @@ export async function clearMount(dir: string): Promise<void> {
 }
 
 /**
- * Mounts with `datamon ...mountArgs --daemonize`, runs `fn`, and unmounts (through
- * `bundle unmount`, and fusermount3 -uz if that failed).
+ * Mounts with `datamon ...mountArgs --daemonize` at `dir` (made when absent), runs `fn`, and
+ * unmounts (through `bundle unmount`, and fusermount3 -uz if that failed).
  */
 export async function withMount<T>(
   home: string,
@@ -36,6 +36,7 @@ export async function withMount<T>(
   mountArgs: string[],
   fn: () => Promise<T>,
 ): Promise<T> {
+  await Deno.mkdir(dir, { recursive: true });
   await datamonOk(home, ...mountArgs, "--mount", dir, "--daemonize");
   try {
     return await fn();
