@@ -14,6 +14,7 @@ export type ErrorKind =
   | "config"
   | "cancelled"
   | "fuse-unavailable"
+  | "locked"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -29,6 +30,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "config": 10,
   "cancelled": 11,
   "fuse-unavailable": 12,
+  "locked": 13,
   "interrupted": 130,
 };
 

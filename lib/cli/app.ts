@@ -9,6 +9,11 @@ import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
 import { completionCommand, versionCommand } from "./version.ts";
+import { logCommand } from "./log.ts";
+import { lineageCommand } from "./lineage.ts";
+import { fsckCommand } from "./fsck.ts";
+import { purgeCommand } from "./purge.ts";
+import { commandMetrics } from "./metrics.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -17,11 +22,18 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version", "print the version")
     .enablePositionalOptions()
     .showSuggestionAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", (_, action) => {
+      commandMetrics.command = commandPath(action);
+    });
   repoCommands(program);
   bundleCommands(program);
   labelCommands(program);
   contextCommands(program);
+  logCommand(program);
+  lineageCommand(program);
+  fsckCommand(program);
+  purgeCommand(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
@@ -34,6 +46,13 @@ export function buildProgram(): Command {
   };
   configure(program);
   return program;
+}
+
+/** "bundle upload": the names from below the program down to `cmd`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }
 
 /** How long an interrupted command may take to clean up before the process exits anyway. */
@@ -62,6 +81,17 @@ export async function runCli(args: string[]): Promise<number> {
     return EXIT_CODES.usage;
   }
   const removeSignals = installSignalHandlers();
+  const code = await runProgram(program, args);
+  removeSignals();
+  const failed = await commandMetrics.push(code);
+  if (failed !== undefined) {
+    writeErr(`datamon: warning: metrics not pushed to ${commandMetrics.pushgateway}: ${failed}`);
+  }
+  return code;
+}
+
+/** Parses and runs one command line; errors become their exit code and one line on stderr. */
+async function runProgram(program: Command, args: string[]): Promise<number> {
   try {
     await program.parseAsync(args, { from: "user" });
     return 0;
@@ -77,7 +107,5 @@ export async function runCli(args: string[]): Promise<number> {
     writeErr(`datamon: internal error: ${(e as Error)?.message ?? e}`);
     if (Deno.env.get("DATAMON_DEBUG")) writeErr((e as Error)?.stack ?? "");
     return 1;
-  } finally {
-    removeSignals();
   }
 }
