@@ -197,9 +197,8 @@ async function sweep(blob: Store, state: SweepState): Promise<void> {
         continue;
       }
       if (packId === undefined && live.has(key)) continue;
-      // A pack's id dates it too: an upload names its packs before it stores them.
-      const young = modified >= cutoff || (packId !== undefined && ksuidTime(packId) >= cutoff);
-      if (young) {
+      // Its stored time, as the store lists it: an upload's objects are younger than its run.
+      if (modified >= cutoff) {
         result.keptYoung++;
         continue;
       }

@@ -100,7 +100,11 @@ Deno.test("log pages with --limit and --before, filters by --bundle and --since,
     const next = await auditLog(home, "--limit", "3", "--before", all[2].id);
     assertEquals(next.map((r) => r.id), all.slice(3, 6).map((r) => r.id));
     const ofFirst = await auditLog(home, "--bundle", first);
-    assertEquals(ofFirst.map((r) => r.operation), ["commit bundle", "write file list", "start upload"]);
+    assertEquals(ofFirst.map((r) => r.operation), [
+      "commit bundle",
+      "write file list",
+      "start upload",
+    ]);
     assertEquals(await auditLog(home, "--since", "2150-01-01T00:00:00Z"), []);
     assertEquals((await auditLog(home, "--since", "1h")).length, all.length);
     assertEquals((await datamon(home, "log", "--repo", "r", "--kind", "other")).code, 2);

@@ -53,7 +53,10 @@ Deno.test("fsck finds a deleted leaf and a corrupted leaf and packed file with -
     assertEquals(quick.code, 0, `the quick check reads no leaf: ${quick.stderr}`);
     const deep = await datamon(home, "fsck", "--deep", "--json");
     assertEquals(deep.code, 9, deep.stderr);
-    assertMatch(deep.stderr, /^datamon: fsck found 3 damaged files or bundles in 1 bundle, 5 files/);
+    assertMatch(
+      deep.stderr,
+      /^datamon: fsck found 3 damaged files or bundles in 1 bundle, 5 files/,
+    );
     const rows = JSON.parse(deep.stdout) as DamageRow[];
     assertEquals(rows.map((r) => r.path).sort(), ["bad-leaf.bin", "gone-leaf.bin", "packed.txt"]);
     assert(rows.every((r) => r.repo === "r" && r.bundle === id));

@@ -38,7 +38,10 @@ Deno.test("on S3 the caller's ARN (fake STS server) is recorded on the repo, bun
       )).trim();
       await ok("bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
       const identity = { name: "Test User", email: "test@example.com", identity: ARN };
-      assertEquals(JSON.parse(await ok("repo", "get", "--repo", "r", "--json")).contributor, identity);
+      assertEquals(
+        JSON.parse(await ok("repo", "get", "--repo", "r", "--json")).contributor,
+        identity,
+      );
       assertEquals(
         JSON.parse(await ok("bundle", "get", "--repo", "r", "--bundle", id, "--json")).contributors,
         [identity],

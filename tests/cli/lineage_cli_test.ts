@@ -53,7 +53,15 @@ Deno.test("lineage follows --input and the bundles a run read across three repos
     assertEquals(downstream.nodes.map((n) => n.repo), ["raw", "clean", "model"]);
     const tree = await datamonOk(home, "lineage", "--repo", "model");
     assertMatch(tree, new RegExp(`^model@${model} .*\\n  clean@${clean} .*\\n    raw@${raw} `));
-    const dot = await datamonOk(home, "lineage", "--repo", "raw", "--downstream", "--format", "dot");
+    const dot = await datamonOk(
+      home,
+      "lineage",
+      "--repo",
+      "raw",
+      "--downstream",
+      "--format",
+      "dot",
+    );
     assert(dot.startsWith("digraph lineage {"), dot);
     assert(dot.includes(`"raw@${raw}" -> "clean@${clean}";`), dot);
     const reads = JSON.parse(
