@@ -17,6 +17,7 @@ export type ErrorKind =
   | "timeout"
   | "failed-step"
   | "unhealthy"
+  | "locked"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -35,6 +36,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "timeout": 13,
   "failed-step": 14,
   "unhealthy": 15,
+  "locked": 16,
   "interrupted": 130,
 };
 

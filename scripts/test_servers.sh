@@ -1,10 +1,12 @@
 # Sourced by scripts/test.sh (and bench/compare.sh --target s3): installs what the tests need
-# on a fresh machine (apt packages, npm test servers) and starts the S3 and GCS test servers on
-# free loopback ports. Exports DATAMON_TEST_S3_ENDPOINT and DATAMON_TEST_GCS_ENDPOINT;
-# stop_test_servers stops them. Call from the repository root.
+# on a fresh machine (apt packages, npm test servers) and starts the S3 and GCS test servers and
+# a Prometheus Pushgateway on free loopback ports. Exports DATAMON_TEST_S3_ENDPOINT,
+# DATAMON_TEST_GCS_ENDPOINT and DATAMON_TEST_PUSHGATEWAY; stop_test_servers stops them. Call
+# from the repository root.
 
-# Debian packages the tests use: FUSE for the mount tests; Chromium for the web view test.
-APT_PACKAGES=(fuse3 libfuse3-3 chromium)
+# Debian packages the tests use: FUSE for the mount tests; Chromium for the web view test; the
+# Pushgateway for metrics.
+APT_PACKAGES=(fuse3 libfuse3-3 chromium prometheus-pushgateway curl)
 # npm packages of the test servers (and playwright-core, which drives Chromium in the web view
 # test), pinned; installed under .tools/servers, never the repo root. s3rver is for
 # bench/compare_s3.sh's large files (fauxqs caps bodies at 11 MiB and refuses rclone's
@@ -98,12 +100,41 @@ start_gcs_server() {
   export DATAMON_TEST_GCS_ENDPOINT="http://127.0.0.1:$port"
 }
 
-# start_test_servers: installs what is missing, then starts both servers.
+# serve_until_ready PORT URL COMMAND...: runs COMMAND (a server that prints no "ready" line
+# itself) and prints "ready PORT" once URL answers, for start_server; exits with the server.
+serve_until_ready() {
+  local port=$1 url=$2
+  shift 2
+  "$@" &
+  local pid=$!
+  trap 'kill $pid 2>/dev/null' TERM INT
+  for _ in $(seq 1 600); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+      echo "ready $port"
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
+# start_pushgateway: Debian's prometheus-pushgateway on a free loopback port, its storage in
+# memory; exports DATAMON_TEST_PUSHGATEWAY.
+start_pushgateway() {
+  local port
+  port=$(free_port) || return 1
+  start_server pushgateway "$port" serve_until_ready "$port" "http://127.0.0.1:$port/-/ready" \
+    prometheus-pushgateway --web.listen-address="127.0.0.1:$port" || return 1
+  export DATAMON_TEST_PUSHGATEWAY="http://127.0.0.1:$port"
+}
+
+# start_test_servers: installs what is missing, then starts the servers.
 start_test_servers() {
   mkdir -p "$SERVER_LOGS"
   install_apt_packages || return 1
   install_server_packages || return 1
-  start_s3_server && start_gcs_server
+  start_s3_server && start_gcs_server && start_pushgateway
 }
 
 stop_test_servers() {

@@ -13,6 +13,7 @@
  * tail alone, without any bundle.
  */
 import { DatamonError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
 import { type HashFn, KEY_BYTES, readKey, writeKey } from "./root.ts";
 
 /** Bytes of one index record. */
@@ -126,6 +127,26 @@ export async function decodePackIndex(
     throw corruptPack(what, `blobs that end at ${end}, not at its index (${packSize - overhead})`);
   }
   return entries;
+}
+
+/**
+ * Reads and checks the index of the stored pack `id` of `size` bytes with two ranged reads
+ * (its footer, then its index), without reading its blobs. Throws "integrity" when it is
+ * corrupt, "not-found" when it is gone.
+ */
+export async function readPackIndex(
+  store: Store,
+  id: string,
+  size: number,
+  hasher: HashFn,
+): Promise<PackIndexEntry[]> {
+  const key = packKey(id);
+  const what = `pack ${id} in ${store.url}`;
+  if (size < PACK_FOOTER_BYTES) throw corruptPack(what, `only ${size} bytes`);
+  const footer = await store.getRange(key, size - PACK_FOOTER_BYTES, PACK_FOOTER_BYTES);
+  const overhead = Math.min(size, packOverhead(decodePackFooter(footer, what)));
+  const tail = await store.getRange(key, size - overhead, overhead);
+  return await decodePackIndex(tail, size, hasher, what);
 }
 
 function corruptPack(what: string, why: string): DatamonError {

@@ -10,11 +10,12 @@
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { readFull } from "../store/files.ts";
+import { sameBytes } from "../store/bytes.ts";
+import { DatamonError, isKind } from "../errors.ts";
 import { type ByteSource, fileByteSource } from "./byte_source.ts";
 import type { PackWriter } from "./pack_writer.ts";
 import type { StoredFile } from "./reader.ts";
 import { decodeRoot, encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
-import { DatamonError } from "../errors.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
 import { BoundedMap } from "./bounded_map.ts";
 
@@ -277,11 +278,27 @@ export class CafsWriter {
       return result;
     }
     const root = await encodeRoot(keys.bytes(), this.#hasher);
-    if (store && await this.#storeBlob(root.key, root.bytes)) {
-      result.bytesStored += root.bytes.length;
+    if (store) {
+      if (await this.#storeBlob(root.key, root.bytes)) result.bytesStored += root.bytes.length;
+      await this.#verifyRoot(root.key, root.bytes);
     }
     result.key = root.key;
     return result;
+  }
+
+  /**
+   * Reads a root object back after it was stored (or found stored): a file is only as sound
+   * as its root, which names every leaf. A stored root that differs is replaced from `bytes`
+   * once; one that still differs is an integrity error.
+   */
+  async #verifyRoot(key: string, bytes: Uint8Array): Promise<void> {
+    if (await this.#readsBack(key, bytes)) return;
+    await this.#store.put(key, bytes);
+    if (await this.#readsBack(key, bytes)) return;
+    throw new DatamonError(
+      "integrity",
+      `root object ${key} in ${this.#store.url} does not read back as written: check the store`,
+    );
   }
 
   async #storeLeaf(
@@ -334,6 +351,16 @@ export class CafsWriter {
     const stored = await this.#store.putIfAbsent(key, bytes);
     this.#observe(!stored);
     return stored;
+  }
+
+  /** True when the object stored under `key` holds exactly `bytes`. */
+  async #readsBack(key: string, bytes: Uint8Array): Promise<boolean> {
+    try {
+      return sameBytes(await this.#store.get(key), bytes);
+    } catch (e) {
+      if (isKind(e, "not-found")) return false;
+      throw e;
+    }
   }
 
   #observe(present: boolean): void {

@@ -12,6 +12,11 @@ import { completionCommand, versionCommand } from "./version.ts";
 import { sidecarCommand } from "./sidecar.ts";
 import { doctorCommand } from "./doctor.ts";
 import { webCommand } from "./web.ts";
+import { logCommand } from "./log.ts";
+import { lineageCommand } from "./lineage.ts";
+import { fsckCommand } from "./fsck.ts";
+import { purgeCommand } from "./purge.ts";
+import { commandMetrics } from "./metrics.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -20,7 +25,10 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version", "print the version")
     .enablePositionalOptions()
     .showSuggestionAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", (_, action) => {
+      commandMetrics.command = commandPath(action);
+    });
   repoCommands(program);
   bundleCommands(program);
   labelCommands(program);
@@ -28,6 +36,10 @@ export function buildProgram(): Command {
   sidecarCommand(program);
   doctorCommand(program);
   webCommand(program);
+  logCommand(program);
+  lineageCommand(program);
+  fsckCommand(program);
+  purgeCommand(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
@@ -40,6 +52,13 @@ export function buildProgram(): Command {
   };
   configure(program);
   return program;
+}
+
+/** "bundle upload": the names from below the program down to `cmd`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }
 
 /** How long an interrupted command may take to clean up before the process exits anyway. */
@@ -68,6 +87,17 @@ export async function runCli(args: string[]): Promise<number> {
     return EXIT_CODES.usage;
   }
   const removeSignals = installSignalHandlers();
+  const code = await runProgram(program, args);
+  removeSignals();
+  const failed = await commandMetrics.push(code);
+  if (failed !== undefined) {
+    writeErr(`datamon: warning: metrics not pushed to ${commandMetrics.pushgateway}: ${failed}`);
+  }
+  return code;
+}
+
+/** Parses and runs one command line; errors become their exit code and one line on stderr. */
+async function runProgram(program: Command, args: string[]): Promise<number> {
   try {
     await program.parseAsync(args, { from: "user" });
     return 0;
@@ -83,7 +113,5 @@ export async function runCli(args: string[]): Promise<number> {
     writeErr(`datamon: internal error: ${(e as Error)?.message ?? e}`);
     if (Deno.env.get("DATAMON_DEBUG")) writeErr((e as Error)?.stack ?? "");
     return 1;
-  } finally {
-    removeSignals();
   }
 }

@@ -11,16 +11,18 @@ import { setLabel } from "../core/labels.ts";
 import { scanTotals } from "../core/walk.ts";
 import { isBucketUrl } from "../core/bucket_source.ts";
 import { Blobs } from "../core/blobs.ts";
+import { resolveInput } from "../core/lineage.ts";
 import {
+  actorFrom,
   type ContextFlags,
   contextOptions,
-  contributorFrom,
   contributorOptions,
   interrupt,
   openContextFrom,
   outputOptions,
   parseByteSize,
   quietOption,
+  readerFrom,
   required,
   selectorOptions,
 } from "./common.ts";
@@ -36,6 +38,7 @@ import {
 } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { mountCommands } from "./mount.ts";
+import { commandMetrics } from "./metrics.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; bundle?: string; label?: string };
 
@@ -82,6 +85,11 @@ export function bundleCommands(program: Command): void {
       .option("--files <list>", "upload only the files this text file names, one per line")
       .option("--skip-on-error", "skip files that cannot be read, and list them at the end")
       .option(
+        "--input <bundle>",
+        "a bundle this one is made from, REPO@BUNDLE or REPO:LABEL (repeatable): lineage",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option(
         "--no-cache",
         "read and hash every file, even those unchanged since the last upload of this path",
       ),
@@ -96,10 +104,13 @@ export function bundleCommands(program: Command): void {
       quiet?: boolean;
       name?: string;
       email?: string;
+      input?: string[];
     },
   ) => {
     const { settings, ctx } = await openContextFrom(flags);
-    const contributor = await contributorFrom(settings, flags);
+    const inputs = [];
+    for (const input of flags.input ?? []) inputs.push(await resolveInput(ctx, input));
+    const contributor = await actorFrom(settings, ctx.metadata, flags);
     const progress = new Progress("uploading", {}, flags.quiet ?? false);
     const fromBucket = isBucketUrl(flags.path);
     if (progress.enabled && !flags.files && !fromBucket) {
@@ -110,6 +121,8 @@ export function bundleCommands(program: Command): void {
       path: fromBucket ? flags.path : flags.path.replace(/\/+$/, "") || "/",
       message: flags.message,
       contributor,
+      inputs,
+      run: settings.run,
       concurrency: settings.concurrency,
       leafSize: flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined,
       files: flags.files,
@@ -119,6 +132,8 @@ export function bundleCommands(program: Command): void {
       onProgress: progress.add,
       onSkip: (s) => writeErr(`skipped ${s.name}: ${s.reason}`),
     }).finally(() => progress.done());
+    commandMetrics.leavesStored += result.leavesStored;
+    commandMetrics.leavesDeduplicated += result.leavesDeduplicated;
     const label = flags.label
       ? await setLabel(ctx, flags.repo, flags.label, result.bundle.id, contributor)
       : undefined;
@@ -165,7 +180,9 @@ export function bundleCommands(program: Command): void {
       nameFilter ? {} : { files: doc.fileCount, bytes: doc.totalSize },
       flags.quiet ?? false,
     );
+    const reader = await readerFrom(settings, ctx, flags);
     const result = await downloadBundle(ctx, doc, {
+      reader,
       destination: flags.destination,
       concurrency: settings.concurrency,
       nameFilter,
@@ -199,9 +216,10 @@ export function bundleCommands(program: Command): void {
       quiet?: boolean;
     },
   ) => {
-    const { ctx } = await openContextFrom(flags);
+    const { settings, ctx } = await openContextFrom(flags);
     const doc = await resolveBundle(ctx, flags.repo, flags);
     await downloadFile(ctx, doc, flags.file, {
+      reader: await readerFrom(settings, ctx, flags),
       destination: flags.destination,
       force: flags.forceDest,
       signal: interrupt.signal,

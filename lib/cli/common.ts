@@ -2,18 +2,24 @@
 import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
 import { loadSettings, parseConcurrency, type Settings } from "../core/settings.ts";
-import { type Context, loadContext } from "../core/context.ts";
-import { resolveContributor } from "../core/contributor.ts";
+import { type Context, loadContext, meteredContext } from "../core/context.ts";
+import { resolveActor } from "../core/contributor.ts";
+import type { Reader } from "../core/audit.ts";
 import type { Contributor } from "../model/types.ts";
+import type { Store } from "../store/store.ts";
+import { commandMetrics } from "./metrics.ts";
+import { writeErr } from "./output.ts";
 
 /** Flags every command that reaches a context accepts. */
 export interface ContextFlags {
   context?: string;
   config?: string;
   concurrencyFactor?: string;
+  skipAuth?: boolean;
+  metrics?: string;
 }
 
-/** --context, --config and --concurrency-factor. */
+/** --context, --config, --concurrency-factor, --skip-auth and --metrics. */
 export function contextOptions(cmd: Command): Command {
   return cmd
     .option("--context <name>", "context to use (env DATAMON_CONTEXT; default: local)")
@@ -21,8 +27,19 @@ export function contextOptions(cmd: Command): Command {
     .option(
       "--concurrency-factor <n>",
       "files processed at once; lower uses less memory (env DATAMON_CONCURRENCY; default 16)",
+    )
+    .option(...skipAuthOption)
+    .option(
+      "--metrics <url>",
+      "push this command's metrics to a Prometheus Pushgateway (env DATAMON_METRICS)",
     );
 }
+
+/** --skip-auth: record the configured name and email without asking the cloud who we are. */
+export const skipAuthOption = [
+  "--skip-auth",
+  "record the configured name/email; do not ask the store's cloud who the credentials are",
+] as const;
 
 /** --json and --format for commands that print data. */
 export function outputOptions(cmd: Command): Command {
@@ -50,29 +67,48 @@ export function quietOption(cmd: Command): Command {
   return cmd.option("-q, --quiet", "no progress output");
 }
 
-/** Settings with flags applied. */
-export function settingsFrom(flags: ContextFlags): Promise<Settings> {
-  return loadSettings({
+/** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
+export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
+  const settings = await loadSettings({
     context: flags.context,
     config: flags.config,
     concurrencyFactor: parseConcurrency(flags.concurrencyFactor, "--concurrency-factor"),
+    metrics: flags.metrics,
   });
+  commandMetrics.pushgateway = settings.metrics;
+  return settings;
 }
 
-/** Settings and the opened context the flags select. */
+/** Settings and the opened context the flags select; its requests count in the metrics. */
 export async function openContextFrom(
   flags: ContextFlags,
 ): Promise<{ settings: Settings; ctx: Context }> {
   const settings = await settingsFrom(flags);
-  return { settings, ctx: await loadContext(settings) };
+  return { settings, ctx: meteredContext(await loadContext(settings), commandMetrics.meter) };
 }
 
-/** The contributor for a change, from flags, config, git or the system. */
-export function contributorFrom(
+/**
+ * Who acts: the contributor from flags, config, git or the system, with the identity the
+ * store's cloud authenticates (unless --skip-auth); a store that cannot tell is warned about.
+ */
+export function actorFrom(
   settings: Settings,
-  flags: { name?: string; email?: string },
+  store: Store,
+  flags: { name?: string; email?: string; skipAuth?: boolean },
 ): Promise<Contributor> {
-  return resolveContributor(settings, { name: flags.name, email: flags.email });
+  return resolveActor(settings, store, { name: flags.name, email: flags.email }, {
+    skipAuth: flags.skipAuth,
+    onWarning: (message) => writeErr(`datamon: warning: ${message}`),
+  });
+}
+
+/** The reader of a bundle: the actor, and the run (DATAMON_RUN_ID) it belongs to. */
+export async function readerFrom(
+  settings: Settings,
+  ctx: Context,
+  flags: { skipAuth?: boolean },
+): Promise<Reader> {
+  return { actor: await actorFrom(settings, ctx.metadata, flags), run: settings.run };
 }
 
 /** A required option's value, with a usage error naming it. */
@@ -109,4 +145,45 @@ export function ownInterrupt(): void {
 /** True once the running command has taken over the end of an interrupt. */
 export function interruptIsOwned(): boolean {
   return interruptOwned;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration: 30s, 15m, 24h, 7d (a whole number and a unit); milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+)([smhd])$/.exec(value.trim());
+  if (!m) {
+    throw new DatamonError(
+      "invalid-argument",
+      `${flag} "${value}" is not a duration: use e.g. 30s, 15m, 24h or 7d`,
+    );
+  }
+  return Number(m[1]) * DURATION_UNITS[m[2]];
+}
+
+/** Parses a point in time: an RFC 3339 time (2026-01-02T03:04:05Z), or a duration ago (24h). */
+export function parseSince(value: string, flag: string, now = new Date()): Date {
+  if (/^\d+[smhd]$/.test(value.trim())) {
+    return new Date(now.getTime() - parseDuration(value, flag));
+  }
+  const time = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
+    throw new DatamonError(
+      "invalid-argument",
+      `${flag} "${value}" is not a time: use an RFC 3339 time or a duration ago, e.g. 24h`,
+    );
+  }
+  return new Date(time);
+}
+
+/** Parses a whole number >= `min` given for `flag`. */
+export function parseWholeNumber(value: string, flag: string, min = 0): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new DatamonError(
+      "invalid-argument",
+      `${flag} must be a whole number >= ${min}, got "${value}"`,
+    );
+  }
+  return n;
 }

@@ -11,7 +11,14 @@ import {
   STORE_ROLES,
 } from "../core/context.ts";
 import { CONFIG_KEYS, setConfigValue } from "../core/settings.ts";
-import { type ContextFlags, outputOptions, settingsFrom } from "./common.ts";
+import {
+  actorFrom,
+  type ContextFlags,
+  contributorOptions,
+  outputOptions,
+  settingsFrom,
+  skipAuthOption,
+} from "./common.ts";
 import { type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
 
 type Flags = ContextFlags & OutputFlags;
@@ -19,7 +26,7 @@ type Flags = ContextFlags & OutputFlags;
 export function contextCommands(program: Command): void {
   const context = program.command("context").description("the sets of stores teams use");
 
-  outputOptions(
+  contributorOptions(outputOptions(
     context.command("create")
       .description(
         "create a context: --store URL (five sub-prefixes of one URL) or all five store URLs",
@@ -36,8 +43,9 @@ export function contextCommands(program: Command): void {
         "--endpoint <url>",
         "S3-compatible server or GCS emulator for s3:// and gs:// URLs that name none " +
           "(default: AWS_ENDPOINT_URL, STORAGE_EMULATOR_HOST, else the cloud)",
-      ),
-  ).action(async (
+      )
+      .option(...skipAuthOption),
+  )).action(async (
     flags: Flags & {
       context: string;
       store?: string;
@@ -47,6 +55,8 @@ export function contextCommands(program: Command): void {
       wal?: string;
       readLog?: string;
       endpoint?: string;
+      name?: string;
+      email?: string;
     },
   ) => {
     const settings = await settingsFrom({ config: flags.config });
@@ -69,7 +79,11 @@ export function contextCommands(program: Command): void {
         "give either --store URL, or all of --blob, --meta, --vmeta, --wal and --read-log",
       );
     }
-    await createContext(settings, contextWithEndpoint(doc, flags.endpoint));
+    await createContext(
+      settings,
+      contextWithEndpoint(doc, flags.endpoint),
+      (metadata) => actorFrom(settings, metadata, flags),
+    );
     if (flags.json || flags.format !== undefined) printRecord(doc, flags);
     else writeErr(`created context ${doc.name} in ${settings.configStore}`);
   });

@@ -5,9 +5,9 @@ import { getLabel, labelHistory, listLabels, setLabel } from "../core/labels.ts"
 import { latestBundle } from "../core/bundles.ts";
 import { getRepo } from "../core/repo.ts";
 import {
+  actorFrom,
   type ContextFlags,
   contextOptions,
-  contributorFrom,
   contributorOptions,
   openContextFrom,
   outputOptions,
@@ -43,7 +43,7 @@ export function labelCommands(program: Command): void {
       flags.repo,
       flags.label,
       bundleId,
-      await contributorFrom(settings, flags),
+      await actorFrom(settings, ctx.metadata, flags),
     );
     if (flags.json || flags.format !== undefined) printRecord(record, flags);
     else writeErr(`label ${record.name} of repo ${flags.repo} now points at bundle ${bundleId}`);

@@ -11,14 +11,15 @@ import {
 import { commitStaging, mountStaging } from "../core/mount_new.ts";
 import { absoluteMountPath, prepareMountPoint, unmount } from "../mount/mount_point.ts";
 import {
+  actorFrom,
   type ContextFlags,
   contextOptions,
-  contributorFrom,
   contributorOptions,
   interrupt,
   openContextFrom,
   ownInterrupt,
   parseByteSize,
+  readerFrom,
   required,
   selectorOptions,
   settingsFrom,
@@ -75,7 +76,9 @@ export function mountCommands(bundle: Command): void {
     const stream = parseBool(flags.stream, "--stream");
     await serve(flags, dir, async ({ settings, ctx }) => {
       const doc = await resolveBundle(ctx, repo, flags);
+      const reader = await readerFrom(settings, ctx, flags);
       const mounted = await mountBundle(ctx, doc, {
+        reader,
         mountPoint: dir,
         cacheBytes,
         prefetch,
@@ -116,7 +119,7 @@ export function mountCommands(bundle: Command): void {
   ) => {
     const leafSize = flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined;
     await serve(flags, flags.mount, async ({ settings, ctx }) => {
-      const contributor = await contributorFrom(settings, flags);
+      const contributor = await actorFrom(settings, ctx.metadata, flags);
       const mounted = await mountStaging(ctx, {
         repo: flags.repo,
         label: flags.label,
@@ -135,6 +138,7 @@ export function mountCommands(bundle: Command): void {
             contributor,
             concurrency: settings.concurrency,
             leafSize,
+            run: settings.run,
           });
           const bundle = upload.bundle;
           return {

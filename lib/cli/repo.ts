@@ -4,9 +4,9 @@ import { DatamonError } from "../errors.ts";
 import { createRepo, deleteRepo, getRepo, listRepos } from "../core/repo.ts";
 import { renameRepo } from "../core/repo_rename.ts";
 import {
+  actorFrom,
   type ContextFlags,
   contextOptions,
-  contributorFrom,
   contributorOptions,
   openContextFrom,
   outputOptions,
@@ -31,7 +31,7 @@ export function repoCommands(program: Command): void {
       ctx,
       flags.repo,
       flags.description,
-      await contributorFrom(settings, flags),
+      await actorFrom(settings, ctx.metadata, flags),
     );
     if (flags.json || flags.format !== undefined) printRecord(doc, flags);
     else writeErr(`created repo ${doc.name} in context ${ctx.doc.name}`);
@@ -61,7 +61,7 @@ export function repoCommands(program: Command): void {
       .requiredOption("--repo <name>", "repo name")
       .option("--force-yes", "do not ask for confirmation"),
   ).action(async (flags: Flags & { forceYes?: boolean }) => {
-    const { ctx } = await openContextFrom(flags);
+    const { settings, ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
     if (!flags.forceYes) {
       const ok = await confirm(
@@ -71,7 +71,7 @@ export function repoCommands(program: Command): void {
         throw new DatamonError("cancelled", `repo "${flags.repo}" was not deleted`);
       }
     }
-    await deleteRepo(ctx, flags.repo);
+    await deleteRepo(ctx, flags.repo, await actorFrom(settings, ctx.metadata, flags));
     writeErr(`deleted repo ${flags.repo}`);
   });
 
@@ -81,8 +81,8 @@ export function repoCommands(program: Command): void {
       .argument("<new-name>", "the repo's new name")
       .requiredOption("--repo <name>", "current repo name"),
   ).action(async (newName: string, flags: Flags) => {
-    const { ctx } = await openContextFrom(flags);
-    await renameRepo(ctx, flags.repo, newName);
+    const { settings, ctx } = await openContextFrom(flags);
+    await renameRepo(ctx, flags.repo, newName, await actorFrom(settings, ctx.metadata, flags));
     writeErr(`renamed repo ${flags.repo} to ${newName}`);
   });
 }

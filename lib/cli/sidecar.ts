@@ -5,9 +5,9 @@ import { decodeSidecarParams, type SidecarParams } from "../model/sidecar_params
 import { isKsuid, newKsuid } from "../model/ksuid.ts";
 import { runSidecar } from "../core/sidecar.ts";
 import {
+  actorFrom,
   type ContextFlags,
   contextOptions,
-  contributorFrom,
   contributorOptions,
   interrupt,
   openContextFrom,
@@ -59,7 +59,12 @@ export function sidecarCommand(program: Command): void {
         "params.yaml: inputs, outputs, signals directory, timeouts",
       ),
   ))).action(async (
-    flags: ContextFlags & OutputFlags & { params: string; name?: string; email?: string },
+    flags: ContextFlags & OutputFlags & {
+      params: string;
+      name?: string;
+      email?: string;
+      skipAuth?: boolean;
+    },
   ) => {
     const params = await readParams(flags.params);
     const id = runId();
@@ -70,7 +75,7 @@ export function sidecarCommand(program: Command): void {
       ...flags,
       context: flags.context ?? params.context,
     });
-    const contributor = await contributorFrom(settings, flags);
+    const contributor = await actorFrom(settings, ctx.metadata, flags);
     const result = await runSidecar(ctx, params, {
       runId: id,
       contributor,

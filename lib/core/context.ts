@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { DatamonError, isKind } from "../errors.ts";
-import type { ContextDoc } from "../model/types.ts";
+import type { ContextDoc, Contributor } from "../model/types.ts";
 import { decodeContext, encodeContext } from "../model/codec.ts";
 import { contextKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
@@ -12,6 +12,7 @@ import type { Store, StoreOptions } from "../store/store.ts";
 import { MeteredStore, type RequestMeter } from "../store/metered.ts";
 import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
+import { logWrite } from "./audit.ts";
 
 /** The store roles of a context, in the order they are shown. */
 export const STORE_ROLES = ["blob", "metadata", "vmetadata", "wal", "readlog"] as const;
@@ -102,11 +103,25 @@ async function probeStore(role: StoreRole, url: string): Promise<void> {
   }
 }
 
-/** Writes a new context after checking that each of its stores answers. Create-only. */
-export async function createContext(settings: Settings, doc: ContextDoc): Promise<ContextDoc> {
+/**
+ * Writes a new context after checking that each of its stores answers. Create-only; the
+ * write-ahead record goes to the new context's own wal store. `actorOf` is asked once the
+ * stores answered, so that an unreachable store is the one thing reported.
+ */
+export async function createContext(
+  settings: Settings,
+  doc: ContextDoc,
+  actorOf: (metadata: Store) => Promise<Contributor>,
+): Promise<ContextDoc> {
   validateName("context", doc.name);
   for (const role of STORE_ROLES) await probeStore(role, doc[role]);
   const config = openStore(settings.configStore);
+  const actor = await actorOf(openStore(doc.metadata));
+  await logWrite(openStore(doc.wal), actor, {
+    operation: "create context",
+    store: config,
+    key: contextKey(doc.name),
+  });
   const created = await config.putIfAbsent(
     contextKey(doc.name),
     new TextEncoder().encode(encodeContext(doc)),

@@ -13,6 +13,7 @@ import { type Context, meteredContext } from "./context.ts";
 import { mapOrdered } from "./documents.ts";
 import { bundleEntries } from "./bundles.ts";
 import { throwIfAborted } from "./abort.ts";
+import { logRead, type Reader } from "./audit.ts";
 
 export interface DownloadOptions {
   destination: string;
@@ -21,6 +22,8 @@ export interface DownloadOptions {
   nameFilter?: RegExp;
   /** Allow a non-empty destination; existing files of the same name are replaced. */
   force?: boolean;
+  /** Who reads: the read is recorded in the read log before the first byte is fetched. */
+  reader?: Reader;
   signal?: AbortSignal;
   onProgress?: (delta: { bytes: number; files: number }) => void;
 }
@@ -135,6 +138,15 @@ export async function downloadBundle(
   await prepareDestination(options.destination, options.force ?? false);
   const meter = new RequestMeter();
   const ctx = meteredContext(unmetered, meter);
+  if (options.reader) {
+    await logRead(ctx, options.reader, {
+      bundle: { repo: bundle.repo, bundle: bundle.id },
+      method: "download",
+      ...options.nameFilter
+        ? { selection: "filter", target: options.nameFilter.source }
+        : { selection: "all" },
+    });
+  }
   using blobs = await Blobs.open(ctx);
   const reader = blobs.reader(bundle.leafSize, options.concurrency);
   const result = { files: 0, bytes: 0 };
@@ -195,6 +207,14 @@ export async function downloadFile(
     }
   }
   await Deno.mkdir(options.destination, { recursive: true });
+  if (options.reader) {
+    await logRead(ctx, options.reader, {
+      bundle: { repo: bundle.repo, bundle: bundle.id },
+      method: "download file",
+      selection: "file",
+      target: entry.name,
+    });
+  }
   using blobs = await Blobs.open(ctx);
   const writer = new EntryWriter(
     blobs.reader(bundle.leafSize, 1),

@@ -12,6 +12,7 @@ import { validateBundleId, validateName } from "../model/names.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { getRepo } from "./repo.ts";
+import { logWrite } from "./audit.ts";
 
 /** Points a label at a committed bundle, keeping the previous targets as history. */
 export async function setLabel(
@@ -39,6 +40,13 @@ export async function setLabel(
     contributor,
   };
   const key = labelRecordKey(repo, name, record.id);
+  await logWrite(ctx.wal, contributor, {
+    operation: "set label",
+    store: ctx.vmetadata,
+    key,
+    repo,
+    bundle: bundleId,
+  });
   if (!await createDocument(ctx.vmetadata, key, encodeLabelRecord(record))) {
     throw new DatamonError("already-exists", `label record ${key} already exists: retry`);
   }

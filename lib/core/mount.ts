@@ -16,6 +16,7 @@ import { Blobs } from "./blobs.ts";
 import type { Context } from "./context.ts";
 import { bundleEntries } from "./bundles.ts";
 import { downloadBundle } from "./download.ts";
+import { logRead, type Reader } from "./audit.ts";
 
 /** Default bytes of verified leaves kept in memory by a mount. */
 export const DEFAULT_MOUNT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -34,6 +35,8 @@ export interface MountBundleOptions {
   /** Files downloaded at once when not streaming. */
   concurrency: number;
   signal?: AbortSignal;
+  /** Who mounts: the mount is recorded in the read log before it appears. */
+  reader?: Reader;
   /** Called with each failed read that is not a plain errno, e.g. a corrupt leaf (EIO). */
   onError?: (e: unknown) => void;
 }
@@ -86,12 +89,19 @@ export async function mountBundle(
       bundle.timestamp.getTime(),
       mountPoint,
     );
+    // Recorded before the mount appears: nothing is read unrecorded.
+    if (options.reader) {
+      await logRead(ctx, options.reader, {
+        bundle: { repo: bundle.repo, bundle: bundle.id },
+        method: "mount",
+        selection: "all",
+      });
+    }
     const session = FuseSession.mount(mountPoint.path, new BundleFs(inodes, content), {
       readOnly: true,
       fsname: `datamon:${bundle.repo}/${bundle.id}`,
       onError: options.onError,
     });
-    // The read log (audit issue) records this read of the bundle, how: "mount", here.
     return {
       path: mountPoint.path,
       done: session.done.finally(release),

@@ -61,6 +61,8 @@ export interface CommitStagingOptions {
   contributor: Contributor;
   concurrency: number;
   leafSize?: number;
+  /** The run (DATAMON_RUN_ID) the mount belongs to: bundles it read become inputs. */
+  run?: string;
   signal?: AbortSignal;
 }
 

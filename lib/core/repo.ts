@@ -2,11 +2,19 @@
 import { DatamonError, isKind } from "../errors.ts";
 import type { Contributor, RepoDoc } from "../model/types.ts";
 import { decodeRepo, encodeRepo } from "../model/codec.ts";
-import { bundleKey, bundlesPrefix, labelsPrefix, repoKey, reposPrefix } from "../model/keys.ts";
+import {
+  bundleKey,
+  bundlesPrefix,
+  labelsPrefix,
+  repoKey,
+  repoLineagePrefix,
+  reposPrefix,
+} from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { logWrite } from "./audit.ts";
 
 /** Creates a repo; fails with already-exists when the name is taken. */
 export async function createRepo(
@@ -17,7 +25,14 @@ export async function createRepo(
 ): Promise<RepoDoc> {
   validateName("repo", name);
   const doc: RepoDoc = { name, description, timestamp: new Date(), contributor };
-  if (!await createDocument(ctx.metadata, repoKey(name), encodeRepo(doc))) {
+  const key = repoKey(name);
+  await logWrite(ctx.wal, contributor, {
+    operation: "create repo",
+    store: ctx.metadata,
+    key,
+    repo: name,
+  });
+  if (!await createDocument(ctx.metadata, key, encodeRepo(doc))) {
     throw new DatamonError(
       "already-exists",
       `repo "${name}" already exists in context "${ctx.doc.name}": pick another name`,
@@ -60,13 +75,21 @@ async function deleteUnder(store: Store, prefix: string): Promise<number> {
 }
 
 /**
- * Deletes a repo with its bundles' metadata and labels; blobs stay for garbage collection.
- * Each bundle.yaml goes first so a crash never leaves a visible bundle without its file lists,
- * and repo.yaml goes last so the name cannot be reused over leftovers.
+ * Deletes a repo with its bundles' metadata, labels and lineage markers; blobs stay for
+ * garbage collection (purge). Each bundle.yaml goes first so a crash never leaves a visible
+ * bundle without its file lists, and repo.yaml goes last so the name cannot be reused over
+ * leftovers. Its audit records stay: they are the history of what was deleted.
  */
-export async function deleteRepo(ctx: Context, name: string): Promise<void> {
+export async function deleteRepo(ctx: Context, name: string, actor: Contributor): Promise<void> {
   await getRepo(ctx, name);
+  await logWrite(ctx.wal, actor, {
+    operation: "delete repo",
+    store: ctx.metadata,
+    key: repoKey(name),
+    repo: name,
+  });
   await deleteUnder(ctx.vmetadata, labelsPrefix(name));
+  await deleteUnder(ctx.metadata, repoLineagePrefix(name));
   for await (const id of childNames(ctx.metadata, bundlesPrefix(name))) {
     await ctx.metadata.delete(bundleKey(name, id));
     await deleteUnder(ctx.metadata, `${bundlesPrefix(name)}${id}/`);

@@ -15,11 +15,27 @@ import { validateName } from "../model/names.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, readDocument } from "./documents.ts";
 import { deleteRepo, getRepo } from "./repo.ts";
+import { logWrite } from "./audit.ts";
+import type { Contributor } from "../model/types.ts";
 
-/** Renames a repo; fails with already-exists when the new name is taken. */
-export async function renameRepo(ctx: Context, from: string, to: string): Promise<void> {
+/**
+ * Renames a repo; fails with already-exists when the new name is taken. The new name's audit
+ * trail starts with the rename, the old name's ends with its deletion.
+ */
+export async function renameRepo(
+  ctx: Context,
+  from: string,
+  to: string,
+  actor: Contributor,
+): Promise<void> {
   const repo = await getRepo(ctx, from);
   validateName("repo", to);
+  await logWrite(ctx.wal, actor, {
+    operation: "rename repo",
+    store: ctx.metadata,
+    key: repoKey(to),
+    repo: to,
+  });
   if (!await createDocument(ctx.metadata, repoKey(to), encodeRepo({ ...repo, name: to }))) {
     throw new DatamonError(
       "already-exists",
@@ -45,5 +61,5 @@ export async function renameRepo(ctx: Context, from: string, to: string): Promis
     const newKey = `${labelsPrefix(to)}${entry.key.slice(labels.length)}`;
     await createDocument(ctx.vmetadata, newKey, encodeLabelRecord({ ...record, repo: to }));
   }
-  await deleteRepo(ctx, from);
+  await deleteRepo(ctx, from, actor);
 }

@@ -25,6 +25,10 @@ export interface Settings {
   name?: string;
   email?: string;
   concurrency: number;
+  /** The run this process belongs to (DATAMON_RUN_ID, set by the sidecar): lineage by run. */
+  run?: string;
+  /** Prometheus Pushgateway URL that receives each command's metrics; absent: none sent. */
+  metrics?: string;
 }
 
 /** What the command line said; undefined means "not given". */
@@ -32,6 +36,7 @@ export interface SettingFlags {
   config?: string;
   context?: string;
   concurrencyFactor?: number;
+  metrics?: string;
 }
 
 /** Keys `config set` accepts, with the environment variable that overrides each. */
@@ -41,7 +46,11 @@ export const CONFIG_KEYS = {
   name: "DATAMON_NAME",
   email: "DATAMON_EMAIL",
   concurrency: "DATAMON_CONCURRENCY",
+  metrics: "DATAMON_METRICS",
 } as const;
+
+/** Environment variable naming the run a process belongs to (set by the sidecar). */
+export const RUN_ID_VARIABLE = "DATAMON_RUN_ID";
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Directory holding datamon's own files: $DATAMON_HOME, else ~/.datamon. */
@@ -95,7 +104,15 @@ export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> 
     concurrency: flags.concurrencyFactor ??
       parseConcurrency(env("concurrency"), CONFIG_KEYS.concurrency) ?? file.concurrency ??
       DEFAULT_CONCURRENCY,
+    run: runId(),
+    metrics: flags.metrics ?? env("metrics") ?? file.metrics,
   };
+}
+
+/** DATAMON_RUN_ID when set, checked to be a name (it becomes a key segment). */
+function runId(): string | undefined {
+  const run = Deno.env.get(RUN_ID_VARIABLE) || undefined;
+  return run === undefined ? undefined : validateName("run id", run);
 }
 
 /** Parses a positive whole number of concurrent operations. */
@@ -135,6 +152,9 @@ export async function setConfigValue(path: string, key: string, value: string): 
       break;
     case "email":
       doc.email = value;
+      break;
+    case "metrics":
+      doc.metrics = value;
       break;
   }
   const dir = path.slice(0, path.lastIndexOf("/")) || ".";

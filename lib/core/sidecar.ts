@@ -6,6 +6,7 @@
  */
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor } from "../model/types.ts";
+import type { Reader } from "./audit.ts";
 import type { SidecarParams } from "../model/sidecar_params.ts";
 import type { Context } from "./context.ts";
 import { resolveBundle } from "./bundles.ts";
@@ -103,6 +104,8 @@ async function placeInputs(
   const docs: BundleDoc[] = [];
   for (const input of params.inputs) docs.push(await resolveBundle(ctx, input.repo, input));
   const placed: PlacedInput[] = [];
+  // Each input is a read of the run: in the read log, and a lineage source of the outputs.
+  const reader: Reader = { actor: options.contributor, run: options.runId };
   for (const [i, input] of params.inputs.entries()) {
     const doc = docs[i];
     if (options.signal?.aborted) {
@@ -118,6 +121,7 @@ async function placeInputs(
           stream: true,
           concurrency: options.concurrency,
           signal: options.signal,
+          reader,
         }),
       );
     } else {
@@ -125,6 +129,7 @@ async function placeInputs(
         destination: input.path,
         concurrency: options.concurrency,
         signal: options.signal,
+        reader,
       });
     }
     options.log(
@@ -163,6 +168,7 @@ async function uploadOutputs(
       concurrency: options.concurrency,
       cacheDir: options.cacheDir,
       inputs: lineage,
+      run: options.runId,
       signal: options.signal,
     });
     const bundle = result.bundle;

@@ -11,7 +11,7 @@
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
 import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
-import { bundleKey, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
+import { bundleKey, bundlesPrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { validateEntryName } from "../model/names.ts";
 import { MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
@@ -29,6 +29,8 @@ import { bundleEntries, latestBundle } from "./bundles.ts";
 import { NameCursor } from "./name_cursor.ts";
 import { type BucketFile, isBucketUrl, openBucketSource, walkBucket } from "./bucket_source.ts";
 import { objectByteSource } from "../cafs/byte_source.ts";
+import { logWrite } from "./audit.ts";
+import { distinctInputs, recordLineage, runInputs } from "./lineage.ts";
 
 /** A file to upload: found by the local walk, or an object under a bucket prefix. */
 type SourceFile = LocalFile | BucketFile;
@@ -38,8 +40,16 @@ export interface UploadOptions {
   /** Local directory to upload, or a bucket prefix (s3://bucket/prefix, gs://bucket/prefix). */
   path: string;
   message: string;
+  /** Who uploads: recorded on the bundle and on every write-ahead log record. */
   contributor: Contributor;
   concurrency: number;
+  /**
+   * Bundles this one is made from (lineage), already resolved to committed bundles: `--input`,
+   * or a sidecar's inputs.
+   */
+  inputs?: readonly BundleRef[];
+  /** The run (DATAMON_RUN_ID) this upload belongs to: the bundles it read become inputs too. */
+  run?: string;
   leafSize?: number;
   /** A text file naming, one per line, the files under `path` to upload (default: all). */
   files?: string;
@@ -52,11 +62,6 @@ export interface UploadOptions {
   packSize?: number;
   /** Largest file packed (default 1 MiB, never more than the leaf size). */
   maxPacked?: number;
-  /**
-   * The bundles this one was made from: its lineage (the sidecar passes a run's inputs). The
-   * lineage record is written by the audit issue's lineage store where the build has one.
-   */
-  inputs?: readonly BundleRef[];
   /** Skip files that cannot be read instead of failing; they are reported in the result. */
   skipOnError?: boolean;
   signal?: AbortSignal;
@@ -115,14 +120,25 @@ export async function uploadBundle(
   const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
+  const id = newKsuid();
+  const actor = options.contributor;
+  // Blobs and packs come first and name no metadata key: this record is their write-ahead.
+  await logWrite(ctx.wal, actor, {
+    operation: "start upload",
+    store: ctx.metadata,
+    key: `${bundlesPrefix(repo)}${id}/`,
+    repo,
+    bundle: id,
+  });
   const previous = await latestEntries(ctx, repo);
   let committed = false;
-  const id = newKsuid();
   const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0, files: 0, size: 0 };
   let list: FileEntry[] = [];
   let lists = 0;
   const flush = async () => {
     const key = fileListKey(repo, id, lists);
+    const change = { store: ctx.metadata, key, repo, bundle: id };
+    await logWrite(ctx.wal, actor, { operation: "write file list", ...change });
     if (!await createDocument(ctx.metadata, key, encodeFileList(list))) {
       throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
     }
@@ -184,6 +200,15 @@ export async function uploadBundle(
     }
     if (list.length > 0) await flush();
     await packs.flush();
+    const self = { repo, bundle: id };
+    const inputs = distinctInputs(
+      [
+        ...options.inputs ?? [],
+        ...options.run === undefined ? [] : await Array.fromAsync(runInputs(ctx, options.run)),
+      ],
+      self,
+    );
+    await recordLineage(ctx, actor, self, inputs);
     const bundle: BundleDoc = {
       id,
       repo,
@@ -197,7 +222,16 @@ export async function uploadBundle(
       fileCount: totals.files,
       totalSize: totals.size,
     };
-    if (!await createDocument(ctx.metadata, bundleKey(repo, id), encodeBundle(bundle))) {
+    if (inputs.length > 0) bundle.inputs = inputs;
+    const commit = bundleKey(repo, id);
+    await logWrite(ctx.wal, actor, {
+      operation: "commit bundle",
+      store: ctx.metadata,
+      key: commit,
+      repo,
+      bundle: id,
+    });
+    if (!await createDocument(ctx.metadata, commit, encodeBundle(bundle))) {
       throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
     }
     committed = true;

@@ -14,14 +14,24 @@ import { parse, stringify } from "yaml";
 import { DatamonError, type ErrorKind } from "../errors.ts";
 import { isKsuid } from "./ksuid.ts";
 import { isValidName, validateEntryName } from "./names.ts";
-import type {
-  BundleDoc,
-  ConfigDoc,
-  ContextDoc,
-  Contributor,
-  FileEntry,
-  LabelRecord,
-  RepoDoc,
+import {
+  type BundleDoc,
+  type BundleRef,
+  type ConfigDoc,
+  type ContextDoc,
+  type Contributor,
+  type FileEntry,
+  type LabelRecord,
+  type PurgeLock,
+  READ_METHODS,
+  READ_SELECTIONS,
+  type ReadMethod,
+  type ReadRecord,
+  type ReadSelection,
+  type RepoDoc,
+  type WalRecord,
+  WRITE_OPERATIONS,
+  type WriteOperation,
 } from "./types.ts";
 
 /** The bundle.yaml format version this code writes: 2 adds packed files (FileEntry.pack). */
@@ -68,6 +78,36 @@ export function encodeLabelRecord(doc: LabelRecord): string {
 /** Reads a label record; `what` names it in errors (e.g. its key). */
 export function decodeLabelRecord(text: string, what: string): LabelRecord {
   return labelFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of one write-ahead log record. */
+export function encodeWalRecord(doc: WalRecord): string {
+  return encodeChecked(walToYaml(doc), "write-ahead log record to write", walFromYaml);
+}
+
+/** Reads a write-ahead log record; `what` names it in errors (e.g. its key). */
+export function decodeWalRecord(text: string, what: string): WalRecord {
+  return walFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of one read log record. */
+export function encodeReadRecord(doc: ReadRecord): string {
+  return encodeChecked(readToYaml(doc), "read log record to write", readFromYaml);
+}
+
+/** Reads a read log record; `what` names it in errors (e.g. its key). */
+export function decodeReadRecord(text: string, what: string): ReadRecord {
+  return readFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a purge's lock. */
+export function encodePurgeLock(doc: PurgeLock): string {
+  return encodeChecked(lockToYaml(doc), "purge lock to write", lockFromYaml);
+}
+
+/** Reads a purge's lock; `what` names it in errors. */
+export function decodePurgeLock(text: string, what: string): PurgeLock {
+  return lockFromYaml(rootMapping(text, what, "integrity"));
 }
 
 /** YAML text of the user's config file; absent fields are left out. Errors are "config". */
@@ -203,6 +243,7 @@ function bundleToYaml(doc: BundleDoc): Mapping {
     bundleentriesfilecount: doc.fileListCount,
     filecount: doc.fileCount,
     totalsize: doc.totalSize,
+    ...(doc.inputs?.length ? { inputs: doc.inputs.map(bundleRefToYaml) } : {}),
   };
 }
 
@@ -229,7 +270,89 @@ function bundleFromYaml(f: Fields): BundleDoc {
     fileListCount: f.integer("bundleentriesfilecount", 0),
     fileCount: f.integer("filecount", 0),
     totalSize: f.integer("totalsize", 0),
+    ...(f.has("inputs") ? { inputs: f.sequence("inputs").map(bundleRefFromYaml) } : {}),
   };
+}
+
+function bundleRefToYaml(ref: BundleRef): Mapping {
+  return { repo: ref.repo, bundle: ref.bundle };
+}
+
+function bundleRefFromYaml(f: Fields): BundleRef {
+  return { repo: f.name("repo"), bundle: f.ksuid("bundle") };
+}
+
+function walToYaml(doc: WalRecord): Mapping {
+  return {
+    id: doc.id,
+    actor: contributorToYaml(doc.actor),
+    operation: doc.operation,
+    key: doc.key,
+    store: doc.store,
+    ...(doc.repo === undefined ? {} : { repo: doc.repo }),
+    ...(doc.bundle === undefined ? {} : { bundle: doc.bundle }),
+    time: timeText(doc.time),
+  };
+}
+
+function walFromYaml(f: Fields): WalRecord {
+  const doc: WalRecord = {
+    id: f.ksuid("id"),
+    actor: contributorFromYaml(f.mapping("actor")),
+    operation: f.oneOf<WriteOperation>("operation", WRITE_OPERATIONS),
+    key: f.nonEmptyString("key"),
+    store: f.nonEmptyString("store"),
+    time: f.time("time"),
+  };
+  if (f.has("repo")) doc.repo = f.name("repo");
+  if (f.has("bundle")) doc.bundle = f.ksuid("bundle");
+  return doc;
+}
+
+function lockToYaml(doc: PurgeLock): Mapping {
+  return { id: doc.id, actor: contributorToYaml(doc.actor), host: doc.host, pid: doc.pid };
+}
+
+function lockFromYaml(f: Fields): PurgeLock {
+  return {
+    id: f.ksuid("id"),
+    actor: contributorFromYaml(f.mapping("actor")),
+    host: f.string("host"),
+    pid: f.integer("pid", 0),
+  };
+}
+
+function readToYaml(doc: ReadRecord): Mapping {
+  return {
+    id: doc.id,
+    actor: contributorToYaml(doc.actor),
+    repo: doc.repo,
+    bundle: doc.bundle,
+    selection: doc.selection,
+    ...(doc.target === undefined ? {} : { target: doc.target }),
+    method: doc.method,
+    time: timeText(doc.time),
+    host: doc.host,
+    ...(doc.run === undefined ? {} : { run: doc.run }),
+  };
+}
+
+function readFromYaml(f: Fields): ReadRecord {
+  const selection = f.oneOf<ReadSelection>("selection", READ_SELECTIONS);
+  const doc: ReadRecord = {
+    id: f.ksuid("id"),
+    actor: contributorFromYaml(f.mapping("actor")),
+    repo: f.name("repo"),
+    bundle: f.ksuid("bundle"),
+    selection,
+    method: f.oneOf<ReadMethod>("method", READ_METHODS),
+    time: f.time("time"),
+    host: f.string("host"),
+  };
+  if (selection !== "all") doc.target = f.nonEmptyString("target");
+  else if (f.has("target")) throw f.fail('field "target" is only set for "filter" and "file"');
+  if (f.has("run")) doc.run = f.name("run");
+  return doc;
 }
 
 /** Label records keep Go datamon's label.yaml meaning of `id`: the labelled bundle. */
@@ -255,7 +378,7 @@ function labelFromYaml(f: Fields): LabelRecord {
   };
 }
 
-const CONFIG_FIELDS = ["config", "context", "name", "email", "concurrency"];
+const CONFIG_FIELDS = ["config", "context", "name", "email", "concurrency", "metrics"];
 
 function configToYaml(doc: ConfigDoc): Mapping {
   const yaml: Mapping = {};
@@ -277,15 +400,20 @@ function configFromYaml(f: Fields): ConfigDoc {
   if (f.has("name")) doc.name = f.string("name");
   if (f.has("email")) doc.email = f.string("email");
   if (f.has("concurrency")) doc.concurrency = f.integer("concurrency", 1);
+  if (f.has("metrics")) doc.metrics = f.nonEmptyString("metrics");
   return doc;
 }
 
 function contributorToYaml(c: Contributor): Mapping {
-  return { name: c.name, email: c.email };
+  return c.identity === undefined
+    ? { name: c.name, email: c.email }
+    : { name: c.name, email: c.email, identity: c.identity };
 }
 
 function contributorFromYaml(f: Fields): Contributor {
-  return { name: f.string("name"), email: f.string("email") };
+  const c: Contributor = { name: f.string("name"), email: f.string("email") };
+  if (f.has("identity")) c.identity = f.nonEmptyString("identity");
+  return c;
 }
 
 /**
@@ -330,6 +458,14 @@ class Fields {
 
   ksuid(key: string): string {
     return this.check(key, "a ksuid", (v): v is string => typeof v === "string" && isKsuid(v));
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    return this.check(
+      key,
+      `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+      (v): v is T => typeof v === "string" && (allowed as readonly string[]).includes(v),
+    );
   }
 
   integer(key: string, min: number): number {

@@ -3,6 +3,9 @@
  * that were already validated (names.ts), since these become key segments.
  */
 
+import type { BundleRef } from "./types.ts";
+import { invertKsuid, isKsuid } from "./ksuid.ts";
+
 /** Number of entries in each bundle-files-{i}.yaml; only the last list may hold fewer. */
 export const FILE_LIST_SIZE = 1000;
 
@@ -48,3 +51,62 @@ export function labelPrefix(repo: string, label: string): string {
 export function labelRecordKey(repo: string, label: string, recordId: string): string {
   return `${labelPrefix(repo, label)}${recordId}.yaml`;
 }
+
+/**
+ * lineage/{repo}/{bundle}/: one marker per bundle made from this one (its downstream), so the
+ * downstream of a bundle is one listing.
+ */
+export function downstreamPrefix(upstream: BundleRef): string {
+  return `lineage/${upstream.repo}/${upstream.bundle}/`;
+}
+
+/** lineage/{upRepo}/{upBundle}/{repo}/{bundle}: `downstream` was made from `upstream`. */
+export function downstreamKey(upstream: BundleRef, downstream: BundleRef): string {
+  return `${downstreamPrefix(upstream)}${downstream.repo}/${downstream.bundle}`;
+}
+
+/** lineage/{repo}/: the downstream markers of every bundle of a repo. */
+export function repoLineagePrefix(repo: string): string {
+  return `lineage/${repo}/`;
+}
+
+/**
+ * repos/{repo}/ in the wal and readlog stores: a repo's audit records, each named by its
+ * inverted ksuid so that a listing gives the newest first.
+ */
+export function repoAuditPrefix(repo: string): string {
+  return `repos/${repo}/`;
+}
+
+/** context/ in the wal store: records of writes that belong to no repo (contexts). */
+export const contextAuditPrefix = "context/";
+
+/** {prefix}{inverted id}.yaml: one audit record. */
+export function auditRecordKey(prefix: string, id: string): string {
+  return `${prefix}${invertKsuid(id)}.yaml`;
+}
+
+/** The record id of an audit record key under `prefix`, or null for any other key. */
+export function auditRecordId(prefix: string, key: string): string | null {
+  if (!key.startsWith(prefix) || !key.endsWith(".yaml")) return null;
+  const inverted = key.slice(prefix.length, -".yaml".length);
+  if (!/^[0-9A-Za-z]{27}$/.test(inverted)) return null;
+  const id = invertKsuid(inverted);
+  return isKsuid(id) ? id : null;
+}
+
+/** runs/{run}/ in the readlog store: which bundles a run (DATAMON_RUN_ID) has read. */
+export function runReadsPrefix(run: string): string {
+  return `runs/${run}/`;
+}
+
+/** runs/{run}/{repo}/{bundle}: a marker that the run read this bundle. */
+export function runReadKey(run: string, read: BundleRef): string {
+  return `${runReadsPrefix(run)}${read.repo}/${read.bundle}`;
+}
+
+/** locks/ in the blob store: never a blob, never swept. */
+export const locksPrefix = "locks/";
+
+/** locks/purge.yaml in the blob store: held by the one purge running. */
+export const purgeLockKey = `${locksPrefix}purge.yaml`;

@@ -61,6 +61,23 @@ export function ksuidTime(id: string): Date {
   return new Date((seconds + KSUID_EPOCH_SECONDS) * 1000 + (millis < 1000 ? millis : 0));
 }
 
+/**
+ * The ksuid with every digit replaced by its complement (0 <-> z): inverted ids sort in the
+ * reverse order of the ids, so a listing of keys named by them, which stores give in key
+ * order, starts with the newest. Its own inverse.
+ */
+export function invertKsuid(id: string): string {
+  if (!KSUID_PATTERN.test(id)) {
+    throw new DatamonError(
+      "invalid-argument",
+      `invalid ksuid "${id}": expected 27 letters and digits`,
+    );
+  }
+  let out = "";
+  for (const ch of id) out += BASE62[61 - BASE62.indexOf(ch)];
+  return out;
+}
+
 function ksuidValue(now: Date): bigint {
   const ms = now.getTime();
   const seconds = Math.floor(ms / 1000) - KSUID_EPOCH_SECONDS;

@@ -1,9 +1,20 @@
 /** Plain documents of datamon's metadata. Codecs live in codec.ts; nothing here does I/O. */
 
-/** Who made a change. */
+/** Who made a change or a read. */
 export interface Contributor {
   name: string;
   email: string;
+  /**
+   * The account the store's credentials belong to, as the cloud told it (an AWS ARN, a Google
+   * account's email); absent on a local store, with --skip-auth, or when the cloud did not say.
+   */
+  identity?: string;
+}
+
+/** A bundle named by its repo and id: what a dataset was made from. */
+export interface BundleRef {
+  repo: string;
+  bundle: string;
 }
 
 /** The five stores one team uses; each value is a store URL. */
@@ -46,6 +57,8 @@ export interface BundleDoc {
   fileCount: number;
   /** Sum of all file sizes. */
   totalSize: number;
+  /** The bundles this one was made from (lineage); absent when none were recorded. */
+  inputs?: BundleRef[];
 }
 
 /** Where a packed file's bytes are: `size` bytes at `offset` of pack object `id`. */
@@ -83,6 +96,82 @@ export interface LabelRecord {
   contributor: Contributor;
 }
 
+/** What a metadata write changed, as its write-ahead log record names it. */
+export type WriteOperation =
+  | "create context"
+  | "create repo"
+  | "delete repo"
+  | "rename repo"
+  | "start upload"
+  | "write file list"
+  | "record lineage"
+  | "commit bundle"
+  | "set label";
+
+/** Every WriteOperation, in the order a bundle's life sees them. */
+export const WRITE_OPERATIONS: readonly WriteOperation[] = [
+  "create context",
+  "create repo",
+  "delete repo",
+  "rename repo",
+  "start upload",
+  "write file list",
+  "record lineage",
+  "commit bundle",
+  "set label",
+];
+
+/** One write-ahead log record, written (create-only) before the change it describes. */
+export interface WalRecord {
+  /** ksuid of the record: orders the log. */
+  id: string;
+  actor: Contributor;
+  operation: WriteOperation;
+  /** The key the change writes or removes, in the store named by `store`. */
+  key: string;
+  /** URL of the store the change is made in. */
+  store: string;
+  repo?: string;
+  bundle?: string;
+  time: Date;
+}
+
+/** How a bundle was read. */
+export type ReadMethod = "download" | "download file" | "mount";
+/** Every ReadMethod. */
+export const READ_METHODS: readonly ReadMethod[] = ["download", "download file", "mount"];
+
+/** What of a bundle was read: all of it, the files a --name-filter matched, or one file. */
+export type ReadSelection = "all" | "filter" | "file";
+/** Every ReadSelection. */
+export const READ_SELECTIONS: readonly ReadSelection[] = ["all", "filter", "file"];
+
+/** One read log record: a bundle (or part of it) was read. Create-only. */
+export interface ReadRecord {
+  id: string;
+  actor: Contributor;
+  repo: string;
+  bundle: string;
+  selection: ReadSelection;
+  /** The filter's regular expression, or the file's name; absent for "all". */
+  target?: string;
+  method: ReadMethod;
+  time: Date;
+  /** Name of the machine that read. */
+  host: string;
+  /** DATAMON_RUN_ID of the process that read, when it ran under one. */
+  run?: string;
+}
+
+/** The lock a purge holds while it runs: locks/purge.yaml in the blob store (create-only). */
+export interface PurgeLock {
+  /** ksuid of the purge: when it started. */
+  id: string;
+  actor: Contributor;
+  host: string;
+  pid: number;
+}
+
 /** The user's config file: defaults for flags, every field optional. */
 export interface ConfigDoc {
   /** URL of the store that holds contexts/{ctx}/context.yaml. */
@@ -95,10 +184,6 @@ export interface ConfigDoc {
   email?: string;
   /** How many transfers run at once. */
   concurrency?: number;
-}
-
-/** A bundle named by repo and id, e.g. an input a new bundle was made from. */
-export interface BundleRef {
-  repo: string;
-  bundle: string;
+  /** URL of a Prometheus Pushgateway that receives each command's metrics. */
+  metrics?: string;
 }

@@ -23,7 +23,15 @@ import {
   type RetryPolicy,
   withRetries,
 } from "./retry.ts";
-import type { ListEntry, ListOptions, ObjectInfo, Store, StoreOptions } from "./store.ts";
+import type {
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  Store,
+  StoreIdentity,
+  StoreOptions,
+} from "./store.ts";
+import { googleAccount, type GoogleCredentials } from "./gcs_identity.ts";
 
 const PUBLIC_ENDPOINT = "https://storage.googleapis.com";
 /** Requests in flight when the caller does not say. */
@@ -76,6 +84,8 @@ export class GcsStore implements Store {
   readonly #bucket: Bucket;
   readonly #prefix: string;
   readonly #endpoint: string;
+  /** The credentials, or null at an emulator endpoint, which is spoken to without any. */
+  readonly #credentials: GoogleCredentials | null;
   readonly #limiter: RequestLimiter;
   readonly #retry: RetryPolicy;
   readonly #pageSize: number;
@@ -107,9 +117,19 @@ export class GcsStore implements Store {
     // apiEndpoint and without "/storage/v1"; pin the base to the endpoint chosen here.
     storage.baseUrl = `${this.#endpoint}/storage/v1`;
     this.#bucket = storage.bucket(parsed.bucket);
+    this.#credentials = emulator === null ? storage.authClient : null;
     this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.#pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  }
+
+  identity(): Promise<StoreIdentity> {
+    if (this.#credentials === null) {
+      return Promise.resolve({
+        unavailable: `the endpoint ${this.#endpoint} is an emulator, spoken to without credentials`,
+      });
+    }
+    return googleAccount(this.#credentials);
   }
 
   async get(key: string): Promise<Uint8Array> {

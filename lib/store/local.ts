@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
-import type { ListEntry, ListOptions, ObjectInfo, Store } from "./store.ts";
+import type { ListEntry, ListOptions, ObjectInfo, RemovedTemporaries, Store } from "./store.ts";
 import { readFull } from "./files.ts";
 
 /** Directory under the root that holds temp files; never a key, never listed. */
@@ -146,6 +146,31 @@ export class LocalStore implements Store {
     if (prefix.startsWith(TEMP_DIR + "/")) return;
     const cut = prefix.lastIndexOf("/") + 1;
     yield* this.#walk(prefix.slice(0, cut), prefix.slice(cut), delimiter === "/");
+  }
+
+  /**
+   * Removes temp files under root/.datamon-tmp/ last modified before `olderThan`: those of
+   * writers that died between writing and renaming. A live writer's temp file is younger.
+   */
+  async removeStaleTemporaries(olderThan: Date): Promise<RemovedTemporaries> {
+    const removed = { files: 0, bytes: 0 };
+    let names: Deno.DirEntry[];
+    try {
+      names = await Array.fromAsync(Deno.readDir(this.#tempDir));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return removed;
+      throw e;
+    }
+    for (const { name, isFile } of names) {
+      if (!isFile) continue;
+      const path = `${this.#tempDir}/${name}`;
+      const info = await Deno.stat(path).catch(() => null);
+      if (!info?.mtime || info.mtime >= olderThan) continue;
+      await removeQuietly(path);
+      removed.files++;
+      removed.bytes += info.size;
+    }
+    return removed;
   }
 
   async delete(key: string): Promise<void> {

@@ -3,7 +3,14 @@
  * sent and received: object stores bill and throttle per request, so this is the number that
  * tells a workload's cost. Several MeteredStores may share one RequestMeter.
  */
-import type { ListEntry, ListOptions, ObjectInfo, Store } from "./store.ts";
+import type {
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  RemovedTemporaries,
+  Store,
+  StoreIdentity,
+} from "./store.ts";
 
 /** The Store operations, as counted. */
 export const STORE_OPERATIONS = [
@@ -112,5 +119,19 @@ export class MeteredStore implements Store {
   delete(key: string): Promise<void> {
     this.meter.count("delete");
     return this.inner.delete(key);
+  }
+
+  /** The inner store's identity look-up, if it has one (not a data request: not counted). */
+  get identity(): (() => Promise<StoreIdentity>) | undefined {
+    const inner = this.inner;
+    return inner.identity ? () => inner.identity!() : undefined;
+  }
+
+  /** The inner store's clean-up of its temporary files, if it has one (not counted). */
+  get removeStaleTemporaries(): ((olderThan: Date) => Promise<RemovedTemporaries>) | undefined {
+    const inner = this.inner;
+    return inner.removeStaleTemporaries
+      ? (olderThan) => inner.removeStaleTemporaries!(olderThan)
+      : undefined;
   }
 }

@@ -25,7 +25,15 @@ import {
   type RetryPolicy,
   withRetries,
 } from "./retry.ts";
-import type { ListEntry, ListOptions, ObjectInfo, Store, StoreOptions } from "./store.ts";
+import type {
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  Store,
+  StoreIdentity,
+  StoreOptions,
+} from "./store.ts";
+import { stsCallerArn, type StsTarget } from "./s3_identity.ts";
 
 /** Query parameters an s3:// URL may carry. */
 const S3_PARAMS = ["endpoint", "region"] as const;
@@ -56,6 +64,8 @@ export class S3Store implements Store {
   readonly #location: CloudUrl;
   readonly #client: S3Client;
   readonly #endpoint: string;
+  /** Where STS is asked who the credentials are, or null when no STS goes with the endpoint. */
+  readonly #sts: StsTarget | null;
   readonly #limiter: RequestLimiter;
   readonly #retry: RetryPolicy;
   readonly #pageSize: number;
@@ -69,6 +79,9 @@ export class S3Store implements Store {
     const region = params.get("region") ?? envVar("AWS_REGION") ?? envVar("AWS_DEFAULT_REGION") ??
       DEFAULT_REGION;
     this.#endpoint = endpoint ?? `https://s3.${region}.amazonaws.com`;
+    // An S3-compatible server at an endpoint of its own has no STS unless one is named.
+    const sts = envVar("AWS_ENDPOINT_URL_STS");
+    this.#sts = sts !== undefined || endpoint === undefined ? { region, endpoint: sts } : null;
     this.#client = new S3Client({
       region,
       ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
@@ -85,6 +98,15 @@ export class S3Store implements Store {
     this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.#pageSize = options.pageSize ?? 1000;
+  }
+
+  identity(): Promise<StoreIdentity> {
+    if (this.#sts === null) {
+      return Promise.resolve({
+        unavailable: `the endpoint ${this.#endpoint} has no STS to ask (set AWS_ENDPOINT_URL_STS)`,
+      });
+    }
+    return stsCallerArn(this.#sts);
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -19,6 +19,9 @@ export interface ListOptions {
   delimiter?: string;
 }
 
+/** Who a store's credentials belong to, or why that cannot be told. */
+export type StoreIdentity = { identity: string } | { unavailable: string };
+
 export interface Store {
   /** The URL this store was opened from, for messages. */
   readonly url: string;
@@ -43,6 +46,23 @@ export interface Store {
   list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry>;
   /** Removes the object; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * The account behind the store's credentials as the cloud authenticates it (an AWS ARN, a
+   * Google account's email), or why it could not be learnt. Backends without authentication of
+   * their own (the local filesystem) leave it out. Never throws.
+   */
+  identity?(): Promise<StoreIdentity>;
+  /**
+   * Removes the backend's own temporary files last written before `olderThan` (left by
+   * writers that died), for garbage collection. Only backends that keep such files have it.
+   */
+  removeStaleTemporaries?(olderThan: Date): Promise<RemovedTemporaries>;
+}
+
+/** What removeStaleTemporaries removed. */
+export interface RemovedTemporaries {
+  files: number;
+  bytes: number;
 }
 
 /** How a store is opened, beyond its URL. */

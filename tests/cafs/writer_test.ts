@@ -195,6 +195,7 @@ Deno.test("the root object is stored after every leaf it names", async () => {
         return await store.putIfAbsent(key, bytes);
       },
       head: (key: string) => store.head(key),
+      get: (key: string) => store.get(key),
     });
     const writer = new CafsWriter({ store: recording, hasher, leafSize: 4 * KiB, slots: 4 });
     const { path } = await file(16 * KiB + 1);
@@ -209,6 +210,7 @@ Deno.test("a failing store write fails putFile and gives every slot back", async
     let fail = true;
     const flaky: Store = Object.assign(Object.create(store), {
       head: (key: string) => store.head(key),
+      get: (key: string) => store.get(key),
       putIfAbsent: (key: string, bytes: Uint8Array) =>
         fail ? Promise.reject(new Error("disk on fire")) : store.putIfAbsent(key, bytes),
     });

@@ -306,7 +306,11 @@ Deno.test("upload and download --json report their requests; the summary lines c
       uploaded.requests.total < 20,
       `upload of 300 files: ${uploaded.requests.total} requests`,
     );
-    assertEquals(uploaded.requests.operations.putIfAbsent, 3, "a pack, a file list, bundle.yaml");
+    assertEquals(
+      uploaded.requests.operations.putIfAbsent,
+      3 + 3,
+      "a pack, a file list, bundle.yaml, and the write-ahead records of the start, list and commit",
+    );
     assertMatch(
       up.stderr,
       new RegExp(`1 pack\\), 0 already stored; ${uploaded.requests.total} requests`),

@@ -54,12 +54,12 @@ Deno.test("10,000 small files upload and download in requests per pack and list,
     assertEquals(up.packsStored, 5);
     assertEquals(
       up.requests.operations.putIfAbsent,
-      up.packsStored + lists + 1,
-      "packs, lists, bundle.yaml",
+      up.packsStored + lists + 1 + (lists + 2),
+      "packs, lists, bundle.yaml, and the write-ahead records of the start, lists and commit",
     );
     assert(
-      up.requests.total <= up.packsStored + lists + 10,
-      `upload made ${up.requests.total} requests`,
+      up.requests.total <= up.packsStored + 2 * lists + 12,
+      `with a write-ahead record per list, upload made ${up.requests.total} requests`,
     );
 
     const down = await downloadBundle(ctx, up.bundle, {
@@ -93,7 +93,11 @@ Deno.test("a re-upload of an unchanged directory stores no pack, with or without
       const what = cacheDir ? "with the cache" : "without the cache";
       assertEquals(again.packsStored, 0, what);
       assertEquals(again.leavesStored, 0, what);
-      assertEquals(again.requests.operations.putIfAbsent, 2 + 1, `lists and bundle.yaml ${what}`);
+      assertEquals(
+        again.requests.operations.putIfAbsent,
+        2 + 1 + (2 + 2),
+        `lists and bundle.yaml, and write-ahead records of the start, lists and commit ${what}`,
+      );
       const heads = again.requests.operations.head;
       assert(heads <= 4 + 1, `a head per pack and one for the latest bundle ${what}: ${heads}`);
       const entries = await entriesOf(ctx, again.bundle);

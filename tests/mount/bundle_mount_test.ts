@@ -229,3 +229,23 @@ Deno.test({
       assertEquals(badBool.code, 5, badBool.stderr);
     }),
 });
+
+Deno.test({
+  name: "a mount is recorded in the read log",
+  ...FUSE_IGNORE,
+  fn: () =>
+    withTempDir(async (dir) => {
+      const src = await sourceTree(dir);
+      const home = await uploaded(dir, src);
+      const mnt = `${dir}/mnt`;
+      await Deno.mkdir(mnt);
+      await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
+        const reads = JSON.parse(
+          await datamonOk(home, "log", "--repo", "r", "--kind", "read", "--json"),
+        );
+        assertEquals(reads.length, 1);
+        assertEquals([reads[0].method, reads[0].selection], ["mount", "all"]);
+        assertEquals(reads[0].actor.email, "test@example.com");
+      });
+    }),
+});

@@ -35,6 +35,15 @@ export interface CliResult {
 
 /** The command `datamon ...args` with DATAMON_HOME set to `home`, stdin closed, output piped. */
 export function datamonCommand(home: string, ...args: string[]): Deno.Command {
+  return datamonCommandWith(home, {}, ...args);
+}
+
+/** datamonCommand with more environment variables (DATAMON_RUN_ID, AWS_ENDPOINT_URL_STS). */
+export function datamonCommandWith(
+  home: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...CLI_PERMISSIONS, program, ...args],
     env: {
@@ -43,6 +52,7 @@ export function datamonCommand(home: string, ...args: string[]): Deno.Command {
       NO_COLOR: "1",
       DATAMON_NAME: "Test User",
       DATAMON_EMAIL: "test@example.com",
+      ...env,
     },
     stdin: "null",
     stdout: "piped",
@@ -51,8 +61,17 @@ export function datamonCommand(home: string, ...args: string[]): Deno.Command {
 }
 
 /** Runs `datamon ...args` with DATAMON_HOME set to `home` and returns how it ended. */
-export async function datamon(home: string, ...args: string[]): Promise<CliResult> {
-  const out = await datamonCommand(home, ...args).output();
+export function datamon(home: string, ...args: string[]): Promise<CliResult> {
+  return datamonWith(home, {}, ...args);
+}
+
+/** Runs `datamon ...args` with more environment variables and returns how it ended. */
+export async function datamonWith(
+  home: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<CliResult> {
+  const out = await datamonCommandWith(home, env, ...args).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }

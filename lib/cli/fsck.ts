@@ -1,0 +1,57 @@
+/** `datamon fsck`: are every bundle's file lists, objects and packs stored and sound. */
+import type { Command } from "commander";
+import { DatamonError } from "../errors.ts";
+import { type Damage, fsck, type FsckTotals } from "../core/fsck.ts";
+import { getRepo } from "../core/repo.ts";
+import {
+  type ContextFlags,
+  contextOptions,
+  openContextFrom,
+  outputOptions,
+  quietOption,
+} from "./common.ts";
+import { count, formatBytes, type OutputFlags, printRows, writeErr } from "./output.ts";
+import { Progress } from "./progress.ts";
+
+type Flags = ContextFlags & OutputFlags & { repo?: string; deep?: boolean; quiet?: boolean };
+
+export function fsckCommand(program: Command): void {
+  quietOption(outputOptions(contextOptions(
+    program.command("fsck")
+      .description(
+        "check that every bundle's file lists, objects and packs are stored (--deep: and " +
+          "re-hash every byte); lists each damaged file; exit 9 when anything is damaged",
+      )
+      .option("--repo <name>", "only this repo (default: every repo of the context)")
+      .option("--deep", "read back every file and re-hash each leaf and packed file"),
+  ))).action(async (flags: Flags) => {
+    const { settings, ctx } = await openContextFrom(flags);
+    if (flags.repo !== undefined) await getRepo(ctx, flags.repo);
+    const progress = new Progress("checking", {}, flags.quiet ?? false);
+    const totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0 };
+    const damages = fsck(ctx, {
+      repo: flags.repo,
+      deep: flags.deep,
+      concurrency: settings.concurrency,
+      onProgress: progress.add,
+    }, totals);
+    await printRows(damages, [
+      { header: "REPO", value: (d: Damage) => d.repo },
+      { header: "BUNDLE", value: (d: Damage) => d.bundle },
+      { header: "PATH", value: (d: Damage) => d.path ?? "(bundle metadata)" },
+      { header: "PROBLEM", value: (d: Damage) => d.problem },
+    ], flags).finally(() => progress.done());
+    const checked = `${count(totals.bundles, "bundle")}, ${count(totals.files, "file")} ` +
+      `(${formatBytes(totals.bytes)})${flags.deep ? ", every byte re-hashed" : ""}`;
+    if (totals.damaged > 0) {
+      throw new DatamonError(
+        "integrity",
+        `fsck found ${
+          count(totals.damaged, "damaged file or bundle", "damaged files or bundles")
+        } ` +
+          `in ${checked}: restore the objects named above from a backup or upload them again`,
+      );
+    }
+    writeErr(`checked ${checked}: no damage`);
+  });
+}

@@ -1,0 +1,98 @@
+/** `datamon log`: a repo's audit trail (writes and reads), newest first, a page at a time. */
+import type { Command } from "commander";
+import { DatamonError } from "../errors.ts";
+import { type AuditEntry, auditTrail } from "../core/audit.ts";
+import { getRepo } from "../core/repo.ts";
+import { validateBundleId } from "../model/names.ts";
+import { isKsuid } from "../model/ksuid.ts";
+import {
+  type ContextFlags,
+  contextOptions,
+  openContextFrom,
+  outputOptions,
+  parseSince,
+  parseWholeNumber,
+} from "./common.ts";
+import { formatContributor, type OutputFlags, printRows, writeErr } from "./output.ts";
+
+/** Records shown per page unless --limit says otherwise. */
+const DEFAULT_PAGE = 100;
+
+type Flags = ContextFlags & OutputFlags & {
+  repo: string;
+  bundle?: string;
+  since?: string;
+  kind?: string;
+  limit?: string;
+  before?: string;
+};
+
+const columns = [
+  { header: "TIME", value: (e: AuditEntry) => e.time.toISOString() },
+  { header: "KIND", value: (e: AuditEntry) => e.kind },
+  { header: "ACTOR", value: (e: AuditEntry) => actorText(e) },
+  { header: "WHAT", value: (e: AuditEntry) => whatText(e) },
+  { header: "BUNDLE", value: (e: AuditEntry) => e.bundle ?? "-" },
+  { header: "ID", value: (e: AuditEntry) => e.id },
+];
+
+export function logCommand(program: Command): void {
+  outputOptions(contextOptions(
+    program.command("log")
+      .description("a repo's audit trail: who wrote and read what, newest first")
+      .requiredOption("--repo <name>", "repo")
+      .option("--bundle <id>", "only records about this bundle")
+      .option("--since <time>", "only records since this time (RFC 3339, or e.g. 24h ago)")
+      .option("--kind <kind>", "only writes (write-ahead log) or reads (read log): write|read")
+      .option("--limit <n>", `records per page (default ${DEFAULT_PAGE}; 0: all)`)
+      .option("--before <id>", "start after this record id (the next page)"),
+  )).action(async (flags: Flags) => {
+    if (flags.kind !== undefined && flags.kind !== "write" && flags.kind !== "read") {
+      throw new DatamonError("usage", `--kind must be write or read, got "${flags.kind}"`);
+    }
+    if (flags.bundle !== undefined) validateBundleId(flags.bundle);
+    if (flags.before !== undefined && !isKsuid(flags.before)) {
+      throw new DatamonError("invalid-argument", `--before "${flags.before}" is not a record id`);
+    }
+    const limit = flags.limit === undefined
+      ? DEFAULT_PAGE
+      : parseWholeNumber(flags.limit, "--limit");
+    const since = flags.since === undefined ? undefined : parseSince(flags.since, "--since");
+    const { settings, ctx } = await openContextFrom(flags);
+    await getRepo(ctx, flags.repo);
+    const trail = auditTrail(ctx, {
+      repo: flags.repo,
+      bundle: flags.bundle,
+      since,
+      kind: flags.kind as "write" | "read" | undefined,
+      before: flags.before,
+    }, settings.concurrency);
+    let last: string | undefined;
+    let more = false;
+    async function* page() {
+      let shown = 0;
+      for await (const entry of trail) {
+        if (limit > 0 && shown === limit) {
+          more = true;
+          return;
+        }
+        shown++;
+        last = entry.id;
+        yield entry;
+      }
+    }
+    await printRows(page(), columns, flags);
+    if (more) writeErr(`more records: add --before ${last}`);
+  });
+}
+
+function actorText(e: AuditEntry): string {
+  const who = formatContributor(e.actor);
+  return e.actor.identity === undefined ? who : `${who} [${e.actor.identity}]`;
+}
+
+function whatText(e: AuditEntry): string {
+  if (e.kind === "write") return `${e.operation} ${e.key}`;
+  const what = e.selection === "all" ? "all files" : `${e.selection} ${e.target}`;
+  return `${e.method} (${what}) on ${e.host}${e.run === undefined ? "" : ` run ${e.run}`}`;
+}

@@ -1,0 +1,88 @@
+/** End-to-end fsck: missing and corrupt leaves, packs and root objects are found and named. */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
+import { datamon, datamonOk, upload } from "../support/cli.ts";
+
+interface Entry {
+  name: string;
+  key: string;
+  pack?: { id: string; offset: number };
+}
+
+interface DamageRow {
+  repo: string;
+  bundle: string;
+  path?: string;
+  problem: string;
+}
+
+Deno.test("fsck finds a deleted leaf and a corrupted leaf and packed file with --deep, a missing root without", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const blob = `${home}/data/blob`;
+    await writeTree(`${dir}/src`, {
+      "gone-leaf.bin": patternBytes(200_000, 11),
+      "bad-leaf.bin": patternBytes(200_000, 12),
+      "no-root.bin": patternBytes(200_000, 13),
+      "packed.txt": "packed bytes",
+      "sound.txt": "sound",
+    });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const id = await upload(home, "r", `${dir}/src`, "m", "--leaf-size", "64K");
+    assertEquals((await datamon(home, "fsck", "--deep")).code, 0);
+    const entries = JSON.parse(
+      await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+    ) as Entry[];
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const firstLeaf = async (name: string) => {
+      const root = await Deno.readFile(`${blob}/${byName.get(name)!.key}`);
+      return Array.from(root.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
+    };
+    await Deno.remove(`${blob}/${await firstLeaf("gone-leaf.bin")}`);
+    const bad = `${blob}/${await firstLeaf("bad-leaf.bin")}`;
+    const leaf = await Deno.readFile(bad);
+    leaf[100] ^= 0xff;
+    await Deno.writeFile(bad, leaf);
+    const packed = byName.get("packed.txt")!;
+    const packPath = `${blob}/packs/${packed.pack!.id}`;
+    const pack = await Deno.readFile(packPath);
+    pack[packed.pack!.offset] ^= 0xff;
+    await Deno.writeFile(packPath, pack);
+
+    const quick = await datamon(home, "fsck");
+    assertEquals(quick.code, 0, `the quick check reads no leaf: ${quick.stderr}`);
+    const deep = await datamon(home, "fsck", "--deep", "--json");
+    assertEquals(deep.code, 9, deep.stderr);
+    assertMatch(
+      deep.stderr,
+      /^datamon: fsck found 3 damaged files or bundles in 1 bundle, 5 files/,
+    );
+    const rows = JSON.parse(deep.stdout) as DamageRow[];
+    assertEquals(rows.map((r) => r.path).sort(), ["bad-leaf.bin", "gone-leaf.bin", "packed.txt"]);
+    assert(rows.every((r) => r.repo === "r" && r.bundle === id));
+    assertMatch(rows.find((r) => r.path === "gone-leaf.bin")!.problem, /missing/);
+    assertMatch(rows.find((r) => r.path === "bad-leaf.bin")!.problem, /corrupt/);
+
+    await Deno.remove(`${blob}/${byName.get("no-root.bin")!.key}`);
+    const missingRoot = await datamon(home, "fsck", "--repo", "r");
+    assertEquals(missingRoot.code, 9);
+    assertMatch(missingRoot.stdout, /no-root\.bin +blob [0-9a-f]{64} is missing/);
+  });
+});
+
+Deno.test("fsck reports a bundle whose file list is gone, and checks only --repo", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await datamonOk(home, "repo", "create", "--repo", "s");
+    const id = await upload(home, "r", `${dir}/src`, "m");
+    await upload(home, "s", `${dir}/src`, "m");
+    await Deno.remove(`${home}/data/metadata/bundles/r/${id}/bundle-files-0.yaml`);
+    const r = await datamon(home, "fsck");
+    assertEquals(r.code, 9);
+    assertMatch(r.stdout, new RegExp(`r +${id} +\\(bundle metadata\\) +file list 0 .* is missing`));
+    assertEquals((await datamon(home, "fsck", "--repo", "s")).code, 0);
+    assertEquals((await datamon(home, "fsck", "--repo", "nope")).code, 3);
+  });
+});
