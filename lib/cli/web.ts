@@ -1,4 +1,7 @@
-/** `datamon web`: a local, read-only page to browse contexts, repos, bundles and labels. */
+/**
+ * `datamon web`: a local, read-only page to browse contexts, repos, bundles, labels, lineage and
+ * audit logs.
+ */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { serveWeb } from "../web/server.ts";
@@ -15,7 +18,9 @@ import { writeErr } from "./output.ts";
 export function webCommand(program: Command): void {
   contextOptions(
     program.command("web")
-      .description("serve a read-only page to browse contexts, repos, bundles, files and labels")
+      .description(
+        "serve a read-only page to browse contexts, repos, bundles, files, labels, lineage and audit logs",
+      )
       .option("--port <n>", "port to listen on (0: any free port)", "8080")
       .option("--host <address>", "address to listen on", "127.0.0.1"),
   ).action(async (flags: ContextFlags & { port: string; host: string }) => {

@@ -9,11 +9,17 @@
  *                                                         {offset, files: FileEntry[], next}
  *   /api/contexts/{ctx}/repos/{repo}/labels               LabelRecord[] (current targets)
  *   /api/contexts/{ctx}/repos/{repo}/labels/{label}       LabelRecord[] (history, newest first)
- *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}/lineage 501 until lineage is recorded
- *   /api/contexts/{ctx}/audit                             501 until the audit log is recorded
+ *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}/lineage?direction=upstream|downstream|both
+ *                                                         LineageGraph (default upstream; both:
+ *                                                         the two walks as one graph)
+ *   /api/contexts/{ctx}/repos/{repo}/audit?bundle=ID&kind=write|read&before=ID&limit=M
+ *                                                         {entries: AuditEntry[], next}, newest
+ *                                                         first; next is the `before` of the
+ *                                                         following page, null after the last
  *
  * Errors are {error, kind} with a status that follows the error's kind. Lists are streamed
- * as they are read, so a large repo or bundle never sits whole in memory.
+ * as they are read, so a large repo or bundle never sits whole in memory. Pages hold at most
+ * MAX_PAGE entries (100 unless `limit` says otherwise).
  */
 import { DatamonError, type ErrorKind } from "../errors.ts";
 import {
@@ -28,9 +34,19 @@ import { listRepos } from "../core/repo.ts";
 import { bundleEntries, getBundle, listBundles } from "../core/bundles.ts";
 import { labelHistory, listLabels } from "../core/labels.ts";
 import { getRepo } from "../core/repo.ts";
+import { type LineageGraph, lineageGraph, refText } from "../core/lineage.ts";
+import { auditTrail } from "../core/audit.ts";
+import { validateBundleId } from "../model/names.ts";
+import { isKsuid } from "../model/ksuid.ts";
+import type { BundleRef } from "../model/types.ts";
 
-/** Most file entries one page of /files returns. */
-export const MAX_FILES_PAGE = 1000;
+/** Most entries one page of /files or /audit returns. */
+export const MAX_PAGE = 1000;
+
+/** The lineage route's answer: a LineageGraph, whose direction may also be "both". */
+export type WebLineageGraph = Omit<LineageGraph, "direction"> & {
+  direction: LineageGraph["direction"] | "both";
+};
 
 const STATUS: Partial<Record<ErrorKind, number>> = {
   "usage": 400,
@@ -155,12 +171,6 @@ export class Api {
     }
     const ctx = await this.#context(ctxName);
     const concurrency = this.settings.concurrency;
-    if (sub === "audit" && parts.length === 3) {
-      return json(
-        { error: "the audit log is not recorded by this build", kind: "not-recorded" },
-        501,
-      );
-    }
     if (sub !== "repos") return this.#notFound(url);
     if (repo === undefined) return streamList(listRepos(ctx, concurrency));
     if (kind === "bundles" && id === undefined) {
@@ -174,9 +184,9 @@ export class Api {
       return await this.#files(ctx, repo, id, url);
     }
     if (kind === "bundles" && detail === "lineage" && parts.length === 7) {
-      await getBundle(ctx, repo, id);
-      return json({ error: "lineage is not recorded by this build", kind: "not-recorded" }, 501);
+      return json(await this.#lineage(ctx, { repo, bundle: id }, url));
     }
+    if (kind === "audit" && parts.length === 5) return await this.#audit(ctx, repo, url);
     if (kind === "labels" && id === undefined) {
       return streamList(listLabels(ctx, repo, concurrency));
     }
@@ -186,7 +196,7 @@ export class Api {
 
   async #files(ctx: Context, repo: string, id: string, url: URL): Promise<Response> {
     const offset = pageParam(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
-    const limit = pageParam(url, "limit", 100, 1, MAX_FILES_PAGE);
+    const limit = pageParam(url, "limit", 100, 1, MAX_PAGE);
     await getRepo(ctx, repo);
     const bundle = await getBundle(ctx, repo, id);
     let next: number | null = null;
@@ -202,6 +212,65 @@ export class Api {
       }
     }
     return streamJson(`{"offset":${offset},"files":[`, page(), () => `],"next":${next}}`);
+  }
+
+  async #lineage(ctx: Context, root: BundleRef, url: URL): Promise<WebLineageGraph> {
+    const direction = url.searchParams.get("direction") ?? "upstream";
+    if (direction !== "upstream" && direction !== "downstream" && direction !== "both") {
+      throw new DatamonError(
+        "invalid-argument",
+        `direction=${direction} must be upstream, downstream or both`,
+      );
+    }
+    await getRepo(ctx, root.repo);
+    // lineageGraph shows a root it cannot read as a missing node; an unknown one is a 404 here.
+    await getBundle(ctx, root.repo, root.bundle);
+    if (direction !== "both") return await lineageGraph(ctx, root, direction);
+    const [up, down] = await Promise.all([
+      lineageGraph(ctx, root, "upstream"),
+      lineageGraph(ctx, root, "downstream"),
+    ]);
+    // Both walks start with the root; lineage has no cycles, so nothing else is in both.
+    const seen = new Set(up.nodes.map(refText));
+    return {
+      root,
+      direction,
+      nodes: [...up.nodes, ...down.nodes.filter((n) => !seen.has(refText(n)))],
+      edges: [...up.edges, ...down.edges],
+    };
+  }
+
+  async #audit(ctx: Context, repo: string, url: URL): Promise<Response> {
+    // An empty filter is no filter, so a form can send every field.
+    const bundle = url.searchParams.get("bundle") || undefined;
+    const kind = url.searchParams.get("kind") || undefined;
+    const before = url.searchParams.get("before") || undefined;
+    if (bundle !== undefined) validateBundleId(bundle);
+    if (kind !== undefined && kind !== "write" && kind !== "read") {
+      throw new DatamonError("invalid-argument", `kind=${kind} must be write or read`);
+    }
+    if (before !== undefined && !isKsuid(before)) {
+      throw new DatamonError("invalid-argument", `before=${before} is not a record id`);
+    }
+    const limit = pageParam(url, "limit", 100, 1, MAX_PAGE);
+    await getRepo(ctx, repo);
+    const trail = auditTrail(ctx, { repo, bundle, kind, before }, this.settings.concurrency);
+    let next: string | null = null;
+    async function* page() {
+      let last: string | undefined;
+      let shown = 0;
+      for await (const entry of trail) {
+        // One record past the page says there is a next page; returning ends the trail.
+        if (shown === limit) {
+          next = last!;
+          return;
+        }
+        shown++;
+        last = entry.id;
+        yield entry;
+      }
+    }
+    return streamJson(`{"entries":[`, page(), () => `],"next":${JSON.stringify(next)}}`);
   }
 
   #notFound(url: URL): Response {

@@ -2,7 +2,7 @@
  * The web view's one page: static HTML and a small script that reads /api/ and renders with
  * the DOM (no framework, no build step). Routes live in the URL's hash:
  * #/ (contexts), #/c/CTX (repos), #/c/CTX/r/REPO (bundles, labels), #/c/CTX/r/REPO/b/ID (files,
- * lineage), #/c/CTX/r/REPO/l/LABEL (label history), #/c/CTX/audit (audit log).
+ * lineage), #/c/CTX/r/REPO/l/LABEL (label history), #/c/CTX/r/REPO/audit (the repo's audit log).
  */
 
 /** The page's HTML. Every value is set with textContent, never parsed as markup. */
@@ -16,7 +16,10 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
 table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #ddd; }
 .id, .key { font-family: monospace; } .note { color: #777; font-style: italic; } .error { color: #b00; }
-nav a { margin-right: .5em; }
+nav a { margin-right: .5em; } #audit-table td:first-child { white-space: nowrap; }
+#lineage svg { font: 12px system-ui, sans-serif; } #lineage rect { fill: #fff; stroke: #888; }
+#lineage .root rect { fill: #eef; } #lineage .missing rect { stroke-dasharray: 4 3; }
+#lineage .edge { stroke: #888; } #lineage .ref { font-family: monospace; } #lineage a .ref { fill: #00c; }
 </style>
 </head>
 <body>
@@ -58,14 +61,37 @@ function table(id, headers, rows) {
 function section(id, title, ...content) {
   return el("section", { id }, el("h2", { textContent: title }), ...content);
 }
-function raw(data) { return el("pre", { textContent: JSON.stringify(data, null, 2) }); }
 function note(text, cls) { return el("p", { className: cls || "note", textContent: text }); }
-/** A section filled from the API; a route this build does not record says so. */
+/** A section filled from the API; a failure is shown in its place. */
 async function loaded(id, title, fill) {
   const s = section(id, title, note("loading..."));
   view.append(s);
   try { s.replaceChildren(s.firstChild, ...[].concat(await fill())); }
-  catch (e) { s.replaceChildren(s.firstChild, note(e.kind === "not-recorded" ? e.message : "error: " + e.message, e.kind === "not-recorded" ? "note" : "error")); }
+  catch (e) { s.replaceChildren(s.firstChild, note("error: " + e.message, "error")); }
+}
+/**
+ * A table filled a page at a time: load(next) answers {items, next} for the page after cursor
+ * \`next\` (null for the first), and a "more" button loads the following one until next is null.
+ */
+async function pagedTable(id, headers, load, cells) {
+  const rows = el("tbody");
+  const more = el("button", { id: "more-" + id, textContent: "more", hidden: true });
+  let next = null;
+  async function page() {
+    // A page being loaded is a page not yet rendered (tests wait on data-ready).
+    document.body.dataset.ready = "no";
+    const p = await load(next);
+    for (const item of p.items) {
+      rows.append(el("tr", {}, ...cells(item).map((c) =>
+        el("td", {}, typeof c === "string" ? document.createTextNode(c) : c))));
+    }
+    next = p.next;
+    more.hidden = next === null;
+  }
+  more.onclick = () => page().finally(() => (document.body.dataset.ready = location.hash));
+  await page();
+  const head = el("tr", {}, ...headers.map((h) => el("th", { textContent: h })));
+  return [el("table", { id: id + "-table" }, el("thead", {}, head), rows), more];
 }
 function setCrumbs(parts) {
   crumbs.replaceChildren(...parts.map(([text, hash]) => link(text, hash)));
@@ -91,7 +117,6 @@ async function reposView(ctx) {
       link(r.name, "#/c/" + enc(ctx) + "/r/" + enc(r.name)), r.description, r.timestamp, who(r.contributor),
     ]));
   });
-  view.append(el("p", {}, link("audit log", "#/c/" + enc(ctx) + "/audit")));
 }
 
 async function repoView(ctx, repo) {
@@ -114,6 +139,7 @@ async function repoView(ctx, repo) {
       l.timestamp, who(l.contributor),
     ]));
   });
+  view.append(el("p", {}, link("audit log", at + "/audit")));
 }
 
 async function bundleView(ctx, repo, id) {
@@ -127,27 +153,78 @@ async function bundleView(ctx, repo, id) {
       ["files", String(b.fileCount)], ["size", size(b.totalSize)], ["leaf size", size(b.leafSize)],
     ]);
   });
-  await loaded("files", "Files", async () => {
-    const rows = el("tbody");
-    const more = el("button", { id: "more-files", textContent: "more", hidden: true });
-    let next = 0;
-    async function page() {
-      // A page being loaded is a page not yet rendered (tests wait on data-ready).
-      document.body.dataset.ready = "no";
-      const p = await api(base + "/files?limit=100&offset=" + next);
-      for (const f of p.files) {
-        rows.append(el("tr", {}, el("td", { textContent: f.name }), el("td", { textContent: String(f.size) }),
-          el("td", { textContent: f.mtime }), el("td", { textContent: f.key, className: "key" })));
-      }
-      next = p.next;
-      more.hidden = next === null;
-    }
-    more.onclick = () => page().finally(() => (document.body.dataset.ready = location.hash));
-    await page();
-    const head = el("tr", {}, ...["NAME", "SIZE", "MTIME", "KEY"].map((h) => el("th", { textContent: h })));
-    return [el("table", { id: "files-table" }, el("thead", {}, head), rows), more];
+  await loaded("files", "Files", () => pagedTable("files", ["NAME", "SIZE", "MTIME", "KEY"], async (next) => {
+    const p = await api(base + "/files?limit=100&offset=" + (next ?? 0));
+    return { items: p.files, next: p.next };
+  }, (f) => [f.name, String(f.size), f.mtime, el("span", { textContent: f.key, className: "key" })]));
+  await loaded("lineage", "Lineage", async () => {
+    const graph = await api(base + "/lineage?direction=both");
+    if (graph.edges.length === 0) return note("made from no recorded bundle, and nothing recorded is made from it");
+    return lineageSvg(ctx, graph);
   });
-  await loaded("lineage", "Lineage", async () => raw(await api(base + "/lineage")));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, String(value));
+  for (const child of children) node.append(child);
+  return node;
+}
+function refText(r) { return r.repo + "@" + r.bundle; }
+/** A ksuid starts with its time, so bundles made together share a prefix: its tail tells them apart. */
+function shortRef(r) { return r.repo + "@…" + r.bundle.slice(-8); }
+function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "…" : text; }
+
+/**
+ * Each node's column: 0 for the root, its inputs to the left (negative), bundles made from it
+ * to the right; a node's longest path to the root, so every edge points rightwards. Lineage
+ * has no cycles, so each pass settles at least one more step and nodes.length passes suffice.
+ */
+function columns(graph) {
+  const col = new Map([[refText(graph.root), 0]]);
+  for (let pass = 0, changed = true; changed && pass < graph.nodes.length; pass++) {
+    changed = false;
+    for (const { from, to } of graph.edges) {
+      const f = refText(from), t = refText(to);
+      if (col.get(t) <= 0 && !(col.get(f) <= col.get(t) - 1)) { col.set(f, col.get(t) - 1); changed = true; }
+      if (col.get(f) >= 0 && !(col.get(t) >= col.get(f) + 1)) { col.set(t, col.get(f) + 1); changed = true; }
+    }
+  }
+  return col;
+}
+
+/** The lineage graph drawn in columns: boxes linking to their bundles, arrows from input to output. */
+function lineageSvg(ctx, graph) {
+  const W = 230, H = 40, GAP_X = 60, GAP_Y = 14;
+  const col = columns(graph);
+  const first = Math.min(...col.values()), last = Math.max(...col.values());
+  const rows = new Map(), at = new Map();
+  for (const n of graph.nodes) {
+    const c = col.get(refText(n)) ?? 0;
+    const row = rows.get(c) ?? 0;
+    rows.set(c, row + 1);
+    at.set(refText(n), { x: 1 + (c - first) * (W + GAP_X), y: 1 + row * (H + GAP_Y) });
+  }
+  const width = (last - first + 1) * (W + GAP_X) - GAP_X + 2;
+  const height = Math.max(...rows.values()) * (H + GAP_Y) - GAP_Y + 2;
+  const arrow = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: "auto" },
+    svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#888" }));
+  const edges = graph.edges.map(({ from, to }) => {
+    const a = at.get(refText(from)), b = at.get(refText(to));
+    return svg("line", { class: "edge", x1: a.x + W, y1: a.y + H / 2, x2: b.x, y2: b.y + H / 2, "marker-end": "url(#arrow)" },
+      svg("title", {}, refText(from) + " → " + refText(to)));
+  });
+  const nodes = graph.nodes.map((n) => {
+    const { x, y } = at.get(refText(n));
+    const parts = [svg("title", {}, refText(n)), svg("rect", { x, y, width: W, height: H, rx: 4 }),
+      svg("text", { class: "ref", x: x + 8, y: y + 16 }, shortRef(n)),
+      svg("text", { class: "message", x: x + 8, y: y + 32 }, n.missing ? "(no longer stored)" : clip(n.message, 34))];
+    const cls = "node" + (refText(n) === refText(graph.root) ? " root" : "") + (n.missing ? " missing" : "");
+    if (n.missing) return svg("g", { class: cls }, ...parts);
+    return svg("a", { class: cls, href: "#/c/" + enc(ctx) + "/r/" + enc(n.repo) + "/b/" + enc(n.bundle) }, ...parts);
+  });
+  return svg("svg", { width, height, viewBox: "0 0 " + width + " " + height }, svg("defs", {}, arrow), ...edges, ...nodes);
 }
 
 async function labelView(ctx, repo, label) {
@@ -162,9 +239,23 @@ async function labelView(ctx, repo, label) {
   });
 }
 
-async function auditView(ctx) {
-  setCrumbs([[ctx, "#/c/" + enc(ctx)], ["audit log", "#/c/" + enc(ctx) + "/audit"]]);
-  await loaded("audit", "Audit log", async () => raw(await api("contexts/" + enc(ctx) + "/audit")));
+function actor(a) { return who(a) + (a.identity ? " [" + a.identity + "]" : ""); }
+/** What a record says was done: the write and its key, or how and where a bundle was read. */
+function what(e) {
+  if (e.kind === "write") return e.operation + " " + e.key;
+  const selection = e.selection === "all" ? "all files" : e.selection + " " + e.target;
+  return e.method + " (" + selection + ") on " + e.host + (e.run ? " run " + e.run : "");
+}
+
+async function auditView(ctx, repo) {
+  const at = "#/c/" + enc(ctx) + "/r/" + enc(repo);
+  setCrumbs([[ctx, "#/c/" + enc(ctx)], [repo, at], ["audit log", at + "/audit"]]);
+  const base = "contexts/" + enc(ctx) + "/repos/" + enc(repo) + "/audit?limit=100";
+  await loaded("audit", "Audit log of " + repo + ", newest first", () =>
+    pagedTable("audit", ["TIME", "KIND", "ACTOR", "WHAT", "BUNDLE"], async (next) => {
+      const p = await api(base + (next === null ? "" : "&before=" + enc(next)));
+      return { items: p.entries, next: p.next };
+    }, (e) => [e.time, e.kind, actor(e.actor), what(e), e.bundle ? link(e.bundle, at + "/b/" + enc(e.bundle), "id") : "-"]));
 }
 
 async function route() {
@@ -172,8 +263,8 @@ async function route() {
   document.body.dataset.ready = "no";
   const p = location.hash.replace(/^#\\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (p[0] === "c" && p.length === 2) await reposView(p[1]);
-  else if (p[0] === "c" && p[2] === "audit") await auditView(p[1]);
   else if (p[0] === "c" && p[2] === "r" && p.length === 4) await repoView(p[1], p[3]);
+  else if (p[0] === "c" && p[2] === "r" && p[4] === "audit") await auditView(p[1], p[3]);
   else if (p[0] === "c" && p[4] === "b") await bundleView(p[1], p[3], p[5]);
   else if (p[0] === "c" && p[4] === "l") await labelView(p[1], p[3], p[5]);
   else await contextsView();

@@ -9,7 +9,7 @@ import { withTempDir, writeTree } from "../support/fixtures.ts";
 const root = new URL("../../", import.meta.url).pathname;
 const playwright = `${root}.tools/servers/node_modules/playwright-core`;
 
-type Step = { goto: string } | { click: string } | { read: string };
+type Step = { goto: string } | { click: string } | { read: string } | { text: string };
 
 /** Runs `steps` in Chromium against `base`; the texts of each read step. */
 async function browse(base: string, steps: Step[]): Promise<string[][]> {
@@ -28,6 +28,21 @@ async function browse(base: string, steps: Step[]): Promise<string[][]> {
   return JSON.parse(decoder.decode(out.stdout));
 }
 
+/** GET `path` under the API at `base`: the status and the parsed body. */
+async function getApi(base: string, path: string, init?: RequestInit) {
+  const r = await fetch(`${base}api/${path}`, init);
+  return { status: r.status, body: await r.json() };
+}
+
+/** Stops a server startWeb started, and checks that it ended cleanly. */
+async function stopWeb(child: Deno.ChildProcess): Promise<void> {
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await child.stderr.cancel().catch(() => {});
+  await child.stdout.cancel();
+  assertEquals(status.code, 0);
+}
+
 /** Starts `datamon web --port 0` and returns its base URL once it listens. */
 async function startWeb(home: string): Promise<{ base: string; child: Deno.ChildProcess }> {
   const child = datamonCommand(home, "web", "--port", "0").spawn();
@@ -44,7 +59,7 @@ async function startWeb(home: string): Promise<{ base: string; child: Deno.Child
   return { base, child };
 }
 
-Deno.test("web view shows repos, bundles, paged files, labels with history, and says lineage and audit are not recorded", () =>
+Deno.test("web view shows repos, bundles, paged files, labels with history, and a bundle without lineage", () =>
   withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const files: Record<string, string> = {};
@@ -57,10 +72,7 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
 
     const { base, child } = await startWeb(home);
     try {
-      const api = async (path: string, init?: RequestInit) => {
-        const r = await fetch(`${base}api/${path}`, init);
-        return { status: r.status, body: await r.json() };
-      };
+      const api = (path: string, init?: RequestInit) => getApi(base, path, init);
       const page2 = await api(
         `contexts/local/repos/images/bundles/${first}/files?offset=100&limit=100`,
       );
@@ -70,7 +82,6 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
       assertEquals(page2.body.next, null);
       assertEquals((await api("contexts/local/repos/nope/bundles")).status, 404);
       assertEquals((await api("contexts/local/repos", { method: "POST" })).status, 405);
-      assertEquals((await api(`contexts/local/repos/images/bundles/${first}/lineage`)).status, 501);
 
       const repo = `#/c/local/r/images`;
       const [
@@ -83,7 +94,6 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
         filesAfter,
         lineage,
         history,
-        audit,
       ] = await browse(base, [
         { goto: "#/" },
         { read: "#contexts-table tbody tr" },
@@ -100,8 +110,6 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
         { read: "#lineage p" },
         { goto: `${repo}/l/prod` },
         { read: "#history-table tbody tr" },
-        { goto: "#/c/local/audit" },
-        { read: "#audit p" },
       ]);
       assertEquals(contexts.length, 1);
       assertMatch(contexts[0], /^local \(current\)\tfile:\/\/.*\/blob\t/);
@@ -120,16 +128,110 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
       assertMatch(filesBefore[0], /^f000\.txt\t7\t/);
       assertEquals(filesAfter.length, 150);
       assertMatch(filesAfter[149], /^f149\.txt\t9\t/);
-      assertEquals(lineage, ["lineage is not recorded by this build"]);
+      assertEquals(lineage, [
+        "made from no recorded bundle, and nothing recorded is made from it",
+      ]);
       assertEquals(history.length, 2);
       assertMatch(history[0], new RegExp(`^${second}\t`));
       assertMatch(history[1], new RegExp(`^${first}\t`));
-      assertEquals(audit, ["the audit log is not recorded by this build"]);
     } finally {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await child.stderr.cancel().catch(() => {});
-      await child.stdout.cancel();
-      assertEquals(status.code, 0);
+      await stopWeb(child);
+    }
+  }));
+
+Deno.test("web view draws a bundle's lineage as a graph and lists the repo's audit log of writes and reads, a page at a time", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    for (const repo of ["raw", "clean"]) {
+      await datamonOk(home, "repo", "create", "--repo", repo);
+      await writeTree(`${dir}/${repo}`, { [`${repo}.txt`]: `${repo}\n` });
+    }
+    const raw = await upload(home, "raw", `${dir}/raw`, "raw scans");
+    const clean = await upload(home, "clean", `${dir}/clean`, "cleaned", "--input", `raw@${raw}`);
+    await datamonOk(home, "bundle", "download", "--repo", "clean", "--destination", `${dir}/out`);
+
+    const { base, child } = await startWeb(home);
+    try {
+      const api = (path: string) => getApi(base, path);
+      const upstream = await api(`contexts/local/repos/clean/bundles/${clean}/lineage`);
+      assertEquals(upstream.status, 200);
+      assertEquals(upstream.body.direction, "upstream");
+      assertEquals(
+        upstream.body.nodes.map((n: { repo: string; bundle: string; message: string }) =>
+          `${n.repo}@${n.bundle} ${n.message}`
+        ),
+        [`clean@${clean} cleaned`, `raw@${raw} raw scans`],
+      );
+      assertEquals(upstream.body.edges, [{
+        from: { repo: "raw", bundle: raw },
+        to: { repo: "clean", bundle: clean },
+      }]);
+      const both = await api(`contexts/local/repos/raw/bundles/${raw}/lineage?direction=both`);
+      assertEquals(both.body.nodes.map((n: { repo: string }) => n.repo), ["raw", "clean"]);
+      assertEquals(both.body.edges.length, 1);
+      const sideways = await api(`contexts/local/repos/raw/bundles/${raw}/lineage?direction=up`);
+      assertEquals([sideways.status, sideways.body.kind], [400, "invalid-argument"]);
+
+      const trail = await api("contexts/local/repos/clean/audit");
+      assertEquals(trail.status, 200);
+      assertEquals(trail.body.next, null);
+      const entries = trail.body.entries as {
+        id: string;
+        kind: string;
+        operation?: string;
+        method?: string;
+        bundle?: string;
+        actor: { name: string; email: string };
+      }[];
+      assertEquals(entries[0].kind, "read");
+      assertEquals([entries[0].method, entries[0].bundle], ["download", clean]);
+      assert(
+        entries.some((e) =>
+          e.kind === "write" && e.operation === "commit bundle" && e.bundle === clean
+        ),
+        JSON.stringify(entries),
+      );
+      assertEquals(entries[0].actor.email, "test@example.com");
+      const ids = entries.map((e) => e.id);
+      assertEquals(ids, [...ids].sort().reverse());
+      const first = await api("contexts/local/repos/clean/audit?limit=1");
+      assertEquals(first.body.entries.map((e: { id: string }) => e.id), [ids[0]]);
+      assertEquals(first.body.next, ids[0]);
+      const second = await api(`contexts/local/repos/clean/audit?limit=1&before=${ids[0]}`);
+      assertEquals(second.body.entries.map((e: { id: string }) => e.id), [ids[1]]);
+      const writes = await api("contexts/local/repos/clean/audit?kind=write");
+      assert(writes.body.entries.every((e: { kind: string }) => e.kind === "write"));
+      assertEquals((await api("contexts/local/repos/nope/audit")).status, 404);
+      assertEquals((await api("contexts/local/repos/clean/audit?kind=delete")).status, 400);
+      assertEquals((await api("contexts/local/audit")).status, 404);
+
+      const [refs, messages, edges, rawBundle, audit] = await browse(base, [
+        { goto: `#/c/local/r/clean/b/${clean}` },
+        { text: "#lineage .node .ref" },
+        { text: "#lineage .node .message" },
+        { text: "#lineage .edge title" },
+        { click: `#lineage a.node[href="#/c/local/r/raw/b/${raw}"]` },
+        { read: "#bundle-table tbody tr" },
+        { goto: "#/c/local/r/clean" },
+        { click: 'a[href="#/c/local/r/clean/audit"]' },
+        { read: "#audit-table tbody tr" },
+      ]);
+      assertEquals(refs, [`clean@…${clean.slice(-8)}`, `raw@…${raw.slice(-8)}`]);
+      assertEquals(messages, ["cleaned", "raw scans"]);
+      assertEquals(edges, [`raw@${raw} → clean@${clean}`]);
+      assert(rawBundle.includes("message\traw scans"), rawBundle.join("\n"));
+      assertEquals(audit.length, entries.length);
+      assertMatch(
+        audit[0],
+        new RegExp(
+          `^\\S+Z\tread\tTest User <test@example.com>\tdownload \\(all files\\) on .*\t${clean}$`,
+        ),
+      );
+      assert(
+        audit.some((row) => new RegExp(`\twrite\t.*\tcommit bundle \\S+\t${clean}$`).test(row)),
+        audit.join("\n"),
+      );
+    } finally {
+      await stopWeb(child);
     }
   }));

@@ -1,8 +1,9 @@
 // Drives headless Chromium with playwright-core, under Node (playwright is Node software):
 //   node browser.mjs PLAYWRIGHT_DIR BASE_URL < steps.json > results.json
-// Steps are {"goto": "#/hash"}, {"click": "selector"} or {"read": "selector"}; after a goto or a
-// click it waits until the page says it has rendered (body[data-ready] equals the hash; the
-// page clears it while it loads). Each read adds the innerText of every match to the results.
+// Steps are {"goto": "#/hash"}, {"click": "selector"}, {"read": "selector"} or {"text": "selector"};
+// after a goto or a click it waits until the page says it has rendered (body[data-ready] equals
+// the hash; the page clears it while it loads). Each read adds the innerText of every match to
+// the results, each text their textContent (SVG elements have no innerText).
 import { createRequire } from "node:module";
 
 const [playwrightDir, baseUrl] = process.argv.slice(2);
@@ -44,6 +45,8 @@ try {
     } else if (step.click !== undefined) {
       await page.click(step.click);
       await rendered();
+    } else if (step.text !== undefined) {
+      results.push(await page.locator(step.text).allTextContents());
     } else {
       results.push(await page.locator(step.read).allInnerTexts());
     }
