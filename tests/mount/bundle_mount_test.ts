@@ -238,7 +238,6 @@ Deno.test({
       const src = await sourceTree(dir);
       const home = await uploaded(dir, src);
       const mnt = `${dir}/mnt`;
-      await Deno.mkdir(mnt);
       await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
         const reads = JSON.parse(
           await datamonOk(home, "log", "--repo", "r", "--kind", "read", "--json"),
