@@ -13,7 +13,7 @@ import type { Bucket, File } from "@google-cloud/storage";
 import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
 import { readInto, readObject, readRange } from "./gcs_download.ts";
-import { sameBytes } from "./bytes.ts";
+import { BODY_BYTES_IN_FLIGHT, sameBytes, sendableBytes } from "./bytes.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { RequestLimiter } from "./limiter.ts";
 import {
@@ -87,6 +87,8 @@ export class GcsStore implements Store {
   /** The credentials, or null at an emulator endpoint, which is spoken to without any. */
   readonly #credentials: GoogleCredentials | null;
   readonly #limiter: RequestLimiter;
+  /** Bytes of request bodies in flight: each is a copy of the caller\'s bytes. */
+  readonly #bodies = new RequestLimiter(BODY_BYTES_IN_FLIGHT);
   readonly #retry: RetryPolicy;
   readonly #pageSize: number;
 
@@ -165,9 +167,17 @@ export class GcsStore implements Store {
     }
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return this.#bodies.run(() => this.#put(key, bytes), bytes.length);
+  }
+
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    return this.#bodies.run(() => this.#putIfAbsent(key, bytes), bytes.length);
+  }
+
+  async #put(key: string, bytes: Uint8Array): Promise<void> {
     const file = this.#file(key);
-    const body = unshared(bytes);
+    const body = sendableBytes(bytes);
     try {
       await this.#request(() => file.save(body, saveOptions()));
     } catch (e) {
@@ -175,9 +185,9 @@ export class GcsStore implements Store {
     }
   }
 
-  async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+  async #putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     const file = this.#file(key);
-    const body = unshared(bytes);
+    const body = sendableBytes(bytes);
     let attempts = 0;
     try {
       await this.#request(() => {
@@ -381,11 +391,6 @@ function saveOptions() {
     validation: false as const,
     metadata: { contentType: "application/octet-stream" },
   };
-}
-
-/** The bytes in memory the HTTP client may send: it refuses SharedArrayBuffer views. */
-function unshared(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
 }
 
 function rowKey(entry: ListEntry): string {

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { DatamonError } from "../errors.ts";
-import { sameBytes } from "./bytes.ts";
+import { BODY_BYTES_IN_FLIGHT, sameBytes, sendableBytes } from "./bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { RequestLimiter } from "./limiter.ts";
@@ -67,6 +67,8 @@ export class S3Store implements Store {
   /** Where STS is asked who the credentials are, or null when no STS goes with the endpoint. */
   readonly #sts: StsTarget | null;
   readonly #limiter: RequestLimiter;
+  /** Bytes of request bodies in flight: each is a copy of the caller\'s bytes. */
+  readonly #bodies = new RequestLimiter(BODY_BYTES_IN_FLIGHT);
   readonly #retry: RetryPolicy;
   readonly #pageSize: number;
 
@@ -171,8 +173,16 @@ export class S3Store implements Store {
     });
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
-    const body = ownBytes(bytes);
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return this.#bodies.run(() => this.#put(key, bytes), bytes.length);
+  }
+
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    return this.#bodies.run(() => this.#putIfAbsent(key, bytes), bytes.length);
+  }
+
+  async #put(key: string, bytes: Uint8Array): Promise<void> {
+    const body = sendableBytes(bytes);
     const name = this.#name(key);
     await this.#request(
       key,
@@ -181,8 +191,8 @@ export class S3Store implements Store {
     );
   }
 
-  async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
-    const body = ownBytes(bytes);
+  async #putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    const body = sendableBytes(bytes);
     const name = this.#name(key);
     let attempts = 0;
     const created = await this.#request(key, async () => {
@@ -353,11 +363,6 @@ function isTransient(e: unknown): boolean {
   const status = statusOf(e);
   if (status !== undefined) return isRetryableStatus(status);
   return isNetworkError(e) || (e as AwsError).name === "TimeoutError";
-}
-
-/** fetch-based request bodies refuse shared memory: copy such views into a plain buffer. */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
 }
 
 function envVar(name: string): string | undefined {
