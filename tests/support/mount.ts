@@ -1,4 +1,5 @@
 /** Helpers for tests against the kernel's FUSE: availability, mounts that always go away. */
+import { withTempDir } from "./fixtures.ts";
 import { datamon, datamonOk } from "./cli.ts";
 
 /**
@@ -9,7 +10,12 @@ export const FUSE_MISSING = !new Deno.Command("sh", { args: ["-c", "test -c /dev
   .outputSync().success;
 
 /** Why mount tests are skipped, when they are. */
-export const FUSE_IGNORE = { ignore: FUSE_MISSING };
+const FUSE_IGNORE = { ignore: FUSE_MISSING };
+
+/** A test against the kernel's FUSE (skipped without /dev/fuse), given a fresh temp dir. */
+export function fuseTest(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test({ name, ...FUSE_IGNORE, fn: () => withTempDir(fn) });
+}
 
 /** Runs a program (cat, cmp, find, sh) and returns how it ended. */
 export async function run(
