@@ -62,7 +62,10 @@ interface AwsError {
 export class S3Store implements Store {
   readonly url: string;
   readonly #location: CloudUrl;
+  /** Writes, listings and deletes. */
   readonly #client: S3Client;
+  /** Object reads (GET). */
+  readonly #reads: S3Client;
   readonly #endpoint: string;
   /** Where STS is asked who the credentials are, or null when no STS goes with the endpoint. */
   readonly #sts: StsTarget | null;
@@ -84,19 +87,21 @@ export class S3Store implements Store {
     // An S3-compatible server at an endpoint of its own has no STS unless one is named.
     const sts = envVar("AWS_ENDPOINT_URL_STS");
     this.#sts = sts !== undefined || endpoint === undefined ? { region, endpoint: sts } : null;
-    this.#client = new S3Client({
+    const config = {
       region,
       ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
       // Retries are ours (withRetries), so backoff and "re-send from bytes" are one policy.
       maxAttempts: 1,
       // S3-compatible servers reject the SDK's default streaming checksums; BLAKE3 keys
       // already verify every byte read back.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      // Deno's own fetch: downloads measured ~25% faster and leaner than the SDK's default
-      // handler, which runs on Deno's node:http layer.
-      requestHandler: new FetchHttpHandler(),
-    });
+      requestChecksumCalculation: "WHEN_REQUIRED" as const,
+      responseChecksumValidation: "WHEN_REQUIRED" as const,
+    };
+    // Two transports, each where it measured best: Deno's fetch reads ~25% faster than the
+    // SDK's default handler (on Deno's node:http layer), which in turn holds ~30% less memory
+    // for request bodies in flight (16 PUTs of 2 MiB: 197 against 291 MB peak).
+    this.#client = new S3Client(config);
+    this.#reads = new S3Client({ ...config, requestHandler: new FetchHttpHandler() });
     this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.#pageSize = options.pageSize ?? 1000;
@@ -114,17 +119,17 @@ export class S3Store implements Store {
   async get(key: string): Promise<Uint8Array> {
     const name = this.#name(key);
     return await this.#request(key, async () => {
-      const out = await this.#client.send(
+      const out = await this.#reads.send(
         new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
       );
-      return await out.Body!.transformToByteArray();
+      return completeBody(await out.Body!.transformToByteArray(), out.ContentLength);
     });
   }
 
   async getInto(key: string, into: Uint8Array): Promise<number> {
     const name = this.#name(key);
     return await this.#request(key, async () => {
-      const out = await this.#client.send(
+      const out = await this.#reads.send(
         new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
       );
       const size = out.ContentLength ?? 0;
@@ -157,7 +162,7 @@ export class S3Store implements Store {
     }
     return await this.#request(key, async () => {
       try {
-        const out = await this.#client.send(
+        const out = await this.#reads.send(
           new GetObjectCommand({
             Bucket: this.#bucket,
             Key: name,
