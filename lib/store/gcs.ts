@@ -34,6 +34,8 @@ import type {
 import { googleAccount, type GoogleCredentials } from "./gcs_identity.ts";
 
 const PUBLIC_ENDPOINT = "https://storage.googleapis.com";
+/** Longest wait for one request's answer; leaves and packs (2-8 MiB) take far less. */
+const REQUEST_TIMEOUT_MS = 60_000;
 /** Requests in flight when the caller does not say. */
 const DEFAULT_MAX_REQUESTS = 32;
 /** The most entries GCS returns per listing request. */
@@ -108,12 +110,14 @@ export class GcsStore implements Store {
       ? emulatorEndpoint(url, fromEnv, "STORAGE_EMULATOR_HOST")
       : null;
     this.#endpoint = emulator ?? PUBLIC_ENDPOINT;
-    // autoRetry off: the SDK would otherwise retry on its own schedule under ours.
-    const retryOptions = { autoRetry: false };
-    const storage = emulator === null ? new Storage({ retryOptions }) : new Storage({
+    // autoRetry off: the SDK would otherwise retry on its own schedule under ours. A request
+    // not answered in time is dropped and retried by ours: a connection cut mid-answer can
+    // otherwise leave it waiting forever.
+    const common = { retryOptions: { autoRetry: false }, timeout: REQUEST_TIMEOUT_MS };
+    const storage = emulator === null ? new Storage(common) : new Storage({
+      ...common,
       apiEndpoint: emulator,
       projectId: Deno.env.get("GOOGLE_CLOUD_PROJECT") ?? "datamon",
-      retryOptions,
     });
     // The SDK takes a set STORAGE_EMULATOR_HOST verbatim as its JSON API base, even over
     // apiEndpoint and without "/storage/v1"; pin the base to the endpoint chosen here.

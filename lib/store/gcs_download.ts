@@ -52,7 +52,16 @@ export async function readInto(file: File, into: Uint8Array): Promise<number> {
   });
 }
 
-/** Opens the download stream, hands its body to `consume`, and always closes it. */
+/**
+ * A download that receives nothing for this long is dropped and retried: a connection cut in
+ * the middle of a body can leave the SDK's stream waiting forever.
+ */
+export const DOWNLOAD_STALL_MS = 30_000;
+
+/**
+ * Opens the download stream, hands its body to `consume`, and always closes it. A stream that
+ * stalls for DOWNLOAD_STALL_MS fails with a TimeoutError, which the retry policy retries.
+ */
 async function withBody<T>(
   file: File,
   range: { start: number; end: number } | undefined,
@@ -62,9 +71,26 @@ async function withBody<T>(
   let head: ResponseHead | undefined;
   // Emitted before the first chunk of the body.
   stream.once("response", (response: ResponseHead) => head = response);
+  let stall: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    clearTimeout(stall);
+    stall = setTimeout(() => {
+      const error = new Error(`download stalled for ${DOWNLOAD_STALL_MS} ms`);
+      error.name = "TimeoutError";
+      stream.destroy(error);
+    }, DOWNLOAD_STALL_MS);
+  };
+  async function* watched(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of stream) {
+      watch();
+      yield chunk;
+    }
+  }
+  watch();
   try {
-    return await consume(stream, () => head);
+    return await consume(watched(), () => head);
   } finally {
+    clearTimeout(stall);
     stream.destroy();
   }
 }

@@ -57,6 +57,8 @@ export function isNetworkError(e: unknown): boolean {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
     if (cause.name === "TimeoutError" || cause.name === "ConnectionReset") return true;
+    // node-fetch (under Google's SDK) marks a request over its timeout this way.
+    if ((cause as { type?: unknown }).type === "request-timeout") return true;
     if (cause instanceof TypeError && /fetch|network|connection/i.test(cause.message)) {
       return true;
     }
