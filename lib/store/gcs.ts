@@ -1,7 +1,7 @@
 /**
  * A store in a Google Cloud Storage bucket, `gs://bucket/prefix`, through Google's SDK. Keys map
- * to object names `prefix + key`. Every request waits for a RequestLimiter slot and is retried by
- * our policy (the SDK's own retries are off, so backoff and its limits live in one place).
+ * to object names `prefix + key`. Every request goes through a RequestGate: bounded, and retried
+ * by our policy (the SDK's own retries are off, so backoff and its limits live in one place).
  *
  * The endpoint is the URL's `?endpoint=http://host:port`, else env STORAGE_EMULATOR_HOST (as
  * Google's tools use it), else the public service with Application Default Credentials. An
@@ -13,16 +13,10 @@ import type { Bucket, File } from "@google-cloud/storage";
 import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
 import { readInto, readObject, readRange } from "./gcs_download.ts";
-import { BODY_BYTES_IN_FLIGHT, sameBytes, sendableBytes } from "./bytes.ts";
+import { sameBytes } from "./bytes.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
-import { RequestLimiter } from "./limiter.ts";
-import {
-  DEFAULT_RETRY_POLICY,
-  isNetworkError,
-  isRetryableStatus,
-  type RetryPolicy,
-  withRetries,
-} from "./retry.ts";
+import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
+import { isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
 import type {
   ListEntry,
   ListOptions,
@@ -34,10 +28,6 @@ import type {
 import { googleAccount, type GoogleCredentials } from "./gcs_identity.ts";
 
 const PUBLIC_ENDPOINT = "https://storage.googleapis.com";
-/** Longest wait for one request's answer; leaves and packs (2-8 MiB) take far less. */
-const REQUEST_TIMEOUT_MS = 60_000;
-/** Requests in flight when the caller does not say. */
-const DEFAULT_MAX_REQUESTS = 32;
 /** The most entries GCS returns per listing request. */
 const DEFAULT_PAGE_SIZE = 1000;
 /** Only what a listing row needs: full object metadata is ~20 times larger. */
@@ -88,10 +78,7 @@ export class GcsStore implements Store {
   readonly #endpoint: string;
   /** The credentials, or null at an emulator endpoint, which is spoken to without any. */
   readonly #credentials: GoogleCredentials | null;
-  readonly #limiter: RequestLimiter;
-  /** Bytes of request bodies in flight: each is a copy of the caller\'s bytes. */
-  readonly #bodies = new RequestLimiter(BODY_BYTES_IN_FLIGHT);
-  readonly #retry: RetryPolicy;
+  readonly #gate: RequestGate;
   readonly #pageSize: number;
 
   constructor(url: string, options: GcsStoreOptions = {}) {
@@ -124,8 +111,7 @@ export class GcsStore implements Store {
     storage.baseUrl = `${this.#endpoint}/storage/v1`;
     this.#bucket = storage.bucket(parsed.bucket);
     this.#credentials = emulator === null ? storage.authClient : null;
-    this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
-    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#gate = new RequestGate(options, isRetryable);
     this.#pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
@@ -172,16 +158,15 @@ export class GcsStore implements Store {
   }
 
   put(key: string, bytes: Uint8Array): Promise<void> {
-    return this.#bodies.run(() => this.#put(key, bytes), bytes.length);
+    return this.#gate.withBody(bytes, (body) => this.#put(key, body));
   }
 
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
-    return this.#bodies.run(() => this.#putIfAbsent(key, bytes), bytes.length);
+    return this.#gate.withBody(bytes, (body) => this.#putIfAbsent(key, body));
   }
 
-  async #put(key: string, bytes: Uint8Array): Promise<void> {
+  async #put(key: string, body: Uint8Array): Promise<void> {
     const file = this.#file(key);
-    const body = sendableBytes(bytes);
     try {
       await this.#request(() => file.save(body, saveOptions()));
     } catch (e) {
@@ -189,9 +174,8 @@ export class GcsStore implements Store {
     }
   }
 
-  async #putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+  async #putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     const file = this.#file(key);
-    const body = sendableBytes(bytes);
     let attempts = 0;
     try {
       await this.#request(() => {
@@ -298,7 +282,7 @@ export class GcsStore implements Store {
 
   /** Runs one request in a limiter slot, retrying what may pass on its own. */
   #request<T>(send: () => Promise<T>): Promise<T> {
-    return this.#limiter.run(() => withRetries(send, isRetryable, this.#retry));
+    return this.#gate.send(send);
   }
 
   #file(key: string): File {

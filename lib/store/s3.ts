@@ -1,7 +1,7 @@
 /**
  * A store in an S3 bucket (AWS, or any S3-compatible server via an endpoint): one object per
  * key under the URL's prefix. Create-only writes send `If-None-Match: *`, so two writers of one
- * key cannot both win. Every request is bounded by a RequestLimiter and retried from its bytes.
+ * key cannot both win. Every request goes through a RequestGate: bounded, and retried from its bytes.
  */
 import {
   DeleteObjectCommand,
@@ -13,18 +13,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { DatamonError } from "../errors.ts";
-import { BODY_BYTES_IN_FLIGHT, sameBytes, sendableBytes } from "./bytes.ts";
+import { sameBytes } from "./bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
-import { RequestLimiter } from "./limiter.ts";
-import {
-  DEFAULT_RETRY_POLICY,
-  IncompleteBody,
-  isNetworkError,
-  isRetryableStatus,
-  type RetryPolicy,
-  withRetries,
-} from "./retry.ts";
+import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
+import { IncompleteBody, isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
 import type {
   ListEntry,
   ListOptions,
@@ -37,13 +30,7 @@ import { stsCallerArn, type StsTarget } from "./s3_identity.ts";
 
 /** Query parameters an s3:// URL may carry. */
 const S3_PARAMS = ["endpoint", "region"] as const;
-const DEFAULT_MAX_REQUESTS = 32;
 const DEFAULT_REGION = "us-east-1";
-/**
- * A request not done after this long is dropped and retried: a connection cut in the middle of
- * a body can otherwise leave it waiting forever. Leaves and packs (2-8 MiB) take far less.
- */
-const REQUEST_TIMEOUT_MS = 60_000;
 
 /** What an S3Store is made of beyond its URL; tests shorten the retries. */
 export interface S3StoreOptions extends StoreOptions {
@@ -74,10 +61,7 @@ export class S3Store implements Store {
   readonly #endpoint: string;
   /** Where STS is asked who the credentials are, or null when no STS goes with the endpoint. */
   readonly #sts: StsTarget | null;
-  readonly #limiter: RequestLimiter;
-  /** Bytes of request bodies in flight: each is a copy of the caller\'s bytes. */
-  readonly #bodies = new RequestLimiter(BODY_BYTES_IN_FLIGHT);
-  readonly #retry: RetryPolicy;
+  readonly #gate: RequestGate;
   readonly #pageSize: number;
 
   constructor(url: string, options: S3StoreOptions = {}) {
@@ -113,8 +97,7 @@ export class S3Store implements Store {
       ...config,
       requestHandler: new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS }),
     });
-    this.#limiter = new RequestLimiter(options.maxRequests ?? DEFAULT_MAX_REQUESTS);
-    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#gate = new RequestGate(options, isTransient);
     this.#pageSize = options.pageSize ?? 1000;
   }
 
@@ -190,15 +173,14 @@ export class S3Store implements Store {
   }
 
   put(key: string, bytes: Uint8Array): Promise<void> {
-    return this.#bodies.run(() => this.#put(key, bytes), bytes.length);
+    return this.#gate.withBody(bytes, (body) => this.#put(key, body));
   }
 
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
-    return this.#bodies.run(() => this.#putIfAbsent(key, bytes), bytes.length);
+    return this.#gate.withBody(bytes, (body) => this.#putIfAbsent(key, body));
   }
 
-  async #put(key: string, bytes: Uint8Array): Promise<void> {
-    const body = sendableBytes(bytes);
+  async #put(key: string, body: Uint8Array): Promise<void> {
     const name = this.#name(key);
     await this.#request(
       key,
@@ -207,8 +189,7 @@ export class S3Store implements Store {
     );
   }
 
-  async #putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
-    const body = sendableBytes(bytes);
+  async #putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     const name = this.#name(key);
     let attempts = 0;
     const created = await this.#request(key, async () => {
@@ -301,7 +282,7 @@ export class S3Store implements Store {
   /** One request: limited, retried when the failure may pass, errors made DatamonErrors. */
   async #request<T>(key: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await this.#limiter.run(() => withRetries(send, isTransient, this.#retry));
+      return await this.#gate.send(send);
     } catch (e) {
       throw this.#translate(key, e);
     }
