@@ -78,3 +78,18 @@ Deno.test("bundle upload from an empty bucket prefix exits 6 and commits nothing
     await source.cleanup();
   }
 });
+
+Deno.test("bundle upload --files with a bucket --path is a usage error", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await Deno.writeTextFile(`${dir}/list.txt`, "a.txt\n");
+    const r = await datamon(
+      home,
+      ...["bundle", "upload", "--repo", "r", "--path", "s3://datamon-test/x", "--message", "m"],
+      ...["--files", `${dir}/list.txt`],
+    );
+    assertEquals(r.code, 2, r.stderr);
+    assertMatch(r.stderr, /^datamon: --files selects files of a local --path only/);
+  });
+});
