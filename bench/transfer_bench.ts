@@ -6,12 +6,12 @@
  * Each case runs 3 timed iterations after 1 warm-up, so the whole file takes well under two
  * minutes on 2 cores: `deno bench --allow-read --allow-write --allow-env bench/transfer_bench.ts`.
  */
-import { type Context, contextFromBaseUrl, openContext } from "../lib/core/context.ts";
-import { createRepo } from "../lib/core/repo.ts";
+import { type Context, contextFromBaseUrl, openContext } from "../lib/meta/context.ts";
+import { createRepo } from "../lib/meta/repo.ts";
 import { uploadBundle } from "../lib/core/upload.ts";
 import { downloadBundle } from "../lib/core/download.ts";
-import { latestBundle } from "../lib/core/bundles.ts";
-import { DEFAULT_CONCURRENCY } from "../lib/core/settings.ts";
+import { latestBundle } from "../lib/meta/bundles.ts";
+import { DEFAULT_CONCURRENCY } from "../lib/meta/settings.ts";
 
 const MiB = 1024 * 1024;
 const REPO = "bench";

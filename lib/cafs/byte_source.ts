@@ -3,7 +3,7 @@
  * store (an upload straight from a bucket). Read front to back into the writer's leaf buffers,
  * so memory stays one leaf per file whatever the source.
  */
-import { readFull } from "../store/files.ts";
+import { readFull } from "../util/file_io.ts";
 import type { Store } from "../store/store.ts";
 
 /** Sequential bytes of one file. */

@@ -10,7 +10,7 @@ import { DatamonError } from "../errors.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
-import { BoundedMap } from "./bounded_map.ts";
+import { BoundedMap } from "../util/bounded_map.ts";
 import {
   PACK_FOOTER_BYTES,
   type PackIndexEntry,

@@ -9,15 +9,15 @@
  */
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
-import { readFull } from "../store/files.ts";
-import { sameBytes } from "../store/bytes.ts";
+import { readFull } from "../util/file_io.ts";
+import { sameBytes } from "../util/bytes.ts";
 import { DatamonError, isKind } from "../errors.ts";
 import { type ByteSource, fileByteSource } from "./byte_source.ts";
 import type { PackWriter } from "./pack_writer.ts";
 import type { StoredFile } from "./reader.ts";
 import { decodeRoot, encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
-import { BoundedMap } from "./bounded_map.ts";
+import { BoundedMap } from "../util/bounded_map.ts";
 
 /** What a CafsWriter needs. */
 export interface CafsWriterOptions {

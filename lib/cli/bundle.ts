@@ -4,14 +4,14 @@ import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import { uploadBundle } from "../core/upload.ts";
 import { downloadBundle, downloadFile } from "../core/download.ts";
-import { bundleEntries, compileNameFilter, listBundles, resolveBundle } from "../core/bundles.ts";
+import { bundleEntries, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
 import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
 import { updateDirectory } from "../core/update.ts";
-import { setLabel } from "../core/labels.ts";
+import { setLabel } from "../meta/labels.ts";
 import { scanTotals } from "../core/walk.ts";
 import { isBucketUrl } from "../core/bucket_source.ts";
-import { Blobs } from "../core/blobs.ts";
-import { resolveInput } from "../core/lineage.ts";
+import { Blobs } from "../cafs/session.ts";
+import { resolveInput } from "../meta/lineage.ts";
 import {
   actorFrom,
   type ContextFlags,

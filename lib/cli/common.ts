@@ -1,10 +1,10 @@
 /** Options shared by many commands, and turning them into settings and an open context. */
 import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
-import { loadSettings, parseConcurrency, type Settings } from "../core/settings.ts";
-import { type Context, loadContext, meteredContext } from "../core/context.ts";
-import { resolveActor } from "../core/contributor.ts";
-import type { Reader } from "../core/audit.ts";
+import { loadSettings, parseConcurrency, type Settings } from "../meta/settings.ts";
+import { type Context, loadContext, meteredContext } from "../meta/context.ts";
+import { resolveActor } from "../meta/contributor.ts";
+import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { commandMetrics } from "./metrics.ts";

@@ -9,8 +9,8 @@ import {
   getContextDoc,
   listContexts,
   STORE_ROLES,
-} from "../core/context.ts";
-import { CONFIG_KEYS, setConfigValue } from "../core/settings.ts";
+} from "../meta/context.ts";
+import { CONFIG_KEYS, setConfigValue } from "../meta/settings.ts";
 import {
   actorFrom,
   type ContextFlags,

@@ -1,7 +1,7 @@
 /** `datamon doctor`: checks the config, the context's stores and FUSE, and says what to fix. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { parseConcurrency } from "../core/settings.ts";
+import { parseConcurrency } from "../meta/settings.ts";
 import { type Check, runDoctor } from "../core/doctor.ts";
 import { type ContextFlags, contextOptions } from "./common.ts";
 import { count, writeOut } from "./output.ts";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { type Damage, fsck, type FsckTotals } from "../core/fsck.ts";
-import { getRepo } from "../core/repo.ts";
+import { getRepo } from "../meta/repo.ts";
 import {
   type ContextFlags,
   contextOptions,

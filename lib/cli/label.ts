@@ -1,9 +1,9 @@
 /** `datamon label ...`: set, get (with history), list. */
 import type { Command } from "commander";
 import type { LabelRecord } from "../model/types.ts";
-import { getLabel, labelHistory, listLabels, setLabel } from "../core/labels.ts";
-import { latestBundle } from "../core/bundles.ts";
-import { getRepo } from "../core/repo.ts";
+import { getLabel, labelHistory, listLabels, setLabel } from "../meta/labels.ts";
+import { latestBundle } from "../meta/bundles.ts";
+import { getRepo } from "../meta/repo.ts";
 import {
   actorFrom,
   type ContextFlags,

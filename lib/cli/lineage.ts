@@ -1,8 +1,8 @@
 /** `datamon lineage`: the bundles a bundle was made from, or those made from it. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { resolveBundle } from "../core/bundles.ts";
-import { type LineageGraph, lineageGraph, type LineageNode, refText } from "../core/lineage.ts";
+import { resolveBundle } from "../meta/bundles.ts";
+import { type LineageGraph, lineageGraph, type LineageNode, refText } from "../meta/lineage.ts";
 import { type ContextFlags, contextOptions, openContextFrom, selectorOptions } from "./common.ts";
 import { printRecord, writeOut } from "./output.ts";
 

@@ -1,8 +1,8 @@
 /** `datamon log`: a repo's audit trail (writes and reads), newest first, a page at a time. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { type AuditEntry, auditTrail } from "../core/audit.ts";
-import { getRepo } from "../core/repo.ts";
+import { type AuditEntry, auditTrail } from "../meta/audit.ts";
+import { getRepo } from "../meta/repo.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import {

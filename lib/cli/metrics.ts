@@ -5,7 +5,7 @@
  * so each series holds the last run's value. A failed push is a warning, never a failed command.
  */
 import { RequestMeter } from "../store/metered.ts";
-import { hostName } from "../core/contributor.ts";
+import { hostName } from "../meta/contributor.ts";
 
 /** How long a push may take before it is given up. */
 const PUSH_TIMEOUT_MS = 5000;

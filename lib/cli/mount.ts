@@ -1,14 +1,14 @@
 /** `datamon bundle mount`, `bundle mount new` and `bundle unmount`. */
 import type { Command } from "commander";
 import { DatamonError, type ErrorKind, EXIT_CODES } from "../errors.ts";
-import { resolveBundle } from "../core/bundles.ts";
+import { resolveBundle } from "../meta/bundles.ts";
 import {
   DEFAULT_MOUNT_CACHE_BYTES,
   DEFAULT_MOUNT_PREFETCH,
   type Mount,
   mountBundle,
-} from "../core/mount.ts";
-import { commitStaging, mountStaging } from "../core/mount_new.ts";
+} from "../mount/bundle_mount.ts";
+import { commitStaging, mountStaging } from "../mount/staging_mount.ts";
 import { absoluteMountPath, prepareMountPoint, unmount } from "../mount/mount_point.ts";
 import {
   actorFrom,

@@ -1,7 +1,7 @@
 /** `datamon repo ...`: create, get, list, delete, rename. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { createRepo, deleteRepo, getRepo, listRepos } from "../core/repo.ts";
+import { createRepo, deleteRepo, getRepo, listRepos } from "../meta/repo.ts";
 import { renameRepo } from "../core/repo_rename.ts";
 import {
   actorFrom,

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { decodeSidecarParams, type SidecarParams } from "../model/sidecar_params.ts";
 import { isKsuid, newKsuid } from "../model/ksuid.ts";
-import { runSidecar } from "../core/sidecar.ts";
+import { runSidecar } from "../sidecar/sidecar.ts";
 import {
   actorFrom,
   type ContextFlags,

@@ -4,7 +4,7 @@
  */
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
-import { requestsFor } from "./context.ts";
+import { requestsFor } from "../meta/context.ts";
 
 /** An object under the source prefix, uploaded as the file `name`. */
 export interface BucketFile {

@@ -3,9 +3,9 @@
  * so a diff is a merge that never holds either file list.
  */
 import type { BundleDoc, FileEntry } from "../model/types.ts";
-import type { Context } from "./context.ts";
-import { bundleEntries } from "./bundles.ts";
-import { mapOrdered } from "./documents.ts";
+import type { Context } from "../meta/context.ts";
+import { bundleEntries } from "../meta/bundles.ts";
+import { mapOrdered } from "../meta/documents.ts";
 import { type LocalFile, requireDirectory, walkFiles } from "./walk.ts";
 
 /** A: only in the new side; D: only in the old side; U: in both, with other content or mode. */

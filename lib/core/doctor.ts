@@ -9,8 +9,8 @@ import type { Store } from "../store/store.ts";
 import { openStore } from "../store/open.ts";
 import { openLibfuse } from "../mount/fuse_ffi.ts";
 import { FUSE_DEVICE, fuseDeviceUsable } from "../mount/fuse_device.ts";
-import { loadSettings, type SettingFlags, type Settings } from "./settings.ts";
-import { getContextDoc, STORE_ROLES } from "./context.ts";
+import { loadSettings, type SettingFlags, type Settings } from "../meta/settings.ts";
+import { getContextDoc, STORE_ROLES } from "../meta/context.ts";
 import type { ContextDoc } from "../model/types.ts";
 
 /**

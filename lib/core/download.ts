@@ -8,12 +8,12 @@ import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { CafsReader } from "../cafs/reader.ts";
 import { type RequestCounts, RequestMeter } from "../store/metered.ts";
-import { Blobs } from "./blobs.ts";
-import { type Context, meteredContext } from "./context.ts";
-import { mapOrdered } from "./documents.ts";
-import { bundleEntries } from "./bundles.ts";
-import { throwIfAborted } from "./abort.ts";
-import { logRead, type Reader } from "./audit.ts";
+import { Blobs } from "../cafs/session.ts";
+import { type Context, meteredContext } from "../meta/context.ts";
+import { mapOrdered } from "../meta/documents.ts";
+import { bundleEntries } from "../meta/bundles.ts";
+import { throwIfAborted } from "../util/abort.ts";
+import { logRead, type Reader } from "../meta/audit.ts";
 
 export interface DownloadOptions {
   destination: string;

@@ -9,14 +9,14 @@ import { isKind } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import { packKey, readPackIndex } from "../cafs/pack.ts";
 import type { CafsReader } from "../cafs/reader.ts";
-import { BoundedMap } from "../cafs/bounded_map.ts";
+import { BoundedMap } from "../util/bounded_map.ts";
 import type { HashFn } from "../cafs/root.ts";
 import type { Store } from "../store/store.ts";
-import { Blobs } from "./blobs.ts";
-import type { Context } from "./context.ts";
-import { mapOrdered } from "./documents.ts";
-import { bundleEntries } from "./bundles.ts";
-import { committedBundles } from "./committed.ts";
+import { Blobs } from "../cafs/session.ts";
+import type { Context } from "../meta/context.ts";
+import { mapOrdered } from "../meta/documents.ts";
+import { bundleEntries } from "../meta/bundles.ts";
+import { committedBundles } from "../meta/committed.ts";
 
 /** Objects whose presence (or pack index) is remembered, so shared blobs are checked once. */
 const CHECKED_KEPT = 65_536;

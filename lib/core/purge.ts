@@ -16,12 +16,12 @@ import { readPackIndex } from "../cafs/pack.ts";
 import { decodeRoot, type HashFn, isKey } from "../cafs/root.ts";
 import { Hasher } from "../cafs/hasher.ts";
 import type { Store } from "../store/store.ts";
-import type { Context } from "./context.ts";
-import { createDocument, mapOrdered, readDocument } from "./documents.ts";
-import { bundleEntries } from "./bundles.ts";
-import { committedBundles } from "./committed.ts";
-import { hostName } from "./contributor.ts";
-import { KeySet } from "./key_set.ts";
+import type { Context } from "../meta/context.ts";
+import { createDocument, mapOrdered, readDocument } from "../meta/documents.ts";
+import { bundleEntries } from "../meta/bundles.ts";
+import { committedBundles } from "../meta/committed.ts";
+import { hostName } from "../meta/contributor.ts";
+import { KeySet } from "../cafs/key_set.ts";
 
 /** Objects younger than this are never swept unless told otherwise: 24 hours. */
 export const DEFAULT_GRACE_MS = 24 * 60 * 60 * 1000;

@@ -12,10 +12,10 @@ import {
 } from "../model/codec.ts";
 import { bundleKey, bundlesPrefix, labelsPrefix, repoKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
-import type { Context } from "./context.ts";
-import { childNames, createDocument, readDocument } from "./documents.ts";
-import { deleteRepo, getRepo } from "./repo.ts";
-import { logWrite } from "./audit.ts";
+import type { Context } from "../meta/context.ts";
+import { childNames, createDocument, readDocument } from "../meta/documents.ts";
+import { deleteRepo, getRepo } from "../meta/repo.ts";
+import { logWrite } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 
 /**

@@ -1,10 +1,10 @@
 /** Update: make a local directory match a bundle, touching only what differs. */
 import type { BundleDoc } from "../model/types.ts";
-import type { Context } from "./context.ts";
+import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
-import { Blobs } from "./blobs.ts";
-import { mapOrdered } from "./documents.ts";
+import { Blobs } from "../cafs/session.ts";
+import { mapOrdered } from "../meta/documents.ts";
 import { requireDirectory } from "./walk.ts";
 
 export interface UpdateOptions {

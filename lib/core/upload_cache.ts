@@ -7,7 +7,7 @@
  */
 import type { PackLocation } from "../model/types.ts";
 import type { LocalFile } from "./walk.ts";
-import { NameCursor } from "./name_cursor.ts";
+import { NameCursor } from "../util/name_cursor.ts";
 
 /**
  * The facts a cache line keeps about a file (any change means "hash it again"), its key and,

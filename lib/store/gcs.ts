@@ -13,7 +13,7 @@ import type { Bucket, File } from "@google-cloud/storage";
 import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
 import { readInto, readObject, readRange } from "./gcs_download.ts";
-import { sameBytes } from "./bytes.ts";
+import { sameBytes } from "../util/bytes.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
 import { isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";

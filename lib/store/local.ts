@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import type { ListEntry, ListOptions, ObjectInfo, RemovedTemporaries, Store } from "./store.ts";
-import { readFull } from "./files.ts";
+import { readFull } from "../util/file_io.ts";
 
 /** Directory under the root that holds temp files; never a key, never listed. */
 export const TEMP_DIR = ".datamon-tmp";

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { DatamonError } from "../errors.ts";
-import { sameBytes } from "./bytes.ts";
+import { sameBytes } from "../util/bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";

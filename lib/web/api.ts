@@ -28,14 +28,14 @@ import {
   listContexts,
   openContext,
   requestsFor,
-} from "../core/context.ts";
-import type { Settings } from "../core/settings.ts";
-import { listRepos } from "../core/repo.ts";
-import { bundleEntries, getBundle, listBundles } from "../core/bundles.ts";
-import { labelHistory, listLabels } from "../core/labels.ts";
-import { getRepo } from "../core/repo.ts";
-import { type LineageGraph, lineageGraph, refText } from "../core/lineage.ts";
-import { auditTrail } from "../core/audit.ts";
+} from "../meta/context.ts";
+import type { Settings } from "../meta/settings.ts";
+import { listRepos } from "../meta/repo.ts";
+import { bundleEntries, getBundle, listBundles } from "../meta/bundles.ts";
+import { labelHistory, listLabels } from "../meta/labels.ts";
+import { getRepo } from "../meta/repo.ts";
+import { type LineageGraph, lineageGraph, refText } from "../meta/lineage.ts";
+import { auditTrail } from "../meta/audit.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { BundleRef } from "../model/types.ts";

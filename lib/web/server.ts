@@ -1,5 +1,5 @@
 /** The web view's HTTP server: the page at /, the read-only JSON API under /api/. */
-import type { Settings } from "../core/settings.ts";
+import type { Settings } from "../meta/settings.ts";
 import { Api } from "./api.ts";
 import { PAGE_HTML } from "./page.ts";
 

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { programPermissions } from "../support/cli.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 Deno.test("deno.json's datamon task runs main.ts with the permissions of scripts/permissions.txt", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));

@@ -6,7 +6,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { datamonCommand, datamonOk, upload } from "../support/cli.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const playwright = `${root}.tools/servers/node_modules/playwright-core`;
 
 type Step = { goto: string } | { click: string } | { read: string } | { text: string };

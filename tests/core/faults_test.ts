@@ -8,11 +8,11 @@ import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
 import { uploadOptions } from "../support/context.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { freshStoreUrl, gcsEndpoint, s3Endpoint } from "../support/servers.ts";
-import { contextFromBaseUrl, openContext } from "../../lib/core/context.ts";
-import { createRepo } from "../../lib/core/repo.ts";
+import { contextFromBaseUrl, openContext } from "../../lib/meta/context.ts";
+import { createRepo } from "../../lib/meta/repo.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
-import { listBundles } from "../../lib/core/bundles.ts";
+import { listBundles } from "../../lib/meta/bundles.ts";
 
 const who = { name: "t", email: "t@example.com" };
 

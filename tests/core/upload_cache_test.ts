@@ -3,9 +3,9 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { localContext, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
-import { createRepo } from "../../lib/core/repo.ts";
-import { bundleEntries } from "../../lib/core/bundles.ts";
-import type { Context } from "../../lib/core/context.ts";
+import { createRepo } from "../../lib/meta/repo.ts";
+import { bundleEntries } from "../../lib/meta/bundles.ts";
+import type { Context } from "../../lib/meta/context.ts";
 import type { BundleDoc } from "../../lib/model/types.ts";
 
 const who = { name: "t", email: "t@example.com" };

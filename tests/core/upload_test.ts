@@ -3,8 +3,8 @@ import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { CountingStore, localContext, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
-import { createRepo } from "../../lib/core/repo.ts";
-import { latestBundle, listBundles } from "../../lib/core/bundles.ts";
+import { createRepo } from "../../lib/meta/repo.ts";
+import { latestBundle, listBundles } from "../../lib/meta/bundles.ts";
 import { isKind } from "../../lib/errors.ts";
 
 const who = { name: "t", email: "t@example.com" };

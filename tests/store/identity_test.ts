@@ -6,7 +6,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serveFake } from "../support/fake_http.ts";
 import { stsCallerArn } from "../../lib/store/s3_identity.ts";
 import { googleAccount } from "../../lib/store/gcs_identity.ts";
-import { resolveActor } from "../../lib/core/contributor.ts";
+import { resolveActor } from "../../lib/meta/contributor.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import type { StoreIdentity } from "../../lib/store/store.ts";
 

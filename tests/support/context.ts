@@ -1,5 +1,5 @@
 /** An opened context on local stores in a temp directory, for core tests. */
-import { type Context, contextFromBaseUrl, openContext } from "../../lib/core/context.ts";
+import { type Context, contextFromBaseUrl, openContext } from "../../lib/meta/context.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { UploadOptions } from "../../lib/core/upload.ts";
 

@@ -1,6 +1,6 @@
 /** Sizes that bound memory: leaf size and how many leaf buffers are in flight. */
 import { DatamonError } from "../errors.ts";
-import { packOverhead } from "../cafs/pack.ts";
+import { packOverhead } from "./pack.ts";
 
 /** Default bytes per leaf (2 MiB), recorded per bundle. */
 export const DEFAULT_LEAF_SIZE = 2 * 1024 * 1024;

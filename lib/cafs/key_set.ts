@@ -5,7 +5,7 @@
  * Set of strings). Two keys sharing 16 bytes would only make a dead blob look live, which
  * keeps it; it never makes a live blob look dead.
  */
-import { isKey } from "../cafs/root.ts";
+import { isKey } from "./root.ts";
 
 const WORDS = 4;
 const MAX_LOAD = 0.7;

@@ -1,7 +1,7 @@
 /** Settings precedence: flag > environment > config file > default. */
 import { assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { loadSettings, setConfigValue } from "../../lib/core/settings.ts";
+import { loadSettings, setConfigValue } from "../../lib/meta/settings.ts";
 import { isKind } from "../../lib/errors.ts";
 
 async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {

@@ -6,19 +6,19 @@
  */
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor } from "../model/types.ts";
-import type { Reader } from "./audit.ts";
+import type { Reader } from "../meta/audit.ts";
 import type { SidecarParams } from "../model/sidecar_params.ts";
-import type { Context } from "./context.ts";
-import { resolveBundle } from "./bundles.ts";
-import { downloadBundle } from "./download.ts";
+import type { Context } from "../meta/context.ts";
+import { resolveBundle } from "../meta/bundles.ts";
+import { downloadBundle } from "../core/download.ts";
 import {
   DEFAULT_MOUNT_CACHE_BYTES,
   DEFAULT_MOUNT_PREFETCH,
   type Mount,
   mountBundle,
-} from "./mount.ts";
-import { uploadBundle } from "./upload.ts";
-import { setLabel } from "./labels.ts";
+} from "../mount/bundle_mount.ts";
+import { uploadBundle } from "../core/upload.ts";
+import { setLabel } from "../meta/labels.ts";
 import { clearSignals, SIGNALS, waitForSignal, writeSignal } from "./signal_files.ts";
 
 export interface SidecarOptions {

@@ -6,17 +6,17 @@
 import type { BundleDoc } from "../model/types.ts";
 import { CafsReader } from "../cafs/reader.ts";
 import { LeafCache } from "../cafs/leaf_cache.ts";
-import { openLibfuse } from "../mount/fuse_ffi.ts";
-import { prepareMountPoint } from "../mount/mount_point.ts";
-import { BundleInodes } from "../mount/bundle_inodes.ts";
-import { BundleFs, type ContentSource } from "../mount/bundle_fs.ts";
-import { cafsContent, diskContent } from "../mount/content.ts";
-import { FuseSession } from "../mount/session.ts";
-import { Blobs } from "./blobs.ts";
-import type { Context } from "./context.ts";
-import { bundleEntries } from "./bundles.ts";
-import { downloadBundle } from "./download.ts";
-import { logRead, type Reader } from "./audit.ts";
+import { openLibfuse } from "./fuse_ffi.ts";
+import { prepareMountPoint } from "./mount_point.ts";
+import { BundleInodes } from "./bundle_inodes.ts";
+import { BundleFs, type ContentSource } from "./bundle_fs.ts";
+import { cafsContent, diskContent } from "./content.ts";
+import { FuseSession } from "./session.ts";
+import { Blobs } from "../cafs/session.ts";
+import type { Context } from "../meta/context.ts";
+import { bundleEntries } from "../meta/bundles.ts";
+import { downloadBundle } from "../core/download.ts";
+import { logRead, type Reader } from "../meta/audit.ts";
 
 /** Default bytes of verified leaves kept in memory by a mount. */
 export const DEFAULT_MOUNT_CACHE_BYTES = 256 * 1024 * 1024;

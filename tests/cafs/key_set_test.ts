@@ -1,6 +1,6 @@
 /** KeySet: the compact set of live keys that garbage collection marks. */
 import { assert, assertEquals } from "../support/assert.ts";
-import { KeySet } from "../../lib/core/key_set.ts";
+import { KeySet } from "../../lib/cafs/key_set.ts";
 
 function key(i: number): string {
   return Array.from(

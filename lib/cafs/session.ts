@@ -2,11 +2,11 @@
  * The blob side of one command: a hashing Worker pool shared by the readers and writers it
  * makes, sized so that memory stays bounded by concurrency x leaf size.
  */
-import { Hasher } from "../cafs/hasher.ts";
-import { CafsReader } from "../cafs/reader.ts";
-import { CafsWriter } from "../cafs/writer.ts";
-import { PackWriter } from "../cafs/pack_writer.ts";
-import type { Context } from "./context.ts";
+import { Hasher } from "./hasher.ts";
+import { CafsReader } from "./reader.ts";
+import { CafsWriter } from "./writer.ts";
+import { PackWriter } from "./pack_writer.ts";
+import type { Context } from "../meta/context.ts";
 import { leafBuffers, type PackOptions } from "./tuning.ts";
 
 /** Leaves (and pack runs) fetched ahead, over all files being read at once. */

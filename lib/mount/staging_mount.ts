@@ -5,15 +5,15 @@
 import { DatamonError } from "../errors.ts";
 import type { Contributor, LabelRecord } from "../model/types.ts";
 import { validateName } from "../model/names.ts";
-import { openLibfuse } from "../mount/fuse_ffi.ts";
-import { prepareMountPoint } from "../mount/mount_point.ts";
-import { StagingFs } from "../mount/staging_fs.ts";
-import { FuseSession } from "../mount/session.ts";
-import type { Context } from "./context.ts";
-import { getRepo } from "./repo.ts";
-import { uploadBundle, type UploadResult } from "./upload.ts";
-import { setLabel } from "./labels.ts";
-import type { Mount } from "./mount.ts";
+import { openLibfuse } from "./fuse_ffi.ts";
+import { prepareMountPoint } from "./mount_point.ts";
+import { StagingFs } from "./staging_fs.ts";
+import { FuseSession } from "./session.ts";
+import type { Context } from "../meta/context.ts";
+import { getRepo } from "../meta/repo.ts";
+import { uploadBundle, type UploadResult } from "../core/upload.ts";
+import { setLabel } from "../meta/labels.ts";
+import type { Mount } from "./bundle_mount.ts";
 
 /** A mutable mount being served, and where its files are staged. */
 export interface StagingMount extends Mount {
