@@ -3,6 +3,7 @@
  * mount is ready, and how it ended (what it printed and its exit code). `--daemonize` waits on
  * it for readiness, and `bundle unmount` for the outcome (a mutable mount's new bundle id).
  */
+import { writeAll } from "../util/file_io.ts";
 
 /** What a finished mount process printed, and its exit code. */
 export interface MountOutcome {
@@ -53,9 +54,7 @@ export class MountStatus {
   }
 
   async #append(record: unknown): Promise<void> {
-    const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
-    let written = 0;
-    while (written < bytes.length) written += await this.file.write(bytes.subarray(written));
+    await writeAll(this.file, new TextEncoder().encode(`${JSON.stringify(record)}\n`));
   }
 }
 

@@ -5,6 +5,7 @@
 import type { CafsReader } from "../cafs/reader.ts";
 import type { BundleFile } from "./bundle_inodes.ts";
 import type { ContentReader, ContentSource } from "./bundle_fs.ts";
+import { readFull } from "../util/file_io.ts";
 
 /** Reads through the cafs: every leaf is verified against its key before a byte is served. */
 export function cafsContent(reader: CafsReader, leafSize: number): ContentSource {
@@ -26,13 +27,7 @@ export function diskContent(dir: string): ContentSource {
       const readAt = async (offset: number, length: number) => {
         const out = new Uint8Array(Math.max(0, Math.min(length, file.size - offset)));
         await handle.seek(offset, Deno.SeekMode.Start);
-        let done = 0;
-        while (done < out.length) {
-          const n = await handle.read(out.subarray(done));
-          if (n === null) break;
-          done += n;
-        }
-        return out.subarray(0, done);
+        return out.subarray(0, await readFull(handle, out));
       };
       return {
         read(offset, length) {

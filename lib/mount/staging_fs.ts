@@ -8,6 +8,7 @@ import { S_IFDIR, S_IFMT, S_IFREG } from "./fuse_ffi.ts";
 import { ERRNO, FuseError } from "./errno.ts";
 import type { AttrChanges, DirEntry, DirListing, FuseFilesystem } from "./session.ts";
 import { ROOT_INO } from "./bundle_inodes.ts";
+import { readFull, writeAll } from "../util/file_io.ts";
 
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
@@ -149,22 +150,15 @@ export class StagingFs implements FuseFilesystem {
     return this.#handle(fh).exclusive(async (file) => {
       await file.seek(offset, Deno.SeekMode.Start);
       const out = new Uint8Array(size);
-      let done = 0;
-      while (done < size) {
-        const n = await file.read(out.subarray(done));
-        if (n === null) break;
-        done += n;
-      }
-      return out.subarray(0, done);
+      return out.subarray(0, await readFull(file, out));
     });
   }
 
   write(_ino: number, fh: number, offset: number, data: Uint8Array): Promise<number> {
     return this.#handle(fh).exclusive(async (file) => {
       await file.seek(offset, Deno.SeekMode.Start);
-      let done = 0;
-      while (done < data.length) done += await file.write(data.subarray(done));
-      return done;
+      await writeAll(file, data);
+      return data.length;
     });
   }
 

@@ -4,6 +4,7 @@
  * its presence means its content is whole.
  */
 import { DatamonError } from "../errors.ts";
+import { writeFileAtomic } from "../util/atomic_file.ts";
 
 /** The signal files of the sidecar protocol, in the order they appear. */
 export const SIGNALS = {
@@ -23,9 +24,8 @@ const POLL_MS = 100;
 
 /** Writes a signal file atomically: a temp file renamed into place. */
 export async function writeSignal(dir: string, name: SignalName, text: string): Promise<void> {
-  const tmp = `${dir}/.${name}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, text.endsWith("\n") ? text : `${text}\n`);
-  await Deno.rename(tmp, `${dir}/${name}`);
+  const line = text.endsWith("\n") ? text : `${text}\n`;
+  await writeFileAtomic(`${dir}/${name}`, line, { tempPrefix: `.${name}.tmp-` });
 }
 
 /** Removes the signal files a previous run may have left, so none is mistaken for this run's. */

@@ -1,4 +1,7 @@
-/** Reading local files into caller-owned buffers (shared by the local store and the cafs). */
+/**
+ * Whole reads and writes of local files: Deno's read and write may move fewer bytes than asked,
+ * so every caller that needs all of them loops here, once.
+ */
 
 /** Reads until `into` is full or the file ends; returns the bytes read. */
 export async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
@@ -9,4 +12,10 @@ export async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<num
     filled += n;
   }
   return filled;
+}
+
+/** Writes every byte of `bytes` at the file's position. */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) done += await file.write(bytes.subarray(done));
 }
