@@ -1,4 +1,5 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
+import { withHasher } from "../support/cafs.ts";
 import { Hasher, INLINE_LIMIT } from "../../lib/cafs/hasher.ts";
 
 const EMPTY = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
@@ -12,17 +13,8 @@ function pattern(length: number, shared: boolean): Uint8Array {
   return bytes;
 }
 
-async function withHasher(workers: number, fn: (hasher: Hasher) => Promise<void>) {
-  const hasher = await Hasher.create(workers);
-  try {
-    await fn(hasher);
-  } finally {
-    hasher.close();
-  }
-}
-
 Deno.test("hash gives the BLAKE3 test vectors for small inputs hashed inline", async () => {
-  await withHasher(1, async (hasher) => {
+  await withHasher(async (hasher) => {
     assert.equal(await hasher.hash(new Uint8Array(0)), EMPTY);
     assert.equal(await hasher.hash(new TextEncoder().encode("abc")), ABC);
     const shared = new Uint8Array(new SharedArrayBuffer(3));
@@ -33,14 +25,14 @@ Deno.test("hash gives the BLAKE3 test vectors for small inputs hashed inline", a
 
 Deno.test("hash gives the BLAKE3 test vector in a Worker for shared and unshared inputs", async () => {
   assert.ok(102400 >= INLINE_LIMIT, "the vector must take the Worker path");
-  await withHasher(2, async (hasher) => {
+  await withHasher(async (hasher) => {
     assert.equal(await hasher.hash(pattern(102400, true)), PATTERN_102400);
     assert.equal(await hasher.hash(pattern(102400, false)), PATTERN_102400);
-  });
+  }, 2);
 });
 
 Deno.test("hash of a view hashes only the view's bytes", async () => {
-  await withHasher(1, async (hasher) => {
+  await withHasher(async (hasher) => {
     for (const shared of [true, false]) {
       const big = pattern(102400 + 1000, shared);
       const view = big.subarray(1000);
@@ -54,7 +46,7 @@ Deno.test("hash of a view hashes only the view's bytes", async () => {
 });
 
 Deno.test("concurrent hashes of different inputs each resolve to their own key", async () => {
-  await withHasher(2, async (hasher) => {
+  await withHasher(async (hasher) => {
     const inputs = Array.from({ length: 24 }, (_, i) => {
       const bytes = new Uint8Array(
         i % 2 ? new SharedArrayBuffer(200_000) : new ArrayBuffer(200_000),
@@ -65,14 +57,14 @@ Deno.test("concurrent hashes of different inputs each resolve to their own key",
     const keys = await Promise.all(inputs.map((bytes) => hasher.hash(bytes)));
     assert.deepEqual(keys, inputs.map((bytes) => hasher.hashInline(bytes)));
     assert.equal(new Set(keys).size, 24);
-  });
+  }, 2);
 });
 
 Deno.test("warm hashes in every Worker and leaves the hasher usable", async () => {
-  await withHasher(2, async (hasher) => {
+  await withHasher(async (hasher) => {
     await hasher.warm();
     assert.equal(await hasher.hash(pattern(102400, true)), PATTERN_102400);
-  });
+  }, 2);
 });
 
 Deno.test("hash after close rejects, and close fails pending hashes", async () => {

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
 
 const leaf = (length: number, fill = 1) => new Uint8Array(length).fill(fill);

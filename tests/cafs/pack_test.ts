@@ -1,7 +1,7 @@
 /** Pack objects: the index trailer, and the writer that fills and stores packs. */
-import assert from "node:assert/strict";
-import { isKind } from "../../lib/errors.ts";
-import { Hasher } from "../../lib/cafs/hasher.ts";
+import { assert, assertIntegrity } from "../support/assert.ts";
+import { withHasher } from "../support/cafs.ts";
+import type { Hasher } from "../../lib/cafs/hasher.ts";
 import {
   decodePackFooter,
   decodePackIndex,
@@ -15,15 +15,6 @@ import { PackWriter } from "../../lib/cafs/pack_writer.ts";
 import { CafsReader } from "../../lib/cafs/reader.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { patternBytes, withTempDir } from "../support/fixtures.ts";
-
-async function withHasher<T>(fn: (hasher: Hasher) => Promise<T>): Promise<T> {
-  const hasher = await Hasher.create(1);
-  try {
-    return await fn(hasher);
-  } finally {
-    hasher.close();
-  }
-}
 
 /** A pack of blobs of the given sizes, built as the writer builds one. */
 async function buildPack(hasher: Hasher, sizes: number[]) {
@@ -40,14 +31,6 @@ async function buildPack(hasher: Hasher, sizes: number[]) {
   const size = await writePackIndex(entries, bytes, offset, hasher);
   assert.equal(size, bytes.length);
   return { bytes, entries, blobs };
-}
-
-async function assertIntegrity(promise: Promise<unknown>, pattern: RegExp) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(isKind(e, "integrity"), `expected an integrity error, got ${e}`);
-    assert.match((e as Error).message, pattern);
-    return true;
-  });
 }
 
 Deno.test("a pack index round-trips from the whole pack and from its tail alone", async () => {

@@ -1,6 +1,7 @@
-import assert from "node:assert/strict";
-import { isKind } from "../../lib/errors.ts";
-import { Hasher } from "../../lib/cafs/hasher.ts";
+import { assert, assertIntegrity } from "../support/assert.ts";
+import { readAll, withHasher } from "../support/cafs.ts";
+import { withTempDir } from "../support/fixtures.ts";
+import type { Hasher } from "../../lib/cafs/hasher.ts";
 import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
 import { CafsReader, type StoredFile } from "../../lib/cafs/reader.ts";
 import { PackWriter } from "../../lib/cafs/pack_writer.ts";
@@ -22,45 +23,26 @@ interface Stored {
 
 /** Stores a file of `size` random bytes with 64 KiB leaves, runs `fn`, cleans up. */
 async function withStoredFile(size: number, fn: (stored: Stored) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cafs-reader-" });
-  const hasher = await Hasher.create(2);
-  try {
-    const bytes = new Uint8Array(size);
-    for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
-    await Deno.writeFile(`${dir}/file`, bytes);
-    const store = new LocalStore(`${dir}/blobs`);
-    const put = await new CafsWriter({ store, hasher, leafSize: LEAF, slots: 4 }).putFile(
-      `${dir}/file`,
-    );
-    let leaves = [put.key];
-    if (size > LEAF) {
-      const root = await store.get(put.key);
-      leaves = Array.from(
-        { length: root.length / KEY_BYTES - 1 },
-        (_, i) => readKey(root, i * KEY_BYTES),
+  await withTempDir((dir) =>
+    withHasher(async (hasher) => {
+      const bytes = new Uint8Array(size);
+      for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
+      await Deno.writeFile(`${dir}/file`, bytes);
+      const store = new LocalStore(`${dir}/blobs`);
+      const put = await new CafsWriter({ store, hasher, leafSize: LEAF, slots: 4 }).putFile(
+        `${dir}/file`,
       );
-    }
-    await fn({ store, hasher, bytes, put, leaves });
-  } finally {
-    hasher.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk.slice()); // a chunk is valid until the next
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
-  return out;
-}
-
-async function assertIntegrity(promise: Promise<unknown>, pattern: RegExp) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(isKind(e, "integrity"), `expected an integrity error, got ${e}`);
-    assert.match((e as Error).message, pattern);
-    return true;
-  });
+      let leaves = [put.key];
+      if (size > LEAF) {
+        const root = await store.get(put.key);
+        leaves = Array.from(
+          { length: root.length / KEY_BYTES - 1 },
+          (_, i) => readKey(root, i * KEY_BYTES),
+        );
+      }
+      await fn({ store, hasher, bytes, put, leaves });
+    }, 2)
+  );
 }
 
 async function corrupt(store: Store, key: string, change: (bytes: Uint8Array) => Uint8Array) {
@@ -263,23 +245,21 @@ async function withPackedFiles(
     s: { store: LocalStore; hasher: Hasher; files: (StoredFile & { bytes: Uint8Array })[] },
   ) => Promise<void>,
 ) {
-  const dir = await Deno.makeTempDir({ prefix: "cafs-packed-" });
-  const hasher = await Hasher.create(1);
-  try {
-    const store = new LocalStore(`${dir}/blobs`);
-    const packs = new PackWriter({ store, hasher, packSize: 1024 * 1024, maxBlob: LEAF });
-    const files = [];
-    for (const [i, size] of sizes.entries()) {
-      const bytes = crypto.getRandomValues(new Uint8Array(size));
-      const key = await hasher.hash(bytes);
-      files.push({ name: `f${i}`, key, size, bytes, pack: (await packs.add(key, bytes)).location });
-    }
-    await packs.flush();
-    await fn({ store, hasher, files });
-  } finally {
-    hasher.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await withTempDir((dir) =>
+    withHasher(async (hasher) => {
+      const store = new LocalStore(`${dir}/blobs`);
+      const packs = new PackWriter({ store, hasher, packSize: 1024 * 1024, maxBlob: LEAF });
+      const files = [];
+      for (const [i, size] of sizes.entries()) {
+        const bytes = crypto.getRandomValues(new Uint8Array(size));
+        const key = await hasher.hash(bytes);
+        const pack = (await packs.add(key, bytes)).location;
+        files.push({ name: `f${i}`, key, size, bytes, pack });
+      }
+      await packs.flush();
+      await fn({ store, hasher, files });
+    })
+  );
 }
 
 Deno.test("readRange of a packed file reads within it, through the leaf cache", async () => {

@@ -1,6 +1,5 @@
-import assert from "node:assert/strict";
-import { isKind } from "../../lib/errors.ts";
-import { Hasher } from "../../lib/cafs/hasher.ts";
+import { assert, assertIntegrity } from "../support/assert.ts";
+import { withHasher } from "../support/cafs.ts";
 import {
   decodeRoot,
   encodeRoot,
@@ -14,27 +13,10 @@ const ABC = "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85";
 const EMPTY = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
 const STORE = "file:///tmp/blobs";
 
-async function withHasher(fn: (hasher: Hasher) => Promise<void>) {
-  const hasher = await Hasher.create(1);
-  try {
-    await fn(hasher);
-  } finally {
-    hasher.close();
-  }
-}
-
 function binaryKeys(keys: string[]): Uint8Array {
   const bytes = new Uint8Array(keys.length * KEY_BYTES);
   keys.forEach((key, i) => writeKey(key, bytes, i * KEY_BYTES));
   return bytes;
-}
-
-async function assertIntegrity(promise: Promise<unknown>, pattern: RegExp) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(isKind(e, "integrity"), `expected an integrity error, got ${e}`);
-    assert.match((e as Error).message, pattern);
-    return true;
-  });
 }
 
 Deno.test("writeKey and readKey convert between hex and binary keys", () => {

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { SlotPool } from "../../lib/cafs/slots.ts";
 
 Deno.test("slots are buffers of the pool's size in shared memory", async () => {

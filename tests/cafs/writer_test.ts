@@ -1,5 +1,8 @@
-import assert from "node:assert/strict";
-import { Hasher } from "../../lib/cafs/hasher.ts";
+import { assert } from "../support/assert.ts";
+import { readAll, withHasher } from "../support/cafs.ts";
+import { withTempDir } from "../support/fixtures.ts";
+import { listed } from "../support/store.ts";
+import type { Hasher } from "../../lib/cafs/hasher.ts";
 import { CafsReader } from "../../lib/cafs/reader.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import { CafsWriter } from "../../lib/cafs/writer.ts";
@@ -18,49 +21,29 @@ interface Bench {
 }
 
 async function withBench(fn: (bench: Bench) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cafs-writer-" });
-  const hasher = await Hasher.create(2);
-  let files = 0;
-  const bench: Bench = {
-    dir,
-    store: new LocalStore(`${dir}/blobs`),
-    hasher,
-    async file(size, fill) {
-      const bytes = new Uint8Array(size);
-      if (fill === undefined) {
-        for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
-      } else {
-        bytes.fill(fill);
-      }
-      const path = `${dir}/file-${files++}`;
-      await Deno.writeFile(path, bytes);
-      return { path, bytes };
-    },
-  };
-  try {
-    await fn(bench);
-  } finally {
-    hasher.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function objectKeys(store: Store): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const entry of store.list("")) if (entry.kind === "object") keys.push(entry.key);
-  return keys;
-}
-
-async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk.slice()); // a chunk is valid until the next
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  await withTempDir((dir) =>
+    withHasher((hasher) => {
+      let files = 0;
+      return fn({
+        dir,
+        store: new LocalStore(`${dir}/blobs`),
+        hasher,
+        async file(size, fill) {
+          const bytes = new Uint8Array(size);
+          if (fill === undefined) {
+            for (let o = 0; o < size; o += 65536) {
+              crypto.getRandomValues(bytes.subarray(o, o + 65536));
+            }
+          } else {
+            bytes.fill(fill);
+          }
+          const path = `${dir}/file-${files++}`;
+          await Deno.writeFile(path, bytes);
+          return { path, bytes };
+        },
+      });
+    }, 2)
+  );
 }
 
 for (const leafSize of [64 * KiB, 2 * MiB]) {
@@ -88,10 +71,10 @@ Deno.test("a file that fits one leaf is stored as exactly one object under its l
     const writer = new CafsWriter({ store, hasher, leafSize: 64 * KiB, slots: 2 });
     for (const size of [0, 1, 64 * KiB]) {
       const { path, bytes } = await file(size, size % 251);
-      const before = (await objectKeys(store)).length;
+      const before = (await listed(store, "")).length;
       const put = await writer.putFile(path);
       assert.equal(put.key, hasher.hashInline(bytes));
-      assert.equal((await objectKeys(store)).length, before + 1, `size ${size}`);
+      assert.equal((await listed(store, "")).length, before + 1, `size ${size}`);
       assert.deepEqual(await store.get(put.key), bytes);
     }
   });
@@ -112,7 +95,7 @@ Deno.test("a bigger file is stored as its leaves and a root object under the fil
       leafKeys,
       [0, 1, 2].map((i) => hasher.hashInline(bytes.subarray(i * leafSize, (i + 1) * leafSize))),
     );
-    assert.deepEqual((await objectKeys(store)).sort(), [...leafKeys, put.key].sort());
+    assert.deepEqual((await listed(store, "")).sort(), [...leafKeys, put.key].sort());
   });
 });
 
@@ -123,7 +106,7 @@ Deno.test("a second putFile of the same file stores no leaf, with this writer or
       const { path } = await file(5 * leafSize + 3);
       const first = await writer.putFile(path);
       assert.equal(first.leavesStored, 6);
-      const objects = (await objectKeys(store)).length;
+      const objects = (await listed(store, "")).length;
       for (const again of [writer, new CafsWriter({ store, hasher, leafSize, slots: 4 })]) {
         const put = await again.putFile(path);
         assert.equal(put.key, first.key);
@@ -131,7 +114,7 @@ Deno.test("a second putFile of the same file stores no leaf, with this writer or
         assert.equal(put.leavesDeduplicated, 6);
         assert.equal(put.bytesStored, 0);
       }
-      assert.equal((await objectKeys(store)).length, objects);
+      assert.equal((await listed(store, "")).length, objects);
     }
   });
 });
@@ -143,7 +126,7 @@ Deno.test("repeated leaves within one file are stored once", async () => {
     const put = await writer.putFile(path);
     assert.equal(put.leavesStored, 1);
     assert.equal(put.leavesDeduplicated, 3);
-    assert.equal((await objectKeys(store)).length, 2, "one leaf and the root object");
+    assert.equal((await listed(store, "")).length, 2, "one leaf and the root object");
   });
 });
 

@@ -3,7 +3,7 @@
  * file; both exit 130 with one line on stderr.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { listTree, withTempDir, writeTree } from "../support/fixtures.ts";
+import { listTree, manyFiles, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamonCommand, datamonOk, upload, uploadArgs } from "../support/cli.ts";
 
 /** Starts `datamon ...args`, sends SIGINT once `ready()` holds, and returns how it ended. */
@@ -28,16 +28,10 @@ async function hasEntries(dir: string): Promise<boolean> {
   return false;
 }
 
-function manyFiles(count: number): Record<string, number> {
-  const files: Record<string, number> = {};
-  for (let i = 0; i < count; i++) files[`d${i % 10}/f${i}.bin`] = 8192;
-  return files;
-}
-
 Deno.test("an interrupted download exits 130 and leaves no part file", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
-    await writeTree(`${dir}/src`, manyFiles(3000));
+    await writeTree(`${dir}/src`, manyFiles(3000, 8192));
     await datamonOk(home, "repo", "create", "--repo", "r");
     await upload(home, "r", `${dir}/src`, "m");
     const out = `${dir}/out`;
@@ -66,7 +60,7 @@ Deno.test("an interrupted download exits 130 and leaves no part file", async () 
 Deno.test("an interrupted upload exits 130 and commits no bundle", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
-    await writeTree(`${dir}/src`, manyFiles(3000));
+    await writeTree(`${dir}/src`, manyFiles(3000, 8192));
     await datamonOk(home, "repo", "create", "--repo", "r");
     const blobs = `${home}/data/blob`;
     const r = await interrupted(

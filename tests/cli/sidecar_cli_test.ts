@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { datamon, datamonCommand, datamonOk, upload } from "../support/cli.ts";
-import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { exists, withTempDir, writeTree } from "../support/fixtures.ts";
 import { FUSE_MISSING } from "../support/mount.ts";
 import { isKsuid } from "../../lib/model/ksuid.ts";
 import { EXIT_CODES } from "../../lib/errors.ts";
@@ -36,10 +36,6 @@ function mainStep(signals: string, cwd: string, script: string): Deno.ChildProce
 
 function sidecar(home: string, params: string): Deno.ChildProcess {
   return datamonCommand(home, "sidecar", "--params", params, "--json").spawn();
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** A home with repo "raw" holding one bundle (labelled "v1") and an empty repo "results". */

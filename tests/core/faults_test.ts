@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { uploadOptions } from "../support/context.ts";
+import { TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { freshStoreUrl, gcsEndpoint, s3Endpoint } from "../support/servers.ts";
 import { contextFromBaseUrl, openContext } from "../../lib/meta/context.ts";
@@ -13,8 +13,6 @@ import { createRepo } from "../../lib/meta/repo.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
 import { listBundles } from "../../lib/meta/bundles.ts";
-
-const who = { name: "t", email: "t@example.com" };
 
 for (const backend of ["s3", "gcs"] as const) {
   Deno.test(`${backend}: an upload and download through a network failing 1 request in 10 complete correctly`, async () => {
@@ -29,7 +27,7 @@ for (const backend of ["s3", "gcs"] as const) {
         for (let i = 0; i < 40; i++) files[`small/${i}.txt`] = 100 + i;
         for (let i = 0; i < 6; i++) files[`big/${i}.bin`] = 3 * 65536 + i * 1000;
         await writeTree(`${dir}/src`, files);
-        await createRepo(faulty, "r", "", who);
+        await createRepo(faulty, "r", "", TEST_CONTRIBUTOR);
         const uploaded = await uploadBundle(faulty, uploadOptions(dir));
         const visible = await Array.fromAsync(listBundles(direct, "r"));
         assertEquals(visible.map((b) => b.id), [uploaded.bundle.id]);

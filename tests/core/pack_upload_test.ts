@@ -3,8 +3,19 @@
  * unchanged and identical files, verified reads, and format 1 bundles still readable.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
-import { assertSameTree, listTree, withTempDir, writeTree } from "../support/fixtures.ts";
-import { localContext, uploadOptions } from "../support/context.ts";
+import {
+  assertSameTree,
+  listTree,
+  manyFiles,
+  withTempDir,
+  writeTree,
+} from "../support/fixtures.ts";
+import {
+  localContext,
+  memoryContext,
+  TEST_CONTRIBUTOR,
+  uploadOptions,
+} from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
 import { diffBundles, diffLocal } from "../../lib/core/diff.ts";
@@ -21,22 +32,21 @@ import type { BundleDoc, FileEntry } from "../../lib/model/types.ts";
 import { packKey } from "../../lib/cafs/pack.ts";
 import { isKind } from "../../lib/errors.ts";
 
-const who = { name: "t", email: "t@example.com" };
-
 async function entriesOf(ctx: Context, bundle: BundleDoc): Promise<FileEntry[]> {
   return await Array.fromAsync(bundleEntries(ctx, bundle));
 }
 
-/** Files f00000... of `size` bytes each (different contents), `count` of them. */
-function manyFiles(count: number, size: number): Record<string, number> {
-  const files: Record<string, number> = {};
-  for (let i = 0; i < count; i++) files[`d${i % 10}/f${String(i).padStart(5, "0")}`] = size;
-  return files;
-}
-
-async function repoWith(dir: string, files: Record<string, Uint8Array | string | number>) {
-  const ctx = localContext(dir);
-  await createRepo(ctx, "r", "", who);
+/**
+ * An in-memory context with repo "r", and `files` written under `dir`/src. `onDisk` puts the
+ * context's stores under `dir` instead, for a test that reaches into the stored files.
+ */
+async function repoWith(
+  dir: string,
+  files: Record<string, Uint8Array | string | number>,
+  { onDisk = false } = {},
+) {
+  const ctx = onDisk ? localContext(dir) : memoryContext();
+  await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
   await writeTree(`${dir}/src`, files);
   return ctx;
 }
@@ -200,7 +210,7 @@ async function assertFailedDownload(
 
 Deno.test("a corrupted byte inside a pack fails that file's download with integrity and writes no partial file", async () => {
   await withTempDir(async (dir) => {
-    const ctx = await repoWith(dir, manyFiles(30, 1000));
+    const ctx = await repoWith(dir, manyFiles(30, 1000), { onDisk: true });
     const up = await uploadBundle(ctx, uploadOptions(dir));
     const victim = (await entriesOf(ctx, up.bundle))[12];
     await corruptPacked(dir, victim);
@@ -281,7 +291,7 @@ async function uploadFormat1(ctx: Context, dir: string, leafSize: number): Promi
     repo: "r",
     message: "v1",
     timestamp: new Date(),
-    contributors: [who],
+    contributors: [TEST_CONTRIBUTOR],
     leafSize,
     deduplication: "blake3",
     formatVersion: 1,

@@ -1,14 +1,12 @@
 /** The upload cache: unchanged files reuse their key, changed or purged ones are stored again. */
 import { assert, assertEquals } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { localContext, uploadOptions } from "../support/context.ts";
+import { memoryContext, TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { bundleEntries } from "../../lib/meta/bundles.ts";
 import type { Context } from "../../lib/meta/context.ts";
 import type { BundleDoc } from "../../lib/model/types.ts";
-
-const who = { name: "t", email: "t@example.com" };
 
 async function keys(ctx: Context, bundle: BundleDoc): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -17,8 +15,8 @@ async function keys(ctx: Context, bundle: BundleDoc): Promise<Record<string, str
 }
 
 async function setup(dir: string) {
-  const ctx = localContext(dir);
-  await createRepo(ctx, "r", "", who);
+  const ctx = memoryContext();
+  await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
   await writeTree(`${dir}/src`, { "a.bin": 100_000, "b.txt": "bee", "c/d.txt": "dee" });
   const options = uploadOptions(dir, { cacheDir: `${dir}/cache` });
   const first = await uploadBundle(ctx, options);

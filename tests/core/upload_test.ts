@@ -1,20 +1,23 @@
-/** Core upload behaviour on local stores: dedup, small files packed, interruption. */
+/** Core upload behaviour on in-memory stores: dedup, small files packed, interruption. */
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { CountingStore, localContext, uploadOptions } from "../support/context.ts";
+import { manyFiles, withTempDir, writeTree } from "../support/fixtures.ts";
+import {
+  CountingStore,
+  memoryContext,
+  TEST_CONTRIBUTOR,
+  uploadOptions,
+} from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { latestBundle, listBundles } from "../../lib/meta/bundles.ts";
 import { isKind } from "../../lib/errors.ts";
 
-const who = { name: "t", email: "t@example.com" };
-
 Deno.test("a second upload of the same data writes no new leaf", async () => {
   await withTempDir(async (dir) => {
-    const ctx = localContext(dir);
+    const ctx = memoryContext();
     const blob = new CountingStore(ctx.blob);
     ctx.blob = blob;
-    await createRepo(ctx, "r", "", who);
+    await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     await writeTree(`${dir}/src`, { "big.bin": 5 * 65536 + 3, "small.txt": "s", "x/y.bin": 70000 });
     const options = uploadOptions(dir);
     const first = await uploadBundle(ctx, options);
@@ -33,10 +36,10 @@ Deno.test("a second upload of the same data writes no new leaf", async () => {
 
 Deno.test("small files cost one pack object between them, not one object each", async () => {
   await withTempDir(async (dir) => {
-    const ctx = localContext(dir);
+    const ctx = memoryContext();
     const blob = new CountingStore(ctx.blob);
     ctx.blob = blob;
-    await createRepo(ctx, "r", "", who);
+    await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     const files: Record<string, number> = {};
     for (let i = 0; i < 50; i++) files[`f${i}`] = 4096 + i;
     await writeTree(`${dir}/src`, files);
@@ -44,7 +47,7 @@ Deno.test("small files cost one pack object between them, not one object each", 
       repo: "r",
       path: `${dir}/src`,
       message: "m",
-      contributor: who,
+      contributor: TEST_CONTRIBUTOR,
       concurrency: 8,
     });
     assertEquals(blob.writes, 1);
@@ -53,11 +56,9 @@ Deno.test("small files cost one pack object between them, not one object each", 
 
 Deno.test("an upload interrupted by its signal commits no bundle", async () => {
   await withTempDir(async (dir) => {
-    const ctx = localContext(dir);
-    await createRepo(ctx, "r", "", who);
-    const files: Record<string, number> = {};
-    for (let i = 0; i < 1200; i++) files[`f${i}`] = 100;
-    await writeTree(`${dir}/src`, files);
+    const ctx = memoryContext();
+    await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
+    await writeTree(`${dir}/src`, manyFiles(1200, 100));
     const controller = new AbortController();
     let seen = 0;
     const error = await assertRejects(() =>
@@ -65,7 +66,7 @@ Deno.test("an upload interrupted by its signal commits no bundle", async () => {
         repo: "r",
         path: `${dir}/src`,
         message: "m",
-        contributor: who,
+        contributor: TEST_CONTRIBUTOR,
         concurrency: 4,
         signal: controller.signal,
         onProgress: (d) => {
@@ -83,8 +84,8 @@ Deno.test("an upload interrupted by its signal commits no bundle", async () => {
 
 Deno.test("a changed big file re-uploads only its changed leaves, with no head per unchanged leaf", async () => {
   await withTempDir(async (dir) => {
-    const ctx = localContext(dir);
-    await createRepo(ctx, "r", "", who);
+    const ctx = memoryContext();
+    await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     await writeTree(`${dir}/src`, { "big.bin": 20 * 65536 });
     await uploadBundle(ctx, uploadOptions(dir));
     // A new copy elsewhere (no upload cache applies) with one leaf changed.

@@ -1,37 +1,9 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { parse, stringify } from "yaml";
 import { isKind } from "../../lib/errors.ts";
 import { decodeFileList, encodeFileList } from "../../lib/model/codec.ts";
 import type { FileEntry } from "../../lib/model/types.ts";
-
-const HASH = "0123456789abcdef".repeat(4);
-
-/** Names that stress quoting: YAML indicators, escapes, controls, line separators, unicode. */
-const ODD_NAMES = [
-  "plain.txt",
-  'quote"d/and\\back',
-  "- dash: colon #hash",
-  "{braces}/[brackets]/'single'",
-  "tab\tnew\nline\rreturn",
-  "bell\u0007del\u007fnel\u0085c1\u009f",
-  "line\u2028para\u2029sep",
-  "bom\ufeffnon\ufffechar",
-  "ünïcödé/файл/文件/😀.bin",
-  "yes",
-  "null",
-  "123",
-  "~",
-];
-
-function entriesOf(count: number): FileEntry[] {
-  return Array.from({ length: count }, (_, i) => ({
-    name: i < ODD_NAMES.length ? ODD_NAMES[i] : `dir${i % 7}/sub dir/file-${i}.dat`,
-    size: i * 1001,
-    mode: i % 2 === 0 ? 0o644 : 0o755,
-    mtime: new Date(1_700_000_000_000 + i * 17),
-    key: HASH.slice(i % 16) + HASH.slice(0, i % 16),
-  }));
-}
+import { entriesOf, HASH } from "../support/file_entries.ts";
 
 /** The document as the yaml library would write it: not the one-line-per-entry shape. */
 function yamlLibraryText(entries: FileEntry[]): string {
@@ -99,17 +71,6 @@ Deno.test("the JSON-line fast path and the yaml fallback decode a list alike", (
   assert.deepEqual(viaYamlLibrary, entries);
   assert.deepEqual(withCrlf, entries);
   assert.deepEqual(decodeFileList(flowMappings, "list"), entries);
-});
-
-Deno.test("a 1000-entry file list encodes and decodes in a few milliseconds", () => {
-  const entries = entriesOf(1000);
-  for (let i = 0; i < 5; i++) decodeFileList(encodeFileList(entries), "list");
-  const runs = 20;
-  const start = performance.now();
-  for (let i = 0; i < runs; i++) decodeFileList(encodeFileList(entries), "list");
-  const ms = (performance.now() - start) / runs;
-  // The yaml library alone takes ~70 ms here; the bound is loose for a busy machine.
-  assert.ok(ms < 25, `round trip took ${ms.toFixed(2)} ms`);
 });
 
 /** A one-entry list whose entry has `field` set to `value`, in the fast-path shape. */

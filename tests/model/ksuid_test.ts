@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { isKind } from "../../lib/errors.ts";
 import { isKsuid, ksuidGenerator, ksuidTime, newKsuid } from "../../lib/model/ksuid.ts";
 

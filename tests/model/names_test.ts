@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { isKind } from "../../lib/errors.ts";
 import { ksuidGenerator } from "../../lib/model/ksuid.ts";
 import { validateBundleId, validateEntryName, validateName } from "../../lib/model/names.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { RequestLimiter } from "../../lib/store/limiter.ts";
 
 /** A request that stays in flight until `release` is called. */

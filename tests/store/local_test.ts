@@ -1,10 +1,10 @@
-import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { assert, assertRejectsKind } from "../support/assert.ts";
+import { exists, withTempDir } from "../support/fixtures.ts";
+import { listed } from "../support/store.ts";
 import { isKind } from "../../lib/errors.ts";
-import type { ErrorKind } from "../../lib/errors.ts";
 import { LocalStore, TEMP_DIR } from "../../lib/store/local.ts";
-import type { Store } from "../../lib/store/store.ts";
 import { storeContract } from "./contract.ts";
 
 storeContract("local", async () => {
@@ -16,58 +16,19 @@ storeContract("local", async () => {
   };
 });
 
-/** Runs `fn` with a fresh temp directory, removed afterwards. */
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "datamon-local-store-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 async function tempFiles(root: string): Promise<string[]> {
   if (!await exists(`${root}/${TEMP_DIR}`)) return [];
   return (await Array.fromAsync(Deno.readDir(`${root}/${TEMP_DIR}`))).map((e) => e.name);
 }
 
-async function rejectsKind(kind: ErrorKind, fn: () => Promise<unknown>): Promise<Error> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(isKind(caught, kind), `expected DatamonError "${kind}", got ${caught}`);
-  return caught;
-}
-
-async function listAll(store: Store, prefix: string, delimiter?: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of store.list(prefix, { delimiter })) {
-    names.push(entry.kind === "object" ? entry.key : entry.prefix);
-  }
-  return names;
-}
-
 Deno.test("local: the root is created with its parents on first write, not on reads", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const root = `${dir}/a/b/root`;
     const store = new LocalStore(root);
     assert.equal(await store.head("k"), null);
-    assert.deepEqual(await listAll(store, ""), []);
+    assert.deepEqual(await listed(store, ""), []);
     await store.delete("k");
-    await rejectsKind("not-found", () => store.get("k"));
+    await assertRejectsKind("not-found", () => store.get("k"));
     assert.equal(await exists(root), false);
     await store.put("x/y/k", new Uint8Array([1, 2, 3]));
     assert.deepEqual(await Deno.readFile(`${root}/x/y/k`), new Uint8Array([1, 2, 3]));
@@ -82,23 +43,23 @@ Deno.test("local: the url is the file URL of the absolute root", () => {
 });
 
 Deno.test("local: a failed write leaves no temp file behind", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     await store.put("file", new Uint8Array(10));
     await store.put("dir/k", new Uint8Array(10));
     const bytes = new Uint8Array(4096);
     // A local directory cannot hold "file" as both an object and a prefix, nor "dir" as both.
-    await rejectsKind("invalid-argument", () => store.put("file/k", bytes));
-    await rejectsKind("invalid-argument", () => store.putIfAbsent("file/k", bytes));
-    await rejectsKind("invalid-argument", () => store.put("dir", bytes));
-    await rejectsKind("invalid-argument", () => store.putIfAbsent("dir", bytes));
+    await assertRejectsKind("invalid-argument", () => store.put("file/k", bytes));
+    await assertRejectsKind("invalid-argument", () => store.putIfAbsent("file/k", bytes));
+    await assertRejectsKind("invalid-argument", () => store.put("dir", bytes));
+    await assertRejectsKind("invalid-argument", () => store.putIfAbsent("dir", bytes));
     assert.deepEqual(await tempFiles(root), []);
     assert.deepEqual(await Deno.readFile(`${root}/file`), new Uint8Array(10));
   });
 });
 
 Deno.test("local: successful writes leave no temp file behind", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     await store.put("a", new Uint8Array(5));
     assert.equal(await store.putIfAbsent("b", new Uint8Array(5)), true);
@@ -108,22 +69,25 @@ Deno.test("local: successful writes leave no temp file behind", async () => {
 });
 
 Deno.test("local: the temp directory never shows in listings and is no key", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     await store.put("k", new Uint8Array(1));
     await Deno.writeFile(`${root}/${TEMP_DIR}/left-by-a-crash`, new Uint8Array(3));
-    assert.deepEqual(await listAll(store, ""), ["k"]);
-    assert.deepEqual(await listAll(store, "", "/"), ["k"]);
-    assert.deepEqual(await listAll(store, ".datamon"), []);
-    assert.deepEqual(await listAll(store, `${TEMP_DIR}/`), []);
-    await rejectsKind("invalid-argument", () => store.get(`${TEMP_DIR}/left-by-a-crash`));
-    await rejectsKind("invalid-argument", () => store.put(`${TEMP_DIR}/x`, new Uint8Array(1)));
-    await rejectsKind("invalid-argument", () => store.delete(TEMP_DIR));
+    assert.deepEqual(await listed(store, ""), ["k"]);
+    assert.deepEqual(await listed(store, "", { delimiter: "/" }), ["k"]);
+    assert.deepEqual(await listed(store, ".datamon"), []);
+    assert.deepEqual(await listed(store, `${TEMP_DIR}/`), []);
+    await assertRejectsKind("invalid-argument", () => store.get(`${TEMP_DIR}/left-by-a-crash`));
+    await assertRejectsKind(
+      "invalid-argument",
+      () => store.put(`${TEMP_DIR}/x`, new Uint8Array(1)),
+    );
+    await assertRejectsKind("invalid-argument", () => store.delete(TEMP_DIR));
   });
 });
 
 Deno.test("local: putIfAbsent never exposes a partially written object", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     const big = new Uint8Array(16 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = i * 7;
@@ -147,7 +111,7 @@ Deno.test("local: putIfAbsent never exposes a partially written object", async (
 });
 
 Deno.test("local: put replaces an object so readers see the old or the new one", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     const old = new Uint8Array(1024).fill(1);
     const next = new Uint8Array(16 * 1024 * 1024).fill(2);
@@ -168,7 +132,7 @@ Deno.test("local: put replaces an object so readers see the old or the new one",
 });
 
 Deno.test("local: delete removes emptied parent directories but never the root", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const root = `${dir}/root`;
     const store = new LocalStore(root);
     await store.put("a/b/c", new Uint8Array(1));
@@ -183,39 +147,39 @@ Deno.test("local: delete removes emptied parent directories but never the root",
 });
 
 Deno.test("local: list skips directories that hold no object", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
     await Deno.mkdir(`${root}/empty/deeper`, { recursive: true });
     await Deno.mkdir(`${root}/full/deeper`, { recursive: true });
     await Deno.writeFile(`${root}/full/deeper/k`, new Uint8Array(2));
-    assert.deepEqual(await listAll(store, "", "/"), ["full/"]);
-    assert.deepEqual(await listAll(store, ""), ["full/deeper/k"]);
-    assert.deepEqual(await listAll(store, "empty/", "/"), []);
+    assert.deepEqual(await listed(store, "", { delimiter: "/" }), ["full/"]);
+    assert.deepEqual(await listed(store, ""), ["full/deeper/k"]);
+    assert.deepEqual(await listed(store, "empty/", { delimiter: "/" }), []);
   });
 });
 
 Deno.test("local: list rejects delimiters other than /", async () => {
-  await inTempDir(async (root) => {
+  await withTempDir(async (root) => {
     const store = new LocalStore(root);
-    await rejectsKind("invalid-argument", () => listAll(store, "", "-"));
+    await assertRejectsKind("invalid-argument", () => listed(store, "", { delimiter: "-" }));
   });
 });
 
 Deno.test("local: a root that is a regular file is unreachable for every operation", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeFile(`${dir}/file`, new Uint8Array(1));
     for (const root of [`${dir}/file`, `${dir}/file/under`]) {
       const store = new LocalStore(root);
       const bytes = new Uint8Array(1);
-      const e = await rejectsKind("unreachable", () => store.get("k"));
+      const e = await assertRejectsKind("unreachable", () => store.get("k"));
       assert.match(e.message, /^store file:\/\/\/.* cannot be used: /);
-      await rejectsKind("unreachable", () => store.getRange("k/k", 0, 1));
-      await rejectsKind("unreachable", () => store.head("k"));
-      await rejectsKind("unreachable", () => store.put("k", bytes));
-      await rejectsKind("unreachable", () => store.putIfAbsent("k/k", bytes));
-      await rejectsKind("unreachable", () => store.delete("k"));
-      await rejectsKind("unreachable", () => listAll(store, ""));
-      await rejectsKind("unreachable", () => listAll(store, "a/", "/"));
+      await assertRejectsKind("unreachable", () => store.getRange("k/k", 0, 1));
+      await assertRejectsKind("unreachable", () => store.head("k"));
+      await assertRejectsKind("unreachable", () => store.put("k", bytes));
+      await assertRejectsKind("unreachable", () => store.putIfAbsent("k/k", bytes));
+      await assertRejectsKind("unreachable", () => store.delete("k"));
+      await assertRejectsKind("unreachable", () => listed(store, ""));
+      await assertRejectsKind("unreachable", () => listed(store, "a/", { delimiter: "/" }));
     }
   });
 });
@@ -240,14 +204,14 @@ Deno.test({
   name: "local: a root without access rights is unreachable",
   ignore: !await permissionsApply(),
   fn: () =>
-    inTempDir(async (dir) => {
+    withTempDir(async (dir) => {
       const store = new LocalStore(`${dir}/root`);
       await store.put("k", new Uint8Array(1));
       await Deno.chmod(`${dir}/root`, 0o000);
       try {
-        await rejectsKind("unreachable", () => store.get("k"));
-        await rejectsKind("unreachable", () => store.put("k", new Uint8Array(1)));
-        await rejectsKind("unreachable", () => listAll(store, ""));
+        await assertRejectsKind("unreachable", () => store.get("k"));
+        await assertRejectsKind("unreachable", () => store.put("k", new Uint8Array(1)));
+        await assertRejectsKind("unreachable", () => listed(store, ""));
       } finally {
         await Deno.chmod(`${dir}/root`, 0o700);
       }

@@ -1,5 +1,5 @@
 /** MeteredStore: every request counted per operation, with the object bytes it moved. */
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { MeteredStore, RequestMeter } from "../../lib/store/metered.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { withTempDir } from "../support/fixtures.ts";

@@ -1,22 +1,10 @@
-import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isKind } from "../../lib/errors.ts";
-import type { ErrorKind } from "../../lib/errors.ts";
+import { assert, assertThrowsKind } from "../support/assert.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { joinStoreUrl, openStore, withEndpoint } from "../../lib/store/open.ts";
 import { S3Store } from "../../lib/store/s3.ts";
 import { GcsStore } from "../../lib/store/gcs.ts";
-
-function throwsKind(kind: ErrorKind, fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(isKind(e, kind), `expected DatamonError "${kind}", got ${e}`);
-    return e;
-  }
-  assert.fail(`expected DatamonError "${kind}", got no error`);
-}
 
 Deno.test("openStore opens a file URL as a local store at its path", () => {
   const store = openStore("file:///tmp/datamon%20data/store");
@@ -58,23 +46,23 @@ Deno.test("withEndpoint fills in the endpoint of s3:// and gs:// URLs that name 
   );
   assert.equal(withEndpoint("file:///x", "http://h:1"), "file:///x");
   assert.equal(withEndpoint("s3://b", undefined), "s3://b");
-  throwsKind("invalid-argument", () => withEndpoint("s3://b", "not a url"));
-  throwsKind("invalid-argument", () => withEndpoint("s3://b", "ftp://h"));
+  assertThrowsKind("invalid-argument", () => withEndpoint("s3://b", "not a url"));
+  assertThrowsKind("invalid-argument", () => withEndpoint("s3://b", "ftp://h"));
 });
 
 Deno.test("openStore rejects an unknown scheme with a config error", () => {
-  const e = throwsKind("config", () => openStore("http://example.com/store"));
+  const e = assertThrowsKind("config", () => openStore("http://example.com/store"));
   assert.equal(
     e.message,
     'unknown store URL scheme in "http://example.com/store"; use file://, s3:// or gs://',
   );
-  throwsKind("config", () => openStore("ftp://host/x"));
+  assertThrowsKind("config", () => openStore("ftp://host/x"));
 });
 
 Deno.test("openStore rejects a file URL with a remote host and an empty URL", () => {
-  const e = throwsKind("config", () => openStore("file://otherhost/data"));
+  const e = assertThrowsKind("config", () => openStore("file://otherhost/data"));
   assert.match(e.message, /use file:\/\/\/absolute\/path/);
-  throwsKind("config", () => openStore(""));
+  assertThrowsKind("config", () => openStore(""));
 });
 
 Deno.test("joinStoreUrl appends a sub-prefix to any store URL", () => {
@@ -95,9 +83,9 @@ Deno.test("joinStoreUrl percent-encodes file URL segments so openStore reads the
 });
 
 Deno.test("joinStoreUrl rejects an empty or climbing sub-prefix", () => {
-  throwsKind("invalid-argument", () => joinStoreUrl("s3://b/p", ""));
-  throwsKind("invalid-argument", () => joinStoreUrl("s3://b/p", "/"));
-  throwsKind("invalid-argument", () => joinStoreUrl("file:///x", "../y"));
+  assertThrowsKind("invalid-argument", () => joinStoreUrl("s3://b/p", ""));
+  assertThrowsKind("invalid-argument", () => joinStoreUrl("s3://b/p", "/"));
+  assertThrowsKind("invalid-argument", () => joinStoreUrl("file:///x", "../y"));
 });
 
 Deno.test("a store opened from a joined URL keeps its objects under the sub-prefix", async () => {

@@ -1,11 +1,30 @@
-/** An opened context on local stores in a temp directory, for core tests. */
-import { type Context, contextFromBaseUrl, openContext } from "../../lib/meta/context.ts";
+/**
+ * Opened contexts for core tests: in memory, where a test is about core logic, or on local
+ * stores in a temp directory, where it is about what lands on disk.
+ */
+import {
+  type Context,
+  contextFromBaseUrl,
+  openContext,
+  STORE_ROLES,
+} from "../../lib/meta/context.ts";
+import { MemoryStore } from "../../lib/store/memory.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { UploadOptions } from "../../lib/core/upload.ts";
+
+/** Who the core tests' repos and bundles are by. */
+export const TEST_CONTRIBUTOR = { name: "t", email: "t@example.com" };
 
 /** A context whose five stores live under `dir`. */
 export function localContext(dir: string): Context {
   return openContext(contextFromBaseUrl("test", `file://${dir}/stores`));
+}
+
+/** A context whose five stores are fresh, empty MemoryStores, named mem://test/{role}. */
+export function memoryContext(): Context {
+  const ctx = { doc: contextFromBaseUrl("test", "mem://test") } as Context;
+  for (const role of STORE_ROLES) ctx[role] = new MemoryStore(ctx.doc[role]);
+  return ctx;
 }
 
 /** Counts the writes that reach a store (puts that stored something). */
@@ -50,7 +69,7 @@ export function uploadOptions(dir: string, extra: Partial<UploadOptions> = {}): 
     repo: "r",
     path: `${dir}/src`,
     message: "m",
-    contributor: { name: "t", email: "t@example.com" },
+    contributor: TEST_CONTRIBUTOR,
     concurrency: 4,
     leafSize: 65536,
     ...extra,

@@ -34,6 +34,24 @@ export async function writeTree(
   }
 }
 
+/** `count` files of `size` pattern bytes each (each different), named d{i % 10}/f{i:05}. */
+export function manyFiles(count: number, size: number): Record<string, number> {
+  const files: Record<string, number> = {};
+  for (let i = 0; i < count; i++) files[`d${i % 10}/f${String(i).padStart(5, "0")}`] = size;
+  return files;
+}
+
+/** True when something (a dangling link included) is at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 /** Relative names of every file under root, sorted. */
 export async function listTree(root: string, prefix = ""): Promise<string[]> {
   const names: string[] = [];
