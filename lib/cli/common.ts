@@ -79,7 +79,10 @@ export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
   return settings;
 }
 
-/** Settings and the opened context the flags select; its requests count in the metrics. */
+/**
+ * Settings and the opened context the flags select, metered once: its requests count in the
+ * command's metrics, and a use case reads its own share from the same meter.
+ */
 export async function openContextFrom(
   flags: ContextFlags,
 ): Promise<{ settings: Settings; ctx: Context }> {

@@ -60,29 +60,17 @@ export function logCommand(program: Command): void {
     const since = flags.since === undefined ? undefined : parseSince(flags.since, "--since");
     const { settings, ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
-    const trail = auditTrail(ctx, {
+    const page = auditTrail(ctx, {
       repo: flags.repo,
       bundle: flags.bundle,
       since,
       kind: flags.kind as "write" | "read" | undefined,
       before: flags.before,
+      limit,
     }, settings.concurrency);
-    let last: string | undefined;
-    let more = false;
-    async function* page() {
-      let shown = 0;
-      for await (const entry of trail) {
-        if (limit > 0 && shown === limit) {
-          more = true;
-          return;
-        }
-        shown++;
-        last = entry.id;
-        yield entry;
-      }
-    }
-    await printRows(page(), columns, flags);
-    if (more) writeErr(`more records: add --before ${last}`);
+    await printRows(page.entries, columns, flags);
+    const next = page.next();
+    if (next !== null) writeErr(`more records: add --before ${next}`);
   });
 }
 

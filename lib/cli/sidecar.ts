@@ -1,8 +1,8 @@
-/** `datamon sidecar --params params.yaml`: the sidecar of a workflow step (see lib/core/sidecar.ts). */
+/** `datamon sidecar --params params.yaml`: the sidecar of a workflow step (see lib/sidecar/sidecar.ts). */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { decodeSidecarParams, type SidecarParams } from "../model/sidecar_params.ts";
-import { isKsuid, newKsuid } from "../model/ksuid.ts";
+import { joinOrStartRun } from "../meta/settings.ts";
 import { runSidecar } from "../sidecar/sidecar.ts";
 import {
   actorFrom,
@@ -16,9 +16,6 @@ import {
 } from "./common.ts";
 import { type OutputFlags, printRecord, writeErr, writeOut } from "./output.ts";
 
-/** The variable that names a run; every bundle and record a run writes carries it. */
-export const RUN_ID_VARIABLE = "DATAMON_RUN_ID";
-
 async function readParams(path: string): Promise<SidecarParams> {
   let text: string;
   try {
@@ -27,23 +24,6 @@ async function readParams(path: string): Promise<SidecarParams> {
     throw new DatamonError("bad-path", `cannot read params file ${path}: ${(e as Error).message}`);
   }
   return decodeSidecarParams(text, `params file ${path}`);
-}
-
-/**
- * The run's id: DATAMON_RUN_ID when the workflow set one, else a new ksuid, set in this
- * process's environment so that whatever records the run's writes finds it.
- */
-function runId(): string {
-  const given = Deno.env.get(RUN_ID_VARIABLE);
-  if (given !== undefined && given !== "") {
-    if (!isKsuid(given)) {
-      throw new DatamonError("invalid-argument", `${RUN_ID_VARIABLE} "${given}" is not a ksuid`);
-    }
-    return given;
-  }
-  const id = newKsuid();
-  Deno.env.set(RUN_ID_VARIABLE, id);
-  return id;
 }
 
 /** Adds `datamon sidecar`. */
@@ -67,7 +47,8 @@ export function sidecarCommand(program: Command): void {
     },
   ) => {
     const params = await readParams(flags.params);
-    const id = runId();
+    // The workflow's DATAMON_RUN_ID, else a new run: every bundle and record it writes names it.
+    const id = joinOrStartRun();
     // SIGTERM (the pod ends) stops the wait, unmounts and signals failed: this command ends
     // itself, with no grace period cutting the cleanup short.
     ownInterrupt();

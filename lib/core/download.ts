@@ -7,9 +7,9 @@
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { CafsReader } from "../cafs/reader.ts";
-import { type RequestCounts, RequestMeter } from "../store/metered.ts";
+import type { RequestCounts } from "../store/metered.ts";
 import { Blobs } from "../cafs/session.ts";
-import { type Context, meteredContext } from "../meta/context.ts";
+import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
@@ -129,15 +129,18 @@ export class EntryWriter {
   }
 }
 
-/** Downloads the bundle's files (or those matching the filter) into `destination`. */
+/**
+ * Downloads the bundle's files (or those matching the filter) into `destination`. Its requests
+ * are counted by the context's meter (one is added when it has none).
+ */
 export async function downloadBundle(
-  unmetered: Context,
+  given: Context,
   bundle: BundleDoc,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   await prepareDestination(options.destination, options.force ?? false);
-  const meter = new RequestMeter();
-  const ctx = meteredContext(unmetered, meter);
+  const ctx = ensureMetered(given);
+  const start = ctx.meter.counts();
   if (options.reader) {
     await logRead(ctx, options.reader, {
       bundle: { repo: bundle.repo, bundle: bundle.id },
@@ -166,7 +169,7 @@ export async function downloadBundle(
     return group.length;
   });
   for await (const files of done) result.files += files;
-  return { ...result, requests: meter.counts() };
+  return { ...result, requests: ctx.meter.since(start) };
 }
 
 /** Finds one entry by name; the lists are in name order, so the search stops early. */
@@ -186,15 +189,15 @@ export async function findEntry(
   );
 }
 
-/** Downloads one file of a bundle to destination/name. */
+/** Downloads one file of a bundle to destination/name; its requests counted as downloadBundle's. */
 export async function downloadFile(
-  unmetered: Context,
+  given: Context,
   bundle: BundleDoc,
   name: string,
   options: Omit<DownloadOptions, "nameFilter" | "concurrency">,
 ): Promise<DownloadResult> {
-  const meter = new RequestMeter();
-  const ctx = meteredContext(unmetered, meter);
+  const ctx = ensureMetered(given);
+  const start = ctx.meter.counts();
   const entry = await findEntry(ctx, bundle, name);
   const target = `${options.destination}/${entry.name}`;
   if (!options.force) {
@@ -226,5 +229,5 @@ export async function downloadFile(
   );
   await writer.write(entry, options.signal);
   options.onProgress?.({ bytes: 0, files: 1 });
-  return { files: 1, bytes: entry.size, requests: meter.counts() };
+  return { files: 1, bytes: entry.size, requests: ctx.meter.since(start) };
 }

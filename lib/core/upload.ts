@@ -10,15 +10,13 @@
  */
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
-import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
-import { bundleKey, bundlesPrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
-import { newKsuid } from "../model/ksuid.ts";
 import { validateEntryName } from "../model/names.ts";
-import { MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
+import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
 import { Blobs } from "../cafs/session.ts";
-import { type Context, meteredContext } from "../meta/context.ts";
-import { createDocument, mapOrdered } from "../meta/documents.ts";
+import { type Context, ensureMetered } from "../meta/context.ts";
+import { mapOrdered } from "../meta/documents.ts";
+import { BundleWriter } from "../meta/bundle_writer.ts";
 import { getRepo } from "../meta/repo.ts";
 import { type LocalFile, requireDirectory, type Skipped, walkFiles } from "./walk.ts";
 import { listedFiles } from "./file_selection.ts";
@@ -29,8 +27,7 @@ import { bundleEntries, latestBundle } from "../meta/bundles.ts";
 import { NameCursor } from "../util/name_cursor.ts";
 import { type BucketFile, isBucketUrl, openBucketSource, walkBucket } from "./bucket_source.ts";
 import { objectByteSource } from "../cafs/byte_source.ts";
-import { logWrite } from "../meta/audit.ts";
-import { distinctInputs, recordLineage, runInputs } from "../meta/lineage.ts";
+import { distinctInputs, runInputs } from "../meta/lineage.ts";
 
 /** A file to upload: found by the local walk, or an object under a bucket prefix. */
 type SourceFile = LocalFile | BucketFile;
@@ -81,21 +78,26 @@ export interface UploadResult {
   bytesStored: number;
   /** Pack objects written. */
   packsStored: number;
-  /** Requests made to the context's stores. */
+  /** Requests made to the context's stores, and to the source bucket. */
   requests: RequestCounts;
   skipped: Skipped[];
 }
 
-/** Uploads a directory as a new bundle of an existing repo and returns the committed bundle. */
+/**
+ * Uploads a directory as a new bundle of an existing repo and returns the committed bundle.
+ * Its requests are counted by the context's meter (one is added when it has none).
+ */
 export async function uploadBundle(
-  unmetered: Context,
+  given: Context,
   options: UploadOptions,
 ): Promise<UploadResult> {
   const { repo, path, signal } = options;
   const leafSize = checkLeafSize(options.leafSize ?? DEFAULT_LEAF_SIZE);
   const packing = packOptions(leafSize, options.packSize, options.maxPacked);
-  const meter = new RequestMeter();
-  const ctx = meteredContext(unmetered, meter);
+  const ctx = ensureMetered(given);
+  const start = ctx.meter.counts();
+  // The source bucket is no store of the context: its requests count for this upload only.
+  const sourceMeter = new RequestMeter();
   await getRepo(ctx, repo);
   const fromBucket = isBucketUrl(path);
   if (fromBucket && options.files) {
@@ -108,7 +110,7 @@ export async function uploadBundle(
     options.onSkip?.(s);
   };
   const source: AsyncIterable<SourceFile> = fromBucket
-    ? walkBucket(new MeteredStore(openBucketSource(path, options.concurrency), meter))
+    ? walkBucket(new MeteredStore(openBucketSource(path, options.concurrency), sourceMeter))
     : options.files
     ? listedFiles(path, options.files)
     : walkFiles(path, skip);
@@ -120,31 +122,10 @@ export async function uploadBundle(
   const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
-  const id = newKsuid();
-  const actor = options.contributor;
-  // Blobs and packs come first and name no metadata key: this record is their write-ahead.
-  await logWrite(ctx.wal, actor, {
-    operation: "start upload",
-    store: ctx.metadata,
-    key: `${bundlesPrefix(repo)}${id}/`,
-    repo,
-    bundle: id,
-  });
+  const bundleWriter = await BundleWriter.start(ctx, repo, options.contributor);
   const previous = await latestEntries(ctx, repo);
   let committed = false;
-  const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0, files: 0, size: 0 };
-  let list: FileEntry[] = [];
-  let lists = 0;
-  const flush = async () => {
-    const key = fileListKey(repo, id, lists);
-    const change = { store: ctx.metadata, key, repo, bundle: id };
-    await logWrite(ctx.wal, actor, { operation: "write file list", ...change });
-    if (!await createDocument(ctx.metadata, key, encodeFileList(list))) {
-      throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
-    }
-    lists++;
-    list = [];
-  };
+  const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0 };
 
   const packable = (size: number) => size > 0 && size <= packing.maxPacked;
 
@@ -188,52 +169,19 @@ export async function uploadBundle(
   try {
     for await (const stored of mapOrdered(withLocations(), options.concurrency, storeFile)) {
       if (!stored) continue;
-      list.push(stored.entry);
+      await bundleWriter.add(stored.entry);
       if (cache && "path" in stored.file) await cache.record(stored.file, stored.entry);
-      totals.files++;
-      totals.size += stored.entry.size;
-      if (list.length === FILE_LIST_SIZE) await flush();
     }
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
-    if (totals.files === 0) {
+    if (bundleWriter.fileCount === 0) {
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
-    if (list.length > 0) await flush();
     await packs.flush();
-    const self = { repo, bundle: id };
-    const inputs = distinctInputs(
-      [
-        ...options.inputs ?? [],
-        ...options.run === undefined ? [] : await Array.fromAsync(runInputs(ctx, options.run)),
-      ],
-      self,
-    );
-    await recordLineage(ctx, actor, self, inputs);
-    const bundle: BundleDoc = {
-      id,
-      repo,
+    const bundle = await bundleWriter.commit({
       message: options.message,
-      timestamp: new Date(),
-      contributors: [options.contributor],
       leafSize,
-      deduplication: "blake3",
-      formatVersion: BUNDLE_FORMAT_VERSION,
-      fileListCount: lists,
-      fileCount: totals.files,
-      totalSize: totals.size,
-    };
-    if (inputs.length > 0) bundle.inputs = inputs;
-    const commit = bundleKey(repo, id);
-    await logWrite(ctx.wal, actor, {
-      operation: "commit bundle",
-      store: ctx.metadata,
-      key: commit,
-      repo,
-      bundle: id,
+      inputs: await lineageInputs(ctx, options, bundleWriter.ref),
     });
-    if (!await createDocument(ctx.metadata, commit, encodeBundle(bundle))) {
-      throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
-    }
     committed = true;
     // The bundle is committed: a cache that cannot be saved only costs the next upload a re-hash.
     await cache?.commit().catch(() => cache.discard());
@@ -243,7 +191,7 @@ export async function uploadBundle(
       leavesDeduplicated: totals.leavesDeduplicated,
       bytesStored: totals.bytesStored,
       packsStored: packs.packsStored,
-      requests: meter.counts(),
+      requests: addCounts(ctx.meter.since(start), sourceMeter.counts()),
       skipped,
     };
   } finally {
@@ -253,6 +201,16 @@ export async function uploadBundle(
       await cache?.discard();
     }
   }
+}
+
+/** The upload's inputs: `inputs`, then what its run read, each once and never itself. */
+async function lineageInputs(
+  ctx: Context,
+  options: UploadOptions,
+  self: BundleRef,
+): Promise<BundleRef[]> {
+  const read = options.run === undefined ? [] : await Array.fromAsync(runInputs(ctx, options.run));
+  return distinctInputs([...options.inputs ?? [], ...read], self);
 }
 
 /** An entry with its key and, for a packed file, its pack location. */

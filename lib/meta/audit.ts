@@ -2,7 +2,8 @@
  * The audit trail: a write-ahead log record (wal store) before every metadata write, and a read
  * log record (readlog store) for every read of a bundle. Records are create-only documents
  * named by their inverted ksuid under a repo's prefix, so a listing gives a repo's newest
- * records first and `--repo` is a prefix listing.
+ * records first and `--repo` is a prefix listing. The trail is read a page at a time: a page
+ * ends with the cursor (`before`) of the next.
  */
 import { DatamonError } from "../errors.ts";
 import type {
@@ -113,7 +114,7 @@ async function createRecord(store: Store, key: string, text: string): Promise<vo
 /** A record of the audit trail, tagged with its log. */
 export type AuditEntry = ({ kind: "write" } & WalRecord) | ({ kind: "read" } & ReadRecord);
 
-/** Which records auditTrail yields. */
+/** Which records auditTrail yields, and how many at most. */
 export interface TrailQuery {
   repo: string;
   /** Only records about this bundle. */
@@ -124,17 +125,59 @@ export interface TrailQuery {
   kind?: "write" | "read";
   /** Only records older than this record id (to continue a page). */
   before?: string;
+  /** Most records of the page; 0: no limit, the whole trail. */
+  limit: number;
+}
+
+/** One page of a trail: its records, then the cursor of the next page. */
+export interface TrailPage {
+  /** The page's records, newest first, read as they are consumed. */
+  entries: AsyncGenerator<AuditEntry>;
+  /**
+   * Once `entries` is consumed: the `before` that continues the trail (the id of the page's
+   * last record), or null when the page holds the end of the trail.
+   */
+  next(): string | null;
 }
 
 /**
- * A repo's audit trail, newest first: the wal and read log listings merged by record id, each
+ * A page of a repo's audit trail, newest first: up to `limit` records older than `before`.
+ * One record past the page is looked at to tell whether there is a next page.
+ *
+ * @example
+ * const page = auditTrail(ctx, { repo: "r", limit: 100 });
+ * for await (const entry of page.entries) show(entry);
+ * const before = page.next(); // null: no more records
+ */
+export function auditTrail(ctx: Context, query: TrailQuery, concurrency = 16): TrailPage {
+  const trail = trailEntries(ctx, query, concurrency);
+  let next: string | null = null;
+  async function* entries() {
+    let last: string | undefined;
+    let shown = 0;
+    for await (const entry of trail) {
+      // Returning ends the trail, whose listings are then closed.
+      if (query.limit > 0 && shown === query.limit) {
+        next = last!;
+        return;
+      }
+      shown++;
+      last = entry.id;
+      yield entry;
+    }
+  }
+  return { entries: entries(), next: () => next };
+}
+
+/**
+ * A repo's whole trail, newest first: the wal and read log listings merged by record id, each
  * record read as its turn comes (a few ahead). Stops at `since`, so paging back costs only
  * the records shown.
  */
-export async function* auditTrail(
+async function* trailEntries(
   ctx: Context,
   query: TrailQuery,
-  concurrency = 16,
+  concurrency: number,
 ): AsyncGenerator<AuditEntry> {
   const prefix = repoAuditPrefix(query.repo);
   const logs: { kind: "write" | "read"; store: Store }[] = [];

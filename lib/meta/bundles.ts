@@ -1,12 +1,15 @@
-/** Finding bundles: by id, by label, or the latest; listing them and their files. */
+/**
+ * Finding bundles: by id, by label, or the latest; listing them and their files; copying a
+ * repo's bundles under a new name.
+ */
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
-import { decodeBundle, decodeFileList } from "../model/codec.ts";
-import { bundleKey, bundlesPrefix, fileListKey } from "../model/keys.ts";
+import { decodeBundle, decodeFileList, encodeBundle } from "../model/codec.ts";
+import { bundleKey, bundlePrefix, bundlesPrefix, fileListKey } from "../model/keys.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
-import { childNames, mapOrdered, readDocument } from "./documents.ts";
+import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { getLabel } from "./labels.ts";
 
@@ -121,6 +124,27 @@ export async function* bundleEntries(
     }
   });
   for await (const list of lists) yield* list;
+}
+
+/**
+ * Copies every committed bundle of repo `from` to repo `to` (a rename): each bundle's file
+ * lists first, then its bundle.yaml naming `to`, so no copy is visible before its lists.
+ * Create-only: a key already there under `to` is kept, so a rename that stopped can run
+ * again. An upload that never committed is not copied.
+ */
+export async function copyBundles(ctx: Context, from: string, to: string): Promise<void> {
+  for await (const id of childNames(ctx.metadata, bundlesPrefix(from))) {
+    const manifest = bundleKey(from, id);
+    if (!await ctx.metadata.head(manifest)) continue;
+    const oldPrefix = bundlePrefix(from, id);
+    for await (const entry of ctx.metadata.list(oldPrefix)) {
+      if (entry.kind !== "object" || entry.key === manifest) continue;
+      const newKey = `${bundlePrefix(to, id)}${entry.key.slice(oldPrefix.length)}`;
+      await ctx.metadata.putIfAbsent(newKey, await ctx.metadata.get(entry.key));
+    }
+    const bundle = await readDocument(ctx.metadata, manifest, decodeBundle);
+    await createDocument(ctx.metadata, bundleKey(to, id), encodeBundle({ ...bundle, repo: to }));
+  }
 }
 
 /** Compiles a --name-filter regular expression, with a clear error when it is invalid. */

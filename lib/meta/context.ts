@@ -9,7 +9,7 @@ import { decodeContext, encodeContext } from "../model/codec.ts";
 import { contextKey } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import type { Store, StoreOptions } from "../store/store.ts";
-import { MeteredStore, type RequestMeter } from "../store/metered.ts";
+import { MeteredStore, RequestMeter } from "../store/metered.ts";
 import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 import { logWrite } from "./audit.ts";
@@ -21,7 +21,12 @@ export type StoreRole = typeof STORE_ROLES[number];
 /** An opened context: its document and one store per role. */
 export interface Context extends Record<StoreRole, Store> {
   doc: ContextDoc;
+  /** Set when every store of the context counts its requests into this meter. */
+  meter?: RequestMeter;
 }
+
+/** A context whose stores count their requests into its meter. */
+export type MeteredContext = Context & { meter: RequestMeter };
 
 /** A context document whose five stores are sub-prefixes of one URL. */
 export function contextFromBaseUrl(name: string, base: string): ContextDoc {
@@ -80,10 +85,19 @@ export function requestsFor(concurrency: number): number {
 }
 
 /** The same context with every store counting its requests into `meter`. */
-export function meteredContext(ctx: Context, meter: RequestMeter): Context {
-  const metered = { doc: ctx.doc } as Context;
+export function meteredContext(ctx: Context, meter: RequestMeter): MeteredContext {
+  const metered = { doc: ctx.doc, meter } as MeteredContext;
   for (const role of STORE_ROLES) metered[role] = new MeteredStore(ctx[role], meter);
   return metered;
+}
+
+/**
+ * `ctx` itself when it is metered already (a command meters its context once), else `ctx`
+ * metered by a meter of its own: a use case reads its requests from it either way, and no
+ * request is counted twice.
+ */
+export function ensureMetered(ctx: Context): MeteredContext {
+  return ctx.meter ? ctx as MeteredContext : meteredContext(ctx, new RequestMeter());
 }
 
 /** Resolves and opens the context the settings name. */

@@ -1,7 +1,8 @@
 /**
  * Labels: movable names for bundles. Every move is a create-only record
  * labels/{repo}/{label}/{recordId}.yaml, so the history survives on any backend without
- * bucket versioning; the greatest record id is the label's current target.
+ * bucket versioning; the greatest record id is the label's current target. A repo's labels,
+ * history and all, are copied when it is renamed.
  */
 import { DatamonError } from "../errors.ts";
 import type { Contributor, LabelRecord } from "../model/types.ts";
@@ -104,4 +105,18 @@ export async function* listLabels(
     concurrency,
     (name) => getLabel(ctx, repo, name),
   );
+}
+
+/**
+ * Copies every label record of repo `from` to repo `to` (a rename), each naming `to`;
+ * create-only, so a rename that stopped can run again.
+ */
+export async function copyLabels(ctx: Context, from: string, to: string): Promise<void> {
+  const prefix = labelsPrefix(from);
+  for await (const entry of ctx.vmetadata.list(prefix)) {
+    if (entry.kind !== "object") continue;
+    const record = await readDocument(ctx.vmetadata, entry.key, decodeLabelRecord);
+    const newKey = `${labelsPrefix(to)}${entry.key.slice(prefix.length)}`;
+    await createDocument(ctx.vmetadata, newKey, encodeLabelRecord({ ...record, repo: to }));
+  }
 }

@@ -1,9 +1,10 @@
 /** Repos: create, read, list, rename and delete. repo.yaml is create-only. */
 import { DatamonError, isKind } from "../errors.ts";
-import type { Contributor, RepoDoc } from "../model/types.ts";
+import type { Contributor, RepoDoc, WriteOperation } from "../model/types.ts";
 import { decodeRepo, encodeRepo } from "../model/codec.ts";
 import {
   bundleKey,
+  bundlePrefix,
   bundlesPrefix,
   labelsPrefix,
   repoKey,
@@ -25,20 +26,42 @@ export async function createRepo(
 ): Promise<RepoDoc> {
   validateName("repo", name);
   const doc: RepoDoc = { name, description, timestamp: new Date(), contributor };
-  const key = repoKey(name);
-  await logWrite(ctx.wal, contributor, {
-    operation: "create repo",
-    store: ctx.metadata,
-    key,
-    repo: name,
-  });
+  await writeRepo(ctx, doc, contributor, "create repo");
+  return doc;
+}
+
+/**
+ * The first step of a rename: repo.yaml of `to`, a copy of `from`'s (its description, time
+ * and contributor kept); fails with already-exists when `to` is taken. The new name's audit
+ * trail starts with this record.
+ */
+export async function createRenamedRepo(
+  ctx: Context,
+  from: RepoDoc,
+  to: string,
+  actor: Contributor,
+): Promise<RepoDoc> {
+  validateName("repo", to);
+  const doc = { ...from, name: to };
+  await writeRepo(ctx, doc, actor, "rename repo");
+  return doc;
+}
+
+/** Writes a new repo.yaml, create-only, after its write-ahead record. */
+async function writeRepo(
+  ctx: Context,
+  doc: RepoDoc,
+  actor: Contributor,
+  operation: WriteOperation,
+): Promise<void> {
+  const key = repoKey(doc.name);
+  await logWrite(ctx.wal, actor, { operation, store: ctx.metadata, key, repo: doc.name });
   if (!await createDocument(ctx.metadata, key, encodeRepo(doc))) {
     throw new DatamonError(
       "already-exists",
-      `repo "${name}" already exists in context "${ctx.doc.name}": pick another name`,
+      `repo "${doc.name}" already exists in context "${ctx.doc.name}": pick another name`,
     );
   }
-  return doc;
 }
 
 /** Reads a repo; not-found names the repo and the context. */
@@ -92,7 +115,7 @@ export async function deleteRepo(ctx: Context, name: string, actor: Contributor)
   await deleteUnder(ctx.metadata, repoLineagePrefix(name));
   for await (const id of childNames(ctx.metadata, bundlesPrefix(name))) {
     await ctx.metadata.delete(bundleKey(name, id));
-    await deleteUnder(ctx.metadata, `${bundlesPrefix(name)}${id}/`);
+    await deleteUnder(ctx.metadata, bundlePrefix(name, id));
   }
   await ctx.metadata.delete(repoKey(name));
 }

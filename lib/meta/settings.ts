@@ -8,6 +8,7 @@ import { DatamonError } from "../errors.ts";
 import type { ConfigDoc } from "../model/types.ts";
 import { decodeConfig, encodeConfig } from "../model/codec.ts";
 import { validateName } from "../model/names.ts";
+import { newKsuid } from "../model/ksuid.ts";
 
 /** Name of the embedded default context: a local directory, no cloud needed. */
 export const DEFAULT_CONTEXT = "local";
@@ -104,15 +105,31 @@ export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> 
     concurrency: flags.concurrencyFactor ??
       parseConcurrency(env("concurrency"), CONFIG_KEYS.concurrency) ?? file.concurrency ??
       DEFAULT_CONCURRENCY,
-    run: runId(),
+    run: runIdFromEnv(),
     metrics: flags.metrics ?? env("metrics") ?? file.metrics,
   };
 }
 
-/** DATAMON_RUN_ID when set, checked to be a name (it becomes a key segment). */
-function runId(): string | undefined {
+/**
+ * The run this process belongs to: DATAMON_RUN_ID when set (an empty value is unset), checked
+ * to be a name since it becomes a key segment (runs/{run}/ in the read log).
+ */
+export function runIdFromEnv(): string | undefined {
   const run = Deno.env.get(RUN_ID_VARIABLE) || undefined;
   return run === undefined ? undefined : validateName("run id", run);
+}
+
+/**
+ * The run this process belongs to, or a new one: a ksuid, set as DATAMON_RUN_ID in this
+ * process's environment so that settings loaded afterwards, and whatever records the run's
+ * writes, find it.
+ */
+export function joinOrStartRun(): string {
+  const given = runIdFromEnv();
+  if (given !== undefined) return given;
+  const id = newKsuid();
+  Deno.env.set(RUN_ID_VARIABLE, id);
+  return id;
 }
 
 /** Parses a positive whole number of concurrent operations. */

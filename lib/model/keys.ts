@@ -27,14 +27,19 @@ export function bundlesPrefix(repo: string): string {
   return `bundles/${repo}/`;
 }
 
+/** bundles/{repo}/{id}/: every document of one bundle, committed or not. */
+export function bundlePrefix(repo: string, id: string): string {
+  return `${bundlesPrefix(repo)}${id}/`;
+}
+
 /** bundles/{repo}/{id}/bundle.yaml: the bundle's commit point. */
 export function bundleKey(repo: string, id: string): string {
-  return `${bundlesPrefix(repo)}${id}/bundle.yaml`;
+  return `${bundlePrefix(repo, id)}bundle.yaml`;
 }
 
 /** bundles/{repo}/{id}/bundle-files-{i}.yaml: the i-th list of file entries, from 0. */
 export function fileListKey(repo: string, id: string, i: number): string {
-  return `${bundlesPrefix(repo)}${id}/bundle-files-${i}.yaml`;
+  return `${bundlePrefix(repo, id)}bundle-files-${i}.yaml`;
 }
 
 /** labels/{repo}/: list with delimiter "/" to find a repo's label names. */

@@ -1,7 +1,8 @@
 /**
  * A Store decorator that counts the requests made through it, per operation, and the bytes
  * sent and received: object stores bill and throttle per request, so this is the number that
- * tells a workload's cost. Several MeteredStores may share one RequestMeter.
+ * tells a workload's cost. Several MeteredStores may share one RequestMeter; a part of the work
+ * reads its own share as the difference since a snapshot, so no request is counted twice.
  */
 import type {
   ListEntry,
@@ -64,6 +65,36 @@ export class RequestMeter {
     const total = Object.values(operations).reduce((sum, n) => sum + n, 0);
     return { total, operations, bytesSent: this.#bytesSent, bytesReceived: this.#bytesReceived };
   }
+
+  /**
+   * What was counted since `start` (an earlier `counts()`): the share of one use case of a
+   * command whose stores all count into this meter.
+   *
+   * @example
+   * const start = meter.counts();
+   * await work();
+   * const used = meter.since(start);
+   */
+  since(start: RequestCounts): RequestCounts {
+    return combineCounts(this.counts(), start, -1);
+  }
+}
+
+/** The requests and bytes of `a` and `b` together. */
+export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
+  return combineCounts(a, b, 1);
+}
+
+function combineCounts(a: RequestCounts, b: RequestCounts, sign: 1 | -1): RequestCounts {
+  const operations = Object.fromEntries(
+    STORE_OPERATIONS.map((op) => [op, a.operations[op] + sign * b.operations[op]]),
+  ) as Record<StoreOperation, number>;
+  return {
+    total: a.total + sign * b.total,
+    operations,
+    bytesSent: a.bytesSent + sign * b.bytesSent,
+    bytesReceived: a.bytesReceived + sign * b.bytesReceived,
+  };
 }
 
 /** A Store that counts every request it passes on, whether or not it succeeds, into a meter. */

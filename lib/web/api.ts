@@ -254,23 +254,12 @@ export class Api {
     }
     const limit = pageParam(url, "limit", 100, 1, MAX_PAGE);
     await getRepo(ctx, repo);
-    const trail = auditTrail(ctx, { repo, bundle, kind, before }, this.settings.concurrency);
-    let next: string | null = null;
-    async function* page() {
-      let last: string | undefined;
-      let shown = 0;
-      for await (const entry of trail) {
-        // One record past the page says there is a next page; returning ends the trail.
-        if (shown === limit) {
-          next = last!;
-          return;
-        }
-        shown++;
-        last = entry.id;
-        yield entry;
-      }
-    }
-    return streamJson(`{"entries":[`, page(), () => `],"next":${JSON.stringify(next)}}`);
+    const page = auditTrail(ctx, { repo, bundle, kind, before, limit }, this.settings.concurrency);
+    return streamJson(
+      `{"entries":[`,
+      page.entries,
+      () => `],"next":${JSON.stringify(page.next())}}`,
+    );
   }
 
   #notFound(url: URL): Response {

@@ -11,6 +11,8 @@ import { uploadBundle } from "../../lib/core/upload.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { latestBundle, listBundles } from "../../lib/meta/bundles.ts";
 import { isKind } from "../../lib/errors.ts";
+import { meteredContext } from "../../lib/meta/context.ts";
+import { RequestMeter } from "../../lib/store/metered.ts";
 
 Deno.test("a second upload of the same data writes no new leaf", async () => {
   await withTempDir(async (dir) => {
@@ -98,5 +100,18 @@ Deno.test("a changed big file re-uploads only its changed leaves, with no head p
     assertEquals(second.leavesDeduplicated, 19);
     // Heads of the repo and latest bundle, and of the one new leaf; not one per unchanged leaf.
     assert(second.requests.operations.head <= 4, JSON.stringify(second.requests));
+  });
+});
+
+Deno.test("an upload through a metered context counts each request once, in the context's meter", async () => {
+  await withTempDir(async (dir) => {
+    const meter = new RequestMeter();
+    const ctx = meteredContext(localContext(dir), meter);
+    await createRepo(ctx, "r", "", who);
+    await writeTree(`${dir}/src`, { "a.txt": "a", "b.bin": 70000 });
+    const before = meter.counts();
+    const up = await uploadBundle(ctx, uploadOptions(dir));
+    assertEquals(up.requests, meter.since(before));
+    assert(up.requests.total > 0);
   });
 });

@@ -1,7 +1,13 @@
-/** Settings precedence: flag > environment > config file > default. */
+/** Settings precedence: flag > environment > config file > default; the run id's one rule. */
 import { assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { loadSettings, setConfigValue } from "../../lib/meta/settings.ts";
+import {
+  joinOrStartRun,
+  loadSettings,
+  runIdFromEnv,
+  setConfigValue,
+} from "../../lib/meta/settings.ts";
+import { isKsuid } from "../../lib/model/ksuid.ts";
 import { isKind } from "../../lib/errors.ts";
 
 async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
@@ -59,5 +65,25 @@ Deno.test("a malformed config file or unknown key is a config error naming the f
       const key = await assertRejects(() => setConfigValue(`${home}/other.yaml`, "colour", "x"));
       assertMatch(key.message, /unknown config key "colour"/);
     });
+  });
+});
+
+Deno.test("DATAMON_RUN_ID is the run when it is a name; a sidecar without one starts a run", async () => {
+  const run = () => Promise.resolve().then(runIdFromEnv);
+  const joined = () => Promise.resolve().then(joinOrStartRun);
+  await withEnv({ DATAMON_RUN_ID: "train-7" }, async () => {
+    assertEquals(await run(), "train-7");
+    assertEquals(await joined(), "train-7");
+  });
+  await withEnv({ DATAMON_RUN_ID: "../x" }, async () => {
+    const error = await assertRejects(run);
+    assertEquals(isKind(error, "invalid-argument"), true);
+    await assertRejects(joined);
+  });
+  await withEnv({ DATAMON_RUN_ID: "" }, async () => {
+    assertEquals(await run(), undefined);
+    const started = await joined();
+    assertEquals(isKsuid(started), true);
+    assertEquals(Deno.env.get("DATAMON_RUN_ID"), started);
   });
 });

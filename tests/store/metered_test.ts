@@ -1,6 +1,6 @@
 /** MeteredStore: every request counted per operation, with the object bytes it moved. */
 import { assert } from "../support/assert.ts";
-import { MeteredStore, RequestMeter } from "../../lib/store/metered.ts";
+import { addCounts, MeteredStore, RequestMeter } from "../../lib/store/metered.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
@@ -37,5 +37,22 @@ Deno.test("a metered store counts requests per operation and the bytes sent and 
       bytesReceived: 23,
     });
     assert.equal(store.url, new LocalStore(dir).url);
+  });
+});
+
+Deno.test("since() gives what a meter counted after a snapshot; addCounts() sums two counts", async () => {
+  await withTempDir(async (dir) => {
+    const meter = new RequestMeter();
+    const store = new MeteredStore(new LocalStore(dir), meter);
+    await store.put("a", new Uint8Array(10));
+    const start = meter.counts();
+    await store.get("a");
+    await store.head("a");
+    const used = meter.since(start);
+    assert.equal(used.total, 2);
+    assert.deepEqual([used.operations.get, used.operations.head, used.operations.put], [1, 1, 0]);
+    assert.deepEqual([used.bytesSent, used.bytesReceived], [0, 10]);
+    const both = addCounts(start, used);
+    assert.deepEqual(both, meter.counts());
   });
 });

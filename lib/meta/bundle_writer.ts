@@ -1,0 +1,118 @@
+/**
+ * Writing a new bundle's metadata: its file entries as bundle-files-{i}.yaml lists of
+ * FILE_LIST_SIZE entries, written as they fill, then the commit: the lineage markers, and
+ * bundle.yaml, create-only and last, so that nothing of the bundle is visible before every
+ * list is stored. Each write is preceded by its write-ahead record.
+ */
+import { DatamonError } from "../errors.ts";
+import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
+import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
+import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
+import { newKsuid } from "../model/ksuid.ts";
+import type { Context } from "./context.ts";
+import { createDocument } from "./documents.ts";
+import { type Change, logWrite } from "./audit.ts";
+import { recordLineage } from "./lineage.ts";
+
+/** What the commit records beside the entries. */
+export interface BundleDetails {
+  message: string;
+  leafSize: number;
+  /** Bundles this one is made from, distinct and without itself (see distinctInputs). */
+  inputs: readonly BundleRef[];
+}
+
+/**
+ * The metadata of one upload, fed its entries in name order.
+ *
+ * @example
+ * const writer = await BundleWriter.start(ctx, "repo", actor);
+ * for (const entry of entries) await writer.add(entry);
+ * const bundle = await writer.commit({ message: "m", leafSize, inputs: [] });
+ */
+export class BundleWriter {
+  #list: FileEntry[] = [];
+  #lists = 0;
+  #files = 0;
+  #size = 0;
+
+  private constructor(
+    private readonly ctx: Context,
+    private readonly actor: Contributor,
+    /** The new bundle, by repo and id. */
+    readonly ref: BundleRef,
+  ) {}
+
+  /**
+   * Picks the new bundle's id and writes the write-ahead record of the upload: blobs and
+   * packs, written before any metadata key, name none of their own.
+   */
+  static async start(ctx: Context, repo: string, actor: Contributor): Promise<BundleWriter> {
+    const writer = new BundleWriter(ctx, actor, { repo, bundle: newKsuid() });
+    await writer.#log("start upload", bundlePrefix(repo, writer.ref.bundle));
+    return writer;
+  }
+
+  /** Entries added so far. */
+  get fileCount(): number {
+    return this.#files;
+  }
+
+  /** Adds the next entry (in name order); a full list is written at once. */
+  async add(entry: FileEntry): Promise<void> {
+    this.#list.push(entry);
+    this.#files++;
+    this.#size += entry.size;
+    if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
+  }
+
+  /**
+   * Writes the last list, the lineage markers under each input, then bundle.yaml: the commit
+   * point. Call it once every blob and pack the entries name is stored.
+   */
+  async commit(details: BundleDetails): Promise<BundleDoc> {
+    if (this.#list.length > 0) await this.#flush();
+    const { repo, bundle: id } = this.ref;
+    await recordLineage(this.ctx, this.actor, this.ref, details.inputs);
+    const bundle: BundleDoc = {
+      id,
+      repo,
+      message: details.message,
+      timestamp: new Date(),
+      contributors: [this.actor],
+      leafSize: details.leafSize,
+      deduplication: "blake3",
+      formatVersion: BUNDLE_FORMAT_VERSION,
+      fileListCount: this.#lists,
+      fileCount: this.#files,
+      totalSize: this.#size,
+    };
+    if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
+    const key = bundleKey(repo, id);
+    await this.#log("commit bundle", key);
+    if (!await createDocument(this.ctx.metadata, key, encodeBundle(bundle))) {
+      throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
+    }
+    return bundle;
+  }
+
+  async #flush(): Promise<void> {
+    const key = fileListKey(this.ref.repo, this.ref.bundle, this.#lists);
+    await this.#log("write file list", key);
+    if (!await createDocument(this.ctx.metadata, key, encodeFileList(this.#list))) {
+      throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
+    }
+    this.#lists++;
+    this.#list = [];
+  }
+
+  async #log(operation: Change["operation"], key: string): Promise<void> {
+    await logWrite(this.ctx.wal, this.actor, {
+      operation,
+      store: this.ctx.metadata,
+      key,
+      repo: this.ref.repo,
+      bundle: this.ref.bundle,
+    });
+  }
+}
