@@ -4,12 +4,14 @@
  * through a LocalStore in a temp directory. MB/s = 64 MiB (or 256 MiB) / the time per run.
  */
 import { Hasher } from "../lib/cafs/hasher.ts";
+import { chunkingOf } from "../lib/cafs/chunking.ts";
 import { CafsReader } from "../lib/cafs/reader.ts";
 import { CafsWriter } from "../lib/cafs/writer.ts";
 import { LocalStore } from "../lib/store/local.ts";
 
 const MiB = 1024 * 1024;
 const LEAF = 2 * MiB;
+const CHUNKS = chunkingOf(LEAF);
 const HASHED = 64 * MiB;
 const FILE = 256 * MiB;
 
@@ -77,7 +79,7 @@ Deno.bench({
   warmup: 1,
   fn: async (b) => {
     const store = await freshStore();
-    const writer = new CafsWriter({ store, hasher: pools.get(2)!, leafSize: LEAF, slots: 8 });
+    const writer = new CafsWriter({ store, hasher: pools.get(2)!, chunking: CHUNKS, slots: 8 });
     b.start();
     await writer.putFile(source);
     b.end();
@@ -89,7 +91,7 @@ const readStore = await freshStore();
 const stored = await new CafsWriter({
   store: readStore,
   hasher: pools.get(2)!,
-  leafSize: LEAF,
+  chunking: CHUNKS,
   slots: 8,
 })
   .putFile(source);
@@ -100,8 +102,8 @@ Deno.bench({
   n: 3,
   warmup: 1,
   fn: async () => {
-    const reader = new CafsReader({ store: readStore, hasher: pools.get(2)! });
-    for await (const _ of reader.readFile(stored, LEAF));
+    const reader = new CafsReader({ store: readStore, hasher: pools.get(2)!, chunking: CHUNKS });
+    for await (const _ of reader.readFile(stored));
   },
 });
 

@@ -2,7 +2,7 @@
  * Pack objects: many small blobs in one stored object, so that a bundle of many small files
  * costs a few requests instead of one per file (restic and kopia do the same).
  *
- * Layout of the object `packs/{id}` in the blob store:
+ * Layout of pack `id`, stored under packKey(id) of layout.ts in the blob store:
  * ```
  * blob 0 | blob 1 | ... | blob n-1          the blobs, concatenated from offset 0
  * n index records of 48 bytes:              key (32) | offset u64 LE | length u64 LE
@@ -15,6 +15,7 @@
 import { DatamonError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { type HashFn, KEY_BYTES, readKey, writeKey } from "./root.ts";
+import { packKey } from "./layout.ts";
 
 /** Bytes of one index record. */
 export const PACK_RECORD_BYTES = KEY_BYTES + 16;
@@ -23,11 +24,6 @@ export const PACK_FOOTER_BYTES = KEY_BYTES + 16;
 /** The pack layout version this code writes and reads. */
 export const PACK_VERSION = 1;
 const MAGIC = new TextEncoder().encode("DMNPACK\n");
-
-/** The blob store key of pack `id`. */
-export function packKey(id: string): string {
-  return `packs/${id}`;
-}
 
 /** One blob of a pack, as its index records it. */
 export interface PackIndexEntry {

@@ -11,18 +11,13 @@ import { newKsuid } from "../model/ksuid.ts";
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { BoundedMap } from "../util/bounded_map.ts";
-import {
-  PACK_FOOTER_BYTES,
-  type PackIndexEntry,
-  packKey,
-  packOverhead,
-  writePackIndex,
-} from "./pack.ts";
+import { PACK_FOOTER_BYTES, type PackIndexEntry, packOverhead, writePackIndex } from "./pack.ts";
+import { packKey } from "./layout.ts";
 import type { HashFn } from "./root.ts";
 
 /** What a PackWriter needs. */
 export interface PackWriterOptions {
-  /** The blob store: packs live there under `packs/{id}`. */
+  /** The blob store: packs live there under packKey(id). */
   store: Store;
   hasher: HashFn;
   /** Most bytes of one pack, index and footer included. */

@@ -6,7 +6,8 @@
 import { DatamonError, isKind } from "../errors.ts";
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
-import { packKey } from "./pack.ts";
+import type { Chunking } from "./chunking.ts";
+import { packKey } from "./layout.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
 import { LeafCache } from "./leaf_cache.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
@@ -16,6 +17,8 @@ export interface CafsReaderOptions {
   /** The blob store the file's leaves and root object live in. */
   store: Store;
   hasher: HashFn;
+  /** How the files read were cut into leaves: their bundle's. */
+  chunking: Chunking;
   /** Leaves kept for readRange; default: a 64 MiB cache of its own. */
   cache?: LeafCache;
   /** Leaves readRange loads ahead of the last one it read (default 4). */
@@ -24,7 +27,7 @@ export interface CafsReaderOptions {
   window?: number;
   /**
    * Leaf buffers readFile shares over all files read at once (default: window); memory is
-   * buffers x leafSize however many files are read.
+   * buffers x leaf size however many files are read.
    */
   buffers?: number;
   /** Most bytes one ranged read of packed files covers (default 16 MiB). */
@@ -53,16 +56,17 @@ const RUN_FILES_MAX = 1024;
 /** Bytes a run may skip to take in a file that is not quite next to it. */
 const RUN_GAP = 256 * 1024;
 
-/** Reads files of a blob store by key, size, pack location and leaf size. */
+/** Reads files of a blob store by key, size and pack location, cut by one chunking. */
 export class CafsReader {
   readonly #store: Store;
   readonly #hasher: HashFn;
+  readonly #chunking: Chunking;
   readonly #cache: LeafCache;
   readonly #prefetch: number;
   readonly #window: number;
   readonly #bufferCount: number;
   readonly #runBytes: number;
-  /** Reused leaf buffers of readFile, made on first use (their size is the leaf size). */
+  /** Reused leaf buffers of readFile, made on first use. */
   #buffers: SlotPool | undefined;
   /** Recently used leaf key lists by file key; insertion order is recency. */
   readonly #roots = new Map<string, Promise<string[]>>();
@@ -70,6 +74,7 @@ export class CafsReader {
   constructor(options: CafsReaderOptions) {
     this.#store = options.store;
     this.#hasher = options.hasher;
+    this.#chunking = options.chunking;
     this.#cache = options.cache ?? new LeafCache({ maxBytes: DEFAULT_CACHE_BYTES });
     this.#prefetch = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
@@ -83,10 +88,10 @@ export class CafsReader {
    * of its root object, which is fetched and verified (DatamonError "integrity" when it is
    * missing, corrupt, or names a different number of leaves than `size` needs).
    */
-  async leafKeys(file: StoredFile, leafSize: number): Promise<string[]> {
+  async leafKeys(file: StoredFile): Promise<string[]> {
     const { key, size } = file;
-    const count = leafCount(size, leafSize);
-    if (count === 1 || file.pack) return [key];
+    if (!this.#chunking.hasRoot(size) || file.pack) return [key];
+    const count = this.#chunking.leafCount(size);
     const bytes = await this.#get(key);
     const keys = await decodeRoot(key, bytes, this.#hasher, this.#store.url);
     if (keys.length !== count) {
@@ -102,19 +107,20 @@ export class CafsReader {
    * until the next one is asked for. Stopping early is safe: leaves still loading finish and
    * their buffers go back to the pool. A packed file comes in one chunk, read from its pack.
    */
-  async *readFile(file: StoredFile, leafSize: number): AsyncGenerator<Uint8Array> {
+  async *readFile(file: StoredFile): AsyncGenerator<Uint8Array> {
     if (file.pack) {
       yield await this.#loadPacked(file, file.pack);
       return;
     }
     const { size } = file;
-    const keys = await this.leafKeys(file, leafSize);
-    const pool = this.#leafBuffers(leafSize);
+    const keys = await this.leafKeys(file);
+    const pool = this.#leafBuffers();
+    const leafLength = (index: number) => this.#chunking.leafRange(index, size).length;
     const ahead: Promise<LeafSlot>[] = [];
     let next = 0;
     const fill = () => {
       while (ahead.length < this.#window && next < keys.length) {
-        const loading = this.#loadLeafInto(pool, keys[next], leafLength(next, size, leafSize));
+        const loading = this.#loadLeafInto(pool, keys[next], leafLength(next));
         // Observed now, awaited later: a leaf failing while an earlier one is awaited must
         // not count as an unhandled rejection.
         loading.catch(() => {});
@@ -128,7 +134,7 @@ export class CafsReader {
         const slot = await ahead.shift()!;
         try {
           fill();
-          yield slot.bytes.subarray(0, leafLength(index, size, leafSize));
+          yield slot.bytes.subarray(0, leafLength(index));
         } finally {
           slot.release();
         }
@@ -138,8 +144,8 @@ export class CafsReader {
     }
   }
 
-  #leafBuffers(leafSize: number): SlotPool {
-    if (this.#buffers?.size !== leafSize) this.#buffers = new SlotPool(this.#bufferCount, leafSize);
+  #leafBuffers(): SlotPool {
+    this.#buffers ??= new SlotPool(this.#bufferCount, this.#chunking.leafSize);
     return this.#buffers;
   }
 
@@ -163,32 +169,26 @@ export class CafsReader {
    * `length` bytes of the file from `offset` (fewer past its end), through the leaf cache;
    * then loads the next `prefetch` leaves into the cache in the background.
    */
-  async readRange(
-    file: StoredFile,
-    leafSize: number,
-    offset: number,
-    length: number,
-  ): Promise<Uint8Array> {
+  async readRange(file: StoredFile, offset: number, length: number): Promise<Uint8Array> {
     if (offset < 0 || length < 0) throw new RangeError(`bad range ${offset}+${length}`);
     const end = Math.min(file.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
-    const keys = await this.#rootKeys(file, leafSize);
-    const first = Math.floor(offset / leafSize);
-    const last = Math.floor((end - 1) / leafSize);
+    const keys = await this.#rootKeys(file);
+    const first = this.#chunking.leafAt(offset);
+    const last = this.#chunking.leafAt(end - 1);
     const loading = [];
-    for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(file, keys, i, leafSize));
+    for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(file, keys, i));
     const leaves = await Promise.all(loading);
     const out = new Uint8Array(end - offset);
     for (const [n, bytes] of leaves.entries()) {
-      const i = first + n;
-      const leafStart = i * leafSize;
+      const leafStart = this.#chunking.leafRange(first + n, file.size).offset;
       const from = Math.max(offset, leafStart) - leafStart;
       const to = Math.min(end, leafStart + bytes.length) - leafStart;
       out.set(bytes.subarray(from, to), leafStart + from - offset);
     }
     for (let i = last + 1; i <= last + this.#prefetch && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf will report it.
-      this.#cachedLeaf(file, keys, i, leafSize).catch(() => {});
+      this.#cachedLeaf(file, keys, i).catch(() => {});
     }
     return out;
   }
@@ -259,28 +259,28 @@ export class CafsReader {
     }
   }
 
-  #cachedLeaf(file: StoredFile, keys: string[], i: number, leafSize: number): Promise<Uint8Array> {
+  #cachedLeaf(file: StoredFile, keys: string[], i: number): Promise<Uint8Array> {
     const { pack } = file;
     return this.#cache.getOrLoad(
       keys[i],
       () =>
         pack
           ? this.#loadPacked(file, pack)
-          : this.#loadLeaf(keys[i], leafLength(i, file.size, leafSize)),
+          : this.#loadLeaf(keys[i], this.#chunking.leafRange(i, file.size).length),
     );
   }
 
   /** leafKeys, remembered for the last few multi-leaf files. */
-  #rootKeys(file: StoredFile, leafSize: number): Promise<string[]> {
+  #rootKeys(file: StoredFile): Promise<string[]> {
     const { key, size } = file;
-    if (leafCount(size, leafSize) === 1 || file.pack) return Promise.resolve([key]);
+    if (!this.#chunking.hasRoot(size) || file.pack) return Promise.resolve([key]);
     const kept = this.#roots.get(key);
     if (kept) {
       this.#roots.delete(key);
       this.#roots.set(key, kept);
       return kept;
     }
-    const loading = this.leafKeys(file, leafSize);
+    const loading = this.leafKeys(file);
     this.#roots.set(key, loading);
     loading.catch(() => this.#roots.delete(key));
     if (this.#roots.size > ROOTS_KEPT) this.#roots.delete(this.#roots.keys().next().value!);
@@ -387,13 +387,4 @@ export class CafsReader {
 /** How a file is named in messages: its name, else its key. */
 function describe(file: StoredFile): string {
   return file.name === undefined ? `file ${file.key}` : `file ${file.name}`;
-}
-
-/** Leaves of a file of `size` bytes; an empty file still has one (empty) leaf. */
-function leafCount(size: number, leafSize: number): number {
-  return Math.max(1, Math.ceil(size / leafSize));
-}
-
-function leafLength(index: number, size: number, leafSize: number): number {
-  return Math.min(leafSize, size - index * leafSize);
 }

@@ -1,12 +1,16 @@
 /**
- * The blob side of one command: a hashing Worker pool shared by the readers and writers it
- * makes, sized so that memory stays bounded by concurrency x leaf size.
+ * The blob side of one command: a blob store and a hashing Worker pool shared by the readers,
+ * writers, checks and collectors it makes, sized so that memory stays bounded by
+ * concurrency x leaf size.
  */
+import type { Store } from "../store/store.ts";
+import { ObjectChecks } from "./check.ts";
+import type { Chunking } from "./chunking.ts";
+import { BlobCollector } from "./gc.ts";
 import { Hasher } from "./hasher.ts";
 import { CafsReader } from "./reader.ts";
 import { CafsWriter } from "./writer.ts";
 import { PackWriter } from "./pack_writer.ts";
-import type { Context } from "../meta/context.ts";
 import { leafBuffers, type PackOptions } from "./tuning.ts";
 
 /** Leaves (and pack runs) fetched ahead, over all files being read at once. */
@@ -15,31 +19,35 @@ const READ_AHEAD_BYTES = 64 * 1024 * 1024;
 const MIN_RUN_BYTES = 1024 * 1024;
 const MAX_RUN_BYTES = 16 * 1024 * 1024;
 
-export class Blobs implements Disposable {
-  private constructor(private readonly ctx: Context, readonly hasher: Hasher) {}
+/** Readers, writers, checks and collectors of one blob store, sharing one Hasher. */
+export class CafsSession implements Disposable {
+  private constructor(private readonly store: Store, readonly hasher: Hasher) {}
 
-  /** Starts the hashing Workers; dispose (or `using`) stops them. */
-  static async open(ctx: Context): Promise<Blobs> {
-    return new Blobs(ctx, await Hasher.create());
+  /** Starts the hashing Workers for `blobStore`; dispose (or `using`) stops them. */
+  static async open(blobStore: Store): Promise<CafsSession> {
+    return new CafsSession(blobStore, await Hasher.create());
   }
 
   /** A packer of small files into the blob store. */
   packWriter(options: PackOptions): PackWriter {
     return new PackWriter({
-      store: this.ctx.blob,
+      store: this.store,
       hasher: this.hasher,
       packSize: options.packSize,
       maxBlob: options.maxPacked,
     });
   }
 
-  /** A writer of leaves of `leafSize` into the blob store; small files go to `packs`, if given. */
-  writer(leafSize: number, concurrency: number, packs?: PackWriter): CafsWriter {
+  /**
+   * A writer of files into the blob store, cut into leaves by `chunking`; small files go to
+   * `packs`, if given.
+   */
+  writer(chunking: Chunking, concurrency: number, packs?: PackWriter): CafsWriter {
     return new CafsWriter({
-      store: this.ctx.blob,
+      store: this.store,
       hasher: this.hasher,
-      leafSize,
-      slots: leafBuffers(concurrency, leafSize),
+      chunking,
+      slots: leafBuffers(concurrency, chunking.leafSize),
       packs,
     });
   }
@@ -48,8 +56,8 @@ export class Blobs implements Disposable {
    * A verifying reader whose read-ahead over `concurrency` files stays within budget: leaves
    * fetched ahead, and pack runs (concurrency of them at most) alike.
    */
-  reader(leafSize: number, concurrency: number): CafsReader {
-    const budget = Math.max(2, Math.floor(READ_AHEAD_BYTES / leafSize));
+  reader(chunking: Chunking, concurrency: number): CafsReader {
+    const budget = Math.max(2, Math.floor(READ_AHEAD_BYTES / chunking.leafSize));
     // The shared buffer pool bounds memory; the per-file window only spreads it fairly.
     const window = Math.min(8, Math.max(1, Math.floor((2 * budget) / concurrency)));
     const runBytes = Math.min(
@@ -57,12 +65,23 @@ export class Blobs implements Disposable {
       Math.max(MIN_RUN_BYTES, Math.floor(READ_AHEAD_BYTES / concurrency)),
     );
     return new CafsReader({
-      store: this.ctx.blob,
+      store: this.store,
       hasher: this.hasher,
+      chunking,
       window,
       buffers: budget,
       runBytes,
     });
+  }
+
+  /** The checks of one fsck run (`deep`: pack indexes checked, every file read back). */
+  checks(deep: boolean): ObjectChecks {
+    return new ObjectChecks(this.store, this.hasher, deep);
+  }
+
+  /** One garbage collection of the blob store. */
+  collector(): BlobCollector {
+    return new BlobCollector(this.store, this.hasher);
   }
 
   [Symbol.dispose](): void {

@@ -5,7 +5,8 @@
  *
  * Pipeline of one file: read leaf i into a shared slot -> hash it in a Worker -> store it
  * unless present, while leaf i+1 is already being read. The slot pool bounds how many leaves
- * of all concurrent files are in flight, so memory is slots x leafSize.
+ * of all concurrent files are in flight, so memory is slots x leaf size. The chunking is
+ * fixed: a leaf ends every leafSize bytes.
  */
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
@@ -13,6 +14,7 @@ import { readFull } from "../util/file_io.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { DatamonError, isKind } from "../errors.ts";
 import { type ByteSource, fileByteSource } from "./byte_source.ts";
+import type { Chunking } from "./chunking.ts";
 import type { PackWriter } from "./pack_writer.ts";
 import type { StoredFile } from "./reader.ts";
 import { decodeRoot, encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
@@ -24,12 +26,12 @@ export interface CafsWriterOptions {
   /** The blob store: leaves and root objects live there under flat hex keys. */
   store: Store;
   hasher: HashFn;
-  /** Bytes per leaf, as recorded in the bundle. */
-  leafSize: number;
+  /** How files are cut into leaves, as the bundle records it. */
+  chunking: Chunking;
   /** Leaf buffers shared by all concurrent putFile calls. */
   slots: number;
   /**
-   * Packs small files: a file of 1 to `packs.maxBlob` bytes (at most leafSize) goes into a
+   * Packs small files: a file of 1 to `packs.maxBlob` bytes (at most a leaf) goes into a
    * pack instead of a leaf object of its own. Absent: every file is stored as leaves.
    */
   packs?: PackWriter;
@@ -74,7 +76,7 @@ const KNOWN_KEYS_MAX = 65_536;
 
 /** Splits files into leaves and stores them, deduplicated, in a blob store. */
 export class CafsWriter {
-  readonly leafSize: number;
+  readonly #chunking: Chunking;
   readonly #store: Store;
   readonly #hasher: HashFn;
   readonly #slots: SlotPool;
@@ -86,15 +88,16 @@ export class CafsWriter {
   #presentShare = 0.5;
 
   constructor(options: CafsWriterOptions) {
-    this.leafSize = options.leafSize;
+    this.#chunking = options.chunking;
     this.#store = options.store;
     this.#hasher = options.hasher;
     this.#packs = options.packs;
-    if (this.#packs && this.#packs.maxBlob > options.leafSize) {
+    const { leafSize } = options.chunking;
+    if (this.#packs && this.#packs.maxBlob > leafSize) {
       throw new RangeError(`packed blobs of ${this.#packs.maxBlob} bytes exceed a leaf`);
     }
     // One byte over a leaf lets a pack candidate's read tell "ends here" from "goes on".
-    this.#slots = new SlotPool(options.slots, options.leafSize + 1);
+    this.#slots = new SlotPool(options.slots, leafSize + 1);
   }
 
   /**
@@ -126,7 +129,7 @@ export class CafsWriter {
       const packed = await this.#putPacked(this.#packs, source, onBytes, previous);
       if (packed) return packed;
     }
-    if (previous && !previous.pack && previous.size > this.leafSize) {
+    if (previous && !previous.pack && this.#chunking.hasRoot(previous.size)) {
       await this.#rememberLeavesOf(previous);
     }
     return await this.#put((into) => source.read(into), onBytes);
@@ -231,6 +234,7 @@ export class CafsWriter {
       leavesDeduplicated: 0,
       bytesStored: 0,
     };
+    const { leafSize } = this.#chunking;
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     try {
@@ -238,7 +242,7 @@ export class CafsWriter {
         const slot = await this.#slots.acquire();
         let n: number;
         try {
-          n = await source(slot.bytes.subarray(0, this.leafSize));
+          n = await source(slot.bytes.subarray(0, leafSize));
         } catch (e) {
           slot.release();
           throw e;
@@ -266,7 +270,7 @@ export class CafsWriter {
           },
         ).finally(() => inFlight.delete(task));
         inFlight.add(task);
-        if (n < this.leafSize) break;
+        if (n < leafSize) break;
       }
     } finally {
       // Every started leaf settles (and gives its slot back) before this file is done.

@@ -10,7 +10,8 @@ import { updateDirectory } from "../core/update.ts";
 import { setLabel } from "../meta/labels.ts";
 import { scanTotals } from "../core/walk.ts";
 import { isBucketUrl } from "../core/bucket_source.ts";
-import { Blobs } from "../cafs/session.ts";
+import { CafsSession } from "../cafs/session.ts";
+import { chunkingOf } from "../cafs/chunking.ts";
 import { resolveInput } from "../meta/lineage.ts";
 import {
   actorFrom,
@@ -289,8 +290,8 @@ export function bundleCommands(program: Command): void {
       const other = await resolveBundle(ctx, flags.repo, { bundle: flags.withBundle });
       count = await printRows(diffBundles(ctx, doc, other), changeColumns(), flags);
     } else {
-      using blobs = await Blobs.open(ctx);
-      const hashing = blobs.writer(doc.leafSize, settings.concurrency);
+      using blobs = await CafsSession.open(ctx.blob);
+      const hashing = blobs.writer(chunkingOf(doc.leafSize), settings.concurrency);
       const changes = diffLocal(
         ctx,
         flags.destination!,

@@ -8,7 +8,8 @@ import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { CafsReader } from "../cafs/reader.ts";
 import type { RequestCounts } from "../store/metered.ts";
-import { Blobs } from "../cafs/session.ts";
+import { CafsSession } from "../cafs/session.ts";
+import { chunkingOf } from "../cafs/chunking.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { bundleEntries } from "../meta/bundles.ts";
@@ -67,7 +68,6 @@ export class EntryWriter {
 
   constructor(
     private readonly reader: CafsReader,
-    private readonly bundle: BundleDoc,
     private readonly destination: string,
     private readonly onBytes: (n: number) => void = () => {},
   ) {}
@@ -85,7 +85,7 @@ export class EntryWriter {
 
   /** Writes one entry, read leaf by leaf. */
   async write(entry: FileEntry, signal?: AbortSignal): Promise<void> {
-    await this.#writeFrom(entry, this.reader.readFile(entry, this.bundle.leafSize), signal);
+    await this.#writeFrom(entry, this.reader.readFile(entry), signal);
   }
 
   /** Writes `entry` from its verified chunks through a part file and a rename. */
@@ -150,10 +150,10 @@ export async function downloadBundle(
         : { selection: "all" },
     });
   }
-  using blobs = await Blobs.open(ctx);
-  const reader = blobs.reader(bundle.leafSize, options.concurrency);
+  using blobs = await CafsSession.open(ctx.blob);
+  const reader = blobs.reader(chunkingOf(bundle.leafSize), options.concurrency);
   const result = { files: 0, bytes: 0 };
-  const writer = new EntryWriter(reader, bundle, options.destination, (n) => {
+  const writer = new EntryWriter(reader, options.destination, (n) => {
     result.bytes += n;
     options.onProgress?.({ bytes: n, files: 0 });
   });
@@ -218,10 +218,9 @@ export async function downloadFile(
       target: entry.name,
     });
   }
-  using blobs = await Blobs.open(ctx);
+  using blobs = await CafsSession.open(ctx.blob);
   const writer = new EntryWriter(
-    blobs.reader(bundle.leafSize, 1),
-    bundle,
+    blobs.reader(chunkingOf(bundle.leafSize), 1),
     options.destination,
     (n) => {
       options.onProgress?.({ bytes: n, files: 0 });

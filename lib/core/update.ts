@@ -3,7 +3,8 @@ import type { BundleDoc } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
-import { Blobs } from "../cafs/session.ts";
+import { CafsSession } from "../cafs/session.ts";
+import { chunkingOf } from "../cafs/chunking.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { requireDirectory } from "./walk.ts";
 
@@ -41,10 +42,11 @@ export async function updateDirectory(
 ): Promise<UpdateResult> {
   const root = options.destination.replace(/\/+$/, "");
   await requireDirectory(root, "destination");
-  using blobs = await Blobs.open(ctx);
-  const reader = blobs.reader(bundle.leafSize, options.concurrency);
-  const hashing = blobs.writer(bundle.leafSize, options.concurrency);
-  const writer = new EntryWriter(reader, bundle, root, (n) => {
+  using blobs = await CafsSession.open(ctx.blob);
+  const chunking = chunkingOf(bundle.leafSize);
+  const reader = blobs.reader(chunking, options.concurrency);
+  const hashing = blobs.writer(chunking, options.concurrency);
+  const writer = new EntryWriter(reader, root, (n) => {
     options.onProgress?.({ bytes: n, files: 0 });
   });
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };

@@ -13,7 +13,8 @@ import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/type
 import { validateEntryName } from "../model/names.ts";
 import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
-import { Blobs } from "../cafs/session.ts";
+import { CafsSession } from "../cafs/session.ts";
+import { chunkingOf } from "../cafs/chunking.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { BundleWriter } from "../meta/bundle_writer.ts";
@@ -115,9 +116,10 @@ export async function uploadBundle(
     ? listedFiles(path, options.files)
     : walkFiles(path, skip);
 
-  using blobs = await Blobs.open(ctx);
+  using blobs = await CafsSession.open(ctx.blob);
+  const chunking = chunkingOf(leafSize);
   const packs = blobs.packWriter(packing);
-  const writer = blobs.writer(leafSize, options.concurrency, packs);
+  const writer = blobs.writer(chunking, options.concurrency, packs);
   // The cache only saves work: one that cannot be opened (a read-only home) is done without.
   const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
@@ -136,7 +138,7 @@ export async function uploadBundle(
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
     if (cached && await stillStored(ctx, packs, cached, packable(file.size))) {
-      totals.leavesDeduplicated += Math.max(1, Math.ceil(file.size / leafSize));
+      totals.leavesDeduplicated += chunking.leafCount(file.size);
       options.onProgress?.({ bytes: file.size, files: 1 });
       return { file, entry: withLocation(entry, cached.key, cached.pack) };
     }

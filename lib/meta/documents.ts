@@ -1,6 +1,9 @@
 /** Reading and writing YAML documents in a store: the one place text meets bytes. */
 import type { Store } from "../store/store.ts";
 
+/** Re-exported for the modules that import it from here; it lives in util so cafs can use it. */
+export { mapOrdered } from "../util/map_ordered.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -22,28 +25,5 @@ export function createDocument(store: Store, key: string, text: string): Promise
 export async function* childNames(store: Store, prefix: string): AsyncGenerator<string> {
   for await (const entry of store.list(prefix, { delimiter: "/" })) {
     if (entry.kind === "prefix") yield entry.prefix.slice(prefix.length, -1);
-  }
-}
-
-/**
- * Maps an async source with up to `limit` calls in flight, yielding results in source order.
- * Memory stays bounded by `limit` pending results.
- */
-export async function* mapOrdered<T, R>(
-  source: AsyncIterable<T> | Iterable<T>,
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): AsyncGenerator<R> {
-  const pending: Promise<R>[] = [];
-  try {
-    for await (const item of source) {
-      const p = fn(item);
-      p.catch(() => {}); // observed below, in order; avoids an unhandled rejection meanwhile
-      pending.push(p);
-      if (pending.length >= limit) yield await pending.shift()!;
-    }
-    while (pending.length > 0) yield await pending.shift()!;
-  } finally {
-    await Promise.allSettled(pending);
   }
 }

@@ -109,9 +109,3 @@ export function runReadsPrefix(run: string): string {
 export function runReadKey(run: string, read: BundleRef): string {
   return `${runReadsPrefix(run)}${read.repo}/${read.bundle}`;
 }
-
-/** locks/ in the blob store: never a blob, never swept. */
-export const locksPrefix = "locks/";
-
-/** locks/purge.yaml in the blob store: held by the one purge running. */
-export const purgeLockKey = `${locksPrefix}purge.yaml`;

@@ -63,7 +63,7 @@ export interface BundleDoc {
 
 /** Where a packed file's bytes are: `size` bytes at `offset` of pack object `id`. */
 export interface PackLocation {
-  /** ksuid of the pack, stored in the blob store at `packs/{id}`. */
+  /** ksuid of the pack, a self-describing object of the blob store (lib/cafs/pack.ts). */
   id: string;
   /** Byte offset of the file's bytes inside the pack. */
   offset: number;
@@ -163,7 +163,7 @@ export interface ReadRecord {
   run?: string;
 }
 
-/** The lock a purge holds while it runs: locks/purge.yaml in the blob store (create-only). */
+/** The lock a purge holds while it runs: a create-only object of the blob store (lib/cafs). */
 export interface PurgeLock {
   /** ksuid of the purge: when it started. */
   id: string;

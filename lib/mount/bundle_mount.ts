@@ -12,7 +12,8 @@ import { BundleInodes } from "./bundle_inodes.ts";
 import { BundleFs, type ContentSource } from "./bundle_fs.ts";
 import { cafsContent, diskContent } from "./content.ts";
 import { FuseSession } from "./session.ts";
-import { Blobs } from "../cafs/session.ts";
+import { CafsSession } from "../cafs/session.ts";
+import { chunkingOf } from "../cafs/chunking.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
@@ -59,7 +60,7 @@ export async function mountBundle(
 ): Promise<Mount> {
   openLibfuse();
   const mountPoint = await prepareMountPoint(options.mountPoint);
-  const blobs = await Blobs.open(ctx);
+  const blobs = await CafsSession.open(ctx.blob);
   let downloaded: string | undefined;
   const release = async () => {
     blobs[Symbol.dispose]();
@@ -71,10 +72,11 @@ export async function mountBundle(
       const reader = new CafsReader({
         store: ctx.blob,
         hasher: blobs.hasher,
+        chunking: chunkingOf(bundle.leafSize),
         cache: new LeafCache({ maxBytes: options.cacheBytes }),
         prefetch: options.prefetch,
       });
-      content = cafsContent(reader, bundle.leafSize);
+      content = cafsContent(reader);
     } else {
       downloaded = await Deno.makeTempDir({ prefix: "datamon-mount-" });
       await downloadBundle(ctx, bundle, {

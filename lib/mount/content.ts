@@ -8,10 +8,10 @@ import type { ContentReader, ContentSource } from "./bundle_fs.ts";
 import { readFull } from "../util/file_io.ts";
 
 /** Reads through the cafs: every leaf is verified against its key before a byte is served. */
-export function cafsContent(reader: CafsReader, leafSize: number): ContentSource {
+export function cafsContent(reader: CafsReader): ContentSource {
   return {
     open: (file: BundleFile): ContentReader => ({
-      read: (offset, length) => reader.readRange(file, leafSize, offset, length),
+      read: (offset, length) => reader.readRange(file, offset, length),
       close: () => {},
     }),
   };

@@ -7,11 +7,12 @@ import {
   decodePackIndex,
   PACK_FOOTER_BYTES,
   type PackIndexEntry,
-  packKey,
   packOverhead,
   writePackIndex,
 } from "../../lib/cafs/pack.ts";
 import { PackWriter } from "../../lib/cafs/pack_writer.ts";
+import { packKey } from "../../lib/cafs/layout.ts";
+import { chunkingOf } from "../../lib/cafs/chunking.ts";
 import { CafsReader } from "../../lib/cafs/reader.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { patternBytes, withTempDir } from "../support/fixtures.ts";
@@ -132,9 +133,9 @@ Deno.test("a pack writer fills packs up to their size, stores a few at once, and
           located.filter((f) => f.pack.id === id).map((f) => f.key),
         );
       }
-      const reader = new CafsReader({ store, hasher });
+      const reader = new CafsReader({ store, hasher, chunking: chunkingOf(64 * 1024) });
       for (const [i, file] of located.entries()) {
-        const [bytes] = await Array.fromAsync(reader.readFile(file, 64 * 1024));
+        const [bytes] = await Array.fromAsync(reader.readFile(file));
         assert.ok(bytes.length === blobs[i].length && bytes.every((b, j) => b === blobs[i][j]));
       }
     });

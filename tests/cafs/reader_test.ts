@@ -3,6 +3,7 @@ import { readAll, withHasher } from "../support/cafs.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import type { Hasher } from "../../lib/cafs/hasher.ts";
 import { LeafCache } from "../../lib/cafs/leaf_cache.ts";
+import { chunkingOf } from "../../lib/cafs/chunking.ts";
 import { CafsReader, type StoredFile } from "../../lib/cafs/reader.ts";
 import { PackWriter } from "../../lib/cafs/pack_writer.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
@@ -11,6 +12,7 @@ import { LocalStore } from "../../lib/store/local.ts";
 import type { Store } from "../../lib/store/store.ts";
 
 const LEAF = 64 * 1024;
+const CHUNKS = chunkingOf(LEAF);
 
 interface Stored {
   store: LocalStore;
@@ -29,7 +31,7 @@ async function withStoredFile(size: number, fn: (stored: Stored) => Promise<void
       for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
       await Deno.writeFile(`${dir}/file`, bytes);
       const store = new LocalStore(`${dir}/blobs`);
-      const put = await new CafsWriter({ store, hasher, leafSize: LEAF, slots: 4 }).putFile(
+      const put = await new CafsWriter({ store, hasher, chunking: CHUNKS, slots: 4 }).putFile(
         `${dir}/file`,
       );
       let leaves = [put.key];
@@ -54,25 +56,25 @@ const flipByte = (bytes: Uint8Array) => (bytes[bytes.length >> 1] ^= 0x40, bytes
 Deno.test("leafKeys of a one-leaf file is its key, without reading the store", async () => {
   await withStoredFile(100, async ({ hasher, put }) => {
     const empty = { url: "mem://", get: () => Promise.reject(new Error("no read expected")) };
-    const reader = new CafsReader({ store: empty as unknown as Store, hasher });
-    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 100 }, LEAF), [put.key]);
-    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 0 }, LEAF), [put.key]);
+    const reader = new CafsReader({ store: empty as unknown as Store, hasher, chunking: CHUNKS });
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 100 }), [put.key]);
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 0 }), [put.key]);
   });
 });
 
 Deno.test("leafKeys of a bigger file are those of its verified root object", async () => {
   await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put, leaves }) => {
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     assert.equal(leaves.length, 4);
-    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 3 * LEAF + 7 }, LEAF), leaves);
+    assert.deepEqual(await reader.leafKeys({ key: put.key, size: 3 * LEAF + 7 }), leaves);
   });
 });
 
 Deno.test("leafKeys rejects a root object that lists another number of leaves than the size needs", async () => {
   await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put }) => {
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     await assertIntegrity(
-      reader.leafKeys({ key: put.key, size: 5 * LEAF }, LEAF),
+      reader.leafKeys({ key: put.key, size: 5 * LEAF }),
       /lists 4 leaves, not 5/,
     );
   });
@@ -81,9 +83,9 @@ Deno.test("leafKeys rejects a root object that lists another number of leaves th
 Deno.test("readFile throws integrity when a leaf's bytes were changed", async () => {
   await withStoredFile(3 * LEAF + 7, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[2], flipByte);
-    const reader = new CafsReader({ store, hasher, window: 1 });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, window: 1 });
     await assertIntegrity(
-      readAll(reader.readFile(put, LEAF)),
+      readAll(reader.readFile(put)),
       new RegExp(
         `^blob ${leaves[2]} in ${store.url} is corrupt \\(its bytes hash to [0-9a-f]{64}\\)`,
       ),
@@ -95,10 +97,10 @@ Deno.test("readFile hands out no byte of a corrupt leaf", async () => {
   await withStoredFile(LEAF + 1, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[0], flipByte);
     const got: Uint8Array[] = [];
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     await assertIntegrity(
       (async () => {
-        for await (const chunk of reader.readFile(put, LEAF)) got.push(chunk);
+        for await (const chunk of reader.readFile(put)) got.push(chunk);
       })(),
       /is corrupt/,
     );
@@ -109,9 +111,9 @@ Deno.test("readFile hands out no byte of a corrupt leaf", async () => {
 Deno.test("readFile throws integrity when a leaf has the wrong length", async () => {
   await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[1], (bytes) => bytes.subarray(1));
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     await assertIntegrity(
-      readAll(reader.readFile(put, LEAF)),
+      readAll(reader.readFile(put)),
       new RegExp(`blob ${leaves[1]} .* is corrupt \\(65535 bytes where the file needs 65536\\)`),
     );
   });
@@ -120,22 +122,22 @@ Deno.test("readFile throws integrity when a leaf has the wrong length", async ()
 Deno.test("readFile throws integrity when a one-leaf file's blob was changed", async () => {
   await withStoredFile(1000, async ({ store, hasher, put }) => {
     await corrupt(store, put.key, flipByte);
-    const reader = new CafsReader({ store, hasher });
-    await assertIntegrity(readAll(reader.readFile(put, LEAF)), /is corrupt/);
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
+    await assertIntegrity(readAll(reader.readFile(put)), /is corrupt/);
   });
 });
 
 Deno.test("readFile throws integrity naming the store when a leaf or root is missing", async () => {
   await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put, leaves }) => {
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     await store.delete(leaves[2]);
     await assertIntegrity(
-      readAll(reader.readFile(put, LEAF)),
+      readAll(reader.readFile(put)),
       new RegExp(`^blob ${leaves[2]} missing from ${store.url}`),
     );
     await store.delete(put.key);
     await assertIntegrity(
-      readAll(reader.readFile(put, LEAF)),
+      readAll(reader.readFile(put)),
       new RegExp(`^blob ${put.key} missing from ${store.url}`),
     );
   });
@@ -144,16 +146,16 @@ Deno.test("readFile throws integrity naming the store when a leaf or root is mis
 Deno.test("readFile throws integrity when the root object is corrupt", async () => {
   await withStoredFile(2 * LEAF + 5, async ({ store, hasher, put }) => {
     await corrupt(store, put.key, (bytes) => (bytes[0] ^= 1, bytes));
-    const reader = new CafsReader({ store, hasher });
-    await assertIntegrity(readAll(reader.readFile(put, LEAF)), /root object/);
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
+    await assertIntegrity(readAll(reader.readFile(put)), /root object/);
   });
 });
 
 Deno.test("readFile stopped early leaves nothing failing behind", async () => {
   await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[3], flipByte);
-    const reader = new CafsReader({ store, hasher, window: 4 });
-    for await (const chunk of reader.readFile(put, LEAF)) {
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, window: 4 });
+    for await (const chunk of reader.readFile(put)) {
       assert.equal(chunk.length, LEAF);
       break;
     }
@@ -165,7 +167,7 @@ Deno.test("readRange across leaf boundaries equals the file's bytes at random of
   const size = 5 * LEAF + 123;
   await withStoredFile(size, async ({ store, hasher, put, bytes }) => {
     const cache = new LeafCache({ maxBytes: 2 * LEAF });
-    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
     const ranges: Array<[number, number]> = [[0, size], [LEAF - 1, 2], [LEAF, LEAF], [
       size - 1,
       10,
@@ -175,7 +177,7 @@ Deno.test("readRange across leaf boundaries equals the file's bytes at random of
       ranges.push([offset, Math.floor(Math.random() * 3 * LEAF)]);
     }
     for (const [offset, length] of ranges) {
-      const got = await reader.readRange({ key: put.key, size }, LEAF, offset, length);
+      const got = await reader.readRange({ key: put.key, size }, offset, length);
       assert.deepEqual(
         got,
         bytes.subarray(offset, Math.min(size, offset + length)),
@@ -187,16 +189,16 @@ Deno.test("readRange across leaf boundaries equals the file's bytes at random of
 
 Deno.test("readRange of a one-leaf or empty file reads within its only leaf", async () => {
   await withStoredFile(1000, async ({ store, hasher, put, bytes }) => {
-    const reader = new CafsReader({ store, hasher });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS });
     assert.deepEqual(
-      await reader.readRange({ key: put.key, size: 1000 }, LEAF, 10, 20),
+      await reader.readRange({ key: put.key, size: 1000 }, 10, 20),
       bytes.subarray(10, 30),
     );
     assert.deepEqual(
-      await reader.readRange({ key: put.key, size: 1000 }, LEAF, 1000, 20),
+      await reader.readRange({ key: put.key, size: 1000 }, 1000, 20),
       new Uint8Array(0),
     );
-    await assert.rejects(reader.readRange({ key: put.key, size: 1000 }, LEAF, -1, 20), RangeError);
+    await assert.rejects(reader.readRange({ key: put.key, size: 1000 }, -1, 20), RangeError);
   });
 });
 
@@ -204,8 +206,8 @@ Deno.test("readRange throws integrity on a corrupt leaf and does not cache it", 
   await withStoredFile(3 * LEAF, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[1], flipByte);
     const cache = new LeafCache({ maxBytes: 16 * LEAF });
-    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
-    await assertIntegrity(reader.readRange(put, LEAF, LEAF - 10, 20), /is corrupt/);
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
+    await assertIntegrity(reader.readRange(put, LEAF - 10, 20), /is corrupt/);
     assert.ok(!cache.has(leaves[1]));
   });
 });
@@ -213,8 +215,8 @@ Deno.test("readRange throws integrity on a corrupt leaf and does not cache it", 
 Deno.test("readRange loads the next leaves into the cache after a read", async () => {
   await withStoredFile(6 * LEAF, async ({ store, hasher, put, leaves }) => {
     const cache = new LeafCache({ maxBytes: 16 * LEAF });
-    const reader = new CafsReader({ store, hasher, cache, prefetch: 2 });
-    await reader.readRange(put, LEAF, 10, 100);
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 2 });
+    await reader.readRange(put, 10, 100);
     const deadline = Date.now() + 5000;
     while (!(cache.has(leaves[1]) && cache.has(leaves[2])) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -225,10 +227,10 @@ Deno.test("readRange loads the next leaves into the cache after a read", async (
 
 Deno.test("readFile reads every leaf into the same few reused buffers", async () => {
   await withStoredFile(20 * LEAF + 3, async ({ store, hasher, put, bytes }) => {
-    const reader = new CafsReader({ store, hasher, window: 2, buffers: 3 });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, window: 2, buffers: 3 });
     const buffers = new Set<ArrayBufferLike>();
     let offset = 0;
-    for await (const chunk of reader.readFile(put, LEAF)) {
+    for await (const chunk of reader.readFile(put)) {
       buffers.add(chunk.buffer);
       assert.deepEqual(chunk, bytes.subarray(offset, offset + chunk.length));
       offset += chunk.length;
@@ -265,15 +267,15 @@ async function withPackedFiles(
 Deno.test("readRange of a packed file reads within it, through the leaf cache", async () => {
   await withPackedFiles([5000, 60_000, 7], async ({ store, hasher, files }) => {
     const cache = new LeafCache({ maxBytes: 1 << 20 });
-    const reader = new CafsReader({ store, hasher, cache, prefetch: 0 });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
     const file = files[1];
     for (const [offset, length] of [[0, 10], [59_990, 100], [12_345, 30_000], [60_000, 5]]) {
-      const got = await reader.readRange(file, LEAF, offset, length);
+      const got = await reader.readRange(file, offset, length);
       assert.deepEqual(got, file.bytes.subarray(offset, Math.min(file.size, offset + length)));
     }
     assert.equal(cache.size, 1);
     assert.ok(cache.has(file.key));
-    assert.deepEqual(await reader.leafKeys(file, LEAF), [file.key]);
+    assert.deepEqual(await reader.leafKeys(file), [file.key]);
   });
 });
 
@@ -284,7 +286,7 @@ Deno.test("packRuns groups neighbours in one pack and readPackRun reads them wit
       url: store.url,
       getRange: (k: string, o: number, n: number) => (ranges++, store.getRange(k, o, n)),
     }) as Store;
-    const reader = new CafsReader({ store: counting, hasher });
+    const reader = new CafsReader({ store: counting, hasher, chunking: CHUNKS });
     const alone = { name: "alone", key: files[0].key, size: 1 };
     async function* items() {
       yield* [files[2], files[0], files[1], alone, files[3]];
@@ -303,7 +305,7 @@ Deno.test("packRuns groups neighbours in one pack and readPackRun reads them wit
 
 Deno.test("packRuns keeps runs within their byte budget", async () => {
   await withPackedFiles([30_000, 30_000, 30_000, 30_000], async ({ store, hasher, files }) => {
-    const reader = new CafsReader({ store, hasher, runBytes: 64 * 1024 });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, runBytes: 64 * 1024 });
     async function* items() {
       yield* files;
     }

@@ -3,6 +3,7 @@ import { readAll, withHasher } from "../support/cafs.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { listed } from "../support/store.ts";
 import type { Hasher } from "../../lib/cafs/hasher.ts";
+import { chunkingOf } from "../../lib/cafs/chunking.ts";
 import { CafsReader } from "../../lib/cafs/reader.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import { CafsWriter } from "../../lib/cafs/writer.ts";
@@ -50,8 +51,8 @@ for (const leafSize of [64 * KiB, 2 * MiB]) {
   const sizes = [0, 1, leafSize - 1, leafSize, leafSize + 1, 3 * leafSize + 7];
   Deno.test(`putFile then readFile gives back files around ${leafSize}-byte leaf boundaries`, async () => {
     await withBench(async ({ store, hasher, file }) => {
-      const writer = new CafsWriter({ store, hasher, leafSize, slots: 4 });
-      const reader = new CafsReader({ store, hasher });
+      const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 4 });
+      const reader = new CafsReader({ store, hasher, chunking: chunkingOf(leafSize) });
       for (const size of sizes) {
         const { path, bytes } = await file(size);
         const put = await writer.putFile(path);
@@ -60,7 +61,7 @@ for (const leafSize of [64 * KiB, 2 * MiB]) {
         assert.equal(put.leavesStored, leaves, `size ${size}`);
         assert.equal(put.leavesDeduplicated, 0);
         assert.equal(put.bytesStored, size + (leaves > 1 ? (leaves + 1) * KEY_BYTES : 0));
-        assert.deepEqual(await readAll(reader.readFile({ key: put.key, size }, leafSize)), bytes);
+        assert.deepEqual(await readAll(reader.readFile({ key: put.key, size })), bytes);
       }
     });
   });
@@ -68,7 +69,7 @@ for (const leafSize of [64 * KiB, 2 * MiB]) {
 
 Deno.test("a file that fits one leaf is stored as exactly one object under its leaf key", async () => {
   await withBench(async ({ store, hasher, file }) => {
-    const writer = new CafsWriter({ store, hasher, leafSize: 64 * KiB, slots: 2 });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(64 * KiB), slots: 2 });
     for (const size of [0, 1, 64 * KiB]) {
       const { path, bytes } = await file(size, size % 251);
       const before = (await listed(store, "")).length;
@@ -83,7 +84,7 @@ Deno.test("a file that fits one leaf is stored as exactly one object under its l
 Deno.test("a bigger file is stored as its leaves and a root object under the file's key", async () => {
   await withBench(async ({ store, hasher, file }) => {
     const leafSize = 64 * KiB;
-    const writer = new CafsWriter({ store, hasher, leafSize, slots: 2 });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 2 });
     const { path, bytes } = await file(2 * leafSize + 5);
     const put = await writer.putFile(path);
     const root = await store.get(put.key);
@@ -102,12 +103,17 @@ Deno.test("a bigger file is stored as its leaves and a root object under the fil
 Deno.test("a second putFile of the same file stores no leaf, with this writer or a new one", async () => {
   await withBench(async ({ store, hasher, file }) => {
     for (const leafSize of [4 * KiB, 64 * KiB]) {
-      const writer = new CafsWriter({ store, hasher, leafSize, slots: 4 });
+      const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 4 });
       const { path } = await file(5 * leafSize + 3);
       const first = await writer.putFile(path);
       assert.equal(first.leavesStored, 6);
       const objects = (await listed(store, "")).length;
-      for (const again of [writer, new CafsWriter({ store, hasher, leafSize, slots: 4 })]) {
+      for (
+        const again of [
+          writer,
+          new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 4 }),
+        ]
+      ) {
         const put = await again.putFile(path);
         assert.equal(put.key, first.key);
         assert.equal(put.leavesStored, 0);
@@ -121,7 +127,7 @@ Deno.test("a second putFile of the same file stores no leaf, with this writer or
 
 Deno.test("repeated leaves within one file are stored once", async () => {
   await withBench(async ({ store, hasher, file }) => {
-    const writer = new CafsWriter({ store, hasher, leafSize: 64 * KiB, slots: 4 });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(64 * KiB), slots: 4 });
     const { path } = await file(4 * 64 * KiB, 0);
     const put = await writer.putFile(path);
     assert.equal(put.leavesStored, 1);
@@ -134,13 +140,24 @@ Deno.test("putBytes stores bytes under the key putFile gives a file holding them
   await withBench(async ({ store, hasher, file }) => {
     const leafSize = 64 * KiB;
     const { path, bytes } = await file(3 * leafSize + 7);
-    const fromBytes = await new CafsWriter({ store, hasher, leafSize, slots: 2 }).putBytes(bytes);
-    const fromFile = await new CafsWriter({ store, hasher, leafSize, slots: 2 }).putFile(path);
+    const fromBytes = await new CafsWriter({
+      store,
+      hasher,
+      chunking: chunkingOf(leafSize),
+      slots: 2,
+    }).putBytes(bytes);
+    const fromFile = await new CafsWriter({
+      store,
+      hasher,
+      chunking: chunkingOf(leafSize),
+      slots: 2,
+    }).putFile(path);
     assert.equal(fromBytes.key, fromFile.key);
     assert.equal(fromBytes.size, bytes.length);
-    const empty = await new CafsWriter({ store, hasher, leafSize, slots: 2 }).putBytes(
-      new Uint8Array(0),
-    );
+    const empty = await new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 2 })
+      .putBytes(
+        new Uint8Array(0),
+      );
     assert.equal(empty.key, "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
   });
 });
@@ -148,19 +165,19 @@ Deno.test("putBytes stores bytes under the key putFile gives a file holding them
 Deno.test("concurrent putFile calls share a small slot pool and all round-trip", async () => {
   await withBench(async ({ store, hasher, file }) => {
     const leafSize = 64 * KiB;
-    const writer = new CafsWriter({ store, hasher, leafSize, slots: 2 });
-    const reader = new CafsReader({ store, hasher });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(leafSize), slots: 2 });
+    const reader = new CafsReader({ store, hasher, chunking: chunkingOf(leafSize) });
     const files = await Promise.all(Array.from({ length: 8 }, (_, i) => file(i * 50 * KiB + 1)));
     const puts = await Promise.all(files.map(({ path }) => writer.putFile(path)));
     for (const [i, put] of puts.entries()) {
-      assert.deepEqual(await readAll(reader.readFile(put, leafSize)), files[i].bytes);
+      assert.deepEqual(await readAll(reader.readFile(put)), files[i].bytes);
     }
   });
 });
 
 Deno.test("putFile reports every byte it reads to onBytes", async () => {
   await withBench(async ({ store, hasher, file }) => {
-    const writer = new CafsWriter({ store, hasher, leafSize: 64 * KiB, slots: 2 });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(64 * KiB), slots: 2 });
     const { path } = await file(200 * KiB);
     const reports: number[] = [];
     await writer.putFile(path, (n) => reports.push(n));
@@ -180,7 +197,12 @@ Deno.test("the root object is stored after every leaf it names", async () => {
       head: (key: string) => store.head(key),
       get: (key: string) => store.get(key),
     });
-    const writer = new CafsWriter({ store: recording, hasher, leafSize: 4 * KiB, slots: 4 });
+    const writer = new CafsWriter({
+      store: recording,
+      hasher,
+      chunking: chunkingOf(4 * KiB),
+      slots: 4,
+    });
     const { path } = await file(16 * KiB + 1);
     const put = await writer.putFile(path);
     assert.equal(writes.length, 6);
@@ -197,19 +219,24 @@ Deno.test("a failing store write fails putFile and gives every slot back", async
       putIfAbsent: (key: string, bytes: Uint8Array) =>
         fail ? Promise.reject(new Error("disk on fire")) : store.putIfAbsent(key, bytes),
     });
-    const writer = new CafsWriter({ store: flaky, hasher, leafSize: 4 * KiB, slots: 2 });
+    const writer = new CafsWriter({
+      store: flaky,
+      hasher,
+      chunking: chunkingOf(4 * KiB),
+      slots: 2,
+    });
     const { path, bytes } = await file(40 * KiB);
     await assert.rejects(writer.putFile(path), /disk on fire/);
     fail = false;
     const put = await writer.putFile(path);
-    const reader = new CafsReader({ store, hasher });
-    assert.deepEqual(await readAll(reader.readFile(put, 4 * KiB)), bytes);
+    const reader = new CafsReader({ store, hasher, chunking: chunkingOf(4 * KiB) });
+    assert.deepEqual(await readAll(reader.readFile(put)), bytes);
   });
 });
 
 Deno.test("putFile of a missing file fails with NotFound", async () => {
   await withBench(async ({ store, hasher, dir }) => {
-    const writer = new CafsWriter({ store, hasher, leafSize: 4 * KiB, slots: 2 });
+    const writer = new CafsWriter({ store, hasher, chunking: chunkingOf(4 * KiB), slots: 2 });
     await assert.rejects(writer.putFile(`${dir}/absent`), Deno.errors.NotFound);
   });
 });

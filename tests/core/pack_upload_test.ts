@@ -24,12 +24,13 @@ import { createRepo } from "../../lib/meta/repo.ts";
 import { bundleEntries } from "../../lib/meta/bundles.ts";
 import { createDocument } from "../../lib/meta/documents.ts";
 import type { Context } from "../../lib/meta/context.ts";
-import { Blobs } from "../../lib/cafs/session.ts";
+import { CafsSession } from "../../lib/cafs/session.ts";
+import { chunkingOf } from "../../lib/cafs/chunking.ts";
 import { encodeBundle, encodeFileList } from "../../lib/model/codec.ts";
 import { bundleKey, fileListKey } from "../../lib/model/keys.ts";
 import { newKsuid } from "../../lib/model/ksuid.ts";
 import type { BundleDoc, FileEntry } from "../../lib/model/types.ts";
-import { packKey } from "../../lib/cafs/pack.ts";
+import { packKey } from "../../lib/cafs/layout.ts";
 import { isKind } from "../../lib/errors.ts";
 
 async function entriesOf(ctx: Context, bundle: BundleDoc): Promise<FileEntry[]> {
@@ -269,8 +270,8 @@ Deno.test("an upload whose pack cannot be stored commits no bundle", async () =>
 
 /** Writes a format 1 bundle of `dir`/src exactly as datamon did before packs. */
 async function uploadFormat1(ctx: Context, dir: string, leafSize: number): Promise<BundleDoc> {
-  using blobs = await Blobs.open(ctx);
-  const writer = blobs.writer(leafSize, 4);
+  using blobs = await CafsSession.open(ctx.blob);
+  const writer = blobs.writer(chunkingOf(leafSize), 4);
   const entries: FileEntry[] = [];
   for (const name of await listTree(`${dir}/src`)) {
     const path = `${dir}/src/${name}`;
@@ -311,8 +312,8 @@ Deno.test("a format 1 bundle still downloads, diffs and updates; the next upload
     await downloadBundle(ctx, v1, { destination: `${dir}/out`, concurrency: 4 });
     await assertSameTree(`${dir}/src`, `${dir}/out`);
 
-    using blobs = await Blobs.open(ctx);
-    const hashing = blobs.writer(v1.leafSize, 4);
+    using blobs = await CafsSession.open(ctx.blob);
+    const hashing = blobs.writer(chunkingOf(v1.leafSize), 4);
     const keyOf = (path: string) => hashing.keyOfFile(path);
     assertEquals(await Array.fromAsync(diffLocal(ctx, `${dir}/out`, v1, keyOf, 4)), []);
 

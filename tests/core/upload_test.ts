@@ -106,8 +106,8 @@ Deno.test("a changed big file re-uploads only its changed leaves, with no head p
 Deno.test("an upload through a metered context counts each request once, in the context's meter", async () => {
   await withTempDir(async (dir) => {
     const meter = new RequestMeter();
-    const ctx = meteredContext(localContext(dir), meter);
-    await createRepo(ctx, "r", "", who);
+    const ctx = meteredContext(memoryContext(), meter);
+    await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     await writeTree(`${dir}/src`, { "a.txt": "a", "b.bin": 70000 });
     const before = meter.counts();
     const up = await uploadBundle(ctx, uploadOptions(dir));

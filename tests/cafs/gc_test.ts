@@ -1,0 +1,101 @@
+/** Garbage collection primitives: mark what files need, sweep the rest of the blob store. */
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { storeFiles, TEST_CHUNKING, withCafs } from "../support/cafs.ts";
+import { isKind } from "../../lib/errors.ts";
+import { packKey, purgeLockKey } from "../../lib/cafs/layout.ts";
+import type { SweepOptions } from "../../lib/cafs/gc.ts";
+import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
+import type { LocalStore } from "../../lib/store/local.ts";
+
+/** Every object of the store, by key. */
+async function objectKeys(store: LocalStore): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const entry of store.list("")) if (entry.kind === "object") keys.add(entry.key);
+  return keys;
+}
+
+/** A sweep for which everything stored so far is old enough to delete. */
+function sweepAll(extra: Partial<SweepOptions> = {}): SweepOptions {
+  return { cutoff: new Date(Date.now() + 60_000), dryRun: false, concurrency: 4, ...extra };
+}
+
+Deno.test("mark keeps what marked files need; sweep deletes unneeded blobs and packs, nothing else", async () => {
+  await withCafs(async (bench) => {
+    const { store, cafs } = bench;
+    const live = await storeFiles(bench, { small: 100, one: 3000, big: 3 * 4096 + 5 });
+    const dead = await storeFiles(bench, { gone: 200, lone: 2000, huge: 2 * 4096 + 1 });
+    await store.put(purgeLockKey, new TextEncoder().encode("held"));
+    await store.put("notes/readme.txt", new Uint8Array(3));
+    const before = await objectKeys(store);
+    const expected = [
+      packKey(dead.gone.pack!.id),
+      dead.lone.key,
+      dead.huge.key,
+      ...await leavesOf(store, dead.huge.key),
+    ];
+    const collector = cafs.collector();
+    for (const file of Object.values(live)) assert(await collector.mark(file, TEST_CHUNKING));
+    assertEquals(collector.livePacks, 1);
+    assertEquals(collector.liveKeys, 3 + 4, "the files' keys and the big file's 4 leaves");
+    const deleted: string[] = [];
+    const result = await collector.sweep(sweepAll({ onDelete: ({ key }) => deleted.push(key) }));
+    const after = await objectKeys(store);
+    assertEquals(deleted.sort(), expected.sort());
+    assertEquals(result.deleted, expected.length);
+    assertEquals([...before].filter((key) => !after.has(key)).sort(), expected.sort());
+    assert(after.has(purgeLockKey) && after.has("notes/readme.txt"), "no blob, never swept");
+    assert(after.has(packKey(live.small.pack!.id)) && after.has(live.big.key));
+    assertEquals(result.keptYoung, 0);
+    assertEquals(result.partlyDeadPacks, 0);
+  });
+});
+
+Deno.test("sweep keeps unneeded objects stored after the cutoff, and a dry run deletes nothing", async () => {
+  await withCafs(async (bench) => {
+    const { store, cafs } = bench;
+    await storeFiles(bench, { a: 2000, b: 3000 });
+    const before = await objectKeys(store);
+    const young = await cafs.collector().sweep(sweepAll({ cutoff: new Date(0) }));
+    assertEquals(young.keptYoung, 2);
+    assertEquals(young.deleted, 0);
+    const dry = await cafs.collector().sweep(sweepAll({ dryRun: true }));
+    assertEquals(dry.deleted, 2);
+    assertEquals(dry.bytesFreed, 5000);
+    assertEquals(await objectKeys(store), before);
+  });
+});
+
+Deno.test("a pack any marked file names is kept whole, its unneeded entries counted as dead bytes", async () => {
+  await withCafs(async (bench) => {
+    const { store, cafs } = bench;
+    const files = await storeFiles(bench, { kept: 100, dropped: 700 });
+    const collector = cafs.collector();
+    await collector.mark(files.kept, TEST_CHUNKING);
+    const result = await collector.sweep(sweepAll());
+    assertEquals(result.deleted, 0);
+    assertEquals(result.partlyDeadPacks, 1);
+    assertEquals(result.deadPackBytes, 700);
+    assert(await store.head(packKey(files.kept.pack!.id)));
+  });
+});
+
+Deno.test("mark is false for a missing root object and fails on a corrupt one", async () => {
+  await withCafs(async (bench) => {
+    const { store, cafs } = bench;
+    const { big } = await storeFiles(bench, { big: 2 * 4096 + 1 });
+    await store.put(big.key, new Uint8Array(64));
+    const corrupt = await assertRejects(() => cafs.collector().mark(big, TEST_CHUNKING));
+    assert(isKind(corrupt, "integrity"), String(corrupt));
+    await store.delete(big.key);
+    assertEquals(await cafs.collector().mark(big, TEST_CHUNKING), false);
+  });
+});
+
+/** The leaf keys a stored root object names. */
+async function leavesOf(store: LocalStore, rootKey: string): Promise<string[]> {
+  const root = await store.get(rootKey);
+  return Array.from(
+    { length: root.length / KEY_BYTES - 1 },
+    (_, i) => readKey(root, i * KEY_BYTES),
+  );
+}
