@@ -1,4 +1,4 @@
-/** `datamon context ...` and `datamon config ...`: where data lives, and user settings. */
+/** `datamon context ...`: the named sets of stores where data lives. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import type { ContextDoc } from "../model/types.ts";
@@ -10,7 +10,6 @@ import {
   listContexts,
   STORE_ROLES,
 } from "../meta/context.ts";
-import { CONFIG_KEYS, setConfigValue } from "../meta/settings.ts";
 import {
   actorFrom,
   type ContextFlags,
@@ -19,10 +18,24 @@ import {
   settingsFrom,
   skipAuthOption,
 } from "./common.ts";
-import { type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+import { type OutputFlags, printRecord, printResult, printRows, writeErr } from "./output.ts";
 
 type Flags = ContextFlags & OutputFlags;
 
+type CreateFlags = Flags & {
+  context: string;
+  store?: string;
+  blob?: string;
+  meta?: string;
+  vmeta?: string;
+  wal?: string;
+  readLog?: string;
+  endpoint?: string;
+  name?: string;
+  email?: string;
+};
+
+/** Adds `context create`, `context get` and `context list`. */
 export function contextCommands(program: Command): void {
   const context = program.command("context").description("the sets of stores teams use");
 
@@ -45,47 +58,19 @@ export function contextCommands(program: Command): void {
           "(default: AWS_ENDPOINT_URL, STORAGE_EMULATOR_HOST, else the cloud)",
       )
       .option(...skipAuthOption),
-  )).action(async (
-    flags: Flags & {
-      context: string;
-      store?: string;
-      blob?: string;
-      meta?: string;
-      vmeta?: string;
-      wal?: string;
-      readLog?: string;
-      endpoint?: string;
-      name?: string;
-      email?: string;
-    },
-  ) => {
+  )).action(async (flags: CreateFlags) => {
     const settings = await settingsFrom({ config: flags.config });
-    const parts = {
-      blob: flags.blob,
-      metadata: flags.meta,
-      vmetadata: flags.vmeta,
-      wal: flags.wal,
-      readlog: flags.readLog,
-    };
-    const given = Object.values(parts).filter((v) => v !== undefined).length;
-    let doc: ContextDoc;
-    if (flags.store && given === 0) {
-      doc = contextFromBaseUrl(flags.context, flags.store);
-    } else if (!flags.store && given === STORE_ROLES.length) {
-      doc = { name: flags.context, ...parts } as ContextDoc;
-    } else {
-      throw new DatamonError(
-        "usage",
-        "give either --store URL, or all of --blob, --meta, --vmeta, --wal and --read-log",
-      );
-    }
+    const doc = contextDocFrom(flags);
     await createContext(
       settings,
       contextWithEndpoint(doc, flags.endpoint),
       (metadata) => actorFrom(settings, metadata, flags),
     );
-    if (flags.json || flags.format !== undefined) printRecord(doc, flags);
-    else writeErr(`created context ${doc.name} in ${settings.configStore}`);
+    printResult(
+      doc,
+      flags,
+      () => writeErr(`created context ${doc.name} in ${settings.configStore}`),
+    );
   });
 
   outputOptions(
@@ -110,49 +95,24 @@ export function contextCommands(program: Command): void {
       { header: "METADATA", value: (c: ContextDoc) => c.metadata },
     ], flags);
   });
+}
 
-  const config = program.command("config").description("user settings (config file)");
-
-  config.command("set")
-    .description(`set user settings in the config file ($DATAMON_CONFIG or ~/.datamon/config.yaml)`)
-    .option("--config <url>", "config store holding contexts")
-    .option("--context <name>", "default context")
-    .option("--name <name>", "contributor name")
-    .option("--email <email>", "contributor email")
-    .option("--concurrency-factor <n>", "files processed at once")
-    .action(async (flags: Record<string, string | undefined>) => {
-      const settings = await settingsFrom({});
-      const values: [string, string | undefined][] = [
-        ["config", flags.config],
-        ["context", flags.context],
-        ["name", flags.name],
-        ["email", flags.email],
-        ["concurrency", flags.concurrencyFactor],
-      ];
-      const given = values.filter(([, v]) => v !== undefined);
-      if (given.length === 0) {
-        throw new DatamonError(
-          "usage",
-          "nothing to set: give --config, --context, --name, --email or --concurrency-factor",
-        );
-      }
-      for (const [key, value] of given) await setConfigValue(settings.configFile, key, value!);
-      writeErr(`updated ${settings.configFile}: ${given.map(([k]) => k).join(", ")}`);
-    });
-
-  outputOptions(
-    config.command("get").description("show the effective settings and where each comes from"),
-  ).action(async (flags: Flags) => {
-    const settings = await settingsFrom({});
-    printRecord({
-      configFile: settings.configFile,
-      home: settings.home,
-      config: settings.configStore,
-      context: settings.context,
-      name: settings.name ?? "(git user.name or $USER)",
-      email: settings.email ?? "(git user.email or user@host)",
-      concurrency: settings.concurrency,
-      environment: Object.values(CONFIG_KEYS).join(", "),
-    }, flags);
-  });
+/** The context `context create` was given: one --store URL, or all five store URLs. */
+function contextDocFrom(flags: CreateFlags): ContextDoc {
+  const parts = {
+    blob: flags.blob,
+    metadata: flags.meta,
+    vmetadata: flags.vmeta,
+    wal: flags.wal,
+    readlog: flags.readLog,
+  };
+  const given = Object.values(parts).filter((v) => v !== undefined).length;
+  if (flags.store && given === 0) return contextFromBaseUrl(flags.context, flags.store);
+  if (!flags.store && given === STORE_ROLES.length) {
+    return { name: flags.context, ...parts } as ContextDoc;
+  }
+  throw new DatamonError(
+    "usage",
+    "give either --store URL, or all of --blob, --meta, --vmeta, --wal and --read-log",
+  );
 }

@@ -1,8 +1,9 @@
 /** `datamon doctor`: checks the config, the context's stores and FUSE, and says what to fix. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { parseConcurrency } from "../meta/settings.ts";
 import { type Check, runDoctor } from "../core/doctor.ts";
+import { fuseChecks } from "../mount/fuse_probe.ts";
+import { parseConcurrency, type SettingFlags } from "../meta/settings.ts";
 import { type ContextFlags, contextOptions } from "./common.ts";
 import { count, writeOut } from "./output.ts";
 
@@ -19,7 +20,7 @@ export function doctorCommand(program: Command): void {
   ).action(async (flags: ContextFlags & { json?: boolean }) => {
     const checks: Check[] = [];
     for await (
-      const check of runDoctor({
+      const check of allChecks({
         context: flags.context,
         config: flags.config,
         concurrencyFactor: parseConcurrency(flags.concurrencyFactor, "--concurrency-factor"),
@@ -40,4 +41,10 @@ export function doctorCommand(program: Command): void {
       );
     }
   });
+}
+
+/** The config and store checks, then FUSE's: FUSE is checked even when the config is broken. */
+async function* allChecks(flags: SettingFlags): AsyncGenerator<Check> {
+  yield* runDoctor(flags);
+  yield* fuseChecks();
 }

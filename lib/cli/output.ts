@@ -116,6 +116,20 @@ export async function printRows<T>(
   return count;
 }
 
+/** True when the flags ask for data (--json or --format) rather than output for people. */
+export function wantsData(flags: OutputFlags): boolean {
+  return !!flags.json || flags.format !== undefined;
+}
+
+/**
+ * Prints a command's result: the record when the flags ask for data, else what `forPeople`
+ * prints (nothing when absent). Whatever a command always says on stderr comes after this.
+ */
+export function printResult(record: unknown, flags: OutputFlags, forPeople?: () => void): void {
+  if (wantsData(flags)) printRecord(record, flags);
+  else forPeople?.();
+}
+
 /** Prints one record: JSON, a template, or `key: value` lines. */
 export function printRecord(record: unknown, flags: OutputFlags): void {
   if (flags.json) {
@@ -139,12 +153,12 @@ function describe(value: object): string {
   return JSON.stringify(value);
 }
 
-/** Human size: 1.5 MiB. */
 /** "1 file", "2 files": a count and its noun, plural unless the count is one. */
 export function count(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
 
+/** Human size: 1.5 MiB. */
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;

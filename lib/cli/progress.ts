@@ -4,11 +4,13 @@
  */
 import { formatBytes } from "./output.ts";
 
+/** How much work there is in all, where it is known. */
 export interface ProgressTotals {
   files?: number;
   bytes?: number;
 }
 
+/** One command's progress line: `verb`, done/total files and bytes, rate and ETA. */
 export class Progress {
   #files = 0;
   #bytes = 0;
@@ -26,6 +28,7 @@ export class Progress {
     return this.#enabled;
   }
 
+  /** Sets the totals once they are known (e.g. after a scan). */
   setTotals(totals: ProgressTotals): void {
     this.totals = totals;
   }

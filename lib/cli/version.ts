@@ -1,10 +1,9 @@
-/** `datamon version` and `datamon completion`. */
-import type { Command, Option } from "commander";
-import { DatamonError } from "../errors.ts";
+/** `datamon version`: what this datamon is and how it was built. */
+import type { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { buildInfo } from "../build.ts";
 import { outputOptions } from "./common.ts";
-import { type OutputFlags, printRecord, writeOut } from "./output.ts";
+import { type OutputFlags, printResult, writeOut } from "./output.ts";
 
 /** `datamon version`: datamon's version, the Deno it runs on, and how it was built. */
 export function versionCommand(program: Command): void {
@@ -20,61 +19,8 @@ export function versionCommand(program: Command): void {
         os: Deno.build.os,
         arch: Deno.build.arch,
       };
-      if (flags.json || flags.format !== undefined) printRecord(info, flags);
-      else {
-        writeOut(
-          `datamon ${VERSION} (build ${build.describe}, ${build.kind}; deno ${info.deno}, ` +
-            `${info.os}/${info.arch})\n`,
-        );
-      }
-    });
-}
-
-/** Every command path with its options, e.g. ["bundle download file", ["--repo", ...]]. */
-function commandTable(cmd: Command, path: string[] = []): [string, string[]][] {
-  const rows: [string, string[]][] = [];
-  const options = cmd.options.map((o: Option) => o.long).filter((o): o is string => !!o);
-  const subs = cmd.commands.map((c) => c.name());
-  rows.push([path.join(" "), [...subs, ...options, "--help"]]);
-  for (const sub of cmd.commands) rows.push(...commandTable(sub, [...path, sub.name()]));
-  return rows;
-}
-
-function bashScript(program: Command): string {
-  const cases = commandTable(program)
-    .map(([path, words]) => `    "${path}") words="${words.join(" ")}" ;;`)
-    .join("\n");
-  return `# datamon bash completion: eval "$(datamon completion bash)"
-_datamon() {
-  local cur path="" w words
-  cur="\${COMP_WORDS[COMP_CWORD]}"
-  for w in "\${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-    case "$w" in -*) ;; *) [ -n "$path" ] && path="$path $w" || path="$w" ;; esac
-  done
-  while :; do
-    case "$path" in
-${cases}
-    *) if [ "$path" = "\${path% *}" ]; then path=""; else path="\${path% *}"; fi; continue ;;
-    esac
-    break
-  done
-  COMPREPLY=( $(compgen -W "$words" -- "$cur") )
-}
-complete -o default -F _datamon datamon
-`;
-}
-
-/** `datamon completion bash|zsh`: a shell completion script. */
-export function completionCommand(program: Command): void {
-  program.command("completion")
-    .description('print a shell completion script: eval "$(datamon completion bash)"')
-    .argument("<shell>", "bash or zsh")
-    .action((shell: string) => {
-      if (shell === "bash") writeOut(bashScript(program));
-      else if (shell === "zsh") {
-        writeOut(`autoload -U +X bashcompinit && bashcompinit\n${bashScript(program)}`);
-      } else {
-        throw new DatamonError("invalid-argument", `unknown shell "${shell}": use bash or zsh`);
-      }
+      const line = `datamon ${VERSION} (build ${build.describe}, ${build.kind}; ` +
+        `deno ${info.deno}, ${info.os}/${info.arch})\n`;
+      printResult(info, flags, () => writeOut(line));
     });
 }

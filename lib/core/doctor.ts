@@ -1,14 +1,13 @@
 /**
- * `datamon doctor`'s checks: the config file parses, the context resolves, each store of the
- * context is reachable, writable and enforces create-only writes, and FUSE is usable. Each
- * check says what to fix when it does not pass.
+ * `datamon doctor`'s checks of the config and the stores: the config file parses, the context
+ * resolves, and each store of the context is reachable, writable and enforces create-only
+ * writes. Each check says what to fix when it does not pass. FUSE, which only mounts need, is
+ * checked in lib/mount/fuse_probe.ts, in rows of the same shape.
  */
 import { DatamonError } from "../errors.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import type { Store } from "../store/store.ts";
 import { openStore } from "../store/open.ts";
-import { openLibfuse } from "../mount/fuse_ffi.ts";
-import { FUSE_DEVICE, fuseDeviceUsable } from "../mount/fuse_device.ts";
 import { loadSettings, type SettingFlags, type Settings } from "../meta/settings.ts";
 import { getContextDoc, STORE_ROLES } from "../meta/context.ts";
 import type { ContextDoc } from "../model/types.ts";
@@ -33,11 +32,12 @@ export interface Check {
 /** Prefix of the probe objects a store check writes and removes. */
 export const DOCTOR_PREFIX = "doctor/";
 
-function message(e: unknown): string {
+/** An error as a check's detail: the first line of its message. */
+export function errorLine(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split("\n")[0];
 }
 
-/** Runs every check in order; the store checks need a config and context that resolve. */
+/** Runs the checks in order; the store checks need a config and context that resolve. */
 export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
   let settings: Settings;
   try {
@@ -46,10 +46,9 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
     yield {
       name: "config",
       status: "fail",
-      detail: message(e),
+      detail: errorLine(e),
       fix: "fix or remove the config file (DATAMON_CONFIG), or the setting named",
     };
-    yield* fuseChecks();
     return;
   }
   yield {
@@ -64,15 +63,13 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
     yield {
       name: `context ${settings.context}`,
       status: "fail",
-      detail: message(e),
+      detail: errorLine(e),
       fix: `create it with "datamon context create", or choose another with --context`,
     };
-    yield* fuseChecks();
     return;
   }
   yield { name: `context ${doc.name}`, status: "ok", detail: `from ${settings.configStore}` };
   for (const role of STORE_ROLES) yield* storeChecks(`${role} store ${doc[role]}`, doc[role]);
-  yield* fuseChecks();
 }
 
 /** Reachable (a listing starts), writable (put, read back, delete), create-only enforced. */
@@ -85,7 +82,7 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     yield {
       name: `${name}: reachable`,
       status: "fail",
-      detail: message(e),
+      detail: errorLine(e),
       fix: "check the URL, the endpoint, the bucket and the credentials",
     };
     return;
@@ -106,7 +103,7 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     yield {
       name: `${name}: writable`,
       status: "fail",
-      detail: message(e),
+      detail: errorLine(e),
       fix: "grant write and delete access to this location",
     };
     return;
@@ -136,44 +133,8 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     yield {
       name: `${name}: create-only`,
       status: "fail",
-      detail: message(e),
+      detail: errorLine(e),
       fix: "grant write and delete access to this location",
-    };
-  }
-}
-
-/** FUSE, for `bundle mount`: the device and a libfuse3 of a verified version. */
-function* fuseChecks(): Generator<Check> {
-  let device: boolean | undefined;
-  try {
-    device = fuseDeviceUsable();
-  } catch (e) {
-    yield {
-      name: "FUSE device",
-      status: "warn",
-      detail: `cannot check ${FUSE_DEVICE}: ${message(e)}`,
-      fix: "run with --allow-ffi (the mount commands need it too)",
-    };
-  }
-  if (device === true) {
-    yield { name: "FUSE device", status: "ok", detail: `${FUSE_DEVICE} can be opened` };
-  } else if (device === false) {
-    yield {
-      name: "FUSE device",
-      status: "warn",
-      detail: `${FUSE_DEVICE} is missing or not readable and writable: bundle mount will fail`,
-      fix: "load the fuse module, or in a container add /dev/fuse and CAP_SYS_ADMIN",
-    };
-  }
-  try {
-    const { version } = openLibfuse();
-    yield { name: "libfuse", status: "ok", detail: `libfuse ${version} loads` };
-  } catch (e) {
-    yield {
-      name: "libfuse",
-      status: "warn",
-      detail: `${message(e)}: bundle mount will fail`,
-      fix: "apt-get install fuse3 libfuse3-3 (libfuse 3.14)",
     };
   }
 }

@@ -15,23 +15,29 @@ import { uploadBundle, type UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
 import type { Mount } from "./bundle_mount.ts";
 
-/** A mutable mount being served, and where its files are staged. */
+/** A mutable mount being served, where its files are staged, and how they become a bundle. */
 export interface StagingMount extends Mount {
   staging: string;
+  /**
+   * Once the mount is gone: uploads the staged files as the new bundle mountStaging was told
+   * of, sets the label, and removes the staging directory (kept when the upload fails).
+   */
+  commit(): Promise<{ upload: UploadResult; label?: LabelRecord }>;
 }
 
 /**
  * Mounts an empty, writable directory on `mountPoint` whose files are staged in a new
- * directory under `stagingRoot`. The repo (and label name) are checked first, so a mount
- * that cannot be committed is refused before anything is written.
+ * directory under `stagingRoot`, to be committed as `commit` says. The repo (and label name)
+ * are checked first, so a mount that cannot be committed is refused before anything is written.
  */
 export async function mountStaging(
   ctx: Context,
-  options: { repo: string; label?: string; mountPoint: string; stagingRoot: string },
+  options: { mountPoint: string; stagingRoot: string; commit: CommitStagingOptions },
 ): Promise<StagingMount> {
+  const { repo, label } = options.commit;
   openLibfuse();
-  await getRepo(ctx, options.repo);
-  if (options.label !== undefined) validateName("label", options.label);
+  await getRepo(ctx, repo);
+  if (label !== undefined) validateName("label", label);
   const mountPoint = await prepareMountPoint(options.mountPoint);
   await Deno.mkdir(options.stagingRoot, { recursive: true });
   const staging = await Deno.makeTempDir({ dir: options.stagingRoot, prefix: "mount-" });
@@ -40,7 +46,7 @@ export async function mountStaging(
   try {
     session = FuseSession.mount(mountPoint.path, fs, {
       readOnly: false,
-      fsname: `datamon:${options.repo}/new`,
+      fsname: `datamon:${repo}/new`,
     });
   } catch (e) {
     await Deno.remove(staging, { recursive: true });
@@ -51,9 +57,11 @@ export async function mountStaging(
     staging,
     done: session.done.finally(() => fs.closeAll()),
     unmount: () => session.unmount(),
+    commit: () => commitStaging(ctx, staging, options.commit),
   };
 }
 
+/** What the bundle a mutable mount commits is: its repo, message, label and contributor. */
 export interface CommitStagingOptions {
   repo: string;
   message: string;
@@ -70,7 +78,7 @@ export interface CommitStagingOptions {
  * Uploads the staging directory as a new bundle, sets the label, and removes the staging
  * directory. On failure the staging directory is kept and the error says how to retry.
  */
-export async function commitStaging(
+async function commitStaging(
   ctx: Context,
   staging: string,
   options: CommitStagingOptions,

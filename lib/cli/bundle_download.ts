@@ -1,0 +1,116 @@
+/**
+ * Bundles onto local disk: `datamon bundle download` (a whole bundle), `bundle download file`
+ * (one file of it) and `bundle update` (a directory made to match a bundle).
+ */
+import type { Command } from "commander";
+import { downloadBundle, downloadFile } from "../core/download.ts";
+import { compileNameFilter, resolveBundle } from "../meta/bundles.ts";
+import { updateDirectory } from "../core/update.ts";
+import {
+  contextOptions,
+  interrupt,
+  openContextFrom,
+  outputOptions,
+  quietOption,
+  readerFrom,
+  required,
+  selectorOptions,
+} from "./common.ts";
+import { count, formatBytes, printResult, writeErr } from "./output.ts";
+import { Progress } from "./progress.ts";
+import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
+
+type DownloadFlags = BundleFlags & {
+  destination: string;
+  nameFilter?: string;
+  forceDest?: boolean;
+  quiet?: boolean;
+};
+
+/** Adds `bundle download`; returns it, for `download file` to be added under it. */
+export function downloadCommand(bundle: Command): Command {
+  return quietOption(outputOptions(contextOptions(selectorOptions(
+    bundle.command("download")
+      .description("download a bundle into an empty directory")
+      .enablePositionalOptions()
+      // Not requiredOption: commander would demand them of `download file` too.
+      .option("--repo <name>", "repo to download from (required)")
+      .option("--destination <dir>", "directory to write into, empty or absent (required)")
+      .option("--name-filter <regex>", "only files whose name matches")
+      .option("--force-dest", "allow a non-empty destination; replace files of the same name"),
+  )))).action(downloadAll);
+}
+
+/** Downloads the selected bundle (or the files the name filter matches) into the destination. */
+async function downloadAll(flags: DownloadFlags): Promise<void> {
+  required(flags.repo, "--repo");
+  required(flags.destination, "--destination");
+  const { settings, ctx } = await openContextFrom(flags);
+  const nameFilter = compileNameFilter(flags.nameFilter);
+  const doc = await resolveBundle(ctx, flags.repo, flags);
+  const progress = new Progress(
+    "downloading",
+    nameFilter ? {} : { files: doc.fileCount, bytes: doc.totalSize },
+    flags.quiet ?? false,
+  );
+  const reader = await readerFrom(settings, ctx, flags);
+  const result = await downloadBundle(ctx, doc, {
+    reader,
+    destination: flags.destination,
+    concurrency: settings.concurrency,
+    nameFilter,
+    force: flags.forceDest,
+    signal: interrupt.signal,
+    onProgress: progress.add,
+  }).finally(() => progress.done());
+  printResult({ bundle: doc.id, destination: flags.destination, ...result }, flags);
+  writeErr(
+    `downloaded ${count(result.files, "file")} (${formatBytes(result.bytes)}) of bundle ` +
+      `${doc.id} to ${flags.destination} in ${count(result.requests.total, "request")}`,
+  );
+}
+
+/** Adds `bundle download file` under `bundle download`. */
+export function downloadFileCommand(download: Command): void {
+  quietOption(contextOptions(selectorOptions(
+    download.command("file")
+      .description("download one file of a bundle to DESTINATION/FILE")
+      .requiredOption("--repo <name>", "repo to download from")
+      .requiredOption("--file <name>", "the file's name in the bundle")
+      .requiredOption("--destination <dir>", "directory to write into")
+      .option("--force-dest", "replace the file if it exists"),
+  ))).action(async (flags: DownloadFlags & { file: string }) => {
+    const { settings, ctx, doc } = await openSelectedBundle(flags);
+    await downloadFile(ctx, doc, flags.file, {
+      reader: await readerFrom(settings, ctx, flags),
+      destination: flags.destination,
+      force: flags.forceDest,
+      signal: interrupt.signal,
+    });
+    writeErr(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
+  });
+}
+
+/** Adds `bundle update`. */
+export function updateCommand(bundle: Command): void {
+  quietOption(outputOptions(contextOptions(selectorOptions(
+    bundle.command("update")
+      .description("make a local directory match a bundle: add, replace and delete files")
+      .requiredOption("--repo <name>", "repo")
+      .requiredOption("--destination <dir>", "local directory to update"),
+  )))).action(async (flags: BundleFlags & { destination: string; quiet?: boolean }) => {
+    const { settings, ctx, doc } = await openSelectedBundle(flags);
+    const progress = new Progress("updating", {}, flags.quiet ?? false);
+    const result = await updateDirectory(ctx, doc, {
+      destination: flags.destination,
+      concurrency: settings.concurrency,
+      signal: interrupt.signal,
+      onProgress: progress.add,
+    }).finally(() => progress.done());
+    printResult({ bundle: doc.id, ...result }, flags);
+    writeErr(
+      `updated ${flags.destination} to bundle ${doc.id}: ${result.added} added, ` +
+        `${result.updated} replaced, ${result.deleted} deleted`,
+    );
+  });
+}
