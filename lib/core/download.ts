@@ -14,6 +14,7 @@ import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
+import { AtomicFile } from "../util/atomic_file.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
 export interface DownloadOptions {
@@ -57,11 +58,6 @@ export async function prepareDestination(dir: string, force: boolean): Promise<v
   }
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
-}
-
 /** Writes one file entry under `destination` through a part file and a rename. */
 export class EntryWriter {
   #dirs = new Set<string>();
@@ -101,23 +97,19 @@ export class EntryWriter {
       await Deno.mkdir(dir, { recursive: true });
       this.#dirs.add(dir);
     }
-    const part = `${dir}/.datamon-part-${crypto.randomUUID()}`;
-    const file = await Deno.open(part, { write: true, createNew: true, mode: 0o600 });
-    let closed = false;
+    const part = await AtomicFile.create(target, { tempPrefix: ".datamon-part-", mode: 0o600 });
     try {
       for await (const chunk of chunks) {
         throwIfAborted(signal, `download interrupted: ${entry.name} was not written`);
-        await writeAll(file, chunk);
+        await part.write(chunk);
         this.onBytes(chunk.length);
       }
-      file.close();
-      closed = true;
-      await Deno.chmod(part, entry.mode & 0o7777);
-      await Deno.utime(part, entry.mtime, entry.mtime);
-      await Deno.rename(part, target);
+      await part.commit(async (temp) => {
+        await Deno.chmod(temp, entry.mode & 0o7777);
+        await Deno.utime(temp, entry.mtime, entry.mtime);
+      });
     } catch (e) {
-      if (!closed) file.close();
-      await Deno.remove(part).catch(() => {});
+      await part.discard();
       if (e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory) {
         throw new DatamonError(
           "bad-path",

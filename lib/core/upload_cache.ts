@@ -8,6 +8,7 @@
 import type { PackLocation } from "../model/types.ts";
 import type { LocalFile } from "./walk.ts";
 import { NameCursor } from "../util/name_cursor.ts";
+import { AtomicFile } from "../util/atomic_file.ts";
 
 /**
  * The facts a cache line keeps about a file (any change means "hash it again"), its key and,
@@ -100,8 +101,7 @@ export class UploadCache {
 
   private constructor(
     private readonly path: string,
-    private readonly file: Deno.FsFile,
-    private readonly tempPath: string,
+    private readonly next: AtomicFile,
   ) {
     this.#old = new NameCursor(cachedFiles(path));
   }
@@ -115,9 +115,8 @@ export class UploadCache {
   ): Promise<UploadCache> {
     await Deno.mkdir(cacheDir, { recursive: true });
     const path = await cachePath(cacheDir, blobStoreUrl, leafSize, directory);
-    const tempPath = `${path}.tmp-${crypto.randomUUID()}`;
-    const file = await Deno.open(tempPath, { write: true, createNew: true, mode: 0o600 });
-    return new UploadCache(path, file, tempPath);
+    const tempPrefix = `${path.slice(path.lastIndexOf("/") + 1)}.tmp-`;
+    return new UploadCache(path, await AtomicFile.create(path, { tempPrefix, mode: 0o600 }));
   }
 
   /**
@@ -152,26 +151,19 @@ export class UploadCache {
     if (this.#pending.length === 0) return;
     const bytes = encoder.encode(`${this.#pending.join("\n")}\n`);
     this.#pending = [];
-    let done = 0;
-    while (done < bytes.length) done += await this.file.write(bytes.subarray(done));
+    await this.next.write(bytes);
   }
 
   /** Keeps what was recorded as the cache for the next upload (call after the commit). */
   async commit(): Promise<void> {
     await this.#flush();
-    this.file.close();
     await this.#old.close();
-    await Deno.rename(this.tempPath, this.path);
+    await this.next.commit();
   }
 
   /** Drops what was recorded (the upload failed); the previous cache stays. */
   async discard(): Promise<void> {
-    try {
-      this.file.close();
-    } catch {
-      // already closed by commit
-    }
     await this.#old.close();
-    await Deno.remove(this.tempPath).catch(() => {});
+    await this.next.discard();
   }
 }

@@ -9,6 +9,7 @@ import type { ConfigDoc } from "../model/types.ts";
 import { decodeConfig, encodeConfig } from "../model/codec.ts";
 import { validateName } from "../model/names.ts";
 import { newKsuid } from "../model/ksuid.ts";
+import { writeFileAtomic } from "../util/atomic_file.ts";
 
 /** Name of the embedded default context: a local directory, no cloud needed. */
 export const DEFAULT_CONTEXT = "local";
@@ -176,8 +177,6 @@ export async function setConfigValue(path: string, key: string, value: string): 
   }
   const dir = path.slice(0, path.lastIndexOf("/")) || ".";
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, encodeConfig(doc));
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, encodeConfig(doc));
   return doc;
 }
