@@ -37,18 +37,22 @@ export function errorLine(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split("\n")[0];
 }
 
+/** A check that did not pass: what `e` says, and what to do about it. */
+function failedCheck(name: string, e: unknown, fix: string): Check {
+  return { name, status: "fail", detail: errorLine(e), fix };
+}
+
 /** Runs the checks in order; the store checks need a config and context that resolve. */
 export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
   let settings: Settings;
   try {
     settings = await loadSettings(flags);
   } catch (e) {
-    yield {
-      name: "config",
-      status: "fail",
-      detail: errorLine(e),
-      fix: "fix or remove the config file (DATAMON_CONFIG), or the setting named",
-    };
+    yield failedCheck(
+      "config",
+      e,
+      "fix or remove the config file (DATAMON_CONFIG), or the setting named",
+    );
     return;
   }
   yield {
@@ -60,12 +64,11 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
   try {
     doc = await getContextDoc(settings);
   } catch (e) {
-    yield {
-      name: `context ${settings.context}`,
-      status: "fail",
-      detail: errorLine(e),
-      fix: `create it with "datamon context create", or choose another with --context`,
-    };
+    yield failedCheck(
+      `context ${settings.context}`,
+      e,
+      `create it with "datamon context create", or choose another with --context`,
+    );
     return;
   }
   yield { name: `context ${doc.name}`, status: "ok", detail: `from ${settings.configStore}` };
@@ -79,12 +82,11 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     store = openStore(url);
     for await (const _ of store.list(DOCTOR_PREFIX, { delimiter: "/" })) break;
   } catch (e) {
-    yield {
-      name: `${name}: reachable`,
-      status: "fail",
-      detail: errorLine(e),
-      fix: "check the URL, the endpoint, the bucket and the credentials",
-    };
+    yield failedCheck(
+      `${name}: reachable`,
+      e,
+      "check the URL, the endpoint, the bucket and the credentials",
+    );
     return;
   }
   yield { name: `${name}: reachable`, status: "ok", detail: "a listing answers" };
@@ -100,12 +102,7 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     await store.delete(probe);
   } catch (e) {
     await store.delete(probe).catch(() => {});
-    yield {
-      name: `${name}: writable`,
-      status: "fail",
-      detail: errorLine(e),
-      fix: "grant write and delete access to this location",
-    };
+    yield failedCheck(`${name}: writable`, e, "grant write and delete access to this location");
     return;
   }
   yield { name: `${name}: writable`, status: "ok", detail: "put, get and delete of a probe work" };
@@ -130,11 +127,6 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     }
   } catch (e) {
     await store.delete(once).catch(() => {});
-    yield {
-      name: `${name}: create-only`,
-      status: "fail",
-      detail: errorLine(e),
-      fix: "grant write and delete access to this location",
-    };
+    yield failedCheck(`${name}: create-only`, e, "grant write and delete access to this location");
   }
 }
