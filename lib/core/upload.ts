@@ -137,7 +137,7 @@ export async function uploadBundle(
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
-    if (cached && await stillStored(ctx, packs, cached, packable(file.size))) {
+    if (cached && await stillStored(blobs, packs, cached, packable(file.size))) {
       totals.leavesDeduplicated += chunking.leafCount(file.size);
       options.onProgress?.({ bytes: file.size, files: 1 });
       return { file, entry: withLocation(entry, cached.key, cached.pack) };
@@ -230,7 +230,7 @@ function withLocation(
  * once, so that later re-uploads cost a `head` per pack rather than one per file.
  */
 async function stillStored(
-  ctx: Context,
+  blobs: CafsSession,
   packs: PackWriter,
   cached: CachedLocation,
   packable: boolean,
@@ -240,7 +240,7 @@ async function stillStored(
     packs.remember(cached.key, cached.pack);
     return true;
   }
-  return !packable && await ctx.blob.head(cached.key) !== null;
+  return !packable && await blobs.isStored(cached.key);
 }
 
 /**
