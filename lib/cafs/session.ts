@@ -9,6 +9,7 @@ import type { Chunking } from "./chunking.ts";
 import { BlobCollector } from "./gc.ts";
 import { Hasher } from "./hasher.ts";
 import { CafsReader } from "./reader.ts";
+import { LeafCache } from "./leaf_cache.ts";
 import { CafsWriter } from "./writer.ts";
 import { PackWriter } from "./pack_writer.ts";
 import { leafBuffers, type PackOptions } from "./tuning.ts";
@@ -54,6 +55,20 @@ export class CafsSession implements Disposable {
       chunking,
       slots: leafBuffers(concurrency, chunking.leafSize),
       packs,
+    });
+  }
+
+  /**
+   * A verifying reader for random access (a mount): leaves kept in an LRU cache of
+   * `cacheBytes`, `prefetch` leaves fetched ahead of each read.
+   */
+  rangeReader(chunking: Chunking, cacheBytes: number, prefetch: number): CafsReader {
+    return new CafsReader({
+      store: this.store,
+      hasher: this.hasher,
+      chunking,
+      cache: new LeafCache({ maxBytes: cacheBytes }),
+      prefetch,
     });
   }
 

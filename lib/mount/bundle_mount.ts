@@ -4,8 +4,6 @@
  * local disk).
  */
 import type { BundleDoc } from "../model/types.ts";
-import { CafsReader } from "../cafs/reader.ts";
-import { LeafCache } from "../cafs/leaf_cache.ts";
 import { openLibfuse } from "./fuse_ffi.ts";
 import { prepareMountPoint } from "./mount_point.ts";
 import { BundleInodes } from "./bundle_inodes.ts";
@@ -69,14 +67,8 @@ export async function mountBundle(
   try {
     let content: ContentSource;
     if (options.stream) {
-      const reader = new CafsReader({
-        store: ctx.blob,
-        hasher: blobs.hasher,
-        chunking: chunkingOf(bundle.leafSize),
-        cache: new LeafCache({ maxBytes: options.cacheBytes }),
-        prefetch: options.prefetch,
-      });
-      content = cafsContent(reader);
+      const chunking = chunkingOf(bundle.leafSize);
+      content = cafsContent(blobs.rangeReader(chunking, options.cacheBytes, options.prefetch));
     } else {
       downloaded = await Deno.makeTempDir({ prefix: "datamon-mount-" });
       await downloadBundle(ctx, bundle, {
