@@ -2,7 +2,8 @@
  * Writing a new bundle's metadata: its file entries as bundle-files-{i}.yaml lists of
  * FILE_LIST_SIZE entries, written as they fill, then the commit: the lineage markers, and
  * bundle.yaml, create-only and last, so that nothing of the bundle is visible before every
- * list is stored. bundle.yaml records each list's checksum, so a list is verified when read.
+ * list is stored. bundle.yaml records each list's checksum, so a list is verified when read,
+ * and ends with its own (checksum.ts).
  * Each write is preceded by its write-ahead record.
  */
 import { DatamonError } from "../errors.ts";
@@ -12,7 +13,7 @@ import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/k
 import { newKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { createDocument } from "./documents.ts";
-import { checksumOf } from "./checksum.ts";
+import { checksumOf, sealed } from "./checksum.ts";
 import { type Change, logWrite } from "./audit.ts";
 import { recordLineage } from "./lineage.ts";
 
@@ -105,7 +106,7 @@ export class BundleWriter {
     if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
     const key = bundleKey(repo, id);
     await this.#log("commit bundle", key);
-    if (!await createDocument(this.ctx.metadata, key, encodeBundle(bundle))) {
+    if (!await createDocument(this.ctx.metadata, key, await sealed(encodeBundle(bundle)))) {
       throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
     }
     return bundle;

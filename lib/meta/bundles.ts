@@ -9,10 +9,10 @@ import { bundleKey, bundlePrefix, bundlesPrefix, fileListKey } from "../model/ke
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
-import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { childNames, createDocument, mapOrdered } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { getLabel } from "./labels.ts";
-import { checksumOf } from "./checksum.ts";
+import { checksumOf, sealed, unseal } from "./checksum.ts";
 
 /** How a command picks a bundle: an id, a label, or (neither) the latest. */
 export interface BundleSelector {
@@ -35,7 +35,7 @@ export async function getBundle(ctx: Context, repo: string, id: string): Promise
   validateBundleId(id);
   let doc: BundleDoc;
   try {
-    doc = await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+    doc = await readBundleDoc(ctx, bundleKey(repo, id));
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
     throw new DatamonError(
@@ -50,6 +50,23 @@ export async function getBundle(ctx: Context, repo: string, id: string): Promise
         bundleKey(repo, id)
       } in ${ctx.metadata.url} describes bundle ${doc.id} of repo "${doc.repo}": the metadata store is damaged`,
     );
+  }
+  return doc;
+}
+
+/**
+ * Reads a bundle.yaml, verified against its seal (checksum.ts). One that records file-list
+ * checksums was written sealed, so a missing seal is damage too, not an older bundle.
+ */
+async function readBundleDoc(ctx: Context, key: string): Promise<BundleDoc> {
+  const what = `${key} in ${ctx.metadata.url}`;
+  const stored = await unseal(await ctx.metadata.get(key));
+  const damaged = (why: string) =>
+    new DatamonError("integrity", `${what} ${why}: the metadata store is damaged`);
+  if (stored === null) throw damaged("does not match the checksum it ends with");
+  const doc = decodeBundle(stored.text, what);
+  if (!stored.sealed && doc.fileListChecksums !== undefined) {
+    throw damaged("records file-list checksums but lost the checksum line it ends with");
   }
   return doc;
 }
@@ -219,8 +236,9 @@ export async function copyBundles(ctx: Context, from: string, to: string): Promi
       const newKey = `${bundlePrefix(to, id)}${entry.key.slice(oldPrefix.length)}`;
       await ctx.metadata.putIfAbsent(newKey, await ctx.metadata.get(entry.key));
     }
-    const bundle = await readDocument(ctx.metadata, manifest, decodeBundle);
-    await createDocument(ctx.metadata, bundleKey(to, id), encodeBundle({ ...bundle, repo: to }));
+    const bundle = await readBundleDoc(ctx, manifest);
+    const text = await sealed(encodeBundle({ ...bundle, repo: to }));
+    await createDocument(ctx.metadata, bundleKey(to, id), text);
   }
 }
 

@@ -111,3 +111,25 @@ Deno.test("a malformed label record is warned of and skipped by label list, whic
     assertMatch(list.stderr, /^datamon: warning: skipped label "b" of repo "r": malformed/);
   });
 });
+
+Deno.test("an edited bundle.yaml is found by fsck and passed over by latest", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const older = await upload(home, "r", `${dir}/src`, "m");
+    const newer = await upload(home, "r", `${dir}/src`, "m");
+    const key = `${home}/data/metadata/bundles/r/${newer}/bundle.yaml`;
+    await Deno.writeTextFile(
+      key,
+      (await Deno.readTextFile(key)).replace("filecount: 1", "filecount: 2"),
+    );
+    const get = await datamon(home, "bundle", "get", "--repo", "r", "--json");
+    assertEquals(get.code, 0, get.stderr);
+    assertEquals((JSON.parse(get.stdout) as { id: string }).id, older);
+    assertMatch(get.stderr, /warning: skipped bundle .*does not match the checksum it ends with/);
+    const fsck = await datamon(home, "fsck");
+    assertEquals(fsck.code, 9, fsck.stderr);
+    assertMatch(fsck.stdout, new RegExp(`r +${newer} +\\(bundle metadata\\) +.*does not match`));
+  });
+});
