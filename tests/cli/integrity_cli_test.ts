@@ -133,3 +133,26 @@ Deno.test("an edited bundle.yaml is found by fsck and passed over by latest", as
     assertMatch(fsck.stdout, new RegExp(`r +${newer} +\\(bundle metadata\\) +.*does not match`));
   });
 });
+
+Deno.test("a bundle written before checksums downloads, and fsck says its file lists are unverified", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const id = await upload(home, "r", `${dir}/src`, "m");
+    const key = `${home}/data/metadata/bundles/r/${id}/bundle.yaml`;
+    const lines = (await Deno.readTextFile(key)).split("\n");
+    const old = lines.filter((l) =>
+      !/^(checksum|bundleentrieschecksums):|^ *- [0-9a-f]{64}$/.test(l)
+    );
+    await Deno.writeTextFile(key, old.join("\n"));
+    const fsck = await datamon(home, "fsck");
+    assertEquals(fsck.code, 0, fsck.stderr);
+    assertMatch(
+      fsck.stderr,
+      /^1 bundle written before datamon recorded file-list checksums: their file lists are unverified$/m,
+    );
+    await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+    assertEquals(await Deno.readTextFile(`${dir}/out/a.txt`), "a");
+  });
+});
