@@ -1,19 +1,25 @@
 /**
- * Checks of stored files for fsck. Quick: each file's object (its single leaf or its root
- * object) or pack is stored. Deep: also each pack's index is sound, and each file is read
+ * Checks of stored files for fsck. Quick: each file's pack is stored and long enough, each root
+ * object is stored and sound, and every leaf is stored (headed once per run, however many
+ * files and bundles share it). Deep: also each pack's index is sound, and each file is read
  * back with every leaf and packed blob re-hashed against its key. A check never changes
  * anything, and goes on past a damaged file to the next.
  */
 import { isKind } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { BoundedMap } from "../util/bounded_map.ts";
+import type { PackLocation } from "../model/types.ts";
+import { KeySet } from "./key_set.ts";
 import { packKey } from "./layout.ts";
-import { readPackIndex } from "./pack.ts";
+import { PACK_FOOTER_BYTES, readPackIndex } from "./pack.ts";
 import type { CafsReader, StoredFile } from "./reader.ts";
 import type { HashFn } from "./root.ts";
 
 /** Objects whose presence (or pack index) is remembered, so shared blobs are checked once. */
 const CHECKED_KEPT = 65_536;
+
+/** Leaves of one file headed at once by the quick check. */
+const HEADS_AT_ONCE = 16;
 
 /** What is wrong with one file. */
 export interface FileProblem<T extends StoredFile> {
@@ -21,9 +27,19 @@ export interface FileProblem<T extends StoredFile> {
   problem: string;
 }
 
+/** What a head of a pack found: its size, or why it is damaged. */
+type PackState = { size: number; problem?: undefined } | { problem: string };
+
 /** The checks of one fsck run; answers about objects are remembered over its bundles. */
 export class ObjectChecks {
-  readonly #known = new BoundedMap<string, Promise<string | undefined>>(CHECKED_KEPT);
+  /** Answers about blobs and packs lately asked, damaged ones included. */
+  readonly #blobs = new BoundedMap<string, Promise<string | undefined>>(CHECKED_KEPT);
+  readonly #packs = new BoundedMap<string, Promise<PackState>>(CHECKED_KEPT);
+  /**
+   * Every leaf and root object found stored by the quick check, over all bundles: a blob that
+   * many files or bundles share is headed once, in ~23 bytes a key.
+   */
+  readonly #stored = new KeySet();
   readonly #store: Store;
   readonly #hasher: HashFn;
   readonly #deep: boolean;
@@ -44,9 +60,11 @@ export class ObjectChecks {
   }
 
   /**
-   * The problems of a group that `groups` made: a file whose object or pack is missing (or,
-   * deep, a damaged pack index) is not read back; when deep and every object is there, the
-   * files are read back through `reader`, verified as they are read.
+   * The problems of a group that `groups` made. Quick: a file's pack must be stored and long
+   * enough to hold it; a file's root object must be stored and sound, and every leaf it names
+   * stored. Deep: a file whose object or pack is missing (or whose pack index is damaged) is
+   * not read back; when every object is there, the files are read back through `reader`,
+   * verified as they are read.
    */
   async problems<T extends StoredFile>(
     group: readonly T[],
@@ -54,22 +72,22 @@ export class ObjectChecks {
   ): Promise<FileProblem<T>[]> {
     const problems: FileProblem<T>[] = [];
     for (const file of group) {
-      const problem = await this.#objectProblem(file);
+      const problem = await this.#objectProblem(file, reader);
       if (problem !== undefined) problems.push({ file, problem });
     }
     if (!this.#deep || problems.length > 0) return problems;
     return await readBack(group, reader);
   }
 
-  /** Why the file's object or pack is damaged, or undefined when it is sound. */
-  #objectProblem(file: StoredFile): Promise<string | undefined> {
-    const key = file.pack ? packKey(file.pack.id) : file.key;
-    let answer = this.#known.get(key);
-    if (!answer) {
-      answer = file.pack ? this.#packProblem(file.pack.id) : this.#blobProblem(file.key);
-      this.#known.set(key, answer);
-    }
-    return answer;
+  /** Why the file's objects or pack are damaged, or undefined when they are sound. */
+  #objectProblem(file: StoredFile, reader: CafsReader): Promise<string | undefined> {
+    if (file.pack) return this.#packedProblem(file, file.pack);
+    if (this.#stored.has(file.key)) return Promise.resolve(undefined);
+    return remembered(
+      this.#blobs,
+      file.key,
+      () => this.#deep ? this.#blobProblem(file.key) : this.#leavesProblem(file, reader),
+    );
   }
 
   async #blobProblem(key: string): Promise<string | undefined> {
@@ -77,18 +95,67 @@ export class ObjectChecks {
     return `blob ${key} is missing from ${this.#store.url}`;
   }
 
-  async #packProblem(id: string): Promise<string | undefined> {
-    const info = await this.#store.head(packKey(id));
-    if (!info) return `pack ${id} is missing from ${this.#store.url}`;
-    if (!this.#deep) return undefined;
+  /**
+   * Quick check of a file's blobs: its root object read and verified (small), then a head of
+   * each leaf not yet found stored. A one-leaf file's only blob is its leaf.
+   */
+  async #leavesProblem(file: StoredFile, reader: CafsReader): Promise<string | undefined> {
+    let leaves: string[];
     try {
-      await readPackIndex(this.#store, id, info.size, this.#hasher);
-      return undefined;
+      leaves = await reader.leafKeys(file);
     } catch (e) {
-      if (!isKind(e, "integrity") && !isKind(e, "not-found")) throw e;
+      if (!isKind(e, "integrity")) throw e;
       return (e as Error).message;
     }
+    const unknown = leaves.filter((leaf) => !this.#stored.has(leaf));
+    for (let at = 0; at < unknown.length; at += HEADS_AT_ONCE) {
+      const batch = unknown.slice(at, at + HEADS_AT_ONCE);
+      const found = await Promise.all(batch.map((leaf) => this.#store.head(leaf)));
+      const missing = batch.find((_, i) => !found[i]);
+      if (missing !== undefined) {
+        return missing === file.key
+          ? `blob ${missing} is missing from ${this.#store.url}`
+          : `leaf ${missing} of root object ${file.key} is missing from ${this.#store.url}`;
+      }
+      for (const leaf of batch) this.#stored.add(leaf);
+    }
+    this.#stored.add(file.key);
+    return undefined;
   }
+
+  /** Why a packed file's pack is damaged or too short to hold it, or undefined. */
+  async #packedProblem(file: StoredFile, pack: PackLocation): Promise<string | undefined> {
+    const state = await remembered(this.#packs, pack.id, () => this.#packState(pack.id));
+    if (state.problem !== undefined) return state.problem;
+    if (pack.offset + file.size + PACK_FOOTER_BYTES > state.size) {
+      return `pack ${pack.id} in ${this.#store.url} is ${state.size} bytes, too short for the ` +
+        `${file.size} bytes at offset ${pack.offset} (the pack is truncated)`;
+    }
+    return undefined;
+  }
+
+  async #packState(id: string): Promise<PackState> {
+    const info = await this.#store.head(packKey(id));
+    if (!info) return { problem: `pack ${id} is missing from ${this.#store.url}` };
+    if (!this.#deep) return { size: info.size };
+    try {
+      await readPackIndex(this.#store, id, info.size, this.#hasher);
+      return { size: info.size };
+    } catch (e) {
+      if (!isKind(e, "integrity") && !isKind(e, "not-found")) throw e;
+      return { problem: (e as Error).message };
+    }
+  }
+}
+
+/** The answer `map` keeps for `key`, asked of `ask` (and kept) when it has none. */
+function remembered<T>(map: BoundedMap<string, Promise<T>>, key: string, ask: () => Promise<T>) {
+  let answer = map.get(key);
+  if (!answer) {
+    answer = ask();
+    map.set(key, answer);
+  }
+  return answer;
 }
 
 /** Each file on its own, for the quick check. */

@@ -16,7 +16,7 @@ import {
   required,
   selectorOptions,
 } from "./common.ts";
-import { count, formatBytes, printResult, writeErr } from "./output.ts";
+import { count, formatBytes, printResult, writeErr, writeWarning } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
@@ -47,7 +47,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
   required(flags.destination, "--destination");
   const { settings, ctx } = await openContextFrom(flags);
   const nameFilter = compileNameFilter(flags.nameFilter);
-  const doc = await resolveBundle(ctx, flags.repo, flags);
+  const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
   const progress = new Progress(
     "downloading",
     nameFilter ? {} : { files: doc.fileCount, bytes: doc.totalSize },

@@ -27,6 +27,7 @@ import {
   printRows,
   wantsData,
   writeErr,
+  writeWarning,
 } from "./output.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
@@ -63,7 +64,8 @@ export function listCommand(bundle: Command): Command {
   )).action(async (flags: BundleFlags) => {
     required(flags.repo, "--repo");
     const { settings, ctx } = await openContextFrom(flags);
-    await printRows(listBundles(ctx, flags.repo, settings.concurrency), BUNDLE_COLUMNS, flags);
+    const bundles = listBundles(ctx, flags.repo, settings.concurrency, writeWarning);
+    await printRows(bundles, BUNDLE_COLUMNS, flags);
   });
 }
 
@@ -77,7 +79,7 @@ export function listFilesCommand(list: Command): void {
   ))).action(async (flags: BundleFlags & { nameFilter?: string }) => {
     const { ctx } = await openContextFrom(flags);
     const nameFilter = compileNameFilter(flags.nameFilter);
-    const doc = await resolveBundle(ctx, flags.repo, flags);
+    const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
     async function* entries(): AsyncGenerator<FileEntry> {
       for await (const e of bundleEntries(ctx, doc)) {
         if (!nameFilter || nameFilter.test(e.name)) yield e;

@@ -4,7 +4,7 @@ import type { Settings } from "../meta/settings.ts";
 import type { Context } from "../meta/context.ts";
 import { resolveBundle } from "../meta/bundles.ts";
 import { type ContextFlags, openContextFrom } from "./common.ts";
-import type { OutputFlags } from "./output.ts";
+import { type OutputFlags, writeWarning } from "./output.ts";
 
 /** Flags of a bundle subcommand: context, output, the repo and which of its bundles. */
 export type BundleFlags = ContextFlags & OutputFlags & {
@@ -18,5 +18,9 @@ export async function openSelectedBundle(
   flags: BundleFlags,
 ): Promise<{ settings: Settings; ctx: Context; doc: BundleDoc }> {
   const { settings, ctx } = await openContextFrom(flags);
-  return { settings, ctx, doc: await resolveBundle(ctx, flags.repo, flags) };
+  return {
+    settings,
+    ctx,
+    doc: await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning }),
+  };
 }

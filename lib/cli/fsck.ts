@@ -28,7 +28,7 @@ export function fsckCommand(program: Command): void {
     const { settings, ctx } = await openContextFrom(flags);
     if (flags.repo !== undefined) await getRepo(ctx, flags.repo);
     const progress = new Progress("checking", {}, flags.quiet ?? false);
-    const totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0 };
+    const totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0 };
     const damages = fsck(ctx, {
       repo: flags.repo,
       deep: flags.deep,
@@ -41,6 +41,13 @@ export function fsckCommand(program: Command): void {
       { header: "PATH", value: (d: Damage) => d.path ?? "(bundle metadata)" },
       { header: "PROBLEM", value: (d: Damage) => d.problem },
     ], flags).finally(() => progress.done());
+    if (totals.unverified > 0) {
+      writeErr(
+        `${
+          count(totals.unverified, "bundle")
+        } written before datamon recorded file-list checksums: their file lists are unverified`,
+      );
+    }
     const checked = `${count(totals.bundles, "bundle")}, ${count(totals.files, "file")} ` +
       `(${formatBytes(totals.bytes)})${flags.deep ? ", every byte re-hashed" : ""}`;
     if (totals.damaged > 0) {

@@ -12,7 +12,14 @@ import {
   openContextFrom,
   outputOptions,
 } from "./common.ts";
-import { formatContributor, type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+import {
+  formatContributor,
+  type OutputFlags,
+  printRecord,
+  printRows,
+  writeErr,
+  writeWarning,
+} from "./output.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; label: string };
 
@@ -37,7 +44,7 @@ export function labelCommands(program: Command): void {
   ))).action(async (flags: Flags & { bundle?: string; name?: string; email?: string }) => {
     const { settings, ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
-    const bundleId = flags.bundle ?? (await latestBundle(ctx, flags.repo)).id;
+    const bundleId = flags.bundle ?? (await latestBundle(ctx, flags.repo, writeWarning)).id;
     const record = await setLabel(
       ctx,
       flags.repo,
@@ -73,7 +80,7 @@ export function labelCommands(program: Command): void {
   )).action(async (flags: Flags & { prefix?: string }) => {
     const { ctx, settings } = await openContextFrom(flags);
     async function* labels() {
-      for await (const l of listLabels(ctx, flags.repo, settings.concurrency)) {
+      for await (const l of listLabels(ctx, flags.repo, settings.concurrency, writeWarning)) {
         if (!flags.prefix || l.name.startsWith(flags.prefix)) yield l;
       }
     }

@@ -19,6 +19,11 @@ export function writeErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(`${line}\n`));
 }
 
+/** Writes one warning line to stderr: something was passed over, and the command goes on. */
+export function writeWarning(line: string): void {
+  writeErr(`datamon: warning: ${line}`);
+}
+
 /** Plain JSON values: Dates become ISO strings. */
 export function toJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));

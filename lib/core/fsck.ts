@@ -1,7 +1,7 @@
 /**
  * Integrity check of a context's committed bundles. Quick: every bundle's file lists can be
- * read, and every file's object (its single leaf or its root object) and every pack it names
- * is stored. Deep: every file is read back, every leaf and packed file re-hashed against its
+ * read, match the checksums bundle.yaml records and name no file twice, and every object a
+ * file needs (its leaves, its root object, its pack) is stored. Deep: every file is read back, every leaf and packed file re-hashed against its
  * key, and every pack's index checked (cafs/check.ts does the checks). Each damaged file is
  * reported by repo, bundle and path; the check goes on past damage and never changes anything.
  */
@@ -12,7 +12,7 @@ import { chunkingOf } from "../cafs/chunking.ts";
 import type { CafsReader } from "../cafs/reader.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleEntries } from "../meta/bundles.ts";
+import { bundleEntries, hasFileListChecksums } from "../meta/bundles.ts";
 import { committedBundles } from "../meta/committed.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
@@ -39,13 +39,15 @@ export interface FsckTotals {
   files: number;
   bytes: number;
   damaged: number;
+  /** Bundles written before bundle.yaml recorded file-list checksums: lists read unverified. */
+  unverified: number;
 }
 
 /** Checks the bundles and yields each damage found; `totals` counts what was checked. */
 export async function* fsck(
   ctx: Context,
   options: FsckOptions,
-  totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0 },
+  totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0 },
 ): AsyncGenerator<Damage> {
   using cafs = await CafsSession.open(ctx.blob);
   const checks = cafs.checks(options.deep ?? false);
@@ -56,6 +58,7 @@ export async function* fsck(
       yield { repo: found.repo, bundle: found.id, problem: found.error.message };
       continue;
     }
+    if (!hasFileListChecksums(found.doc)) totals.unverified++;
     const reader = cafs.reader(chunkingOf(found.doc.leafSize), options.concurrency);
     for await (const damage of checkBundle(ctx, found.doc, reader, checks, options, totals)) {
       totals.damaged++;

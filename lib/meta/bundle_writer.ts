@@ -2,7 +2,9 @@
  * Writing a new bundle's metadata: its file entries as bundle-files-{i}.yaml lists of
  * FILE_LIST_SIZE entries, written as they fill, then the commit: the lineage markers, and
  * bundle.yaml, create-only and last, so that nothing of the bundle is visible before every
- * list is stored. Each write is preceded by its write-ahead record.
+ * list is stored. bundle.yaml records each list's checksum, so a list is verified when read,
+ * and ends with its own (checksum.ts).
+ * Each write is preceded by its write-ahead record.
  */
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
@@ -11,8 +13,11 @@ import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/k
 import { newKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { createDocument } from "./documents.ts";
+import { checksumOf, sealed } from "./checksum.ts";
 import { type Change, logWrite } from "./audit.ts";
 import { recordLineage } from "./lineage.ts";
+
+const encoder = new TextEncoder();
 
 /** What the commit records beside the entries. */
 export interface BundleDetails {
@@ -33,6 +38,9 @@ export interface BundleDetails {
 export class BundleWriter {
   #list: FileEntry[] = [];
   #lists = 0;
+  #checksums: string[] = [];
+  /** The last name added: sources come in name order, so a duplicate follows its twin. */
+  #lastName: string | undefined;
   #files = 0;
   #size = 0;
 
@@ -60,6 +68,13 @@ export class BundleWriter {
 
   /** Adds the next entry (in name order); a full list is written at once. */
   async add(entry: FileEntry): Promise<void> {
+    if (entry.name === this.#lastName) {
+      throw new DatamonError(
+        "invalid-argument",
+        `"${entry.name}" is named twice in the files to upload: give each file once`,
+      );
+    }
+    this.#lastName = entry.name;
     this.#list.push(entry);
     this.#files++;
     this.#size += entry.size;
@@ -84,13 +99,14 @@ export class BundleWriter {
       deduplication: "blake3",
       formatVersion: BUNDLE_FORMAT_VERSION,
       fileListCount: this.#lists,
+      fileListChecksums: this.#checksums,
       fileCount: this.#files,
       totalSize: this.#size,
     };
     if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
     const key = bundleKey(repo, id);
     await this.#log("commit bundle", key);
-    if (!await createDocument(this.ctx.metadata, key, encodeBundle(bundle))) {
+    if (!await createDocument(this.ctx.metadata, key, await sealed(encodeBundle(bundle)))) {
       throw new DatamonError("already-exists", `bundle ${id} already exists: retry the upload`);
     }
     return bundle;
@@ -99,9 +115,11 @@ export class BundleWriter {
   async #flush(): Promise<void> {
     const key = fileListKey(this.ref.repo, this.ref.bundle, this.#lists);
     await this.#log("write file list", key);
-    if (!await createDocument(this.ctx.metadata, key, encodeFileList(this.#list))) {
+    const bytes = encoder.encode(encodeFileList(this.#list));
+    if (!await this.ctx.metadata.putIfAbsent(key, bytes)) {
       throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
     }
+    this.#checksums.push(await checksumOf(bytes));
     this.#lists++;
     this.#list = [];
   }

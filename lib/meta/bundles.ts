@@ -9,14 +9,25 @@ import { bundleKey, bundlePrefix, bundlesPrefix, fileListKey } from "../model/ke
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
-import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { childNames, createDocument, mapOrdered } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { getLabel } from "./labels.ts";
+import { checksumOf, sealed, unseal } from "./checksum.ts";
 
 /** How a command picks a bundle: an id, a label, or (neither) the latest. */
 export interface BundleSelector {
   bundle?: string;
   label?: string;
+  /** Told, in one line, of each damaged bundle.yaml that latest resolution passes over. */
+  onSkipped?: OnSkipped;
+}
+
+/** Told, in one line, of a damaged document passed over so that the others stay usable. */
+export type OnSkipped = (warning: string) => void;
+
+/** The one-line warning for a bundle passed over because its bundle.yaml cannot be read. */
+function skippedBundle(repo: string, id: string, e: Error): string {
+  return `skipped bundle ${id} of repo "${repo}": ${e.message}`;
 }
 
 /** Reads a committed bundle; not-found when it has no bundle.yaml. */
@@ -24,7 +35,7 @@ export async function getBundle(ctx: Context, repo: string, id: string): Promise
   validateBundleId(id);
   let doc: BundleDoc;
   try {
-    doc = await readDocument(ctx.metadata, bundleKey(repo, id), decodeBundle);
+    doc = await readBundleDoc(ctx, bundleKey(repo, id));
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
     throw new DatamonError(
@@ -43,6 +54,23 @@ export async function getBundle(ctx: Context, repo: string, id: string): Promise
   return doc;
 }
 
+/**
+ * Reads a bundle.yaml, verified against its seal (checksum.ts). One that records file-list
+ * checksums was written sealed, so a missing seal is damage too, not an older bundle.
+ */
+async function readBundleDoc(ctx: Context, key: string): Promise<BundleDoc> {
+  const what = `${key} in ${ctx.metadata.url}`;
+  const stored = await unseal(await ctx.metadata.get(key));
+  const damaged = (why: string) =>
+    new DatamonError("integrity", `${what} ${why}: the metadata store is damaged`);
+  if (stored === null) throw damaged("does not match the checksum it ends with");
+  const doc = decodeBundle(stored.text, what);
+  if (!stored.sealed && doc.fileListChecksums !== undefined) {
+    throw damaged("records file-list checksums but lost the checksum line it ends with");
+  }
+  return doc;
+}
+
 /** Ids that have a bundle directory, committed or not, in id (= time) order. */
 async function* bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
   for await (const name of childNames(ctx.metadata, bundlesPrefix(repo))) {
@@ -50,12 +78,26 @@ async function* bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
   }
 }
 
-/** The greatest bundle id that has a bundle.yaml: an interrupted upload never counts. */
-export async function latestBundle(ctx: Context, repo: string): Promise<BundleDoc> {
+/**
+ * The greatest bundle id that has a readable bundle.yaml: an interrupted upload never counts,
+ * and a damaged bundle.yaml is passed over (told to `onSkipped`) so that it cannot freeze the
+ * repo.
+ */
+export async function latestBundle(
+  ctx: Context,
+  repo: string,
+  onSkipped?: OnSkipped,
+): Promise<BundleDoc> {
   const ids: string[] = [];
   for await (const id of bundleIds(ctx, repo)) ids.push(id);
   for (let i = ids.length - 1; i >= 0; i--) {
-    if (await ctx.metadata.head(bundleKey(repo, ids[i]))) return getBundle(ctx, repo, ids[i]);
+    if (!await ctx.metadata.head(bundleKey(repo, ids[i]))) continue;
+    try {
+      return await getBundle(ctx, repo, ids[i]);
+    } catch (e) {
+      if (!isKind(e, "integrity")) throw e;
+      onSkipped?.(skippedBundle(repo, ids[i], e));
+    }
   }
   throw new DatamonError(
     "not-found",
@@ -78,14 +120,18 @@ export async function resolveBundle(
     const label = await getLabel(ctx, repo, selector.label);
     return getBundle(ctx, repo, label.bundleId);
   }
-  return latestBundle(ctx, repo);
+  return latestBundle(ctx, repo, selector.onSkipped);
 }
 
-/** Every committed bundle of a repo in id order; uncommitted uploads are skipped. */
+/**
+ * Every committed bundle of a repo in id order; uncommitted uploads are skipped, and so is a
+ * damaged bundle.yaml (told to `onSkipped`), so that one bad bundle hides no other.
+ */
 export async function* listBundles(
   ctx: Context,
   repo: string,
   concurrency = 16,
+  onSkipped?: OnSkipped,
 ): AsyncGenerator<BundleDoc> {
   await getRepo(ctx, repo);
   const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
@@ -93,7 +139,9 @@ export async function* listBundles(
       return await getBundle(ctx, repo, id);
     } catch (e) {
       if (isKind(e, "not-found")) return undefined;
-      throw e;
+      if (!isKind(e, "integrity")) throw e;
+      onSkipped?.(skippedBundle(repo, id, e));
+      return undefined;
     }
   });
   for await (const doc of docs) if (doc) yield doc;
@@ -101,29 +149,75 @@ export async function* listBundles(
 
 /**
  * A bundle's file entries in name order, one 1000-entry list at a time (the next list is
- * fetched while the current one is consumed).
+ * fetched while the current one is consumed). Each list is verified against the checksum
+ * bundle.yaml records (when it records one) and checked for a name given twice before any of
+ * its entries is yielded, so a damaged list hands out nothing.
  */
 export async function* bundleEntries(
   ctx: Context,
   bundle: BundleDoc,
 ): AsyncGenerator<FileEntry> {
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
-  const lists = mapOrdered(indexes, 2, async (i) => {
-    try {
-      return await readDocument(
-        ctx.metadata,
-        fileListKey(bundle.repo, bundle.id, i),
-        decodeFileList,
-      );
-    } catch (e) {
-      if (!isKind(e, "not-found")) throw e;
+  const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i));
+  let lastName: string | undefined;
+  for await (const list of lists) {
+    lastName = checkNoTwice(bundle, list, lastName);
+    yield* list;
+  }
+}
+
+/** True when the bundle's file lists are verified on read: it records their checksums. */
+export function hasFileListChecksums(bundle: BundleDoc): boolean {
+  return bundle.fileListChecksums !== undefined;
+}
+
+const decoder = new TextDecoder();
+
+/** File list `i` of a bundle, verified against its recorded checksum. */
+async function readFileList(ctx: Context, bundle: BundleDoc, i: number): Promise<FileEntry[]> {
+  const key = fileListKey(bundle.repo, bundle.id, i);
+  const what = `file list ${i} of bundle ${bundle.id} in repo "${bundle.repo}"`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await ctx.metadata.get(key);
+  } catch (e) {
+    if (!isKind(e, "not-found")) throw e;
+    throw new DatamonError(
+      "integrity",
+      `${what} is missing from ${ctx.metadata.url}: the metadata store is damaged`,
+    );
+  }
+  const expected = bundle.fileListChecksums?.[i];
+  if (expected !== undefined && await checksumOf(bytes) !== expected) {
+    throw new DatamonError(
+      "integrity",
+      `${what} (${key} in ${ctx.metadata.url}) does not match the checksum its bundle.yaml ` +
+        `records: the metadata store is damaged; restore the list from a backup`,
+    );
+  }
+  return decodeFileList(decoder.decode(bytes), `${key} in ${ctx.metadata.url}`);
+}
+
+/**
+ * Refuses a list naming a file twice: lists are in name order, so a twin is the next entry
+ * (or the previous list's last). Returns the list's last name.
+ */
+function checkNoTwice(
+  bundle: BundleDoc,
+  list: readonly FileEntry[],
+  lastName: string | undefined,
+): string | undefined {
+  for (const { name } of list) {
+    if (name === lastName) {
       throw new DatamonError(
         "integrity",
-        `file list ${i} of bundle ${bundle.id} in repo "${bundle.repo}" is missing from ${ctx.metadata.url}: the metadata store is damaged`,
+        `bundle ${bundle.id} in repo "${bundle.repo}" names "${name}" twice: its file lists ` +
+          `are damaged`,
       );
     }
-  });
-  for await (const list of lists) yield* list;
+    lastName = name;
+  }
+  return lastName;
 }
 
 /**
@@ -142,8 +236,9 @@ export async function copyBundles(ctx: Context, from: string, to: string): Promi
       const newKey = `${bundlePrefix(to, id)}${entry.key.slice(oldPrefix.length)}`;
       await ctx.metadata.putIfAbsent(newKey, await ctx.metadata.get(entry.key));
     }
-    const bundle = await readDocument(ctx.metadata, manifest, decodeBundle);
-    await createDocument(ctx.metadata, bundleKey(to, id), encodeBundle({ ...bundle, repo: to }));
+    const bundle = await readBundleDoc(ctx, manifest);
+    const text = await sealed(encodeBundle({ ...bundle, repo: to }));
+    await createDocument(ctx.metadata, bundleKey(to, id), text);
   }
 }
 

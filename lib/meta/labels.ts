@@ -4,7 +4,7 @@
  * bucket versioning; the greatest record id is the label's current target. A repo's labels,
  * history and all, are copied when it is renamed.
  */
-import { DatamonError } from "../errors.ts";
+import { DatamonError, isKind } from "../errors.ts";
 import type { Contributor, LabelRecord } from "../model/types.ts";
 import { decodeLabelRecord, encodeLabelRecord } from "../model/codec.ts";
 import { bundleKey, labelPrefix, labelRecordKey, labelsPrefix } from "../model/keys.ts";
@@ -93,18 +93,31 @@ export async function labelHistory(
   return await Array.fromAsync(mapOrdered(ids, 16, (id) => readRecord(ctx, repo, name, id)));
 }
 
-/** Every label of a repo with its current target, in name order. */
+/**
+ * Every label of a repo with its current target, in name order. A label whose current record
+ * cannot be read is passed over (told to `onSkipped`), so that one bad record hides no other.
+ */
 export async function* listLabels(
   ctx: Context,
   repo: string,
   concurrency = 16,
+  onSkipped?: (warning: string) => void,
 ): AsyncGenerator<LabelRecord> {
   await getRepo(ctx, repo);
-  yield* mapOrdered(
+  const labels = mapOrdered(
     childNames(ctx.vmetadata, labelsPrefix(repo)),
     concurrency,
-    (name) => getLabel(ctx, repo, name),
+    async (name) => {
+      try {
+        return await getLabel(ctx, repo, name);
+      } catch (e) {
+        if (!isKind(e, "integrity")) throw e;
+        onSkipped?.(`skipped label "${name}" of repo "${repo}": ${e.message}`);
+        return undefined;
+      }
+    },
   );
+  for await (const label of labels) if (label) yield label;
 }
 
 /**

@@ -241,6 +241,7 @@ function bundleToYaml(doc: BundleDoc): Mapping {
     deduplication: doc.deduplication,
     formatversion: doc.formatVersion,
     bundleentriesfilecount: doc.fileListCount,
+    ...(doc.fileListChecksums ? { bundleentrieschecksums: doc.fileListChecksums } : {}),
     filecount: doc.fileCount,
     totalsize: doc.totalSize,
     ...(doc.inputs?.length ? { inputs: doc.inputs.map(bundleRefToYaml) } : {}),
@@ -258,6 +259,7 @@ function bundleFromYaml(f: Fields): BundleDoc {
   if (f.string("deduplication") !== "blake3") {
     throw f.fail(`field "deduplication" must be "blake3", got ${show(f.raw.deduplication)}`);
   }
+  const fileListCount = f.integer("bundleentriesfilecount", 0);
   return {
     id: f.ksuid("id"),
     repo: f.name("repo"),
@@ -267,11 +269,36 @@ function bundleFromYaml(f: Fields): BundleDoc {
     leafSize: f.integer("leafsize", 1),
     deduplication: "blake3",
     formatVersion,
-    fileListCount: f.integer("bundleentriesfilecount", 0),
+    fileListCount,
+    ...(f.has("bundleentrieschecksums")
+      ? { fileListChecksums: fileListChecksumsFromYaml(f, fileListCount) }
+      : {}),
     fileCount: f.integer("filecount", 0),
     totalSize: f.integer("totalsize", 0),
     ...(f.has("inputs") ? { inputs: f.sequence("inputs").map(bundleRefFromYaml) } : {}),
   };
+}
+
+/**
+ * The file lists' checksums: optional (older bundles have none), so that the format version
+ * stays; when present, one hex BLAKE3 per list.
+ */
+function fileListChecksumsFromYaml(f: Fields, fileListCount: number): string[] {
+  const sums = f.items("bundleentrieschecksums");
+  const bad = sums.findIndex((sum) => typeof sum !== "string" || !HASH_PATTERN.test(sum));
+  if (bad >= 0) {
+    throw f.fail(
+      `field "bundleentrieschecksums[${bad}]" must be 64 lowercase hex digits, got ${
+        show(sums[bad])
+      }`,
+    );
+  }
+  if (sums.length !== fileListCount) {
+    throw f.fail(
+      `field "bundleentrieschecksums" has ${sums.length} checksums for ${fileListCount} file lists`,
+    );
+  }
+  return sums as string[];
 }
 
 function bundleRefToYaml(ref: BundleRef): Mapping {

@@ -53,6 +53,11 @@ export interface BundleDoc {
   formatVersion: number;
   /** Number of bundle-files-{i}.yaml lists. */
   fileListCount: number;
+  /**
+   * Hex BLAKE3 of each bundle-files-{i}.yaml as written, in list order; absent in bundles
+   * written before datamon recorded them (their lists are read unverified).
+   */
+  fileListChecksums?: string[];
   /** Number of file entries over all lists. */
   fileCount: number;
   /** Sum of all file sizes. */

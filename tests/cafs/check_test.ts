@@ -44,6 +44,39 @@ Deno.test("the quick check finds missing blobs and packs, and passes sound files
   });
 });
 
+Deno.test("the quick check finds a missing leaf of a root object and a truncated pack", async () => {
+  await withCafs(async (bench) => {
+    const files = await storeFiles(bench, { packed: 100, big: 3 * 4096 + 10 });
+    const leaves = await bench.cafs.reader(TEST_CHUNKING, 4).leafKeys(files.big);
+    await bench.store.delete(leaves[1]);
+    const pack = `${bench.dir}/blobs/${packKey(files.packed.pack!.id)}`;
+    await Deno.truncate(pack, 120);
+    const problems = await problemsOf(bench, Object.values(files), false);
+    assertEquals(Object.keys(problems).sort(), ["big", "packed"]);
+    assertMatch(
+      problems.big,
+      new RegExp(`^leaf ${leaves[1]} of root object ${files.big.key} is missing from file:`),
+    );
+    assertMatch(problems.packed, /^pack \w{27} in file:.* is 120 bytes, too short .*truncated/);
+  });
+});
+
+Deno.test("the quick check heads each leaf once however many files share it", async () => {
+  await withCafs(async (bench) => {
+    const { big } = await storeFiles(bench, { big: 3 * 4096 + 10 });
+    const heads: string[] = [];
+    const head = bench.store.head.bind(bench.store);
+    bench.store.head = (key) => {
+      heads.push(key);
+      return head(key);
+    };
+    const twins = [big, { ...big, name: "twin" }, { ...big, name: "triplet" }];
+    assertEquals(await problemsOf(bench, twins, false), {});
+    assertEquals(heads.length, 4, "four leaves, each headed once");
+    assertEquals(new Set(heads).size, 4);
+  });
+});
+
 Deno.test("the deep check re-hashes every leaf: a corrupt leaf of a sound size is found", async () => {
   await withCafs(async (bench) => {
     const files = await storeFiles(bench, { leaf: 2000, other: 3000 });

@@ -16,7 +16,7 @@ interface DamageRow {
   problem: string;
 }
 
-Deno.test("fsck finds a deleted leaf and a corrupted leaf and packed file with --deep, a missing root without", async () => {
+Deno.test("fsck finds a deleted leaf and a missing root without --deep, and corrupted leaves and packed files with it", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const blob = `${home}/data/blob`;
@@ -49,8 +49,11 @@ Deno.test("fsck finds a deleted leaf and a corrupted leaf and packed file with -
     pack[packed.pack!.offset] ^= 0xff;
     await Deno.writeFile(packPath, pack);
 
-    const quick = await datamon(home, "fsck");
-    assertEquals(quick.code, 0, `the quick check reads no leaf: ${quick.stderr}`);
+    const quick = await datamon(home, "fsck", "--json");
+    assertEquals(quick.code, 9, quick.stderr);
+    const quickRows = JSON.parse(quick.stdout) as DamageRow[];
+    assertEquals(quickRows.map((r) => r.path), ["gone-leaf.bin"], "the quick check reads no leaf");
+    assertMatch(quickRows[0].problem, /^leaf [0-9a-f]{64} of root object [0-9a-f]{64} is missing/);
     const deep = await datamon(home, "fsck", "--deep", "--json");
     assertEquals(deep.code, 9, deep.stderr);
     assertMatch(
@@ -66,7 +69,7 @@ Deno.test("fsck finds a deleted leaf and a corrupted leaf and packed file with -
     await Deno.remove(`${blob}/${byName.get("no-root.bin")!.key}`);
     const missingRoot = await datamon(home, "fsck", "--repo", "r");
     assertEquals(missingRoot.code, 9);
-    assertMatch(missingRoot.stdout, /no-root\.bin +blob [0-9a-f]{64} is missing/);
+    assertMatch(missingRoot.stdout, /no-root\.bin +blob [0-9a-f]{64} missing/);
   });
 });
 

@@ -225,6 +225,20 @@ Deno.test("decodeBundle rejects missing or mistyped fields and other formats", (
   }
 });
 
+Deno.test("bundle.yaml keeps the file lists' checksums, optional and one per list", () => {
+  const sums = ["0a".repeat(32), "1b".repeat(32), "2c".repeat(32)];
+  const text = encodeBundle({ ...bundle, fileListChecksums: sums });
+  assert.deepEqual(parse(text).bundleentrieschecksums, sums);
+  assert.deepEqual(decodeBundle(text, "b.yaml").fileListChecksums, sums);
+  assert.equal(decodeBundle(encodeBundle(bundle), "b.yaml").fileListChecksums, undefined);
+  for (const bad of [sums.slice(1), [...sums.slice(1), "XY".repeat(32)], "0a".repeat(32)]) {
+    assertMalformed(
+      () => decodeBundle(withField(text, "bundleentrieschecksums", bad), "b.yaml"),
+      "b.yaml",
+    );
+  }
+});
+
 Deno.test("decodeBundle names the field and the value it rejects", () => {
   const text = withField(encodeBundle(bundle), "leafsize", "big");
   assert.throws(

@@ -1,0 +1,174 @@
+/**
+ * Reading bundles back: file lists verified against the checksums bundle.yaml records, a name
+ * given twice refused at upload and at read, and a damaged bundle.yaml or label record passed
+ * over with a warning instead of freezing the repo.
+ */
+import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
+import { memoryContext } from "../support/context.ts";
+import { BundleWriter } from "../../lib/meta/bundle_writer.ts";
+import {
+  bundleEntries,
+  getBundle,
+  latestBundle,
+  listBundles,
+  resolveBundle,
+} from "../../lib/meta/bundles.ts";
+import { getLabel, listLabels, setLabel } from "../../lib/meta/labels.ts";
+import { createRepo } from "../../lib/meta/repo.ts";
+import { encodeBundle, encodeFileList } from "../../lib/model/codec.ts";
+import { bundleKey, FILE_LIST_SIZE, fileListKey, labelRecordKey } from "../../lib/model/keys.ts";
+import type { BundleDoc, FileEntry } from "../../lib/model/types.ts";
+import type { Context } from "../../lib/meta/context.ts";
+import { checksumOf } from "../../lib/meta/checksum.ts";
+import { isKind } from "../../lib/errors.ts";
+
+const who = { name: "t", email: "t@example.com" };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function entry(name: string, key = "ab".repeat(32)): FileEntry {
+  return { name, size: 1, mode: 0o644, mtime: new Date(0), key };
+}
+
+/** Commits a bundle of repo "r" (created if need be) holding `entries`. */
+async function commit(ctx: Context, entries: FileEntry[]): Promise<BundleDoc> {
+  await createRepo(ctx, "r", "", who).catch((e) => {
+    if (!isKind(e, "already-exists")) throw e;
+  });
+  const writer = await BundleWriter.start(ctx, "r", who);
+  for (const e of entries) await writer.add(e);
+  return await writer.commit({ message: "m", leafSize: 65536, inputs: [] });
+}
+
+/** Rewrites a stored document's text. */
+async function edit(ctx: Context, key: string, change: (text: string) => string): Promise<void> {
+  const text = decoder.decode(await ctx.metadata.get(key));
+  await ctx.metadata.put(key, encoder.encode(change(text)));
+}
+
+Deno.test("bundle.yaml records a checksum of each file list, and the lists read back verified", async () => {
+  const ctx = memoryContext();
+  const names = Array.from({ length: FILE_LIST_SIZE + 1 }, (_, i) => `f${i}`.padStart(6, "0"));
+  const bundle = await commit(ctx, names.sort().map((n) => entry(n)));
+  assertEquals(bundle.fileListChecksums?.length, 2);
+  assertEquals(await getBundle(ctx, "r", bundle.id), bundle);
+  assertEquals((await Array.fromAsync(bundleEntries(ctx, bundle))).length, names.length);
+});
+
+Deno.test("bundleEntries() refuses a file list edited to name another key, before any entry", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a"), entry("b")]);
+  await edit(
+    ctx,
+    fileListKey("r", bundle.id, 0),
+    (t) => t.replace("ab".repeat(32), "cd".repeat(32)),
+  );
+  const seen: FileEntry[] = [];
+  const e = await assertRejects(async () => {
+    for await (const found of bundleEntries(ctx, bundle)) seen.push(found);
+  });
+  assert(isKind(e, "integrity"), e.message);
+  assertMatch(
+    e.message,
+    /^file list 0 of bundle \w{27} in repo "r" .* does not match the checksum/,
+  );
+  assertEquals(seen, []);
+});
+
+Deno.test("bundle.yaml ends with a checksum of itself: an edit, or the seal removed, is damage", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a")]);
+  const key = bundleKey("r", bundle.id);
+  const text = decoder.decode(await ctx.metadata.get(key));
+  assertMatch(text, /\nchecksum: [0-9a-f]{64}\n$/);
+  const edits: [(t: string) => string, RegExp][] = [
+    [(t) => t.replace("message: m", "message: n"), /does not match the checksum it ends with/],
+    [(t) => t.replace(/checksum: .*\n$/, ""), /records file-list checksums but lost the checksum/],
+  ];
+  for (const [change, problem] of edits) {
+    await ctx.metadata.put(key, encoder.encode(change(text)));
+    const e = await assertRejects(() => getBundle(ctx, "r", bundle.id));
+    assert(isKind(e, "integrity"), e.message);
+    assertMatch(e.message, problem);
+  }
+});
+
+Deno.test("a bundle written without file-list checksums stays readable, unverified", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a")]);
+  const { fileListChecksums: _, ...old } = bundle;
+  await ctx.metadata.put(bundleKey("r", bundle.id), encoder.encode(encodeBundle(old)));
+  const read = await getBundle(ctx, "r", bundle.id);
+  assertEquals(read.fileListChecksums, undefined);
+  assertEquals((await Array.fromAsync(bundleEntries(ctx, read))).map((e) => e.name), ["a"]);
+});
+
+Deno.test("BundleWriter.add() refuses a name given twice", async () => {
+  const ctx = memoryContext();
+  await createRepo(ctx, "r", "", who);
+  const writer = await BundleWriter.start(ctx, "r", who);
+  await writer.add(entry("a"));
+  const e = await assertRejects(() => writer.add(entry("a", "cd".repeat(32))));
+  assert(isKind(e, "invalid-argument"), e.message);
+  assertMatch(e.message, /^"a" is named twice in the files to upload/);
+});
+
+/** Stores `lists` as the bundle's file lists; the bundle recording their checksums. */
+async function rewriteLists(ctx: Context, bundle: BundleDoc, lists: string[][]) {
+  const sums: string[] = [];
+  for (const [i, names] of lists.entries()) {
+    const bytes = encoder.encode(encodeFileList(names.map((n) => entry(n))));
+    await ctx.metadata.put(fileListKey("r", bundle.id, i), bytes);
+    sums.push(await checksumOf(bytes));
+  }
+  return { ...bundle, fileListCount: lists.length, fileListChecksums: sums };
+}
+
+Deno.test("bundleEntries() refuses a bundle naming a file twice, in one list or across two", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a")]);
+  for (const lists of [[["a", "a", "b"]], [["a", "b"], ["b", "c"]]]) {
+    const doc = await rewriteLists(ctx, bundle, lists);
+    const e = await assertRejects(() => Array.fromAsync(bundleEntries(ctx, doc)));
+    assert(isKind(e, "integrity"), e.message);
+    assertMatch(e.message, /^bundle \w{27} in repo "r" names "(a|b)" twice/);
+  }
+  const sound = await rewriteLists(ctx, bundle, [["a", "b"], ["c"]]);
+  assertEquals((await Array.fromAsync(bundleEntries(ctx, sound))).length, 3);
+});
+
+Deno.test("a malformed bundle.yaml is passed over by latest resolution and listing, with a warning", async () => {
+  const ctx = memoryContext();
+  const older = await commit(ctx, [entry("a")]);
+  const newer = await commit(ctx, [entry("b")]);
+  await ctx.metadata.put(bundleKey("r", newer.id), encoder.encode("filecount: many\n"));
+  const warnings: string[] = [];
+  const warn = (line: string) => warnings.push(line);
+  assertEquals((await latestBundle(ctx, "r", warn)).id, older.id);
+  assertEquals((await resolveBundle(ctx, "r", { onSkipped: warn })).id, older.id);
+  assertEquals((await Array.fromAsync(listBundles(ctx, "r", 4, warn))).map((b) => b.id), [
+    older.id,
+  ]);
+  assertEquals(warnings.length, 3);
+  for (const w of warnings) {
+    assertMatch(w, new RegExp(`^skipped bundle ${newer.id} of repo "r": malformed `));
+  }
+  const e = await assertRejects(() => getBundle(ctx, "r", newer.id));
+  assert(isKind(e, "integrity"), e.message);
+});
+
+Deno.test("listLabels() passes over a label whose record is malformed and lists the others", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a")]);
+  await setLabel(ctx, "r", "good", bundle.id, who);
+  const bad = await setLabel(ctx, "r", "bad", bundle.id, who);
+  await setLabel(ctx, "r", "zgood", bundle.id, who);
+  await ctx.vmetadata.put(labelRecordKey("r", "bad", bad.id), encoder.encode("name: [\n"));
+  const warnings: string[] = [];
+  const labels = await Array.fromAsync(listLabels(ctx, "r", 4, (w) => warnings.push(w)));
+  assertEquals(labels.map((l) => l.name), ["good", "zgood"]);
+  assertEquals(warnings.length, 1);
+  assertMatch(warnings[0], /^skipped label "bad" of repo "r": malformed .*not valid YAML/);
+  const e = await assertRejects(() => getLabel(ctx, "r", "bad"));
+  assert(isKind(e, "integrity"), e.message);
+});
