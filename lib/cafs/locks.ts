@@ -71,6 +71,7 @@ export class HeldLock {
   readonly #timer: ReturnType<typeof setInterval>;
   #refreshing: Promise<void> = Promise.resolve();
   #lost?: string;
+  #released = false;
 
   private constructor(store: Store, key: string, record: LockRecord, timing: LockTiming) {
     this.#store = store;
@@ -129,8 +130,10 @@ export class HeldLock {
     );
   }
 
-  /** Stops refreshing and removes the lock. */
+  /** Stops refreshing and removes the lock; once released, releasing again does nothing. */
   async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     clearInterval(this.#timer);
     await this.#refreshing.catch(() => {});
     await this.#store.delete(this.#key);

@@ -192,6 +192,8 @@ export async function uploadBundle(
       inputs: await lineageInputs(ctx, options, bundleWriter.ref),
     });
     committed = true;
+    // Released here (not only on leaving) so that its request is among the upload's counts.
+    await writerLock.release();
     // The bundle is committed: a cache that cannot be saved only costs the next upload a re-hash.
     await cache?.commit().catch(() => cache.discard());
     return {
