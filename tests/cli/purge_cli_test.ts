@@ -304,7 +304,7 @@ Deno.test("purge refuses, naming it, a registered context whose metadata store i
 Deno.test("purge in a loop against uploads reusing garbage: every upload that exits 0 is fsck --deep clean", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
-    await writeTree(`${dir}/src`, tree(90_000, 6, 60));
+    await writeTree(`${dir}/src`, tree(90_000, 40, 200));
     // The blobs of a deleted repo are garbage that the uploads below find stored and reuse.
     await datamonOk(home, "repo", "create", "--repo", "old");
     await upload(home, "old", `${dir}/src`, "old", "--leaf-size", "64K");
@@ -332,6 +332,7 @@ Deno.test("purge in a loop against uploads reusing garbage: every upload that ex
       purgeCodes.push(r.code);
     }
     const codes = await uploads;
+    assert(codes.includes(0), `some upload commits: ${codes}`);
     const fsck = await datamon(home, "fsck", "--deep");
     assertEquals(fsck.code, 0, `uploads ${codes}, purges ${purgeCodes}\n${fsck.stdout}`);
     const committed = JSON.parse(
