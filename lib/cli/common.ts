@@ -152,6 +152,9 @@ export function interruptIsOwned(): boolean {
 
 const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The longest duration accepted: 100 years, so that "now minus it" is always a valid time. */
+const MAX_DURATION_MS = 100 * 365 * DURATION_UNITS.d;
+
 /** Parses a duration: 30s, 15m, 24h, 7d (a whole number and a unit); milliseconds. */
 export function parseDuration(value: string, flag: string): number {
   const m = /^(\d+)([smhd])$/.exec(value.trim());
@@ -161,7 +164,15 @@ export function parseDuration(value: string, flag: string): number {
       `${flag} "${value}" is not a duration: use e.g. 30s, 15m, 24h or 7d`,
     );
   }
-  return Number(m[1]) * DURATION_UNITS[m[2]];
+  const ms = Number(m[1]) * DURATION_UNITS[m[2]];
+  // A huge value must not overflow into a time that disables the check it sets.
+  if (!(ms <= MAX_DURATION_MS)) {
+    throw new DatamonError(
+      "invalid-argument",
+      `${flag} "${value}" is too long: at most 100 years (36500d)`,
+    );
+  }
+  return ms;
 }
 
 /** Parses a point in time: an RFC 3339 time (2026-01-02T03:04:05Z), or a duration ago (24h). */

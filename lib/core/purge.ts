@@ -1,36 +1,39 @@
 /**
- * Purge: garbage collection of the blob store over every committed bundle of the context.
- * Each bundle's file entries are marked as needed, then the blob store is swept of what no
- * bundle needs once it is older than the grace period, so the blobs and packs of an upload
- * still running (stored before its bundle.yaml) are never taken (cafs/gc.ts does both). One
- * purge runs at a time: it holds the purge lock.
+ * Purge: garbage collection of the blob store over every committed bundle of every context
+ * registered in it (meta/registry.ts). Each bundle's file entries are marked as needed, then
+ * the blob store is swept of what no bundle needs once it is older than the grace period
+ * (cafs/gc.ts does both). Purge holds the exclusive purge lock, taken only while no live writer
+ * holds a lock, and writers refuse to start while it is held (cafs/locks.ts): no upload runs
+ * during a purge, so none can reuse a blob the sweep deletes.
  */
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc, Contributor, PurgeLock } from "../model/types.ts";
-import { ksuidTime, newKsuid } from "../model/ksuid.ts";
+import type { BundleDoc } from "../model/types.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import type { BlobCollector, SweepResult } from "../cafs/gc.ts";
-import { type HeldLock, releasePurgeLock, takePurgeLock } from "../cafs/purge_lock.ts";
+import { type FoundLock, takePurgeLock } from "../cafs/locks.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { committedBundles } from "../meta/committed.ts";
-import { hostName } from "../meta/contributor.ts";
+import { isRecordOf, openRecorded, registerContext, registeredContexts } from "../meta/registry.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
 /** Objects younger than this are never swept unless told otherwise: 24 hours. */
 export const DEFAULT_GRACE_MS = 24 * 60 * 60 * 1000;
 
+/** A shorter grace needs an explicit flag: it only protects writers that hold no lock. */
+export const MIN_GRACE_MS = 60 * 60 * 1000;
+
 /** How a purge goes. */
 export interface PurgeOptions {
-  /** Who purges: recorded in the lock. */
-  actor: Contributor;
   /** Unreferenced objects modified less than this long ago are kept. */
   graceMs: number;
   /** Report what would be deleted; delete nothing (the lock is still taken). */
   dryRun?: boolean;
-  /** Remove a lock left by a purge that died, then purge. */
-  forceUnlock?: boolean;
+  /** Remove stale locks (of writers or a purge that died) instead of only reporting them. */
+  removeStaleLocks?: boolean;
+  /** Called for each stale lock found, and whether it was removed. */
+  onStaleLock?: (lock: FoundLock, removed: boolean) => void;
   concurrency: number;
   /** Called for each object deleted (or, dry, that would be). */
   onDelete?: (object: { key: string; size: number }) => void;
@@ -45,6 +48,8 @@ export interface PurgeResult extends SweepResult {
   dryRun: boolean;
   /** Committed bundles marked. */
   bundles: number;
+  /** Contexts whose bundles were marked: this one and every other registered in the store. */
+  contexts: number;
   /** Distinct leaves, root objects and packed files the bundles need. */
   liveKeys: number;
   /** Packs the bundles need. */
@@ -55,62 +60,94 @@ export interface PurgeResult extends SweepResult {
 export async function purge(ctx: Context, options: PurgeOptions): Promise<PurgeResult> {
   const now = options.now ?? new Date();
   const cutoff = new Date(now.getTime() - options.graceMs);
-  await takeLock(ctx, options);
-  try {
-    using cafs = await CafsSession.open(ctx.blob);
-    const collector = cafs.collector();
-    let bundles = 0;
-    for await (const found of committedBundles(ctx)) {
-      if ("error" in found) {
-        throw new DatamonError(
-          "integrity",
-          `purge stopped before deleting anything: bundle ${found.id} of repo "${found.repo}" ` +
-            `cannot be read (${found.error.message}); run "datamon fsck"`,
-        );
-      }
-      await markBundle(ctx, found.doc, collector, options);
-      bundles++;
-    }
-    const dryRun = options.dryRun ?? false;
-    const { liveKeys, livePacks } = collector;
-    const swept = await collector.sweep({
-      cutoff,
-      dryRun,
-      concurrency: options.concurrency,
-      onDelete: options.onDelete,
-      onListed: () => options.onProgress?.({ files: 0, bytes: 0 }),
-    });
-    return { dryRun, bundles, liveKeys, livePacks, ...swept };
-  } finally {
-    await releasePurgeLock(ctx.blob);
+  await using lock = await takePurgeLock(ctx.blob, {
+    command: "purge",
+    removeStale: options.removeStaleLocks ?? false,
+    onStale: options.onStaleLock,
+  });
+  using cafs = await CafsSession.open(ctx.blob);
+  const collector = cafs.collector();
+  let bundles = 0;
+  let contexts = 0;
+  for await (const marked of markedContexts(ctx)) {
+    contexts++;
+    bundles += await markContext(marked, collector, options);
+  }
+  const dryRun = options.dryRun ?? false;
+  const { liveKeys, livePacks } = collector;
+  // Marking may have been long: the lock must still be held before anything is deleted.
+  await lock.check();
+  const swept = await collector.sweep({
+    cutoff,
+    dryRun,
+    concurrency: options.concurrency,
+    onDelete: options.onDelete,
+    onListed: () => options.onProgress?.({ files: 0, bytes: 0 }),
+  });
+  return { dryRun, bundles, contexts, liveKeys, livePacks, ...swept };
+}
+
+/**
+ * This context, then every other context registered in the blob store, opened on its own
+ * metadata stores. This context is registered first, so that a purge from a context that never
+ * wrote still counts it.
+ */
+async function* markedContexts(ctx: Context): AsyncGenerator<Context> {
+  await registerContext(ctx);
+  yield ctx;
+  for await (const record of registeredContexts(ctx)) {
+    if (isRecordOf(record, ctx)) continue;
+    const other = openRecorded(ctx, record);
+    await requireReadable(other, record.key);
+    yield other;
   }
 }
 
 /**
- * Takes the purge lock; a lock already there means another purge is running (or died:
- * --force-unlock removes it first).
+ * Refuses (before anything is deleted) a registered context whose metadata store cannot be
+ * read, or holds nothing at all: a context registers only once it has a repo, so an empty
+ * store is one this machine does not see (another machine's local path, a wrong endpoint).
  */
-async function takeLock(ctx: Context, options: PurgeOptions): Promise<void> {
-  const lock: PurgeLock = {
-    id: newKsuid(),
-    actor: options.actor,
-    host: hostName(),
-    pid: Deno.pid,
-  };
-  const held = await takePurgeLock(ctx.blob, lock, options.forceUnlock ?? false);
-  if (!held) return;
+async function requireReadable(other: Context, recordKey: string): Promise<void> {
+  const what = `context "${other.doc.name}" (registered in ${recordKey} of ${other.blob.url})`;
+  const fix = `make its metadata store ${other.metadata.url} readable from here, or, if that ` +
+    `context is gone for good, remove ${recordKey} from the blob store`;
+  try {
+    for await (const _ of other.metadata.list("")) return;
+  } catch (e) {
+    throw new DatamonError(
+      e instanceof DatamonError ? e.kind : "unreachable",
+      `purge stopped before deleting anything: ${what} cannot be read ` +
+        `(${(e as Error).message}): ${fix}`,
+      { cause: e },
+    );
+  }
   throw new DatamonError(
-    "locked",
-    `${describeHolder(held)} holds ${held.where}: wait for it to end, or, if it died, ` +
-      "pass --force-unlock",
+    "unreachable",
+    `purge stopped before deleting anything: the metadata store of ${what} holds nothing: ${fix}`,
   );
 }
 
-/** Who holds the lock, as far as its record tells. */
-function describeHolder({ holder }: HeldLock): string {
-  if (!holder) return "another purge";
-  return `a purge started ${ksuidTime(holder.id).toISOString()} by ${holder.actor.name} ` +
-    `<${holder.actor.email}> on ${holder.host} (pid ${holder.pid})`;
+/** Marks what every committed bundle of `ctx` needs; returns how many bundles it has. */
+async function markContext(
+  ctx: Context,
+  collector: BlobCollector,
+  options: PurgeOptions,
+): Promise<number> {
+  let bundles = 0;
+  for await (const found of committedBundles(ctx)) {
+    if ("error" in found) {
+      throw new DatamonError(
+        "integrity",
+        `purge stopped before deleting anything: bundle ${found.id} of repo "${found.repo}" ` +
+          `of context "${ctx.doc.name}" cannot be read (${found.error.message}); run ` +
+          `"datamon fsck --context ${ctx.doc.name}"`,
+      );
+    }
+    await markBundle(ctx, found.doc, collector, options);
+    bundles++;
+  }
+  return bundles;
 }
 
 /** Marks every object a bundle's files need. */

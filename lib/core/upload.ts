@@ -14,6 +14,8 @@ import { validateEntryName } from "../model/names.ts";
 import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
 import { CafsSession } from "../cafs/session.ts";
+import { takeWriterLock } from "../cafs/locks.ts";
+import { registerContext } from "../meta/registry.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
@@ -116,6 +118,10 @@ export async function uploadBundle(
     ? listedFiles(path, options.files)
     : walkFiles(path, skip);
 
+  // A writer's lock keeps purge away until the bundle is committed (or the upload ends), and
+  // the registry makes purges run from other contexts sharing the blob store keep its blobs.
+  await using writerLock = await takeWriterLock(ctx.blob, "bundle upload");
+  await registerContext(ctx);
   using blobs = await CafsSession.open(ctx.blob);
   const chunking = chunkingOf(leafSize);
   const packs = blobs.packWriter(packing);
@@ -179,12 +185,15 @@ export async function uploadBundle(
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
     await packs.flush();
+    await writerLock.check();
     const bundle = await bundleWriter.commit({
       message: options.message,
       leafSize,
       inputs: await lineageInputs(ctx, options, bundleWriter.ref),
     });
     committed = true;
+    // Released here (not only on leaving) so that its request is among the upload's counts.
+    await writerLock.release();
     // The bundle is committed: a cache that cannot be saved only costs the next upload a re-hash.
     await cache?.commit().catch(() => cache.discard());
     return {

@@ -22,7 +22,6 @@ import {
   type Contributor,
   type FileEntry,
   type LabelRecord,
-  type PurgeLock,
   READ_METHODS,
   READ_SELECTIONS,
   type ReadMethod,
@@ -98,16 +97,6 @@ export function encodeReadRecord(doc: ReadRecord): string {
 /** Reads a read log record; `what` names it in errors (e.g. its key). */
 export function decodeReadRecord(text: string, what: string): ReadRecord {
   return readFromYaml(rootMapping(text, what, "integrity"));
-}
-
-/** YAML text of a purge's lock. */
-export function encodePurgeLock(doc: PurgeLock): string {
-  return encodeChecked(lockToYaml(doc), "purge lock to write", lockFromYaml);
-}
-
-/** Reads a purge's lock; `what` names it in errors. */
-export function decodePurgeLock(text: string, what: string): PurgeLock {
-  return lockFromYaml(rootMapping(text, what, "integrity"));
 }
 
 /** YAML text of the user's config file; absent fields are left out. Errors are "config". */
@@ -334,19 +323,6 @@ function walFromYaml(f: Fields): WalRecord {
   if (f.has("repo")) doc.repo = f.name("repo");
   if (f.has("bundle")) doc.bundle = f.ksuid("bundle");
   return doc;
-}
-
-function lockToYaml(doc: PurgeLock): Mapping {
-  return { id: doc.id, actor: contributorToYaml(doc.actor), host: doc.host, pid: doc.pid };
-}
-
-function lockFromYaml(f: Fields): PurgeLock {
-  return {
-    id: f.ksuid("id"),
-    actor: contributorFromYaml(f.mapping("actor")),
-    host: f.string("host"),
-    pid: f.integer("pid", 0),
-  };
 }
 
 function readToYaml(doc: ReadRecord): Mapping {

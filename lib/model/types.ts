@@ -168,15 +168,6 @@ export interface ReadRecord {
   run?: string;
 }
 
-/** The lock a purge holds while it runs: a create-only object of the blob store (lib/cafs). */
-export interface PurgeLock {
-  /** ksuid of the purge: when it started. */
-  id: string;
-  actor: Contributor;
-  host: string;
-  pid: number;
-}
-
 /** The user's config file: defaults for flags, every field optional. */
 export interface ConfigDoc {
   /** URL of the store that holds contexts/{ctx}/context.yaml. */

@@ -1,13 +1,16 @@
-/** End-to-end purge: what it frees, what it keeps (a concurrent upload's blobs), its lock. */
+/**
+ * End-to-end purge: what it frees, what it keeps (the bundles of every context sharing the blob
+ * store), and its locks against uploads.
+ */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamon, datamonCommand, datamonOk, upload } from "../support/cli.ts";
-import { encodePurgeLock } from "../../lib/model/codec.ts";
-import { newKsuid } from "../../lib/model/ksuid.ts";
+import { datamon, datamonCommand, datamonOk, datamonWith, upload } from "../support/cli.ts";
+import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
+import { joinStoreUrl } from "../../lib/store/open.ts";
 
 const TWO_DAYS_AGO = new Date(Date.now() - 2 * 24 * 3600 * 1000);
 
-/** Every object file under a local blob store, as keys. */
+/** Every object file under a local blob store, as keys (locks and context records too). */
 async function blobKeys(root: string, prefix = ""): Promise<string[]> {
   const keys: string[] = [];
   for await (const e of Deno.readDir(prefix ? `${root}/${prefix}` : root)) {
@@ -34,7 +37,37 @@ function tree(seed: number, big: number, small: number): Record<string, Uint8Arr
   return files;
 }
 
-Deno.test("purge frees a deleted repo's blobs and keeps every blob of an upload running at the same time", async () => {
+/** The names in a directory; none when it is not there. */
+async function namesIn(path: string): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(path))).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/** `context create` of `name` with stores of its own under `base` but the blob store `blob`. */
+function createContextArgs(name: string, base: string, blob: string): string[] {
+  const at = (role: string) => joinStoreUrl(base, `${name}/${role}`);
+  return [
+    ...["context", "create", "--context", name, "--blob", blob, "--meta", at("metadata")],
+    ...["--vmeta", at("vmetadata"), "--wal", at("wal"), "--read-log", at("readlog")],
+  ];
+}
+
+/** The keys of blobs and packs among `keys`: no lock, no context record. */
+function blobsOnly(keys: string[]): string[] {
+  return keys.filter((key) => !key.startsWith("locks/") && !key.startsWith("contexts/"));
+}
+
+/** A lock record of a process on another host, last refreshed `ago` ms ago. */
+function lockRecord(command: string, ago: number): string {
+  const time = new Date(Date.now() - ago).toISOString();
+  return `host: elsewhere\npid: 42\ncommand: ${command}\ntime: ${time}\nrefreshed: ${time}\n`;
+}
+
+Deno.test("purge during an upload is refused or takes none of its blobs, then frees a deleted repo's blobs", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const blob = `${home}/data/blob`;
@@ -56,17 +89,25 @@ Deno.test("purge frees a deleted repo's blobs and keeps every blob of an upload 
     while ((await blobKeys(blob)).length === oldKeys.length) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const purged = await datamon(home, "purge");
+    // Refused while the upload holds its lock; a purge started late enough runs after it.
+    const during = await datamon(home, "purge");
     const upload_ = await uploading.output();
     const uploadErr = new TextDecoder().decode(upload_.stderr);
     assertEquals(upload_.code, 0, uploadErr);
+    assert(during.code === 16 || during.code === 0, during.stderr);
+    await backdate(blob);
+    const purged = await datamon(home, "purge");
     assertEquals(purged.code, 0, purged.stderr);
 
     const deleted = purged.stdout.trim().split("\n").map((line) => line.split("\t")[0]).sort();
-    assertEquals(deleted, [...oldKeys].sort(), "every blob and pack of the deleted repo, no other");
+    assertEquals(
+      deleted,
+      blobsOnly(oldKeys).sort(),
+      "every blob and pack of the deleted repo, no other",
+    );
     assertMatch(
       purged.stderr,
-      /^deleted \d+ objects \([\d.]+ [KM]iB\) not needed by any of [01] bundles?/,
+      /^deleted \d+ objects \([\d.]+ [KM]iB\) not needed by any of 1 bundle of 1 context/,
     );
     await datamonOk(home, "bundle", "download", "--repo", "new", "--destination", `${dir}/out`);
     await assertSameTree(`${dir}/new`, `${dir}/out`);
@@ -99,7 +140,28 @@ Deno.test("purge --dry-run deletes nothing and reports a pack kept for its live 
   });
 });
 
-Deno.test("a purge is refused (exit 16) while another holds the lock; --force-unlock clears a dead one", async () => {
+Deno.test("a purge is refused (exit 16), naming the writer, while a writer holds a live lock", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    await Deno.mkdir(`${home}/data/blob/locks/writers`, { recursive: true });
+    await Deno.writeTextFile(
+      `${home}/data/blob/locks/writers/live.yaml`,
+      lockRecord("bundle upload", 1000),
+    );
+    const refused = await datamon(home, "purge", "--remove-stale-locks");
+    assertEquals(refused.code, 16, refused.stderr);
+    assertMatch(
+      refused.stderr,
+      /^datamon: a writer \("bundle upload" on elsewhere, pid 42, since .*\) holds locks\/writers\/live\.yaml in file:.*: wait for it to end \(a live lock cannot be removed\)$/m,
+    );
+    assertEquals(await namesIn(`${home}/data/blob/locks`), ["writers"], "no purge lock left");
+  });
+});
+
+Deno.test("a purge is refused (exit 16) while another holds the lock; --remove-stale-locks clears only a stale one", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, { "a.txt": "a" });
@@ -107,25 +169,175 @@ Deno.test("a purge is refused (exit 16) while another holds the lock; --force-un
     await upload(home, "r", `${dir}/src`, "m");
     const lock = `${home}/data/blob/locks/purge.yaml`;
     await Deno.mkdir(`${home}/data/blob/locks`, { recursive: true });
-    await Deno.writeTextFile(
-      lock,
-      encodePurgeLock({
-        id: newKsuid(),
-        actor: { name: "Bob", email: "bob@x" },
-        host: "elsewhere",
-        pid: 42,
-      }),
-    );
-    const refused = await datamon(home, "purge");
+    await Deno.writeTextFile(lock, lockRecord("purge", 1000));
+    const refused = await datamon(home, "purge", "--remove-stale-locks");
     assertEquals(refused.code, 16, refused.stderr);
     assertMatch(
       refused.stderr,
-      /^datamon: a purge started .* by Bob <bob@x> on elsewhere \(pid 42\) holds locks\/purge\.yaml .*--force-unlock$/m,
+      /^datamon: a purge \("purge" on elsewhere, pid 42, since .*\) holds locks\/purge\.yaml in .*: wait for it to end \(a live lock cannot be removed\)$/m,
     );
     assertEquals(refused.stderr.trim().split("\n").length, 1);
-    const forced = await datamon(home, "purge", "--force-unlock");
-    assertEquals(forced.code, 0, forced.stderr);
+
+    await Deno.writeTextFile(lock, lockRecord("purge", 3 * 3600_000));
+    const stale = await datamon(home, "purge");
+    assertEquals(stale.code, 16, stale.stderr);
+    assertMatch(stale.stderr, /, stale\) holds locks\/purge\.yaml .*pass --remove-stale-locks/);
+    const removed = await datamon(home, "purge", "--remove-stale-locks");
+    assertEquals(removed.code, 0, removed.stderr);
+    assertMatch(removed.stderr, /^removed the stale lock locks\/purge\.yaml of a purge/m);
     assert(!await Deno.stat(lock).then(() => true, () => false), "the lock is released");
+  });
+});
+
+Deno.test("an upload is refused (exit 16) while a purge holds its lock, and leaves no lock of its own", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    await Deno.mkdir(`${home}/data/blob/locks`, { recursive: true });
+    await Deno.writeTextFile(`${home}/data/blob/locks/purge.yaml`, lockRecord("purge", 1000));
+    const refused = await datamon(
+      home,
+      ...["bundle", "upload", "--repo", "r", "--path", `${dir}/src`, "--message", "m2"],
+    );
+    assertEquals(refused.code, 16, refused.stderr);
+    assertMatch(
+      refused.stderr,
+      /^datamon: a purge \("purge" on elsewhere, pid 42, .*\) holds locks\/purge\.yaml in .*: wait for it to end, then run the command again$/m,
+    );
+    assertEquals(await namesIn(`${home}/data/blob/locks/writers`), []);
+  });
+});
+
+Deno.test("a writer's lock not refreshed within DATAMON_LOCK_STALE is reported, blocks no purge, and is removed on request", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    await Deno.mkdir(`${home}/data/blob/locks/writers`, { recursive: true });
+    await Deno.writeTextFile(
+      `${home}/data/blob/locks/writers/dead.yaml`,
+      lockRecord("bundle upload", 5000),
+    );
+    const env = { DATAMON_LOCK_STALE: "2s" };
+    const reported = await datamonWith(home, env, "purge");
+    assertEquals(reported.code, 0, reported.stderr);
+    assertMatch(
+      reported.stderr,
+      /^found the stale lock locks\/writers\/dead\.yaml of a writer \("bundle upload" on elsewhere, .*, stale\): remove it with --remove-stale-locks$/m,
+    );
+    assertEquals((await datamon(home, "purge")).code, 16, "live under the default stale age");
+    const removed = await datamonWith(home, env, "purge", "--remove-stale-locks");
+    assertEquals(removed.code, 0, removed.stderr);
+    assertEquals(await namesIn(`${home}/data/blob/locks/writers`), []);
+  });
+});
+
+Deno.test("--grace below 1h is refused without --unsafe-grace, and a huge one is an error", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const short = await datamon(home, "purge", "--grace", "0s");
+    assertEquals(short.code, 5, short.stderr);
+    assertMatch(short.stderr, /^datamon: --grace 0s is below 1h: pass --unsafe-grace too/);
+    assertEquals((await datamon(home, "purge", "--grace", "0s", "--unsafe-grace")).code, 0);
+    const huge = await datamon(home, "purge", "--grace", "99999999999999999999d");
+    assertEquals(huge.code, 5, huge.stderr);
+    assertMatch(huge.stderr, /^datamon: --grace "99999999999999999999d" is too long/);
     assertEquals((await datamon(home, "purge", "--grace", "soon")).code, 5);
+  });
+});
+
+for (const backend of BACKENDS) {
+  Deno.test(`${backend}: purge from context A keeps the bundles of context B sharing its blob store`, async () => {
+    const { url, cleanup } = await freshStoreUrl(backend);
+    try {
+      await withTempDir(async (dir) => {
+        const home = `${dir}/home`;
+        for (const name of ["a", "b"]) {
+          await datamonOk(home, ...createContextArgs(name, url, joinStoreUrl(url, "shared")));
+          await datamonOk(home, "repo", "create", "--repo", "r", "--context", name);
+        }
+        await writeTree(`${dir}/src`, tree(7, 2, 10));
+        await upload(home, "r", `${dir}/src`, "in b", "--context", "b", "--leaf-size", "64K");
+        const purged = await datamon(
+          home,
+          ...["purge", "--context", "a", "--grace", "0s", "--unsafe-grace"],
+        );
+        assertEquals(purged.code, 0, purged.stderr);
+        assertMatch(purged.stderr, /^deleted 0 objects .* of 1 bundle of 2 contexts/m);
+        const fsck = await datamon(home, "fsck", "--context", "b", "--deep");
+        assertEquals(fsck.code, 0, fsck.stdout + fsck.stderr);
+      });
+    } finally {
+      await cleanup();
+    }
+  });
+}
+
+Deno.test("purge refuses, naming it, a registered context whose metadata store it cannot read", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const shared = `file://${dir}/shared-blob`;
+    for (const name of ["a", "b"]) {
+      await datamonOk(home, ...createContextArgs(name, `file://${dir}`, shared));
+      await datamonOk(home, "repo", "create", "--repo", "r", "--context", name);
+    }
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await upload(home, "r", `${dir}/src`, "in b", "--context", "b");
+    await Deno.remove(`${dir}/b/metadata`, { recursive: true });
+    const before = blobsOnly(await blobKeys(`${dir}/shared-blob`));
+    const refused = await datamon(
+      home,
+      ...["purge", "--context", "a", "--grace", "0s", "--unsafe-grace"],
+    );
+    assertEquals(refused.code, 8, refused.stderr);
+    assertMatch(
+      refused.stderr,
+      /^datamon: purge stopped before deleting anything: the metadata store of context "b" \(registered in contexts\/\w+\.yaml of file:.*\) holds nothing: make its metadata store .* readable from here/,
+    );
+    assertEquals(blobsOnly(await blobKeys(`${dir}/shared-blob`)), before, "nothing deleted");
+  });
+});
+
+Deno.test("purge in a loop against uploads reusing garbage: every upload that exits 0 is fsck --deep clean", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, tree(90_000, 40, 200));
+    // The blobs of a deleted repo are garbage that the uploads below find stored and reuse.
+    await datamonOk(home, "repo", "create", "--repo", "old");
+    await upload(home, "old", `${dir}/src`, "old", "--leaf-size", "64K");
+    await datamonOk(home, "repo", "delete", "--repo", "old", "--force-yes");
+    await datamonOk(home, "repo", "create", "--repo", "new");
+    let uploading = true;
+    const uploads = (async () => {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await datamon(
+          home,
+          ...["bundle", "upload", "--repo", "new", "--path", `${dir}/src`, "--message", `${i}`],
+          ...["--leaf-size", "64K", "--no-cache", "--concurrency-factor", "1"],
+        );
+        assert(r.code === 0 || r.code === 16, r.stderr);
+        codes.push(r.code);
+      }
+      uploading = false;
+      return codes;
+    })();
+    const purgeCodes: number[] = [];
+    while (uploading) {
+      const r = await datamon(home, "purge", "--grace", "0s", "--unsafe-grace", "--quiet");
+      assert(r.code === 0 || r.code === 16, r.stderr);
+      purgeCodes.push(r.code);
+    }
+    const codes = await uploads;
+    assert(codes.includes(0), `some upload commits: ${codes}`);
+    const fsck = await datamon(home, "fsck", "--deep");
+    assertEquals(fsck.code, 0, `uploads ${codes}, purges ${purgeCodes}\n${fsck.stdout}`);
+    const committed = JSON.parse(
+      await datamonOk(home, "bundle", "list", "--repo", "new", "--json"),
+    );
+    assertEquals(committed.length, codes.filter((code) => code === 0).length);
   });
 });

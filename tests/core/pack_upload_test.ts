@@ -65,11 +65,12 @@ Deno.test("10,000 small files upload and download in requests per pack and list,
     assertEquals(up.packsStored, 5);
     assertEquals(
       up.requests.operations.putIfAbsent,
-      up.packsStored + lists + 1 + (lists + 2),
-      "packs, lists, bundle.yaml, and the write-ahead records of the start, lists and commit",
+      up.packsStored + lists + 1 + (lists + 2) + 1,
+      "packs, lists, bundle.yaml, the write-ahead records of the start, lists and commit, and " +
+        "the context's record",
     );
     assert(
-      up.requests.total <= up.packsStored + 2 * lists + 12,
+      up.requests.total <= up.packsStored + 2 * lists + 16,
       `with a write-ahead record per list, upload made ${up.requests.total} requests`,
     );
 
@@ -106,11 +107,15 @@ Deno.test("a re-upload of an unchanged directory stores no pack, with or without
       assertEquals(again.leavesStored, 0, what);
       assertEquals(
         again.requests.operations.putIfAbsent,
-        2 + 1 + (2 + 2),
-        `lists and bundle.yaml, and write-ahead records of the start, lists and commit ${what}`,
+        2 + 1 + (2 + 2) + 1,
+        `lists, bundle.yaml, write-ahead records of the start, lists and commit, and the ` +
+          `context's record ${what}`,
       );
       const heads = again.requests.operations.head;
-      assert(heads <= 4 + 1, `a head per pack and one for the latest bundle ${what}: ${heads}`);
+      assert(
+        heads <= 4 + 1 + 2,
+        `a head per pack, one for the latest bundle, two for the locks ${what}: ${heads}`,
+      );
       const entries = await entriesOf(ctx, again.bundle);
       assertEquals(entries.length, firstEntries.length);
       assert(

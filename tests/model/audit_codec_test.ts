@@ -2,11 +2,9 @@
 import { assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
 import {
   decodeBundle,
-  decodePurgeLock,
   decodeReadRecord,
   decodeWalRecord,
   encodeBundle,
-  encodePurgeLock,
   encodeReadRecord,
   encodeWalRecord,
 } from "../../lib/model/codec.ts";
@@ -46,8 +44,6 @@ Deno.test("write-ahead and read log records round-trip through YAML, identity in
     run: "train-7",
   };
   assertEquals(decodeReadRecord(encodeReadRecord(read), "r"), read);
-  const lock = { id: newKsuid(), actor, host: "vm", pid: 7 };
-  assertEquals(decodePurgeLock(encodePurgeLock(lock), "l"), lock);
 });
 
 Deno.test("audit records with an unknown operation, method or a target for 'all' are damaged", async () => {
