@@ -26,6 +26,12 @@ export interface CrashCase {
   /** The mutating command's arguments (given the test's temp dir). */
   command(dir: string): string[];
   /**
+   * Runs the command against `home` with `env` added to its environment; by default
+   * `datamon ...command`. A case whose store writes happen in another process (a mount's
+   * daemon) reports that process's end: exit 137 when it was killed.
+   */
+  run?(home: string, env: Record<string, string>): Promise<CliResult>;
+  /**
    * The tree each bundle id holds, for checking that every visible bundle downloads
    * byte-exact; `newBundleTree` is the tree of a bundle the command itself commits.
    */
@@ -58,17 +64,21 @@ export function killPoints(writes: number): number[] {
   return [...points].sort((a, b) => a - b);
 }
 
-/** `datamon ...args` against `home`, killed before its `crashAt`-th store write. */
-export function runKilledAt(home: string, crashAt: number, args: string[]): Promise<CliResult> {
-  return datamonWith(home, { DATAMON_TEST_CRASH_AT: String(crashAt) }, ...args);
+/** Runs a crash case's command against `home` with more environment variables. */
+type Runner = (home: string, env: Record<string, string>) => Promise<CliResult>;
+
+/** The runner of a case: its own, or `datamon ...command`. */
+function runnerOf(c: CrashCase, dir: string): Runner {
+  const args = c.command(dir);
+  return c.run ? (home, env) => c.run!(home, env) : (home, env) => datamonWith(home, env, ...args);
 }
 
-/** Runs `datamon ...args` whole against `home` and returns how many store writes it made. */
-export async function countWrites(home: string, args: string[], dir: string): Promise<number> {
+/** Runs the command whole against `home` and returns how many store writes it made. */
+export async function countWrites(home: string, run: Runner, dir: string): Promise<number> {
   const countFile = `${dir}/write-count`;
   await Deno.remove(countFile).catch(() => {});
-  const r = await datamonWith(home, { DATAMON_TEST_CRASH_COUNT: countFile }, ...args);
-  if (r.code !== 0) throw new Error(`datamon ${args.join(" ")} exited ${r.code}\n${r.stderr}`);
+  const r = await run(home, { DATAMON_TEST_CRASH_COUNT: countFile });
+  if (r.code !== 0) throw new Error(`the whole run exited ${r.code}\n${r.stderr}`);
   return Number(await Deno.readTextFile(countFile).catch(() => "0"));
 }
 
@@ -87,11 +97,11 @@ export async function copyTree(from: string, to: string): Promise<void> {
 export async function runCrashCase(dir: string, c: CrashCase): Promise<CrashReport> {
   const prepared = `${dir}/prepared`;
   await c.prepare(prepared, dir);
-  const args = c.command(dir);
+  const run = runnerOf(c, dir);
   const whole = `${dir}/whole`;
   await copyTree(prepared, whole);
-  const writes = await countWrites(whole, args, dir);
-  assert(writes > 0, `datamon ${args.join(" ")} made no store write`);
+  const writes = await countWrites(whole, run, dir);
+  assert(writes > 0, `datamon ${c.command(dir).join(" ")} made no store write`);
   await c.finished(whole, dir);
   const points = killPoints(writes);
   const failures: string[] = [];
@@ -99,7 +109,7 @@ export async function runCrashCase(dir: string, c: CrashCase): Promise<CrashRepo
     const home = `${dir}/kill-${n}`;
     await copyTree(prepared, home);
     try {
-      await killAndRerun(home, dir, n, args, c);
+      await killAndRerun(home, dir, n, run, c);
     } catch (e) {
       failures.push(`killed before write ${n} of ${writes}: ${(e as Error).message}`);
     }
@@ -113,13 +123,13 @@ async function killAndRerun(
   home: string,
   dir: string,
   n: number,
-  args: string[],
+  run: Runner,
   c: CrashCase,
 ): Promise<void> {
-  const killed = await runKilledAt(home, n, args);
+  const killed = await run(home, { DATAMON_TEST_CRASH_AT: String(n) });
   assertEquals(killed.code, KILLED, `the command was not killed: ${killed.stderr}`);
   await assertWhole(home, `${dir}/check`, c, "after the kill");
-  const rerun = await datamonWith(home, {}, ...args);
+  const rerun = await run(home, {});
   if (rerun.code !== 0) {
     throw new Error(`the re-run exited ${rerun.code}: ${rerun.stderr.trim()}`);
   }
