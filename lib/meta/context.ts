@@ -11,6 +11,7 @@ import { validateName } from "../model/names.ts";
 import type { Store, StoreOptions } from "../store/store.ts";
 import { MeteredStore, RequestMeter } from "../store/metered.ts";
 import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
+import { withTestCrashPoints } from "../store/crash_point.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 import { logWrite } from "./audit.ts";
 
@@ -102,9 +103,12 @@ export function ensureMetered(ctx: Context): MeteredContext {
 
 /** Resolves and opens the context the settings name. */
 export async function loadContext(settings: Settings): Promise<Context> {
-  return openContext(await getContextDoc(settings), {
+  const ctx = openContext(await getContextDoc(settings), {
     maxRequests: requestsFor(settings.concurrency),
   });
+  // The crash tests' kill points (test-only environment variables; a no-op otherwise).
+  for (const role of STORE_ROLES) ctx[role] = withTestCrashPoints(ctx[role]);
+  return ctx;
 }
 
 /** Checks that a store answers: a listing must start without error. */
