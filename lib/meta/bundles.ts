@@ -10,7 +10,7 @@ import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
-import { getRepo } from "./repo.ts";
+import { getRepo, ofIncarnation } from "./repo.ts";
 import { getLabel } from "./labels.ts";
 
 /** How a command picks a bundle: an id, a label, or (neither) the latest. */
@@ -50,12 +50,18 @@ async function* bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
   }
 }
 
-/** The greatest bundle id that has a bundle.yaml: an interrupted upload never counts. */
+/**
+ * The greatest bundle id that has a bundle.yaml of this incarnation of the repo: an interrupted
+ * upload never counts, nor an orphan committed to an earlier repo of the same name.
+ */
 export async function latestBundle(ctx: Context, repo: string): Promise<BundleDoc> {
+  const doc = await getRepo(ctx, repo);
   const ids: string[] = [];
   for await (const id of bundleIds(ctx, repo)) ids.push(id);
   for (let i = ids.length - 1; i >= 0; i--) {
-    if (await ctx.metadata.head(bundleKey(repo, ids[i]))) return getBundle(ctx, repo, ids[i]);
+    if (!await ctx.metadata.head(bundleKey(repo, ids[i]))) continue;
+    const bundle = await getBundle(ctx, repo, ids[i]);
+    if (ofIncarnation(doc, bundle)) return bundle;
   }
   throw new DatamonError(
     "not-found",
@@ -81,13 +87,16 @@ export async function resolveBundle(
   return latestBundle(ctx, repo);
 }
 
-/** Every committed bundle of a repo in id order; uncommitted uploads are skipped. */
+/**
+ * Every committed bundle of a repo in id order; uncommitted uploads are skipped, and orphans
+ * committed to an earlier repo of the same name.
+ */
 export async function* listBundles(
   ctx: Context,
   repo: string,
   concurrency = 16,
 ): AsyncGenerator<BundleDoc> {
-  await getRepo(ctx, repo);
+  const doc = await getRepo(ctx, repo);
   const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
     try {
       return await getBundle(ctx, repo, id);
@@ -96,7 +105,7 @@ export async function* listBundles(
       throw e;
     }
   });
-  for await (const doc of docs) if (doc) yield doc;
+  for await (const bundle of docs) if (bundle && ofIncarnation(doc, bundle)) yield bundle;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   reposPrefix,
 } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
+import { newKsuid } from "../model/ksuid.ts";
 import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
@@ -25,7 +26,13 @@ export async function createRepo(
   contributor: Contributor,
 ): Promise<RepoDoc> {
   validateName("repo", name);
-  const doc: RepoDoc = { name, description, timestamp: new Date(), contributor };
+  const doc: RepoDoc = {
+    name,
+    description,
+    timestamp: new Date(),
+    contributor,
+    incarnation: newKsuid(),
+  };
   await writeRepo(ctx, doc, contributor, "create repo");
   return doc;
 }
@@ -76,6 +83,36 @@ export async function getRepo(ctx: Context, name: string): Promise<RepoDoc> {
       `repo "${name}" not found in context "${ctx.doc.name}": see "datamon repo list"`,
     );
   }
+}
+
+/**
+ * Fails unless repo `repo.name` still exists as the same incarnation as `repo` (read when the
+ * operation began): a repo deleted, or deleted and created again, meanwhile. `what` names the
+ * operation in the one-line error.
+ */
+export async function requireSameRepo(ctx: Context, repo: RepoDoc, what: string): Promise<void> {
+  let now: RepoDoc | undefined;
+  try {
+    now = await readDocument(ctx.metadata, repoKey(repo.name), decodeRepo);
+  } catch (e) {
+    if (!isKind(e, "not-found")) throw e;
+  }
+  if (now === undefined || now.incarnation !== repo.incarnation) {
+    const how = now === undefined ? "deleted" : "deleted and created again";
+    throw new DatamonError(
+      "not-found",
+      `repo "${repo.name}" was ${how} during the ${what}: nothing was committed`,
+    );
+  }
+}
+
+/**
+ * True when `bundle` belongs to this incarnation of `repo`; a bundle or repo that predates
+ * incarnations belongs. An orphan of a deleted repo's upload never shows in a new one.
+ */
+export function ofIncarnation(repo: RepoDoc, bundle: { repoIncarnation?: string }): boolean {
+  return repo.incarnation === undefined || bundle.repoIncarnation === undefined ||
+    repo.incarnation === bundle.repoIncarnation;
 }
 
 /** Every repo of the context, in name order. */
