@@ -45,7 +45,7 @@ interface OpenPack {
 
 /** Blob locations remembered for dedup; ~150 bytes each. */
 const LOCATIONS_MAX = 65_536;
-/** Pack ids whose presence is remembered. */
+/** Pack ids whose stored size is remembered. */
 const PRESENCE_MAX = 65_536;
 const DEFAULT_FLUSHING = 2;
 
@@ -57,7 +57,8 @@ export class PackWriter {
   readonly #packSize: number;
   readonly #flushingMax: number;
   readonly #locations = new BoundedMap<string, PackLocation>(LOCATIONS_MAX);
-  readonly #presence = new BoundedMap<string, Promise<boolean>>(PRESENCE_MAX);
+  /** Stored size of packs this writer headed or stored (null: not stored). */
+  readonly #presence = new BoundedMap<string, Promise<number | null>>(PRESENCE_MAX);
   readonly #flushing = new Set<Promise<void>>();
   /** Buffers of stored packs, lent again to the next packs. */
   readonly #spare: Uint8Array[] = [];
@@ -126,22 +127,27 @@ export class PackWriter {
 
   /**
    * Makes `location` the one later add() calls of blob `key` get (a blob found in a pack of an
-   * earlier bundle, whose pack isStored() confirmed).
+   * earlier bundle, whose pack holds() confirmed).
    */
   remember(key: string, location: PackLocation): void {
     if (!this.#locations.has(key)) this.#locations.set(key, location);
   }
 
-  /** True when pack `id` is stored: one `head` per pack, remembered. */
-  isStored(id: string): Promise<boolean> {
-    let known = this.#presence.get(id);
-    if (!known) {
-      known = this.#store.head(packKey(id)).then((info) => info !== null);
+  /**
+   * True when the pack of `location` is stored now and long enough to hold `length` bytes at
+   * its offset (plus its footer): a missing or truncated pack gives false, so the blob is packed
+   * again. One `head` per pack, remembered for this writer's life.
+   */
+  async holds(location: PackLocation, length: number): Promise<boolean> {
+    let size = this.#presence.get(location.id);
+    if (!size) {
+      size = this.#store.head(packKey(location.id)).then((info) => info?.size ?? null);
       // A failed look-up is not remembered: the next caller asks again.
-      known.catch(() => this.#presence.delete(id));
-      this.#presence.set(id, known);
+      size.catch(() => this.#presence.delete(location.id));
+      this.#presence.set(location.id, size);
     }
-    return known;
+    const stored = await size;
+    return stored !== null && stored >= location.offset + length + PACK_FOOTER_BYTES;
   }
 
   /**
@@ -190,7 +196,7 @@ export class PackWriter {
         );
       }
     }
-    this.#presence.set(pack.id, Promise.resolve(true));
+    this.#presence.set(pack.id, Promise.resolve(size));
     this.#packsStored++;
     this.#bytesStored += size;
   }

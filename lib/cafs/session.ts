@@ -29,11 +29,6 @@ export class CafsSession implements Disposable {
     return new CafsSession(blobStore, await Hasher.create());
   }
 
-  /** Whether a blob (leaf or root object) is in the store now, as a HEAD sees it. */
-  async isStored(key: string): Promise<boolean> {
-    return await this.store.head(key) !== null;
-  }
-
   /** A packer of small files into the blob store. */
   packWriter(options: PackOptions): PackWriter {
     return new PackWriter({

@@ -71,7 +71,12 @@ const HEAD_FIRST_SHARE_LARGE = 0.05;
 const HEAD_FIRST_SHARE_SMALL = 0.25;
 /** Weight of the latest blob in the running share of blobs found present. */
 const PRESENT_SHARE_WEIGHT = 1 / 32;
-/** Keys remembered as stored by this writer, so that repeats skip the store entirely. */
+/** Leaf heads in flight at once while checking that a file is whole. */
+const HEAD_BATCH = 16;
+/**
+ * Keys this writer wrote or found stored (at the right size) itself, so that repeats skip the
+ * store: nothing enters from a cache or an earlier bundle unchecked.
+ */
 const KNOWN_KEYS_MAX = 65_536;
 
 /** Splits files into leaves and stores them, deduplicated, in a blob store. */
@@ -129,30 +134,49 @@ export class CafsWriter {
       const packed = await this.#putPacked(this.#packs, source, onBytes, previous);
       if (packed) return packed;
     }
-    if (previous && !previous.pack && this.#chunking.hasRoot(previous.size)) {
-      await this.#rememberLeavesOf(previous);
-    }
     return await this.#put((into) => source.read(into), onBytes);
   }
 
   /**
-   * Remembers the leaves of the file's previous version as stored, from its root object (one
-   * request), so that a changed file sends only its changed leaves without a head() for each
-   * unchanged one. They belong to a committed bundle, so they are stored. A root that cannot be
-   * read only costs those head()s.
+   * True when the file `key` of `size` bytes is whole in the store now, as checked by this
+   * writer: its leaf (or its root object, read back and verified, and every leaf it names)
+   * present at the right size. Keys seen stored are remembered, so each distinct object costs
+   * one request at most. A missing, truncated or corrupt object gives false: the caller then
+   * stores the file again, which repairs it.
    */
-  async #rememberLeavesOf(previous: StoredFile): Promise<void> {
-    try {
-      const root = await this.#store.get(previous.key);
-      const where = `${previous.name ?? previous.key} in ${this.#store.url}`;
-      for (const key of await decodeRoot(previous.key, root, this.#hasher, where)) {
-        this.#known.set(key, true);
-      }
-    } catch (e) {
-      if (!(e instanceof DatamonError) || (e.kind !== "not-found" && e.kind !== "integrity")) {
-        throw e;
-      }
+  async isStoredWhole(key: string, size: number): Promise<boolean> {
+    if (this.#known.has(key)) return true;
+    if (!this.#chunking.hasRoot(size)) return await this.#isStoredAt(key, size);
+    const leaves = await this.#storedRootLeaves(key);
+    if (leaves?.length !== this.#chunking.leafCount(size)) return false;
+    const sizes = leaves.map((_, i) => this.#chunking.leafRange(i, size).length);
+    for (let i = 0; i < leaves.length; i += HEAD_BATCH) {
+      const batch = leaves.slice(i, i + HEAD_BATCH);
+      const found = await Promise.all(batch.map((k, j) => this.#isStoredAt(k, sizes[i + j])));
+      if (!found.every(Boolean)) return false;
     }
+    this.#known.set(key, true);
+    return true;
+  }
+
+  /** The leaf keys of the root object `key` as stored now; undefined when missing or corrupt. */
+  async #storedRootLeaves(key: string): Promise<string[] | undefined> {
+    try {
+      const root = await this.#store.get(key);
+      return await decodeRoot(key, root, this.#hasher, this.#store.url);
+    } catch (e) {
+      if (isKind(e, "not-found") || isKind(e, "integrity")) return undefined;
+      throw e;
+    }
+  }
+
+  /** True when blob `key` is stored with `size` bytes (one head, unless already seen). */
+  async #isStoredAt(key: string, size: number): Promise<boolean> {
+    if (this.#known.has(key)) return true;
+    const info = await this.#store.head(key);
+    if (info?.size !== size) return false;
+    this.#known.set(key, true);
+    return true;
   }
 
   /**
@@ -179,7 +203,7 @@ export class CafsWriter {
       const key = await this.#hasher.hash(bytes);
       if (
         previous?.pack && previous.key === key && previous.size === n &&
-        await packs.isStored(previous.pack.id)
+        await packs.holds(previous.pack, n)
       ) {
         packs.remember(key, previous.pack);
       }
@@ -282,27 +306,37 @@ export class CafsWriter {
       return result;
     }
     const root = await encodeRoot(keys.bytes(), this.#hasher);
-    if (store) {
-      if (await this.#storeBlob(root.key, root.bytes)) result.bytesStored += root.bytes.length;
-      await this.#verifyRoot(root.key, root.bytes);
+    if (store && await this.#storeRoot(root.key, root.bytes)) {
+      result.bytesStored += root.bytes.length;
     }
     result.key = root.key;
     return result;
   }
 
   /**
-   * Reads a root object back after it was stored (or found stored): a file is only as sound
-   * as its root, which names every leaf. A stored root that differs is replaced from `bytes`
-   * once; one that still differs is an integrity error.
+   * Stores a root object unless this writer saw it stored; true when it wrote it. A file is only
+   * as sound as its root, which names every leaf, so a stored root is read rather than headed:
+   * one that differs is replaced from `bytes` and read back; one that still differs is an
+   * integrity error.
    */
-  async #verifyRoot(key: string, bytes: Uint8Array): Promise<void> {
-    if (await this.#readsBack(key, bytes)) return;
-    await this.#store.put(key, bytes);
-    if (await this.#readsBack(key, bytes)) return;
-    throw new DatamonError(
-      "integrity",
-      `root object ${key} in ${this.#store.url} does not read back as written: check the store`,
-    );
+  async #storeRoot(key: string, bytes: Uint8Array): Promise<boolean> {
+    if (this.#known.has(key)) return false;
+    const stored = await this.#storedBytes(key);
+    if (stored && sameBytes(stored, bytes)) {
+      this.#known.set(key, true);
+      return false;
+    }
+    if (stored || !await this.#store.putIfAbsent(key, bytes)) {
+      await this.#store.put(key, bytes);
+      if (!sameBytes(await this.#storedBytes(key) ?? new Uint8Array(), bytes)) {
+        throw new DatamonError(
+          "integrity",
+          `root object ${key} in ${this.#store.url} does not read back as written: check the store`,
+        );
+      }
+    }
+    this.#known.set(key, true);
+    return true;
   }
 
   async #storeLeaf(
@@ -354,15 +388,18 @@ export class CafsWriter {
     }
     const stored = await this.#store.putIfAbsent(key, bytes);
     this.#observe(!stored);
-    return stored;
+    if (stored || (await this.#store.head(key))?.size === bytes.length) return stored;
+    // Present at the wrong size (truncated): its content restores it.
+    await this.#store.put(key, bytes);
+    return true;
   }
 
-  /** True when the object stored under `key` holds exactly `bytes`. */
-  async #readsBack(key: string, bytes: Uint8Array): Promise<boolean> {
+  /** The object stored under `key`, or undefined when there is none. */
+  async #storedBytes(key: string): Promise<Uint8Array | undefined> {
     try {
-      return sameBytes(await this.#store.get(key), bytes);
+      return await this.#store.get(key);
     } catch (e) {
-      if (isKind(e, "not-found")) return false;
+      if (isKind(e, "not-found")) return undefined;
       throw e;
     }
   }

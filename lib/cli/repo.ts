@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { createRepo, deleteRepo, getRepo, listRepos } from "../meta/repo.ts";
 import { renameRepo } from "../core/repo_rename.ts";
+import { readIntent } from "../meta/repo_journal.ts";
 import {
   actorFrom,
   type ContextFlags,
@@ -62,7 +63,8 @@ export function repoCommands(program: Command): void {
       .option("--force-yes", "do not ask for confirmation"),
   ).action(async (flags: Flags & { forceYes?: boolean }) => {
     const { settings, ctx } = await openContextFrom(flags);
-    await getRepo(ctx, flags.repo);
+    // A delete that was killed may have removed repo.yaml already: its re-run finishes it.
+    if ((await readIntent(ctx, flags.repo))?.operation !== "delete") await getRepo(ctx, flags.repo);
     if (!flags.forceYes) {
       const ok = await confirm(
         `Delete repo "${flags.repo}" with all its bundles and labels from context "${ctx.doc.name}"?`,

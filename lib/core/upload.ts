@@ -5,14 +5,17 @@
  *
  * Small files are packed. An unchanged small file is not packed again: the upload cache, or
  * else its entry in the repo's latest bundle (read beside the walk, in name order), gives its
- * pack location, trusted once a `head` per pack finds the pack still stored. A changed big file
- * sends only its changed leaves: its previous version's root object names the leaves stored.
+ * pack location, used once a `head` per pack finds the pack still stored. Nothing is taken as
+ * stored from the cache or an earlier bundle alone: every blob the bundle names was written by
+ * this upload or found stored (at its size) by a check made during it, so re-uploading repairs
+ * a missing or truncated blob.
  */
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
 import { validateEntryName } from "../model/names.ts";
 import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
+import type { CafsWriter } from "../cafs/writer.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { takeWriterLock } from "../cafs/locks.ts";
 import { registerContext } from "../meta/registry.ts";
@@ -143,7 +146,7 @@ export async function uploadBundle(
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
-    if (cached && await stillStored(blobs, packs, cached, packable(file.size))) {
+    if (cached && await stillStored(writer, packs, cached, file.size, packable(file.size))) {
       totals.leavesDeduplicated += chunking.leafCount(file.size);
       options.onProgress?.({ bytes: file.size, files: 1 });
       return { file, entry: withLocation(entry, cached.key, cached.pack) };
@@ -234,22 +237,25 @@ function withLocation(
 }
 
 /**
- * True when a cached location may be trusted: its pack or blob is still stored (a purge may
- * have freed it). A small file cached as a leaf of its own (before packing) is packed instead,
- * once, so that later re-uploads cost a `head` per pack rather than one per file.
+ * True when a cached location may be used: this upload finds it whole in the store now (its
+ * pack long enough, or its leaves and root object present at their sizes), since a purge or a
+ * damaged store may have lost it; the cache alone is never trusted. A small file cached as a
+ * leaf of its own (before packing) is packed instead, once, so that later re-uploads cost a
+ * `head` per pack rather than one per file.
  */
 async function stillStored(
-  blobs: CafsSession,
+  writer: CafsWriter,
   packs: PackWriter,
   cached: CachedLocation,
+  size: number,
   packable: boolean,
 ): Promise<boolean> {
   if (cached.pack) {
-    if (!await packs.isStored(cached.pack.id)) return false;
+    if (!await packs.holds(cached.pack, size)) return false;
     packs.remember(cached.key, cached.pack);
     return true;
   }
-  return !packable && await blobs.isStored(cached.key);
+  return !packable && await writer.isStoredWhole(cached.key, size);
 }
 
 /**

@@ -7,7 +7,7 @@
  * Each write is preceded by its write-ahead record.
  */
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
+import type { BundleDoc, BundleRef, Contributor, FileEntry, RepoDoc } from "../model/types.ts";
 import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
 import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
@@ -16,6 +16,7 @@ import { createDocument } from "./documents.ts";
 import { checksumOf, sealed } from "./checksum.ts";
 import { type Change, logWrite } from "./audit.ts";
 import { recordLineage } from "./lineage.ts";
+import { getRepo, requireSameRepo } from "./repo.ts";
 
 const encoder = new TextEncoder();
 
@@ -47,16 +48,20 @@ export class BundleWriter {
   private constructor(
     private readonly ctx: Context,
     private readonly actor: Contributor,
+    /** The repo as it was when the upload began: the bundle commits to that incarnation only. */
+    private readonly repo: RepoDoc,
     /** The new bundle, by repo and id. */
     readonly ref: BundleRef,
   ) {}
 
   /**
-   * Picks the new bundle's id and writes the write-ahead record of the upload: blobs and
-   * packs, written before any metadata key, name none of their own.
+   * Reads the repo (not-found when it does not exist), picks the new bundle's id and writes the
+   * write-ahead record of the upload: blobs and packs, written before any metadata key, name
+   * none of their own.
    */
   static async start(ctx: Context, repo: string, actor: Contributor): Promise<BundleWriter> {
-    const writer = new BundleWriter(ctx, actor, { repo, bundle: newKsuid() });
+    const doc = await getRepo(ctx, repo);
+    const writer = new BundleWriter(ctx, actor, doc, { repo, bundle: newKsuid() });
     await writer.#log("start upload", bundlePrefix(repo, writer.ref.bundle));
     return writer;
   }
@@ -83,7 +88,9 @@ export class BundleWriter {
 
   /**
    * Writes the last list, the lineage markers under each input, then bundle.yaml: the commit
-   * point. Call it once every blob and pack the entries name is stored.
+   * point, once the repo is found to be still the incarnation the upload began with (else
+   * not-found, and nothing is committed). Call it once every blob and pack the entries name is
+   * stored.
    */
   async commit(details: BundleDetails): Promise<BundleDoc> {
     if (this.#list.length > 0) await this.#flush();
@@ -104,6 +111,8 @@ export class BundleWriter {
       totalSize: this.#size,
     };
     if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
+    if (this.repo.incarnation !== undefined) bundle.repoIncarnation = this.repo.incarnation;
+    await requireSameRepo(this.ctx, this.repo, "upload");
     const key = bundleKey(repo, id);
     await this.#log("commit bundle", key);
     if (!await createDocument(this.ctx.metadata, key, await sealed(encodeBundle(bundle)))) {

@@ -10,7 +10,7 @@ import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered } from "./documents.ts";
-import { getRepo } from "./repo.ts";
+import { getRepo, ofIncarnation } from "./repo.ts";
 import { getLabel } from "./labels.ts";
 import { checksumOf, sealed, unseal } from "./checksum.ts";
 
@@ -79,21 +79,23 @@ async function* bundleIds(ctx: Context, repo: string): AsyncGenerator<string> {
 }
 
 /**
- * The greatest bundle id that has a readable bundle.yaml: an interrupted upload never counts,
- * and a damaged bundle.yaml is passed over (told to `onSkipped`) so that it cannot freeze the
- * repo.
+ * The greatest bundle id that has a readable bundle.yaml of this incarnation of the repo: an
+ * interrupted upload never counts, nor an orphan committed to an earlier repo of the same name,
+ * and a damaged bundle.yaml is passed over (told to `onSkipped`) so that it cannot freeze the repo.
  */
 export async function latestBundle(
   ctx: Context,
   repo: string,
   onSkipped?: OnSkipped,
 ): Promise<BundleDoc> {
+  const doc = await getRepo(ctx, repo);
   const ids: string[] = [];
   for await (const id of bundleIds(ctx, repo)) ids.push(id);
   for (let i = ids.length - 1; i >= 0; i--) {
     if (!await ctx.metadata.head(bundleKey(repo, ids[i]))) continue;
     try {
-      return await getBundle(ctx, repo, ids[i]);
+      const bundle = await getBundle(ctx, repo, ids[i]);
+      if (ofIncarnation(doc, bundle)) return bundle;
     } catch (e) {
       if (!isKind(e, "integrity")) throw e;
       onSkipped?.(skippedBundle(repo, ids[i], e));
@@ -124,8 +126,9 @@ export async function resolveBundle(
 }
 
 /**
- * Every committed bundle of a repo in id order; uncommitted uploads are skipped, and so is a
- * damaged bundle.yaml (told to `onSkipped`), so that one bad bundle hides no other.
+ * Every committed bundle of a repo in id order; uncommitted uploads are skipped, and orphans
+ * committed to an earlier repo of the same name; so is a damaged bundle.yaml (told to
+ * `onSkipped`), so that one bad bundle hides no other.
  */
 export async function* listBundles(
   ctx: Context,
@@ -133,7 +136,7 @@ export async function* listBundles(
   concurrency = 16,
   onSkipped?: OnSkipped,
 ): AsyncGenerator<BundleDoc> {
-  await getRepo(ctx, repo);
+  const doc = await getRepo(ctx, repo);
   const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
     try {
       return await getBundle(ctx, repo, id);
@@ -144,7 +147,7 @@ export async function* listBundles(
       return undefined;
     }
   });
-  for await (const doc of docs) if (doc) yield doc;
+  for await (const bundle of docs) if (bundle && ofIncarnation(doc, bundle)) yield bundle;
 }
 
 /**

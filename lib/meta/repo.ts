@@ -12,10 +12,12 @@ import {
   reposPrefix,
 } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
+import { newKsuid } from "../model/ksuid.ts";
 import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { logWrite } from "./audit.ts";
+import { beginIntent, endIntent, readIntent, requireNoIntent } from "./repo_journal.ts";
 
 /** Creates a repo; fails with already-exists when the name is taken. */
 export async function createRepo(
@@ -25,14 +27,21 @@ export async function createRepo(
   contributor: Contributor,
 ): Promise<RepoDoc> {
   validateName("repo", name);
-  const doc: RepoDoc = { name, description, timestamp: new Date(), contributor };
+  const doc: RepoDoc = {
+    name,
+    description,
+    timestamp: new Date(),
+    contributor,
+    incarnation: newKsuid(),
+  };
   await writeRepo(ctx, doc, contributor, "create repo");
   return doc;
 }
 
 /**
- * The first step of a rename: repo.yaml of `to`, a copy of `from`'s (its description, time
- * and contributor kept); fails with already-exists when `to` is taken. The new name's audit
+ * The first step of a rename: repo.yaml of `to`, a copy of `from`'s (its description, time,
+ * contributor and incarnation kept); fails with already-exists when `to` is taken by another
+ * repo. A `to` that is already this copy (a rename run again) is kept. The new name's audit
  * trail starts with this record.
  */
 export async function createRenamedRepo(
@@ -43,8 +52,15 @@ export async function createRenamedRepo(
 ): Promise<RepoDoc> {
   validateName("repo", to);
   const doc = { ...from, name: to };
+  const existing = await findRepo(ctx, to);
+  if (existing && sameRepo(existing, from)) return existing;
   await writeRepo(ctx, doc, actor, "rename repo");
   return doc;
+}
+
+/** True when `a` and `b` are one repo under two names: the same incarnation and creation. */
+function sameRepo(a: RepoDoc, b: RepoDoc): boolean {
+  return a.incarnation === b.incarnation && a.timestamp.getTime() === b.timestamp.getTime();
 }
 
 /** Writes a new repo.yaml, create-only, after its write-ahead record. */
@@ -64,6 +80,17 @@ async function writeRepo(
   }
 }
 
+/** Reads a repo; undefined when it does not exist. */
+export async function findRepo(ctx: Context, name: string): Promise<RepoDoc | undefined> {
+  validateName("repo", name);
+  try {
+    return await readDocument(ctx.metadata, repoKey(name), decodeRepo);
+  } catch (e) {
+    if (isKind(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
 /** Reads a repo; not-found names the repo and the context. */
 export async function getRepo(ctx: Context, name: string): Promise<RepoDoc> {
   validateName("repo", name);
@@ -76,6 +103,33 @@ export async function getRepo(ctx: Context, name: string): Promise<RepoDoc> {
       `repo "${name}" not found in context "${ctx.doc.name}": see "datamon repo list"`,
     );
   }
+}
+
+/**
+ * Fails unless repo `repo.name` still exists as the same incarnation as `repo` (read when the
+ * operation began), with no rename or delete under way: a repo deleted, or deleted and created
+ * again, meanwhile is not-found; one being renamed or deleted is locked. `what` names the
+ * operation in the one-line error.
+ */
+export async function requireSameRepo(ctx: Context, repo: RepoDoc, what: string): Promise<void> {
+  const now = await findRepo(ctx, repo.name);
+  if (now === undefined || now.incarnation !== repo.incarnation) {
+    const how = now === undefined ? "deleted" : "deleted and created again";
+    throw new DatamonError(
+      "not-found",
+      `repo "${repo.name}" was ${how} during the ${what}: nothing was committed`,
+    );
+  }
+  await requireNoIntent(ctx, repo, what);
+}
+
+/**
+ * True when `bundle` belongs to this incarnation of `repo`; a bundle or repo that predates
+ * incarnations belongs. An orphan of a deleted repo's upload never shows in a new one.
+ */
+export function ofIncarnation(repo: RepoDoc, bundle: { repoIncarnation?: string }): boolean {
+  return repo.incarnation === undefined || bundle.repoIncarnation === undefined ||
+    repo.incarnation === bundle.repoIncarnation;
 }
 
 /** Every repo of the context, in name order. */
@@ -99,12 +153,37 @@ async function deleteUnder(store: Store, prefix: string): Promise<number> {
 
 /**
  * Deletes a repo with its bundles' metadata, labels and lineage markers; blobs stay for
- * garbage collection (purge). Each bundle.yaml goes first so a crash never leaves a visible
- * bundle without its file lists, and repo.yaml goes last so the name cannot be reused over
- * leftovers. Its audit records stay: they are the history of what was deleted.
+ * garbage collection (purge). Journaled: the intent is recorded first and removed last, so a
+ * delete that was killed is finished by running it again (the repo then may already have no
+ * repo.yaml). Its audit records stay: they are the history of what was deleted.
  */
 export async function deleteRepo(ctx: Context, name: string, actor: Contributor): Promise<void> {
-  await getRepo(ctx, name);
+  const repo = await findRepo(ctx, name);
+  const recorded = await readIntent(ctx, name);
+  if (recorded?.operation !== "delete" && repo === undefined) await getRepo(ctx, name);
+  const intent = await beginIntent(ctx, {
+    operation: "delete",
+    repo: name,
+    ...(repo?.incarnation === undefined ? {} : { incarnation: repo.incarnation }),
+  });
+  await removeRepo(ctx, name, intent.incarnation, actor);
+  await endIntent(ctx, name);
+}
+
+/**
+ * The steps of a delete, each idempotent: labels, lineage markers, each bundle (bundle.yaml
+ * first, so a kill never leaves a visible bundle without its file lists), and repo.yaml last,
+ * so the name cannot be reused over leftovers. Nothing is done when the repo is gone or is
+ * another incarnation (created again after this one's repo.yaml went).
+ */
+export async function removeRepo(
+  ctx: Context,
+  name: string,
+  incarnation: string | undefined,
+  actor: Contributor,
+): Promise<void> {
+  const repo = await findRepo(ctx, name);
+  if (repo === undefined || repo.incarnation !== incarnation) return;
   await logWrite(ctx.wal, actor, {
     operation: "delete repo",
     store: ctx.metadata,

@@ -207,6 +207,7 @@ function repoToYaml(doc: RepoDoc): Mapping {
     description: doc.description,
     timestamp: timeText(doc.timestamp),
     contributor: contributorToYaml(doc.contributor),
+    ...(doc.incarnation === undefined ? {} : { incarnation: doc.incarnation }),
   };
 }
 
@@ -216,6 +217,7 @@ function repoFromYaml(f: Fields): RepoDoc {
     description: f.string("description"),
     timestamp: f.time("timestamp"),
     contributor: contributorFromYaml(f.mapping("contributor")),
+    ...(f.has("incarnation") ? { incarnation: f.ksuid("incarnation") } : {}),
   };
 }
 
@@ -234,6 +236,7 @@ function bundleToYaml(doc: BundleDoc): Mapping {
     filecount: doc.fileCount,
     totalsize: doc.totalSize,
     ...(doc.inputs?.length ? { inputs: doc.inputs.map(bundleRefToYaml) } : {}),
+    ...(doc.repoIncarnation === undefined ? {} : { repoincarnation: doc.repoIncarnation }),
   };
 }
 
@@ -265,6 +268,7 @@ function bundleFromYaml(f: Fields): BundleDoc {
     fileCount: f.integer("filecount", 0),
     totalSize: f.integer("totalsize", 0),
     ...(f.has("inputs") ? { inputs: f.sequence("inputs").map(bundleRefFromYaml) } : {}),
+    ...(f.has("repoincarnation") ? { repoIncarnation: f.ksuid("repoincarnation") } : {}),
   };
 }
 

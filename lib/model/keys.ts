@@ -22,6 +22,14 @@ export function repoKey(repo: string): string {
   return `${reposPrefix}${repo}/repo.yaml`;
 }
 
+/**
+ * intents/repos/{repo}.yaml in the metadata store: an unfinished rename or delete of the repo,
+ * written before its first step and removed after its last (outside repos/, which lists repos).
+ */
+export function repoIntentKey(repo: string): string {
+  return `intents/repos/${repo}.yaml`;
+}
+
 /** bundles/{repo}/: list with delimiter "/" to find a repo's bundle ids. */
 export function bundlesPrefix(repo: string): string {
   return `bundles/${repo}/`;

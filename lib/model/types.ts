@@ -33,6 +33,12 @@ export interface RepoDoc {
   description: string;
   timestamp: Date;
   contributor: Contributor;
+  /**
+   * Which life of this name the repo is (a ksuid set at create, kept by a rename): a repo
+   * deleted and created again under the same name is another incarnation. Absent in repos
+   * created before it was recorded.
+   */
+  incarnation?: string;
 }
 
 /** bundles/{repo}/{id}/bundle.yaml: written last, the bundle's commit point. */
@@ -51,6 +57,11 @@ export interface BundleDoc {
    * may sit in pack objects, see FileEntry.pack).
    */
   formatVersion: number;
+  /**
+   * The incarnation of the repo the bundle was committed to (RepoDoc.incarnation); absent in
+   * older bundles and in those of repos without one.
+   */
+  repoIncarnation?: string;
   /** Number of bundle-files-{i}.yaml lists. */
   fileListCount: number;
   /**

@@ -221,15 +221,17 @@ class HeadCountingStore extends LocalStore {
   }
 }
 
-Deno.test("isStored asks the store once per pack", async () => {
+Deno.test("holds asks the store once per pack and refuses a pack too short for the blob", async () => {
   await withTempDir(async (dir) => {
     await withHasher(async (hasher) => {
       const store = new HeadCountingStore(`${dir}/blobs`);
-      await store.put(packKey("2WzcHhWHCWS9LMFqBPoxt8e1dPL"), new Uint8Array(1));
+      const stored = "2WzcHhWHCWS9LMFqBPoxt8e1dPL";
+      await store.put(packKey(stored), new Uint8Array(100 + PACK_FOOTER_BYTES));
       const packs = new PackWriter({ store, hasher, packSize: 16 * 1024, maxBlob: 4096 });
       for (let i = 0; i < 5; i++) {
-        assert.equal(await packs.isStored("2WzcHhWHCWS9LMFqBPoxt8e1dPL"), true);
-        assert.equal(await packs.isStored("2WzcHhWHCWS9LMFqBPoxt8e1dPM"), false);
+        assert.equal(await packs.holds({ id: stored, offset: 90 }, 10), true);
+        assert.equal(await packs.holds({ id: stored, offset: 91 }, 10), false);
+        assert.equal(await packs.holds({ id: "2WzcHhWHCWS9LMFqBPoxt8e1dPM", offset: 0 }, 1), false);
       }
       assert.equal(store.heads, 2);
     });

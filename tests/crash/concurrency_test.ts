@@ -23,9 +23,7 @@ function lines(text: string): string[] {
 }
 
 Deno.test({
-  name: "an upload racing a repo delete and re-create leaves no bundle the new repo adopts " +
-    "(fails until issue 11 'Must deliver' 5: the upload checks its repo's incarnation at commit)",
-  ignore: true,
+  name: "an upload racing a repo delete and re-create leaves no bundle the new repo adopts",
   fn: () =>
     withTempDir(async (dir) => {
       const home = `${dir}/home`;

@@ -116,8 +116,7 @@ function renameCase(dir: string): CrashCase {
 
 Deno.test({
   name: "a repo rename killed before any store write leaves a whole context and its re-run " +
-    "finishes the rename (fails until issue 11 'Must deliver' 5: journaled rename)",
-  ignore: true,
+    "finishes the rename",
   fn: () => crashTest("repo rename", renameCase),
 });
 

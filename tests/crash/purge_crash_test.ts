@@ -7,13 +7,21 @@ import { datamonOk, datamonWith, upload } from "../support/cli.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { assertNoFailures, type CrashCase, runCrashCase } from "../support/crash.ts";
 
-/**
- * The purge: no grace, so everything no bundle needs goes in this run; a killed purge's lock is
- * stale after half a second (DATAMON_LOCK_STALE), and the re-run removes it as the README says.
- */
+/** The purge: no grace, so everything no bundle needs goes in this run. */
 const PURGE = ["purge", "--grace", "0s", "--unsafe-grace", "--remove-stale-locks", "--json"];
-/** Lock timing short enough that the re-run after a kill finds the dead purge's lock stale. */
-const LOCK_TIMING = { DATAMON_LOCK_REFRESH: "100ms", DATAMON_LOCK_STALE: "500ms" };
+/**
+ * Locks go stale after 8 s and are never refreshed within a run (so every run makes the same
+ * writes); a dead purge's lock blocks the re-run until stale, as the README says.
+ */
+const STALE_MS = 8000;
+const LOCK_TIMING = { DATAMON_LOCK_REFRESH: "1h", DATAMON_LOCK_STALE: `${STALE_MS}ms` };
+
+/** Runs the purge; the re-run after a kill (no crash variable) first waits for its lock to go stale. */
+async function runPurge(home: string, env: Record<string, string>) {
+  const rerun = !("DATAMON_TEST_CRASH_AT" in env) && !("DATAMON_TEST_CRASH_COUNT" in env);
+  if (rerun) await new Promise((r) => setTimeout(r, STALE_MS));
+  return await datamonWith(home, { ...env, ...LOCK_TIMING }, ...PURGE);
+}
 
 /** Repo "keep" with a bundle, and the blobs and a pack of a deleted repo's bundle to purge. */
 function purgeCase(dir: string): CrashCase {
@@ -30,7 +38,7 @@ function purgeCase(dir: string): CrashCase {
       await datamonOk(home, "repo", "delete", "--repo", "gone", "--force-yes");
     },
     command: () => PURGE,
-    run: (home, env) => datamonWith(home, { ...env, ...LOCK_TIMING }, ...PURGE),
+    run: runPurge,
     async finished(home) {
       const again = JSON.parse(
         await datamonOk(home, "purge", "--dry-run", "--grace", "0s", "--unsafe-grace", "--json"),
