@@ -25,7 +25,11 @@ import {
   type WrittenGoBundle,
 } from "../support/go_fixture.ts";
 
-const LEAF_SIZE = 1024;
+/**
+ * The smallest leaf Go datamon can write with: pkg/cafs/writer.go's Write loops forever on a
+ * write larger than a leaf, and io.Copy writes 32 KiB at a time.
+ */
+const LEAF_SIZE = 32 * 1024;
 const encoder = new TextEncoder();
 
 /** A local Go context with one bundle of a 3-leaf file and a small file, labelled "v1". */
@@ -41,7 +45,7 @@ async function withGoContext(fn: (stores: GoStores, bundle: WrittenGoBundle) => 
           message: "m",
           labels: ["v1"],
           files: [
-            { name: "dir/multi.bin", bytes: patternBytes(2500, 3) },
+            { name: "dir/multi.bin", bytes: patternBytes(2 * LEAF_SIZE + 452, 3) },
             { name: "small.txt", bytes: encoder.encode("small") },
           ],
         }],
@@ -107,11 +111,15 @@ Deno.test("readGoFile refuses a truncated leaf, a foreign root object and a wron
     const [multi, small] = bundle.files;
     const read = (entry: GoFileEntry) => drain(readGoFile(stores.blob, entry, LEAF_SIZE));
     await assertFails(
-      () => read({ ...multi.entry, size: 2501 }),
+      () => read({ ...multi.entry, size: multi.entry.size + 1 }),
       "integrity",
       /leaf 2 .* 452 bytes, expected 453/,
     );
-    await assertFails(() => read({ ...multi.entry, size: 3100 }), "integrity", /lists 3 leaves/);
+    await assertFails(
+      () => read({ ...multi.entry, size: 3 * LEAF_SIZE + 1 }),
+      "integrity",
+      /lists 3 leaves/,
+    );
     await stores.blob.put(small.objects.root.key, multi.objects.root.bytes);
     await assertFails(() => read(small.entry), "integrity", /"small.txt"/, /trailing key/);
   });
