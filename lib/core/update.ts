@@ -1,5 +1,5 @@
 /** Update: make a local directory match a bundle, touching only what differs. */
-import type { BundleDoc } from "../model/types.ts";
+import { type BundleDoc, isFileEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
@@ -11,6 +11,8 @@ import { requireDirectory } from "./walk.ts";
 export interface UpdateOptions {
   destination: string;
   concurrency: number;
+  /** Restore setuid and setgid bits (dropped by default). */
+  keepSetid?: boolean;
   signal?: AbortSignal;
   onProgress?: (delta: { bytes: number; files: number }) => void;
 }
@@ -48,7 +50,7 @@ export async function updateDirectory(
   const hashing = blobs.writer(chunking, options.concurrency);
   const writer = new EntryWriter(reader, root, (n) => {
     options.onProgress?.({ bytes: n, files: 0 });
-  });
+  }, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
   // A group is one deletion, or added and changed files (packed ones fetched together).
   const apply = async (group: Change[]) => {
@@ -68,7 +70,10 @@ export async function updateDirectory(
   };
   const keyOf = (path: string) => hashing.keyOfFile(path);
   const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
-  const groups = reader.packRuns(changes, (change) => change.entry);
+  const groups = reader.packRuns(
+    changes,
+    ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
+  );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
   return result;
 }

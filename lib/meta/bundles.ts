@@ -3,8 +3,8 @@
  * repo's bundles under a new name.
  */
 import { DatamonError, isKind } from "../errors.ts";
-import type { BundleDoc, FileEntry } from "../model/types.ts";
-import { decodeBundle, decodeFileList, encodeBundle } from "../model/codec.ts";
+import type { BundleDoc, FileEntry, TreeEntry } from "../model/types.ts";
+import { decodeBundle, decodeFileList, decodeTreeList, encodeBundle } from "../model/codec.ts";
 import { bundleKey, bundlePrefix, bundlesPrefix, fileListKey } from "../model/keys.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
@@ -100,21 +100,30 @@ export async function* listBundles(
 }
 
 /**
- * A bundle's file entries in name order, one 1000-entry list at a time (the next list is
- * fetched while the current one is consumed).
+ * A bundle's regular file entries in name order, one 1000-entry list at a time (the next list
+ * is fetched while the current one is consumed): what reads of blobs need.
  */
-export async function* bundleEntries(
+export function bundleEntries(ctx: Context, bundle: BundleDoc): AsyncGenerator<FileEntry> {
+  return entryLists(ctx, bundle, decodeFileList);
+}
+
+/**
+ * Every entry of a bundle in name order, symlinks and directories (format 3) included: what
+ * restoring or showing the tree needs.
+ */
+export function bundleTree(ctx: Context, bundle: BundleDoc): AsyncGenerator<TreeEntry> {
+  return entryLists(ctx, bundle, decodeTreeList);
+}
+
+async function* entryLists<T>(
   ctx: Context,
   bundle: BundleDoc,
-): AsyncGenerator<FileEntry> {
+  decode: (text: string, what: string) => T[],
+): AsyncGenerator<T> {
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
   const lists = mapOrdered(indexes, 2, async (i) => {
     try {
-      return await readDocument(
-        ctx.metadata,
-        fileListKey(bundle.repo, bundle.id, i),
-        decodeFileList,
-      );
+      return await readDocument(ctx.metadata, fileListKey(bundle.repo, bundle.id, i), decode);
     } catch (e) {
       if (!isKind(e, "not-found")) throw e;
       throw new DatamonError(
