@@ -1,5 +1,5 @@
 /** Update: make a local directory match a bundle, touching only what differs. */
-import { type BundleDoc, isFileEntry } from "../model/types.ts";
+import { type BundleDoc, type DirectoryEntry, isFileEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
@@ -52,6 +52,9 @@ export async function updateDirectory(
     options.onProgress?.({ bytes: n, files: 0 });
   }, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
+  // Deleting the last file of a directory prunes it, maybe after the bundle's empty directory
+  // of that name was made: those are made again once every change is applied.
+  const emptyDirs: DirectoryEntry[] = [];
   // A group is one deletion, or added and changed files (packed ones fetched together).
   const apply = async (group: Change[]) => {
     if (group[0].kind === "D") {
@@ -62,6 +65,9 @@ export async function updateDirectory(
     } else {
       await writer.writeGroup(group.map((change) => change.entry!), options.signal);
       for (const change of group) {
+        if (change.entry && "kind" in change.entry && change.entry.kind === "dir") {
+          emptyDirs.push(change.entry);
+        }
         if (change.kind === "A") result.added++;
         else result.updated++;
       }
@@ -75,5 +81,7 @@ export async function updateDirectory(
     ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
   );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
+  const remade = new EntryWriter(reader, root, () => {}, options.keepSetid);
+  for (const dir of emptyDirs) await remade.write(dir);
   return result;
 }

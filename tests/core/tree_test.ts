@@ -337,3 +337,15 @@ Deno.test("a file that changes at every read is skipped with skipOnError", async
     assertEquals(result.bundle.fileCount, 1);
   });
 });
+
+Deno.test("update keeps the bundle's empty directory where it deletes the last local file", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = await repoIn(dir);
+    await Deno.mkdir(`${dir}/src/a`, { recursive: true });
+    await writeTree(`${dir}/src`, { "f.txt": "x" });
+    const { bundle } = await uploadBundle(ctx, uploadOptions(dir));
+    await writeTree(`${dir}/dest`, { "f.txt": "x", "a/local.txt": "l" });
+    await updateDirectory(ctx, bundle, { destination: `${dir}/dest`, concurrency: 4 });
+    assertEquals(await namesUnder(`${dir}/dest`), ["a/", "f.txt"]);
+  });
+});
