@@ -217,7 +217,7 @@ function unreadable(name: string, reason: string, options: WalkOptions): void {
   if (!options.skipOnError) {
     throw new DatamonError(
       "bad-path",
-      `cannot upload ${JSON.stringify(name)}: ${reason} (or pass --skip-on-error)`,
+      `cannot keep ${JSON.stringify(name)}: ${reason} (an upload may pass --skip-on-error)`,
     );
   }
   options.onSkip?.({ name, reason });
