@@ -52,8 +52,8 @@ export async function updateDirectory(
     options.onProgress?.({ bytes: n, files: 0 });
   }, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
-  // Deleting the last file of a directory prunes it, maybe after the bundle's empty directory
-  // of that name was made: those are made again once every change is applied.
+  // Deleting the last file of a directory prunes it, concurrently with the other changes: the
+  // bundle's empty directories are made once every other change is applied.
   const emptyDirs: DirectoryEntry[] = [];
   // A group is one deletion, or added and changed files (packed ones fetched together).
   const apply = async (group: Change[]) => {
@@ -63,11 +63,10 @@ export async function updateDirectory(
       await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
       result.deleted++;
     } else {
-      await writer.writeGroup(group.map((change) => change.entry!), options.signal);
+      const entry = group[0].entry!;
+      if ("kind" in entry && entry.kind === "dir") emptyDirs.push(entry);
+      else await writer.writeGroup(group.map((change) => change.entry!), options.signal);
       for (const change of group) {
-        if (change.entry && "kind" in change.entry && change.entry.kind === "dir") {
-          emptyDirs.push(change.entry);
-        }
         if (change.kind === "A") result.added++;
         else result.updated++;
       }
@@ -81,7 +80,6 @@ export async function updateDirectory(
     ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
   );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
-  const remade = new EntryWriter(reader, root, () => {}, options.keepSetid);
-  for (const dir of emptyDirs) await remade.write(dir);
+  for (const dir of emptyDirs) await writer.write(dir);
   return result;
 }
