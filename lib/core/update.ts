@@ -80,6 +80,8 @@ export async function updateDirectory(
     ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
   );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
-  for (const dir of emptyDirs) await writer.write(dir);
+  // A fresh writer: directories the first one made may have been pruned since.
+  const dirWriter = new EntryWriter(reader, root, () => {}, options.keepSetid);
+  for (const dir of emptyDirs) await dirWriter.write(dir);
   return result;
 }
