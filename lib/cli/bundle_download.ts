@@ -24,8 +24,14 @@ type DownloadFlags = BundleFlags & {
   destination: string;
   nameFilter?: string;
   forceDest?: boolean;
+  keepSetid?: boolean;
   quiet?: boolean;
 };
+
+const KEEP_SETID = [
+  "--keep-setid",
+  "restore setuid and setgid bits (dropped by default: a bundle may come from anyone)",
+] as const;
 
 /** Adds `bundle download`; returns it, for `download file` to be added under it. */
 export function downloadCommand(bundle: Command): Command {
@@ -37,7 +43,8 @@ export function downloadCommand(bundle: Command): Command {
       .option("--repo <name>", "repo to download from (required)")
       .option("--destination <dir>", "directory to write into, empty or absent (required)")
       .option("--name-filter <regex>", "only files whose name matches")
-      .option("--force-dest", "allow a non-empty destination; replace files of the same name"),
+      .option("--force-dest", "allow a non-empty destination; replace files of the same name")
+      .option(...KEEP_SETID),
   )))).action(downloadAll);
 }
 
@@ -60,6 +67,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     concurrency: settings.concurrency,
     nameFilter,
     force: flags.forceDest,
+    keepSetid: flags.keepSetid,
     signal: interrupt.signal,
     onProgress: progress.add,
   }).finally(() => progress.done());
@@ -78,13 +86,15 @@ export function downloadFileCommand(download: Command): void {
       .requiredOption("--repo <name>", "repo to download from")
       .requiredOption("--file <name>", "the file's name in the bundle")
       .requiredOption("--destination <dir>", "directory to write into")
-      .option("--force-dest", "replace the file if it exists"),
+      .option("--force-dest", "replace the file if it exists")
+      .option(...KEEP_SETID),
   ))).action(async (flags: DownloadFlags & { file: string }) => {
     const { settings, ctx, doc } = await openSelectedBundle(flags);
     await downloadFile(ctx, doc, flags.file, {
       reader: await readerFrom(settings, ctx, flags),
       destination: flags.destination,
       force: flags.forceDest,
+      keepSetid: flags.keepSetid,
       signal: interrupt.signal,
     });
     writeErr(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
@@ -97,13 +107,15 @@ export function updateCommand(bundle: Command): void {
     bundle.command("update")
       .description("make a local directory match a bundle: add, replace and delete files")
       .requiredOption("--repo <name>", "repo")
-      .requiredOption("--destination <dir>", "local directory to update"),
-  )))).action(async (flags: BundleFlags & { destination: string; quiet?: boolean }) => {
+      .requiredOption("--destination <dir>", "local directory to update")
+      .option(...KEEP_SETID),
+  )))).action(async (flags: BundleFlags & DownloadFlags) => {
     const { settings, ctx, doc } = await openSelectedBundle(flags);
     const progress = new Progress("updating", {}, flags.quiet ?? false);
     const result = await updateDirectory(ctx, doc, {
       destination: flags.destination,
       concurrency: settings.concurrency,
+      keepSetid: flags.keepSetid,
       signal: interrupt.signal,
       onProgress: progress.add,
     }).finally(() => progress.done());

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc, FileEntry } from "../model/types.ts";
+import { type BundleDoc, type FileEntry, isFileEntry, type TreeEntry } from "../model/types.ts";
 import { bundleEntries, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
 import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
 import { CafsSession } from "../cafs/session.ts";
@@ -51,8 +51,14 @@ const FILE_COLUMNS: Column<FileEntry>[] = [
 const CHANGE_COLUMNS: Column<Change>[] = [
   { header: "CHANGE", value: (c) => c.kind },
   { header: "NAME", value: (c) => c.name },
-  { header: "SIZE", value: (c) => (c.entry ? String(c.entry.size) : "-") },
+  { header: "SIZE", value: (c) => (c.entry ? entrySize(c.entry) : "-") },
 ];
+
+/** A file's size, `-> target` for a symlink, "dir" for a directory. */
+function entrySize(entry: TreeEntry): string {
+  if (isFileEntry(entry)) return String(entry.size);
+  return entry.kind === "symlink" ? `-> ${entry.target}` : "dir";
+}
 
 /** Adds `bundle list`; returns it, for `list files` to be added under it. */
 export function listCommand(bundle: Command): Command {

@@ -27,6 +27,7 @@ type UploadFlags = BundleFlags & {
   leafSize?: string;
   files?: string;
   skipOnError?: boolean;
+  followSymlinks?: boolean;
   cache: boolean;
   quiet?: boolean;
   name?: string;
@@ -52,6 +53,10 @@ export function uploadCommand(bundle: Command): void {
       .option("--leaf-size <size>", "bytes per leaf, e.g. 2M (default 2M)")
       .option("--files <list>", "upload only the files this text file names, one per line")
       .option("--skip-on-error", "skip files that cannot be read, and list them at the end")
+      .option(
+        "--follow-symlinks",
+        "store what symlinks to files point to, not the links (default: keep links as links)",
+      )
       .option(
         "--input <bundle>",
         "a bundle this one is made from, REPO@BUNDLE or REPO:LABEL (repeatable): lineage",
@@ -86,6 +91,7 @@ async function upload(flags: UploadFlags): Promise<void> {
     leafSize: flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined,
     files: flags.files,
     skipOnError: flags.skipOnError,
+    followSymlinks: flags.followSymlinks,
     cacheDir: flags.cache ? `${settings.home}/cache/uploads` : undefined,
     signal: interrupt.signal,
     onProgress: progress.add,

@@ -2,20 +2,23 @@
  * Diffs: what changes turn one side into the other. Both sides are streams in name order,
  * so a diff is a merge that never holds either file list.
  */
-import type { BundleDoc, FileEntry } from "../model/types.ts";
+import { type BundleDoc, isFileEntry, type TreeEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleEntries } from "../meta/bundles.ts";
+import { bundleTree } from "../meta/bundles.ts";
 import { mapOrdered } from "../meta/documents.ts";
-import { type LocalFile, requireDirectory, walkFiles } from "./walk.ts";
+import { isLocalFile, type LocalEntry, requireDirectory, walkTree } from "./walk.ts";
 
-/** A: only in the new side; D: only in the old side; U: in both, with other content or mode. */
+/**
+ * A: only in the new side; D: only in the old side; U: in both, with other content, mode, link
+ * target or kind.
+ */
 export type ChangeKind = "A" | "D" | "U";
 
 export interface Change {
   kind: ChangeKind;
   name: string;
   /** The entry in the new side (absent for D). */
-  entry?: FileEntry;
+  entry?: TreeEntry;
   /** The old side's size (absent for A). */
   oldSize?: number;
 }
@@ -54,13 +57,29 @@ export async function* diffBundles(
   from: BundleDoc,
   to: BundleDoc,
 ): AsyncGenerator<Change> {
-  for await (const [old, now] of mergeByName(bundleEntries(ctx, from), bundleEntries(ctx, to))) {
-    if (!now) yield { kind: "D", name: old!.name, oldSize: old!.size };
+  for await (const [old, now] of mergeByName(bundleTree(ctx, from), bundleTree(ctx, to))) {
+    if (!now) yield { kind: "D", name: old!.name, oldSize: sizeOf(old!) };
     else if (!old) yield { kind: "A", name: now.name, entry: now };
-    else if (old.key !== now.key || old.mode !== now.mode) {
-      yield { kind: "U", name: now.name, entry: now, oldSize: old.size };
+    else if (!sameEntry(old, now)) {
+      yield { kind: "U", name: now.name, entry: now, oldSize: sizeOf(old) };
     }
   }
+}
+
+/** True when two entries of one name are the same file, link or directory. */
+function sameEntry(a: TreeEntry, b: TreeEntry): boolean {
+  if (isFileEntry(a) || isFileEntry(b)) {
+    return isFileEntry(a) && isFileEntry(b) && a.key === b.key && a.mode === b.mode;
+  }
+  if (a.kind === "symlink" || b.kind === "symlink") {
+    return a.kind === "symlink" && b.kind === "symlink" && a.target === b.target;
+  }
+  return a.mode === b.mode;
+}
+
+/** A file's size; 0 for a symlink or directory. */
+function sizeOf(entry: TreeEntry | LocalEntry): number {
+  return "size" in entry ? entry.size : 0;
 }
 
 /**
@@ -76,15 +95,36 @@ export async function* diffLocal(
   concurrency: number,
 ): AsyncGenerator<Change> {
   await requireDirectory(dir, "destination");
-  const pairs = mergeByName<LocalFile, FileEntry>(walkFiles(dir), bundleEntries(ctx, bundle));
+  const pairs = mergeByName<LocalEntry, TreeEntry>(walkTree(dir), bundleTree(ctx, bundle));
   yield* filterDefined(mapOrdered(pairs, concurrency, async ([local, entry]) => {
-    if (!entry) return { kind: "D", name: local!.name, oldSize: local!.size } as Change;
+    if (!entry) return { kind: "D", name: local!.name, oldSize: sizeOf(local!) } as Change;
     if (!local) return { kind: "A", name: entry.name, entry } as Change;
-    const same = local.size === entry.size &&
+    const same = await sameAsLocal(local, entry, keyOfFile);
+    return same
+      ? undefined
+      : { kind: "U", name: entry.name, entry, oldSize: sizeOf(local) } as Change;
+  }));
+}
+
+/**
+ * True when a local file, link or directory matches the bundle's entry of its name: a file of
+ * the same size and permission bits is hashed to compare content; a link's target is compared
+ * (links have no mode of their own on Linux); a directory is kept as it is.
+ */
+async function sameAsLocal(
+  local: LocalEntry,
+  entry: TreeEntry,
+  keyOfFile: (path: string) => Promise<string>,
+): Promise<boolean> {
+  if (isLocalFile(local) || isFileEntry(entry)) {
+    return isLocalFile(local) && isFileEntry(entry) && local.size === entry.size &&
       (local.mode & 0o777) === (entry.mode & 0o777) &&
       (await keyOfFile(local.path)) === entry.key;
-    return same ? undefined : { kind: "U", name: entry.name, entry, oldSize: local.size } as Change;
-  }));
+  }
+  if (local.kind === "symlink" || entry.kind === "symlink") {
+    return local.kind === "symlink" && entry.kind === "symlink" && local.target === entry.target;
+  }
+  return true;
 }
 
 async function* filterDefined<T>(source: AsyncIterable<T | undefined>): AsyncGenerator<T> {

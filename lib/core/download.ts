@@ -3,16 +3,24 @@
  * written to a hidden part file beside its target and renamed into place only once every
  * leaf has been verified, so a failure never leaves a partial file under a real name.
  * Packed files that lie close together in one pack are fetched with one ranged read.
+ * Symlinks are made as links and empty directories as directories; nothing is ever written
+ * through a symlink inside the destination, and setuid/setgid bits are dropped unless asked.
  */
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc, FileEntry } from "../model/types.ts";
+import {
+  type BundleDoc,
+  type FileEntry,
+  isFileEntry,
+  type SymlinkEntry,
+  type TreeEntry,
+} from "../model/types.ts";
 import type { CafsReader } from "../cafs/reader.ts";
 import type { RequestCounts } from "../store/metered.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
-import { bundleEntries } from "../meta/bundles.ts";
+import { bundleEntries, bundleTree } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
@@ -24,6 +32,8 @@ export interface DownloadOptions {
   nameFilter?: RegExp;
   /** Allow a non-empty destination; existing files of the same name are replaced. */
   force?: boolean;
+  /** Restore setuid and setgid bits (dropped by default: a bundle may come from anyone). */
+  keepSetid?: boolean;
   /** Who reads: the read is recorded in the read log before the first byte is fetched. */
   reader?: Reader;
   signal?: AbortSignal;
@@ -58,30 +68,102 @@ export async function prepareDestination(dir: string, force: boolean): Promise<v
   }
 }
 
-/** Writes one file entry under `destination` through a part file and a rename. */
+/** The permission bits restored: setuid and setgid only when asked. */
+export function restoredMode(mode: number, keepSetid: boolean): number {
+  return mode & (keepSetid ? 0o7777 : 0o1777);
+}
+
+/**
+ * Writes entries under `destination`: a file through a part file and a rename, a symlink as a
+ * link (made aside, then renamed into place), an empty directory with its mode and time.
+ * Directories on the way are checked to be real directories, never symlinks.
+ */
 export class EntryWriter {
-  #dirs = new Set<string>();
+  /** Directories (relative, "" for the destination) known to be real directories. */
+  #dirs = new Set<string>([""]);
 
   constructor(
     private readonly reader: CafsReader,
     private readonly destination: string,
     private readonly onBytes: (n: number) => void = () => {},
+    private readonly keepSetid = false,
   ) {}
 
   /**
    * Writes a group of entries that reader.packRuns made: one entry, or packed entries of one
    * pack, fetched with one ranged read.
    */
-  async writeGroup(entries: readonly FileEntry[], signal?: AbortSignal): Promise<void> {
+  async writeGroup(entries: readonly TreeEntry[], signal?: AbortSignal): Promise<void> {
     if (entries.length === 1) return await this.write(entries[0], signal);
-    for await (const { file, bytes } of this.reader.readPackRun(entries)) {
+    for await (const { file, bytes } of this.reader.readPackRun(entries as FileEntry[])) {
       await this.#writeFrom(file, [bytes], signal);
     }
   }
 
-  /** Writes one entry, read leaf by leaf. */
-  async write(entry: FileEntry, signal?: AbortSignal): Promise<void> {
-    await this.#writeFrom(entry, this.reader.readFile(entry), signal);
+  /** Writes one entry; a file is read leaf by leaf. */
+  async write(entry: TreeEntry, signal?: AbortSignal): Promise<void> {
+    if (isFileEntry(entry)) {
+      return await this.#writeFrom(entry, this.reader.readFile(entry), signal);
+    }
+    if (entry.kind === "symlink") return await this.#writeLink(entry);
+    const dir = entry.name.slice(0, -1);
+    await this.#directory(dir, `${this.destination}/${dir}`);
+    const path = `${this.destination}/${dir}`;
+    await Deno.chmod(path, restoredMode(entry.mode, this.keepSetid));
+    await Deno.utime(path, entry.mtime, entry.mtime);
+  }
+
+  /** Makes the link beside its place, then renames it over whatever has its name. */
+  async #writeLink(entry: SymlinkEntry): Promise<void> {
+    const target = `${this.destination}/${entry.name}`;
+    const slash = entry.name.lastIndexOf("/");
+    await this.#directory(slash < 0 ? "" : entry.name.slice(0, slash), target);
+    const dir = target.slice(0, target.lastIndexOf("/"));
+    const temp = `${dir}/.datamon-part-${crypto.randomUUID()}`;
+    await Deno.symlink(entry.target, temp);
+    try {
+      await Deno.rename(temp, target);
+    } catch (e) {
+      await Deno.remove(temp).catch(() => {});
+      if (e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory) {
+        throw new DatamonError(
+          "bad-path",
+          `cannot write ${target}: a directory and a symlink share that name`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Makes directory `dir` (relative to the destination) and those above it, each checked to
+   * be a real directory: a symlink there could lead writes outside the destination.
+   */
+  async #directory(dir: string, writing: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
+    const slash = dir.lastIndexOf("/");
+    await this.#directory(slash < 0 ? "" : dir.slice(0, slash), writing);
+    const path = `${this.destination}/${dir}`;
+    try {
+      await Deno.mkdir(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      const info = await Deno.lstat(path);
+      if (info.isSymlink) {
+        throw new DatamonError(
+          "bad-path",
+          `cannot write ${writing}: ${path} is a symlink inside the destination, and datamon ` +
+            "never writes through one: remove it",
+        );
+      }
+      if (!info.isDirectory) {
+        throw new DatamonError(
+          "bad-path",
+          `cannot write ${writing}: ${path} is a file, not a directory`,
+        );
+      }
+    }
+    this.#dirs.add(dir);
   }
 
   /** Writes `entry` from its verified chunks through a part file and a rename. */
@@ -91,12 +173,8 @@ export class EntryWriter {
     signal?: AbortSignal,
   ): Promise<void> {
     const target = `${this.destination}/${entry.name}`;
-    const slash = target.lastIndexOf("/");
-    const dir = target.slice(0, slash);
-    if (!this.#dirs.has(dir)) {
-      await Deno.mkdir(dir, { recursive: true });
-      this.#dirs.add(dir);
-    }
+    const slash = entry.name.lastIndexOf("/");
+    await this.#directory(slash < 0 ? "" : entry.name.slice(0, slash), target);
     const part = await AtomicFile.create(target, { tempPrefix: ".datamon-part-", mode: 0o600 });
     try {
       for await (const chunk of chunks) {
@@ -105,7 +183,7 @@ export class EntryWriter {
         this.onBytes(chunk.length);
       }
       await part.commit(async (temp) => {
-        await Deno.chmod(temp, entry.mode & 0o7777);
+        await Deno.chmod(temp, restoredMode(entry.mode, this.keepSetid));
         await Deno.utime(temp, entry.mtime, entry.mtime);
       });
     } catch (e) {
@@ -148,13 +226,13 @@ export async function downloadBundle(
   const writer = new EntryWriter(reader, options.destination, (n) => {
     result.bytes += n;
     options.onProgress?.({ bytes: n, files: 0 });
-  });
+  }, options.keepSetid);
   async function* selected() {
-    for await (const entry of bundleEntries(ctx, bundle)) {
+    for await (const entry of bundleTree(ctx, bundle)) {
       if (!options.nameFilter || options.nameFilter.test(entry.name)) yield entry;
     }
   }
-  const groups = reader.packRuns(selected(), (entry) => entry);
+  const groups = reader.packRuns(selected(), (entry) => isFileEntry(entry) ? entry : undefined);
   const done = mapOrdered(groups, options.concurrency, async (group) => {
     await writer.writeGroup(group, options.signal);
     options.onProgress?.({ bytes: 0, files: group.length });
@@ -217,6 +295,7 @@ export async function downloadFile(
     (n) => {
       options.onProgress?.({ bytes: n, files: 0 });
     },
+    options.keepSetid,
   );
   await writer.write(entry, options.signal);
   options.onProgress?.({ bytes: 0, files: 1 });

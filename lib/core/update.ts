@@ -1,5 +1,5 @@
 /** Update: make a local directory match a bundle, touching only what differs. */
-import type { BundleDoc } from "../model/types.ts";
+import { type BundleDoc, type DirectoryEntry, isFileEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
@@ -11,6 +11,8 @@ import { requireDirectory } from "./walk.ts";
 export interface UpdateOptions {
   destination: string;
   concurrency: number;
+  /** Restore setuid and setgid bits (dropped by default). */
+  keepSetid?: boolean;
   signal?: AbortSignal;
   onProgress?: (delta: { bytes: number; files: number }) => void;
 }
@@ -48,8 +50,11 @@ export async function updateDirectory(
   const hashing = blobs.writer(chunking, options.concurrency);
   const writer = new EntryWriter(reader, root, (n) => {
     options.onProgress?.({ bytes: n, files: 0 });
-  });
+  }, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
+  // Deleting the last file of a directory prunes it, concurrently with the other changes: the
+  // bundle's empty directories are made once every other change is applied.
+  const emptyDirs: DirectoryEntry[] = [];
   // A group is one deletion, or added and changed files (packed ones fetched together).
   const apply = async (group: Change[]) => {
     if (group[0].kind === "D") {
@@ -58,7 +63,9 @@ export async function updateDirectory(
       await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
       result.deleted++;
     } else {
-      await writer.writeGroup(group.map((change) => change.entry!), options.signal);
+      const entry = group[0].entry!;
+      if ("kind" in entry && entry.kind === "dir") emptyDirs.push(entry);
+      else await writer.writeGroup(group.map((change) => change.entry!), options.signal);
       for (const change of group) {
         if (change.kind === "A") result.added++;
         else result.updated++;
@@ -68,7 +75,13 @@ export async function updateDirectory(
   };
   const keyOf = (path: string) => hashing.keyOfFile(path);
   const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
-  const groups = reader.packRuns(changes, (change) => change.entry);
+  const groups = reader.packRuns(
+    changes,
+    ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
+  );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
+  // A fresh writer: directories the first one made may have been pruned since.
+  const dirWriter = new EntryWriter(reader, root, () => {}, options.keepSetid);
+  for (const dir of emptyDirs) await dirWriter.write(dir);
   return result;
 }

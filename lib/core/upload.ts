@@ -11,11 +11,18 @@
  * a missing or truncated blob.
  */
 import { DatamonError, isKind } from "../errors.ts";
-import type { BundleDoc, BundleRef, Contributor, FileEntry } from "../model/types.ts";
+import {
+  type BundleDoc,
+  type BundleRef,
+  type Contributor,
+  type FileEntry,
+  isFileEntry,
+  type TreeEntry,
+} from "../model/types.ts";
 import { validateEntryName } from "../model/names.ts";
 import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../store/metered.ts";
 import type { PackWriter } from "../cafs/pack_writer.ts";
-import type { CafsWriter } from "../cafs/writer.ts";
+import type { CafsWriter, PutResult } from "../cafs/writer.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { takeWriterLock } from "../cafs/locks.ts";
 import { registerContext } from "../meta/registry.ts";
@@ -24,7 +31,14 @@ import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { BundleWriter } from "../meta/bundle_writer.ts";
 import { getRepo } from "../meta/repo.ts";
-import { type LocalFile, requireDirectory, type Skipped, walkFiles } from "./walk.ts";
+import {
+  type LocalEntry,
+  type LocalFile,
+  localFile,
+  requireDirectory,
+  type Skipped,
+  walkTree,
+} from "./walk.ts";
 import { listedFiles } from "./file_selection.ts";
 import { checkLeafSize, DEFAULT_LEAF_SIZE, packOptions } from "../cafs/tuning.ts";
 import { throwIfAborted } from "../util/abort.ts";
@@ -35,8 +49,8 @@ import { type BucketFile, isBucketUrl, openBucketSource, walkBucket } from "./bu
 import { objectByteSource } from "../cafs/byte_source.ts";
 import { distinctInputs, runInputs } from "../meta/lineage.ts";
 
-/** A file to upload: found by the local walk, or an object under a bucket prefix. */
-type SourceFile = LocalFile | BucketFile;
+/** A file, symlink or empty directory found by the local walk, or an object of a bucket. */
+type SourceFile = LocalEntry | BucketFile;
 
 export interface UploadOptions {
   repo: string;
@@ -67,6 +81,8 @@ export interface UploadOptions {
   maxPacked?: number;
   /** Skip files that cannot be read instead of failing; they are reported in the result. */
   skipOnError?: boolean;
+  /** Store what symlinks to files point to instead of the links themselves. */
+  followSymlinks?: boolean;
   signal?: AbortSignal;
   /** Called as bytes are read and as files complete. */
   onProgress?: (delta: { bytes: number; files: number }) => void;
@@ -119,7 +135,11 @@ export async function uploadBundle(
     ? walkBucket(new MeteredStore(openBucketSource(path, options.concurrency), sourceMeter))
     : options.files
     ? listedFiles(path, options.files)
-    : walkFiles(path, skip);
+    : walkTree(path, {
+      followSymlinks: options.followSymlinks,
+      skipOnError: options.skipOnError,
+      onSkip: skip,
+    });
 
   // A writer's lock keeps purge away until the bundle is committed (or the upload ends), and
   // the registry makes purges run from other contexts sharing the blob store keep its blobs.
@@ -142,8 +162,12 @@ export async function uploadBundle(
 
   const storeFile = async (
     { file, cached, last }: { file: SourceFile; cached?: CachedLocation; last?: FileEntry },
-  ): Promise<{ file: SourceFile; entry: FileEntry } | undefined> => {
+  ): Promise<{ file: SourceFile; entry: TreeEntry } | undefined> => {
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
+    if ("kind" in file) {
+      validateEntryName(file.kind === "dir" ? file.name.slice(0, -1) : file.name);
+      return { file, entry: file };
+    }
     validateEntryName(file.name);
     const entry = { name: file.name, size: file.size, mode: file.mode, mtime: file.mtime };
     if (cached && await stillStored(writer, packs, cached, file.size, packable(file.size))) {
@@ -153,16 +177,27 @@ export async function uploadBundle(
     }
     try {
       const onBytes = (n: number) => options.onProgress?.({ bytes: n, files: 0 });
-      const put = "path" in file
-        ? await writer.putFile(file.path, onBytes, last)
-        : await writer.putSource(objectByteSource(file.store, file.name, file.size), onBytes, last);
+      let put: PutResult;
+      if ("path" in file) {
+        ({ file, put } = await putUnchanged(file, (f) => writer.putFile(f.path, onBytes, last)));
+        entry.mode = file.mode;
+        entry.mtime = file.mtime;
+      } else {
+        put = await writer.putSource(
+          objectByteSource(file.store, file.name, file.size),
+          onBytes,
+          last,
+        );
+      }
       totals.leavesStored += put.leavesStored;
       totals.leavesDeduplicated += put.leavesDeduplicated;
       totals.bytesStored += put.bytesStored;
       options.onProgress?.({ bytes: 0, files: 1 });
       return { file, entry: withLocation({ ...entry, size: put.size }, put.key, put.pack) };
     } catch (e) {
-      if (!options.skipOnError || e instanceof DatamonError) throw e;
+      if (!options.skipOnError || (e instanceof DatamonError && !(e instanceof ChangedWhileRead))) {
+        throw e;
+      }
       skip({ name: file.name, reason: (e as Error).message });
       return undefined;
     }
@@ -172,6 +207,10 @@ export async function uploadBundle(
   // bundle is only consulted for files the cache does not know.
   async function* withLocations() {
     for await (const file of source) {
+      if ("kind" in file) {
+        yield { file };
+        continue;
+      }
       const cached = cache && "path" in file ? await cache.lookup(file) : undefined;
       yield { file, cached, last: cached ? undefined : await previous?.find(file.name) };
     }
@@ -181,7 +220,9 @@ export async function uploadBundle(
     for await (const stored of mapOrdered(withLocations(), options.concurrency, storeFile)) {
       if (!stored) continue;
       await bundleWriter.add(stored.entry);
-      if (cache && "path" in stored.file) await cache.record(stored.file, stored.entry);
+      if (cache && "path" in stored.file && isFileEntry(stored.entry)) {
+        await cache.record(stored.file, stored.entry);
+      }
     }
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
     if (bundleWriter.fileCount === 0) {
@@ -215,6 +256,42 @@ export async function uploadBundle(
       await cache?.discard();
     }
   }
+}
+
+/** A local file that changed while it was read, twice. */
+class ChangedWhileRead extends DatamonError {
+  constructor(name: string) {
+    super(
+      "bad-path",
+      `${name} changed while it was read, twice: upload again once nothing writes to it ` +
+        "(or pass --skip-on-error)",
+    );
+  }
+}
+
+/**
+ * Stores a local file with `put`, then checks by a new stat (size, mtime, ctime, inode) that it
+ * did not change while read: a changed file is read once more, and fails if it changes again,
+ * so no torn mix of two versions is ever committed. Returns the file as stat saw the version
+ * stored.
+ */
+async function putUnchanged(
+  file: LocalFile,
+  put: (file: LocalFile) => Promise<PutResult>,
+): Promise<{ file: LocalFile; put: PutResult }> {
+  for (let attempt = 1;; attempt++) {
+    const stored = await put(file);
+    const after = localFile(file.path, file.name, await Deno.stat(file.path));
+    if (sameVersion(file, after) && stored.size === after.size) return { file, put: stored };
+    if (attempt === 2) throw new ChangedWhileRead(file.name);
+    file = after;
+  }
+}
+
+/** True when two stats of a file show the same version of it. */
+function sameVersion(a: LocalFile, b: LocalFile): boolean {
+  return a.size === b.size && a.mtime.getTime() === b.mtime.getTime() &&
+    a.ctime?.getTime() === b.ctime?.getTime() && a.ino === b.ino;
 }
 
 /** The upload's inputs: `inputs`, then what its run read, each once and never itself. */

@@ -1,6 +1,7 @@
 /**
- * Walks a local directory tree lazily, one directory at a time, yielding regular files in
- * the order of their relative names (so bundles, diffs and downloads all agree on order).
+ * Walks a local directory tree lazily, one directory at a time, yielding its regular files,
+ * symlinks (as links, unless followed) and empty directories in the order of their relative
+ * names (so bundles, diffs and downloads all agree on order).
  */
 import { DatamonError } from "../errors.ts";
 
@@ -16,6 +17,41 @@ export interface LocalFile {
   /** Inode and change time, when the platform has them (they let uploads trust a cache). */
   ino?: number;
   ctime?: Date;
+}
+
+/** A symlink found under the walked root, kept as a link: its target is never read. */
+export interface LocalSymlink {
+  kind: "symlink";
+  name: string;
+  target: string;
+  mode: number;
+  mtime: Date;
+}
+
+/** A directory under the walked root that holds nothing kept; its name ends with '/'. */
+export interface LocalDirectory {
+  kind: "dir";
+  name: string;
+  mode: number;
+  mtime: Date;
+}
+
+/** What a walk yields. */
+export type LocalEntry = LocalFile | LocalSymlink | LocalDirectory;
+
+/** True for a regular file of a walk. */
+export function isLocalFile(entry: LocalEntry): entry is LocalFile {
+  return !("kind" in entry);
+}
+
+/** How a walk treats links and what it cannot read. */
+export interface WalkOptions {
+  /** Symlinks to files are read as the files they point to (links to directories skipped). */
+  followSymlinks?: boolean;
+  /** A file whose name cannot be read is reported through `onSkip` instead of failing. */
+  skipOnError?: boolean;
+  /** Called for each thing passed over: special files, unreadable names. */
+  onSkip?: (skipped: Skipped) => void;
 }
 
 /** A LocalFile from a stat of a regular file; mode keeps the permission bits only. */
@@ -64,48 +100,135 @@ export function isWorkFile(name: string): boolean {
 }
 
 /**
- * Regular files under `root` in name order. Symlinks to files are followed; symlinks to
- * directories and special files are reported through `onSkip`, not walked.
+ * Regular files, symlinks and empty directories under `root` in name order (see WalkOptions for
+ * links). Special files (FIFOs, sockets, devices) are reported through `onSkip`, not kept.
+ * Returns the number of entries yielded.
  */
-export async function* walkFiles(
+export async function* walkTree(
   root: string,
-  onSkip: (skipped: Skipped) => void = () => {},
+  options: WalkOptions = {},
   prefix = "",
-): AsyncGenerator<LocalFile> {
+): AsyncGenerator<LocalEntry, number> {
   const dir = prefix ? `${root}/${prefix.slice(0, -1)}` : root;
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry);
   entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  let yielded = 0;
   for (const entry of entries) {
     const name = `${prefix}${entry.name}`;
+    const path = `${root}/${name}`;
+    if (!nameIsReadable(path, name, options)) continue;
     if (entry.isDirectory) {
-      yield* walkFiles(root, onSkip, `${name}/`);
+      if ((yield* walkTree(root, options, `${name}/`)) === 0) {
+        yield localDirectory(`${name}/`, Deno.statSync(path));
+      }
+      yielded++;
       continue;
     }
     if (isWorkFile(entry.name)) continue;
-    const path = `${root}/${name}`;
+    if (entry.isSymlink && !options.followSymlinks) {
+      const link = localSymlink(path, name, options);
+      if (link) {
+        yield link;
+        yielded++;
+      }
+      continue;
+    }
     let info: Deno.FileInfo;
     try {
       // Synchronous stat: a local syscall is cheaper than a hop to the I/O thread pool, and
       // the walk runs ahead of the uploads it feeds.
       info = Deno.statSync(path);
     } catch (e) {
-      onSkip({ name, reason: (e as Error).message });
+      options.onSkip?.({ name, reason: (e as Error).message });
       continue;
     }
     if (!info.isFile) {
-      onSkip({ name, reason: entry.isSymlink ? "symlink to a non-file" : "not a regular file" });
+      options.onSkip?.({ name, reason: entry.isSymlink ? "symlink to a non-file" : special(info) });
       continue;
     }
     yield localFile(path, name, info);
+    yielded++;
   }
+  return yielded;
+}
+
+/** Why a special file is not kept. */
+function special(info: Deno.FileInfo): string {
+  const what = info.isFifo
+    ? "a FIFO"
+    : info.isSocket
+    ? "a socket"
+    : info.isCharDevice
+    ? "a character device"
+    : info.isBlockDevice
+    ? "a block device"
+    : "not a regular file";
+  return `${what}: special files are not kept`;
+}
+
+function localDirectory(name: string, info: Deno.FileInfo): LocalDirectory {
+  return {
+    kind: "dir",
+    name,
+    mode: (info.mode ?? 0o755) & 0o7777,
+    mtime: info.mtime ?? new Date(0),
+  };
+}
+
+/** The link at `path`, or undefined when its target cannot be read exactly (reported). */
+function localSymlink(path: string, name: string, options: WalkOptions): LocalSymlink | undefined {
+  const info = Deno.lstatSync(path);
+  const target = Deno.readLinkSync(path);
+  if (target.includes(LOSSY)) {
+    unreadable(name, "its target is not valid UTF-8, which datamon cannot keep exactly", options);
+    return undefined;
+  }
+  return {
+    kind: "symlink",
+    name,
+    target,
+    mode: (info.mode ?? 0o777) & 0o7777,
+    mtime: info.mtime ?? new Date(0),
+  };
+}
+
+/** The character Deno puts for bytes of a name that are not UTF-8. */
+const LOSSY = "\ufffd";
+
+/**
+ * False (after reporting it) when `name` came from the directory with bytes that are not UTF-8:
+ * Deno gives such names lossily and cannot open them by any path, so the file cannot be kept.
+ */
+function nameIsReadable(path: string, name: string, options: WalkOptions): boolean {
+  if (!name.includes(LOSSY)) return true;
+  try {
+    Deno.lstatSync(path);
+    return true; // a name that really holds U+FFFD
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  unreadable(name, "its name is not valid UTF-8, which datamon cannot read: rename it", options);
+  return false;
+}
+
+/** Fails naming the file, or reports it as skipped with `skipOnError`. */
+function unreadable(name: string, reason: string, options: WalkOptions): void {
+  if (!options.skipOnError) {
+    throw new DatamonError(
+      "bad-path",
+      `cannot keep ${JSON.stringify(name)}: ${reason} (an upload may pass --skip-on-error)`,
+    );
+  }
+  options.onSkip?.({ name, reason });
 }
 
 /** Number and total size of the files a walk would yield (for progress totals). */
 export async function scanTotals(root: string): Promise<{ files: number; bytes: number }> {
   const totals = { files: 0, bytes: 0 };
   try {
-    for await (const file of walkFiles(root)) {
+    for await (const file of walkTree(root)) {
+      if (!isLocalFile(file)) continue;
       totals.files++;
       totals.bytes += file.size;
     }

@@ -7,8 +7,20 @@
  * Each write is preceded by its write-ahead record.
  */
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc, BundleRef, Contributor, FileEntry, RepoDoc } from "../model/types.ts";
-import { BUNDLE_FORMAT_VERSION, encodeBundle, encodeFileList } from "../model/codec.ts";
+import {
+  type BundleDoc,
+  type BundleRef,
+  type Contributor,
+  isFileEntry,
+  type RepoDoc,
+  type TreeEntry,
+} from "../model/types.ts";
+import {
+  BUNDLE_FORMAT_VERSION,
+  encodeBundle,
+  encodeFileList,
+  FILES_ONLY_FORMAT_VERSION,
+} from "../model/codec.ts";
 import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
@@ -37,11 +49,13 @@ export interface BundleDetails {
  * const bundle = await writer.commit({ message: "m", leafSize, inputs: [] });
  */
 export class BundleWriter {
-  #list: FileEntry[] = [];
+  #list: TreeEntry[] = [];
   #lists = 0;
   #checksums: string[] = [];
   /** The last name added: sources come in name order, so a duplicate follows its twin. */
   #lastName: string | undefined;
+  /** Format 3 once a symlink or directory entry is added (see FILES_ONLY_FORMAT_VERSION). */
+  #formatVersion = FILES_ONLY_FORMAT_VERSION;
   #files = 0;
   #size = 0;
 
@@ -72,7 +86,7 @@ export class BundleWriter {
   }
 
   /** Adds the next entry (in name order); a full list is written at once. */
-  async add(entry: FileEntry): Promise<void> {
+  async add(entry: TreeEntry): Promise<void> {
     if (entry.name === this.#lastName) {
       throw new DatamonError(
         "invalid-argument",
@@ -82,7 +96,8 @@ export class BundleWriter {
     this.#lastName = entry.name;
     this.#list.push(entry);
     this.#files++;
-    this.#size += entry.size;
+    if (isFileEntry(entry)) this.#size += entry.size;
+    else this.#formatVersion = BUNDLE_FORMAT_VERSION;
     if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
   }
 
@@ -104,7 +119,7 @@ export class BundleWriter {
       contributors: [this.actor],
       leafSize: details.leafSize,
       deduplication: "blake3",
-      formatVersion: BUNDLE_FORMAT_VERSION,
+      formatVersion: this.#formatVersion,
       fileListCount: this.#lists,
       fileListChecksums: this.#checksums,
       fileCount: this.#files,

@@ -3,8 +3,8 @@
  * repo's bundles under a new name.
  */
 import { DatamonError, isKind } from "../errors.ts";
-import type { BundleDoc, FileEntry } from "../model/types.ts";
-import { decodeBundle, decodeFileList, encodeBundle } from "../model/codec.ts";
+import type { BundleDoc, FileEntry, TreeEntry } from "../model/types.ts";
+import { decodeBundle, decodeFileList, decodeTreeList, encodeBundle } from "../model/codec.ts";
 import { bundleKey, bundlePrefix, bundlesPrefix, fileListKey } from "../model/keys.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
@@ -151,17 +151,30 @@ export async function* listBundles(
 }
 
 /**
- * A bundle's file entries in name order, one 1000-entry list at a time (the next list is
- * fetched while the current one is consumed). Each list is verified against the checksum
- * bundle.yaml records (when it records one) and checked for a name given twice before any of
- * its entries is yielded, so a damaged list hands out nothing.
+ * A bundle's regular file entries in name order, one 1000-entry list at a time (the next list
+ * is fetched while the current one is consumed): what reads of blobs need. Each list is
+ * verified against the checksum bundle.yaml records (when it records one) and checked for a
+ * name given twice before any of its entries is yielded, so a damaged list hands out nothing.
  */
-export async function* bundleEntries(
+export function bundleEntries(ctx: Context, bundle: BundleDoc): AsyncGenerator<FileEntry> {
+  return entryLists(ctx, bundle, decodeFileList);
+}
+
+/**
+ * Every entry of a bundle in name order, symlinks and directories (format 3) included: what
+ * restoring or showing the tree needs; verified as bundleEntries' are.
+ */
+export function bundleTree(ctx: Context, bundle: BundleDoc): AsyncGenerator<TreeEntry> {
+  return entryLists(ctx, bundle, decodeTreeList);
+}
+
+async function* entryLists<T extends { name: string }>(
   ctx: Context,
   bundle: BundleDoc,
-): AsyncGenerator<FileEntry> {
+  decode: (text: string, what: string) => T[],
+): AsyncGenerator<T> {
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
-  const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i));
+  const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i, decode));
   let lastName: string | undefined;
   for await (const list of lists) {
     lastName = checkNoTwice(bundle, list, lastName);
@@ -176,8 +189,13 @@ export function hasFileListChecksums(bundle: BundleDoc): boolean {
 
 const decoder = new TextDecoder();
 
-/** File list `i` of a bundle, verified against its recorded checksum. */
-async function readFileList(ctx: Context, bundle: BundleDoc, i: number): Promise<FileEntry[]> {
+/** File list `i` of a bundle, verified against its recorded checksum, then decoded. */
+async function readFileList<T>(
+  ctx: Context,
+  bundle: BundleDoc,
+  i: number,
+  decode: (text: string, what: string) => T[],
+): Promise<T[]> {
   const key = fileListKey(bundle.repo, bundle.id, i);
   const what = `file list ${i} of bundle ${bundle.id} in repo "${bundle.repo}"`;
   let bytes: Uint8Array;
@@ -198,16 +216,16 @@ async function readFileList(ctx: Context, bundle: BundleDoc, i: number): Promise
         `records: the metadata store is damaged; restore the list from a backup`,
     );
   }
-  return decodeFileList(decoder.decode(bytes), `${key} in ${ctx.metadata.url}`);
+  return decode(decoder.decode(bytes), `${key} in ${ctx.metadata.url}`);
 }
 
 /**
- * Refuses a list naming a file twice: lists are in name order, so a twin is the next entry
+ * Refuses a list naming an entry twice: lists are in name order, so a twin is the next entry
  * (or the previous list's last). Returns the list's last name.
  */
 function checkNoTwice(
   bundle: BundleDoc,
-  list: readonly FileEntry[],
+  list: readonly { name: string }[],
   lastName: string | undefined,
 ): string | undefined {
   for (const { name } of list) {

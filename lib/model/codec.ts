@@ -21,6 +21,7 @@ import {
   type ContextDoc,
   type Contributor,
   type FileEntry,
+  isFileEntry,
   type LabelRecord,
   READ_METHODS,
   READ_SELECTIONS,
@@ -28,16 +29,30 @@ import {
   type ReadRecord,
   type ReadSelection,
   type RepoDoc,
+  type TreeEntry,
   type WalRecord,
   WRITE_OPERATIONS,
   type WriteOperation,
 } from "./types.ts";
 
-/** The bundle.yaml format version this code writes: 2 adds packed files (FileEntry.pack). */
-export const BUNDLE_FORMAT_VERSION = 2;
+/**
+ * The newest bundle.yaml format version: 2 adds packed files (FileEntry.pack), 3 adds symlink
+ * and directory entries (TreeEntry).
+ */
+export const BUNDLE_FORMAT_VERSION = 3;
 
-/** Every bundle.yaml format version this code reads; a version 1 bundle has no packed file. */
-export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
+/**
+ * The version written for a bundle of regular files only: datamon versions that read 2 still
+ * read such bundles whole, and refuse (asking for an upgrade) only the bundles they would
+ * restore unfaithfully.
+ */
+export const FILES_ONLY_FORMAT_VERSION = 2;
+
+/**
+ * Every bundle.yaml format version this code reads; a version 1 bundle has no packed file, a
+ * version 1 or 2 bundle no symlink or directory entry.
+ */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** YAML text of contexts/{ctx}/context.yaml. */
 export function encodeContext(doc: ContextDoc): string {
@@ -116,54 +131,78 @@ export function decodeConfig(text: string, what: string): ConfigDoc {
 
 /**
  * YAML text of one bundle-files-{i}.yaml: a `BundleEntries:` sequence, one entry a line. A
- * packed entry adds `"pack": id, "offset": n` (format 2).
+ * packed entry adds `"pack": id, "offset": n` (format 2); a symlink or directory entry has
+ * `"kind"` and no hash or size (format 3).
  */
-export function encodeFileList(entries: readonly FileEntry[]): string {
+export function encodeFileList(entries: readonly TreeEntry[]): string {
   if (entries.length === 0) return "BundleEntries: []\n";
   const lines = ["BundleEntries:"];
   for (let i = 0; i < entries.length; i++) {
-    const { name, key, size, mode, mtime, pack } = entries[i];
-    const problem = entryProblem(name, key, size, mode) ??
-      (pack === undefined ? null : packProblem(pack.id, pack.offset)) ??
-      (Number.isNaN(mtime.getTime()) ? `"mtime" must be a valid date, got ${String(mtime)}` : null);
+    const entry = entries[i];
+    const problem = entryProblem(entry) ??
+      (Number.isNaN(entry.mtime.getTime())
+        ? `"mtime" must be a valid date, got ${String(entry.mtime)}`
+        : null);
     if (problem !== null) {
       throw malformed("file list to write", "integrity", `entry ${i}: ${problem}`);
     }
-    const location = pack === undefined ? "" : `, "pack": "${pack.id}", "offset": ${pack.offset}`;
-    lines.push(
-      `- {"name": ${yamlSafeJsonString(name)}, "hash": "${key}", "size": ${size}, ` +
-        `"mode": ${mode}, "mtime": "${mtime.toISOString()}"${location}}`,
-    );
+    lines.push(`- {${entryFieldsText(entry)}}`);
   }
   lines.push("");
   return lines.join("\n");
 }
 
-/** Reads one bundle-files-{i}.yaml; `what` names it in errors (e.g. its key). */
+/** The JSON fields of an entry's line; a regular file's are as format 2 wrote them. */
+function entryFieldsText(entry: TreeEntry): string {
+  const name = `"name": ${yamlSafeJsonString(entry.name)}`;
+  const mtime = `"mtime": "${entry.mtime.toISOString()}"`;
+  if (!isFileEntry(entry)) {
+    const target = entry.kind === "symlink"
+      ? `, "target": ${yamlSafeJsonString(entry.target)}`
+      : "";
+    return `${name}, "kind": "${entry.kind}"${target}, "mode": ${entry.mode}, ${mtime}`;
+  }
+  const { key, size, mode, pack } = entry;
+  const location = pack === undefined ? "" : `, "pack": "${pack.id}", "offset": ${pack.offset}`;
+  return `${name}, "hash": "${key}", "size": ${size}, "mode": ${mode}, ${mtime}${location}`;
+}
+
+/**
+ * Reads one bundle-files-{i}.yaml, regular files only: what reading blobs needs (fsck, purge,
+ * listing files). `what` names it in errors (e.g. its key).
+ */
 export function decodeFileList(text: string, what: string): FileEntry[] {
+  return decodeTreeList(text, what).filter(isFileEntry);
+}
+
+/** Reads one bundle-files-{i}.yaml, every entry kind; `what` names it in errors. */
+export function decodeTreeList(text: string, what: string): TreeEntry[] {
   const raws = jsonLines(text) ?? entriesFromYaml(text, what);
-  const entries = new Array<FileEntry>(raws.length);
+  const entries = new Array<TreeEntry>(raws.length);
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i];
     if (!isMapping(raw)) throw malformed(what, "integrity", `entry ${i}: expected a mapping`);
-    const { name, hash, size, mode, mtime, pack, offset } = raw;
-    const time = parseTime(mtime);
-    const packed = pack !== undefined || offset !== undefined;
-    const problem = entryProblem(name, hash, size, mode) ??
-      (packed ? packProblem(pack, offset) : null) ??
-      (Number.isNaN(time) ? `"mtime" must be an RFC 3339 time, got ${show(mtime)}` : null);
+    const time = parseTime(raw.mtime);
+    const entry = entryFromRaw(raw, new Date(time));
+    const problem = entryProblem(entry) ??
+      (Number.isNaN(time) ? `"mtime" must be an RFC 3339 time, got ${show(raw.mtime)}` : null);
     if (problem !== null) throw malformed(what, "integrity", `entry ${i}: ${problem}`);
-    const entry: FileEntry = {
-      name: name as string,
-      size: size as number,
-      mode: mode as number,
-      mtime: new Date(time),
-      key: hash as string,
-    };
-    if (packed) entry.pack = { id: pack as string, offset: offset as number };
     entries[i] = entry;
   }
   return entries;
+}
+
+/** The entry a raw mapping describes, its fields not yet checked (entryProblem does). */
+function entryFromRaw(raw: Mapping, mtime: Date): TreeEntry {
+  const { name, kind, target, hash, size, mode, pack, offset } = raw;
+  const common = { name: name as string, mode: mode as number, mtime };
+  if (kind === "symlink") return { kind, ...common, target: target as string };
+  if (kind !== undefined) return { kind: kind as "dir", ...common };
+  const entry: FileEntry = { ...common, size: size as number, key: hash as string };
+  if (pack !== undefined || offset !== undefined) {
+    entry.pack = { id: pack as string, offset: offset as number };
+  }
+  return entry;
 }
 
 type Mapping = Record<string, unknown>;
@@ -569,23 +608,41 @@ const HASH_PATTERN = /^[0-9a-f]{64}$/;
 const MAX_MODE = 0o7777;
 
 /** What is wrong with an entry's fields other than mtime, or null. */
-function entryProblem(name: unknown, hash: unknown, size: unknown, mode: unknown): string | null {
+function entryProblem(entry: TreeEntry): string | null {
+  const { name, mode } = entry;
+  const kind: unknown = "kind" in entry ? entry.kind : undefined;
+  if (kind !== undefined && kind !== "symlink" && kind !== "dir") {
+    return `"kind" must be "symlink" or "dir", got ${show(kind)}`;
+  }
   if (typeof name !== "string") return `"name" must be a string, got ${show(name)}`;
+  if (kind === "dir" && !name.endsWith("/")) return `a "dir" entry's name must end with '/'`;
   try {
-    validateEntryName(name);
+    validateEntryName(kind === "dir" ? name.slice(0, -1) : name);
   } catch (e) {
     return (e as Error).message;
-  }
-  if (typeof hash !== "string" || !HASH_PATTERN.test(hash)) {
-    return `"hash" must be 64 lowercase hex digits, got ${show(hash)}`;
-  }
-  if (!Number.isSafeInteger(size) || (size as number) < 0) {
-    return `"size" must be an integer >= 0, got ${show(size)}`;
   }
   if (!Number.isSafeInteger(mode) || (mode as number) < 0 || (mode as number) > MAX_MODE) {
     return `"mode" must be permission bits (0 to 0o7777), got ${show(mode)}`;
   }
+  if (isFileEntry(entry)) return fileProblem(entry);
+  if (entry.kind === "symlink") {
+    const { target } = entry;
+    if (typeof target !== "string" || target === "" || target.includes("\0")) {
+      return `"target" must be a non-empty string without NUL, got ${show(target)}`;
+    }
+  }
   return null;
+}
+
+/** What is wrong with a regular file's hash, size and pack location, or null. */
+function fileProblem({ key, size, pack }: FileEntry): string | null {
+  if (typeof key !== "string" || !HASH_PATTERN.test(key)) {
+    return `"hash" must be 64 lowercase hex digits, got ${show(key)}`;
+  }
+  if (!Number.isSafeInteger(size) || (size as number) < 0) {
+    return `"size" must be an integer >= 0, got ${show(size)}`;
+  }
+  return pack === undefined ? null : packProblem(pack.id, pack.offset);
 }
 
 /** What is wrong with a packed entry's location fields (both must be present), or null. */

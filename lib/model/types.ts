@@ -53,8 +53,9 @@ export interface BundleDoc {
   /** Always "blake3": names the content-addressing format. */
   deduplication: "blake3";
   /**
-   * Version of this metadata layout: 1 (every file in leaves and root objects) or 2 (small files
-   * may sit in pack objects, see FileEntry.pack).
+   * Version of this metadata layout: 1 (every file in leaves and root objects), 2 (small files
+   * may sit in pack objects, see FileEntry.pack) or 3 (symlink and directory entries, see
+   * TreeEntry).
    */
   formatVersion: number;
   /**
@@ -99,6 +100,35 @@ export interface FileEntry {
   key: string;
   /** Set when the file's bytes sit in a pack object (format 2) instead of a leaf object. */
   pack?: PackLocation;
+}
+
+/** A symbolic link of a bundle (format 3): kept as its target, never followed. */
+export interface SymlinkEntry {
+  kind: "symlink";
+  name: string;
+  /** What the link points to, as readlink gives it (relative or absolute, maybe dangling). */
+  target: string;
+  mode: number;
+  mtime: Date;
+}
+
+/**
+ * An empty directory of a bundle (format 3). Its name ends with '/', so entries stay in plain
+ * name order ("a/b-c" < "a/b/" < "a/b0"), the order the walk yields them in.
+ */
+export interface DirectoryEntry {
+  kind: "dir";
+  name: string;
+  mode: number;
+  mtime: Date;
+}
+
+/** Any entry of a bundle's file lists: a regular file (no `kind`), a symlink or a directory. */
+export type TreeEntry = FileEntry | SymlinkEntry | DirectoryEntry;
+
+/** True for a regular file's entry, the only kind that names blobs. */
+export function isFileEntry(entry: TreeEntry): entry is FileEntry {
+  return !("kind" in entry);
 }
 
 /** One move of a label: labels/{repo}/{label}/{recordId}.yaml (create-only). */

@@ -1,6 +1,6 @@
 /**
- * The read-only view of one bundle: directories synthesized from paths, sizes, modes and
- * times from its file list, and file bytes from a content source, fetched as they are read.
+ * The read-only view of one bundle: directories synthesized from paths, sizes, modes, times
+ * and symlink targets from its file list, and file bytes from a content source, fetched as they are read.
  */
 import type { Attr, FsStats, OpenReply } from "./fuse_ffi.ts";
 import type { BundleFile, BundleInodes } from "./bundle_inodes.ts";
@@ -43,6 +43,12 @@ export class BundleFs implements FuseFilesystem {
   getattr(ino: number): Attr {
     if (!this.inodes.has(ino)) throw new FuseError(ERRNO.ENOENT);
     return this.inodes.attr(ino);
+  }
+
+  readlink(ino: number): string {
+    const target = this.inodes.target(ino);
+    if (target === undefined) throw new FuseError(ERRNO.EINVAL);
+    return target;
   }
 
   readdir(ino: number): DirListing {

@@ -1,11 +1,12 @@
 /**
  * The inode table of a bundle's read-only view, built from its file list as it streams in:
- * files get inodes in name order and the directories on their paths are synthesized. Per-inode
+ * files and symlinks get inodes in name order, the directories on their paths are synthesized
+ * (an empty directory's entry gives its own mode and time). Per-inode
  * data lives in typed arrays (keys as 32 raw bytes), so a 100,000-file bundle costs a few MiB.
  */
 import { DatamonError } from "../errors.ts";
-import type { FileEntry, PackLocation } from "../model/types.ts";
-import { type Attr, S_IFDIR, S_IFREG } from "./fuse_ffi.ts";
+import { isFileEntry, type PackLocation, type TreeEntry } from "../model/types.ts";
+import { type Attr, S_IFDIR, S_IFLNK, S_IFREG } from "./fuse_ffi.ts";
 import type { DirEntry, DirListing } from "./session.ts";
 
 /** The inode of the mount's root directory, as FUSE fixes it. */
@@ -64,6 +65,10 @@ export class BundleInodes {
   readonly #packIds: string[] = [];
   readonly #packIndex = new Map<string, number>();
   readonly #dirs = new Map<number, Children>();
+  /** Targets of the symlink inodes. */
+  readonly #targets = new Map<number, string>();
+  /** Mode and time of directories the bundle lists (empty ones), by inode. */
+  readonly #dirAttrs = new Map<number, { mode: number; mtimeMs: number }>();
   /** The directory the previous entry was in, so name-ordered entries rarely walk a path. */
   #lastDir = { path: "", ino: ROOT_INO };
   #files = 0;
@@ -83,7 +88,7 @@ export class BundleInodes {
 
   /** The table of `entries`, built as they stream in (they are never held as a list). */
   static async fromEntries(
-    entries: AsyncIterable<FileEntry>,
+    entries: AsyncIterable<TreeEntry>,
     dirMtimeMs: number,
     owner: { uid: number; gid: number },
   ): Promise<BundleInodes> {
@@ -107,16 +112,25 @@ export class BundleInodes {
     return this.#count - 1;
   }
 
-  /** Adds a file entry and any directory on its path not yet seen. */
-  add(entry: FileEntry): void {
+  /** Adds an entry and any directory on its path not yet seen. */
+  add(entry: TreeEntry): void {
+    if (!isFileEntry(entry) && entry.kind === "dir") {
+      const ino = this.#directory(entry.name.slice(0, -1));
+      this.#dirAttrs.set(ino, { mode: entry.mode & 0o7777, mtimeMs: entry.mtime.getTime() });
+      return;
+    }
     const slash = entry.name.lastIndexOf("/");
     const dirPath = slash < 0 ? "" : entry.name.slice(0, slash);
     const parent = dirPath === this.#lastDir.path ? this.#lastDir.ino : this.#directory(dirPath);
     this.#lastDir = { path: dirPath, ino: parent };
     const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name);
+    this.#mtime.set(ino, entry.mtime.getTime());
+    if (!isFileEntry(entry)) {
+      this.#targets.set(ino, entry.target);
+      return;
+    }
     this.#size.set(ino, entry.size);
     this.#mode.set(ino, entry.mode & 0o7777);
-    this.#mtime.set(ino, entry.mtime.getTime());
     this.#setKey(ino, entry.key);
     if (entry.pack) {
       let index = this.#packIndex.get(entry.pack.id);
@@ -140,6 +154,11 @@ export class BundleInodes {
     return this.#dirs.has(ino);
   }
 
+  /** The target of a symlink inode; undefined for a file or directory. */
+  target(ino: number): string | undefined {
+    return this.#targets.get(ino);
+  }
+
   /** True when `ino` names an inode of this table. */
   has(ino: number): boolean {
     return ino >= ROOT_INO && ino < this.#count;
@@ -148,12 +167,24 @@ export class BundleInodes {
   attr(ino: number): Attr {
     const dir = this.#dirs.get(ino);
     if (dir) {
+      const listed = this.#dirAttrs.get(ino);
       return {
         ino,
-        mode: S_IFDIR | 0o755,
+        mode: S_IFDIR | (listed?.mode ?? 0o755),
         nlink: 2 + dir.subdirs,
         size: 4096,
-        mtimeMs: this.dirMtimeMs,
+        mtimeMs: listed?.mtimeMs ?? this.dirMtimeMs,
+        ...this.owner,
+      };
+    }
+    const target = this.#targets.get(ino);
+    if (target !== undefined) {
+      return {
+        ino,
+        mode: S_IFLNK | 0o777,
+        nlink: 1,
+        size: new TextEncoder().encode(target).length,
+        mtimeMs: this.#mtime.values[ino],
         ...this.owner,
       };
     }
@@ -173,7 +204,7 @@ export class BundleInodes {
     const attrOf = (child: number): DirEntry => ({
       name: this.#names[child],
       ino: child,
-      mode: this.#dirs.has(child) ? S_IFDIR : S_IFREG,
+      mode: this.#dirs.has(child) ? S_IFDIR : this.#targets.has(child) ? S_IFLNK : S_IFREG,
     });
     return {
       parent: this.#parent.values[ino],

@@ -13,7 +13,7 @@ import { FuseSession } from "./session.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleEntries } from "../meta/bundles.ts";
+import { bundleTree } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
@@ -79,7 +79,7 @@ export async function mountBundle(
       content = diskContent(downloaded);
     }
     const inodes = await BundleInodes.fromEntries(
-      bundleEntries(ctx, bundle),
+      bundleTree(ctx, bundle),
       bundle.timestamp.getTime(),
       mountPoint,
     );

@@ -73,6 +73,7 @@ export const OPS = {
   forget: 3,
   getattr: 4,
   setattr: 5,
+  readlink: 6,
   mkdir: 8,
   unlink: 9,
   rmdir: 10,
@@ -130,6 +131,7 @@ const SYMBOLS = {
   fuse_reply_open: { parameters: ["pointer", "buffer"], result: "i32" },
   fuse_reply_write: { parameters: ["pointer", "usize"], result: "i32" },
   fuse_reply_buf: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
+  fuse_reply_readlink: { parameters: ["pointer", "buffer"], result: "i32" },
   fuse_reply_statfs: { parameters: ["pointer", "buffer"], result: "i32" },
   fuse_add_direntry: {
     parameters: ["pointer", "buffer", "usize", "buffer", "buffer", "i64"],
@@ -226,10 +228,11 @@ export interface Attr {
   gid: number;
 }
 
-/** S_IFDIR, S_IFREG and the type mask. */
+/** S_IFDIR, S_IFREG, S_IFLNK and the type mask. */
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
 
 /** Writes `attr` as a `struct stat` into `view` at `at`. */
 export function writeStat(view: DataView, at: number, attr: Attr): void {

@@ -60,6 +60,8 @@ export interface FuseFilesystem {
   lookup(parent: number, name: string): Promise<Attr> | Attr;
   getattr(ino: number): Promise<Attr> | Attr;
   readdir(ino: number): Promise<DirListing> | DirListing;
+  /** The target of a symlink inode. */
+  readlink?(ino: number): string;
   open(ino: number, flags: number): Promise<OpenReply> | OpenReply;
   read(ino: number, fh: number, offset: number, size: number): Promise<Uint8Array>;
   release(ino: number, fh: number): Promise<void> | void;
@@ -386,6 +388,15 @@ function operationTable(session: () => FuseSession): Array<[number, Callback]> {
       s().run(req, () => fs.setattr!(u64(ino), changes, fh), (a) => s().replyAttr(req, a));
     },
   );
+  add(OPS.readlink, ["pointer", "u64"], (req, ino) => {
+    const fs = s().fs;
+    if (!fs.readlink) throw new FuseError(ERRNO.EINVAL);
+    s().run(
+      req,
+      () => fs.readlink!(u64(ino)),
+      (target) => s().lib.fuse_reply_readlink(req, new TextEncoder().encode(`${target}\0`)),
+    );
+  });
   add(OPS.mkdir, ["pointer", "u64", "pointer", "u32"], (req, parent, namePtr, mode) => {
     const child = name(namePtr);
     const fs = s().fs;

@@ -1,8 +1,8 @@
 import { assert } from "../support/assert.ts";
 import { parse, stringify } from "yaml";
 import { isKind } from "../../lib/errors.ts";
-import { decodeFileList, encodeFileList } from "../../lib/model/codec.ts";
-import type { FileEntry } from "../../lib/model/types.ts";
+import { decodeFileList, decodeTreeList, encodeFileList } from "../../lib/model/codec.ts";
+import type { FileEntry, TreeEntry } from "../../lib/model/types.ts";
 import { entriesOf, HASH } from "../support/file_entries.ts";
 
 /** The document as the yaml library would write it: not the one-line-per-entry shape. */
@@ -189,4 +189,37 @@ Deno.test("decodeFileList rejects a pack without offset, an offset without pack,
     "file list to write",
     /"pack" must be a pack id/,
   );
+});
+
+const TIME = new Date("2024-01-01T00:00:00.000Z");
+const TREE: TreeEntry[] = [
+  { kind: "dir", name: "a/empty/", mode: 0o700, mtime: TIME },
+  { name: "a/f", key: HASH, size: 3, mode: 0o644, mtime: TIME },
+  { kind: "symlink", name: "a/link", target: "../x\u0085y", mode: 0o777, mtime: TIME },
+];
+
+Deno.test("symlink and directory entries round-trip on both decode paths", () => {
+  const text = encodeFileList(TREE);
+  assert.match(text.split("\n")[1], /^- \{"name": "a\/empty\/", "kind": "dir", "mode": 448, /);
+  assert.deepEqual(decodeTreeList(text, "list"), TREE);
+  assert.deepEqual(decodeTreeList(stringify(parse(text)), "list"), TREE);
+});
+
+Deno.test("decodeFileList gives only the regular files of a list with links and directories", () => {
+  assert.deepEqual(decodeFileList(encodeFileList(TREE), "list"), [TREE[1]]);
+});
+
+Deno.test("decodeTreeList rejects an unknown kind, a directory name without '/', a link without target", () => {
+  const line = (fields: string) =>
+    `BundleEntries:\n- {${fields}, "mode": 420, "mtime": "2024-01-01T00:00:00Z"}\n`;
+  const cases: [string, RegExp][] = [
+    [`"name": "a", "kind": "fifo"`, /"kind" must be "symlink" or "dir"/],
+    [`"name": "a", "kind": "dir"`, /a "dir" entry's name must end with '\/'/],
+    [`"name": "a/../", "kind": "dir"`, /".." path segment/],
+    [`"name": "a", "kind": "symlink"`, /"target" must be a non-empty string/],
+    [`"name": "a", "kind": "symlink", "target": ""`, /"target" must be a non-empty string/],
+  ];
+  for (const [fields, pattern] of cases) {
+    assertIntegrity(() => decodeTreeList(line(fields), "list"), "list", pattern);
+  }
 });

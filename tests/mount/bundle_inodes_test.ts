@@ -1,7 +1,7 @@
 /** The inode table of a bundle view: directories synthesized from paths, compact per file. */
 import { assert, assertEquals } from "../support/assert.ts";
 import { BundleInodes, ROOT_INO } from "../../lib/mount/bundle_inodes.ts";
-import { S_IFDIR, S_IFREG } from "../../lib/mount/fuse_ffi.ts";
+import { S_IFDIR, S_IFLNK, S_IFREG } from "../../lib/mount/fuse_ffi.ts";
 
 const KEY = "0123456789abcdef".repeat(4);
 const owner = { uid: 1000, gid: 100 };
@@ -58,4 +58,23 @@ Deno.test("an inode table holds 100,000 files in 100 synthesized directories", (
   for (let i = 0; i < 100_000; i++) inodes.add(entry(`d${Math.floor(i / 1000)}/f${i}`));
   assertEquals(inodes.files, 100_000);
   assertEquals(inodes.inodes, 100_000 + 100 + 1, "files, directories and the root");
+});
+
+Deno.test("a symlink entry is a link inode with its target; an empty directory keeps its mode", () => {
+  const inodes = new BundleInodes(1000, owner);
+  inodes.add({ kind: "dir", name: "d/empty/", mode: 0o700, mtime: new Date(7000) });
+  inodes.add(entry("d/f"));
+  inodes.add({ kind: "symlink", name: "d/l", target: "f", mode: 0o777, mtime: new Date(6000) });
+  const d = inodes.lookup(ROOT_INO, "d")!;
+  const link = inodes.lookup(d, "l")!;
+  assertEquals(inodes.attr(link).mode, S_IFLNK | 0o777);
+  assertEquals(inodes.attr(link).size, 1);
+  assertEquals(inodes.attr(link).mtimeMs, 6000);
+  assertEquals(inodes.target(link), "f");
+  assertEquals(inodes.listing(d).at(2).mode, S_IFLNK);
+  const empty = inodes.lookup(d, "empty")!;
+  assert(inodes.isDirectory(empty));
+  assertEquals(inodes.attr(empty).mode, S_IFDIR | 0o700);
+  assertEquals(inodes.attr(empty).mtimeMs, 7000);
+  assertEquals(inodes.target(inodes.lookup(d, "f")!), undefined);
 });

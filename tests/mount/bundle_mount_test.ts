@@ -76,6 +76,25 @@ fuseTest("a mounted bundle reads back byte for byte with cat, cmp and find", asy
   assertEquals(await listTree(mnt), []);
 });
 
+fuseTest(
+  "a mounted bundle shows symlinks as links (readlink) and empty directories",
+  async (dir) => {
+    const src = `${dir}/src`;
+    await writeTree(src, { "bin/tool.js": "tool\n" });
+    await Deno.mkdir(`${src}/node_modules/.bin`, { recursive: true });
+    await Deno.symlink("../../bin/tool.js", `${src}/node_modules/.bin/tool`);
+    await Deno.mkdir(`${src}/empty`);
+    const home = await uploaded(dir, src);
+    const mnt = `${dir}/mnt`;
+    await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
+      assert((await Deno.lstat(`${mnt}/node_modules/.bin/tool`)).isSymlink);
+      assertEquals(await Deno.readLink(`${mnt}/node_modules/.bin/tool`), "../../bin/tool.js");
+      assertEquals((await run("cat", `${mnt}/node_modules/.bin/tool`)).stdout, "tool\n");
+      assert((await Deno.stat(`${mnt}/empty`)).isDirectory);
+    });
+  },
+);
+
 fuseTest("--stream=false downloads first and serves the same bytes from disk", async (dir) => {
   const src = await sourceTree(dir);
   const home = await uploaded(dir, src);
