@@ -308,8 +308,9 @@ Deno.test("upload and download --json report their requests; the summary lines c
     );
     assertEquals(
       uploaded.requests.operations.putIfAbsent,
-      3 + 3,
-      "a pack, a file list, bundle.yaml, and the write-ahead records of the start, list and commit",
+      3 + 3 + 1,
+      "a pack, a file list, bundle.yaml, the write-ahead records of the start, list and commit, " +
+        "and the context's record in the blob store's registry (its first upload)",
     );
     assertMatch(
       up.stderr,
