@@ -65,6 +65,11 @@ quietly() {
   "$@" >"$SCRATCH/quiet.out" 2>&1 || { cat "$SCRATCH/quiet.out" >&2; exit 1; }
 }
 
+# The data a download of workload W brings back: for a, its 1%-changed version, uploaded last.
+latest_data() {
+  [[ $1 == a ]] && echo "$WORK/a1/data" || echo "$WORK/$1/data"
+}
+
 # run_datamon W RUN: upload (and for a, the 1%-changed re-upload) and download of one workload.
 run_datamon() {
   local w=$1 run=$2 data="$WORK/$1/data"
@@ -80,7 +85,7 @@ run_datamon() {
   rm -rf "$SCRATCH/dm-dest"
   measure "$w" datamon download "$run" "${DATAMON[@]}" bundle download --repo bench \
     --destination "$SCRATCH/dm-dest" --quiet
-  [[ $run -eq 1 ]] && check_same "datamon download" "$SCRATCH/dm-dest" "$data"
+  [[ $run -eq 1 ]] && check_same "datamon download" "$SCRATCH/dm-dest" "$(latest_data "$w")"
   rm -rf "$SCRATCH/dm-dest"
   purge "$w" "dm-$w-$run"
 }

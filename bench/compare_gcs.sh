@@ -133,7 +133,7 @@ run_rclone() {
   fi
   rm -rf "$SCRATCH/rclone-back"
   measure "$w" rclone copy-back "$run" rclone copy "$remote" "$SCRATCH/rclone-back"
-  [[ $run -eq 1 ]] && check_same "rclone copy-back" "$SCRATCH/rclone-back" "$data"
+  [[ $run -eq 1 ]] && check_same "rclone copy-back" "$SCRATCH/rclone-back" "$(latest_data "$w")"
   rm -rf "$SCRATCH/rclone-back"
   purge "$w" "rclone-$w-$run"
 }

@@ -159,7 +159,8 @@ run_aws() {
   use_workload "$w"
   measure "$w" aws cp "$run" "$AWS" --endpoint-url "$ENDPOINT" s3 cp --recursive --quiet "$data" "$dest"
   if [[ $w == a ]]; then
-    measure a1 aws sync-1pct "$run" "$AWS" --endpoint-url "$ENDPOINT" s3 sync --quiet \
+    # Not `aws s3 sync`: it skips a changed file whose mtime is older than the object's upload.
+    measure a1 aws cp-1pct "$run" "$AWS" --endpoint-url "$ENDPOINT" s3 cp --recursive --quiet \
       "$WORK/a1/data" "$dest"
   fi
   rm -rf "$SCRATCH/aws-back"
@@ -208,7 +209,7 @@ print_s3_ratios() {
     ratio_row a download aws cp-back -
     ratio_best_row a download "$(target_for big-download)" "rclone copy-back" "aws cp-back"
     ratio_row a1 re-upload-1pct rclone copy-1pct "$(target_for 1pct)"
-    ratio_row a1 re-upload-1pct aws sync-1pct -
+    ratio_row a1 re-upload-1pct aws cp-1pct -
     print_1pct_bytes
   else
     ratio_row b upload rclone copy -
