@@ -6,10 +6,12 @@
  * The endpoint is the URL's `?endpoint=http://host:port`, else env STORAGE_EMULATOR_HOST (as
  * Google's tools use it), else the public service with Application Default Credentials. An
  * emulator endpoint is spoken to without credentials.
+ *
+ * Google's SDK is imported on the first request, not with this module: evaluating it takes
+ * ~150 ms, which commands on other stores (and `datamon version`) must not pay.
  */
 import { EventEmitter } from "node:events";
-import { Storage } from "@google-cloud/storage";
-import type { Bucket, File } from "@google-cloud/storage";
+import type { Bucket, File, StorageOptions } from "@google-cloud/storage";
 import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
 import { readInto, readObject, readRange } from "./gcs_download.ts";
@@ -73,11 +75,15 @@ interface ListedPage {
 export class GcsStore implements Store {
   /** `gs://bucket/prefix`, without the query. */
   readonly url: string;
-  readonly #bucket: Bucket;
+  readonly #bucketName: string;
   readonly #prefix: string;
   readonly #endpoint: string;
-  /** The credentials, or null at an emulator endpoint, which is spoken to without any. */
-  readonly #credentials: GoogleCredentials | null;
+  /** Whether the endpoint is an emulator, which is spoken to without credentials. */
+  readonly #emulated: boolean;
+  /** What the SDK client is made from: settled at opening, so a bad URL fails there. */
+  readonly #options: StorageOptions;
+  /** The SDK's handle on the bucket, made on the first request. */
+  #handle: Promise<Bucket> | null = null;
   readonly #gate: RequestGate;
   readonly #pageSize: number;
 
@@ -97,35 +103,33 @@ export class GcsStore implements Store {
       ? emulatorEndpoint(url, fromEnv, "STORAGE_EMULATOR_HOST")
       : null;
     this.#endpoint = emulator ?? PUBLIC_ENDPOINT;
+    this.#emulated = emulator !== null;
+    this.#bucketName = parsed.bucket;
     // autoRetry off: the SDK would otherwise retry on its own schedule under ours. A request
     // not answered in time is dropped and retried by ours: a connection cut mid-answer can
     // otherwise leave it waiting forever.
     const common = { retryOptions: { autoRetry: false }, timeout: REQUEST_TIMEOUT_MS };
-    const storage = emulator === null ? new Storage(common) : new Storage({
+    this.#options = emulator === null ? common : {
       ...common,
       apiEndpoint: emulator,
       projectId: Deno.env.get("GOOGLE_CLOUD_PROJECT") ?? "datamon",
-    });
-    // The SDK takes a set STORAGE_EMULATOR_HOST verbatim as its JSON API base, even over
-    // apiEndpoint and without "/storage/v1"; pin the base to the endpoint chosen here.
-    storage.baseUrl = `${this.#endpoint}/storage/v1`;
-    this.#bucket = storage.bucket(parsed.bucket);
-    this.#credentials = emulator === null ? storage.authClient : null;
+    };
     this.#gate = new RequestGate(options, isRetryable);
     this.#pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
-  identity(): Promise<StoreIdentity> {
-    if (this.#credentials === null) {
-      return Promise.resolve({
+  async identity(): Promise<StoreIdentity> {
+    if (this.#emulated) {
+      return {
         unavailable: `the endpoint ${this.#endpoint} is an emulator, spoken to without credentials`,
-      });
+      };
     }
-    return googleAccount(this.#credentials);
+    const credentials: GoogleCredentials = (await this.#bucket()).storage.authClient;
+    return await googleAccount(credentials);
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     try {
       return await this.#request(() => readObject(file));
     } catch (e) {
@@ -134,7 +138,7 @@ export class GcsStore implements Store {
   }
 
   async getInto(key: string, into: Uint8Array): Promise<number> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     try {
       return await this.#request(() => readInto(file, into));
     } catch (e) {
@@ -144,7 +148,7 @@ export class GcsStore implements Store {
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(offset, length);
-    const file = this.#file(key);
+    const file = await this.#file(key);
     if (length === 0) {
       // A zero-length range cannot be asked for over HTTP; the key must still exist.
       if (await this.head(key) === null) throw this.#notFound(key);
@@ -166,7 +170,7 @@ export class GcsStore implements Store {
   }
 
   async #put(key: string, body: Uint8Array): Promise<void> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     try {
       await this.#request(() => file.save(body, saveOptions()));
     } catch (e) {
@@ -175,7 +179,7 @@ export class GcsStore implements Store {
   }
 
   async #putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     let attempts = 0;
     try {
       await this.#request(() => {
@@ -192,7 +196,7 @@ export class GcsStore implements Store {
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     try {
       const [metadata] = await this.#request(() => file.getMetadata());
       return { size: Number(metadata.size), modified: new Date(metadata.updated ?? 0) };
@@ -250,7 +254,7 @@ export class GcsStore implements Store {
   }
 
   async delete(key: string): Promise<void> {
-    const file = this.#file(key);
+    const file = await this.#file(key);
     try {
       await this.#request(() => file.delete());
     } catch (e) {
@@ -261,7 +265,8 @@ export class GcsStore implements Store {
   /** One page of a listing; a missing bucket or refused credentials become store errors. */
   async #listPage(query: Record<string, unknown>): Promise<ListedPage> {
     try {
-      const [, , page] = await this.#request(() => this.#bucket.getFiles(query));
+      const bucket = await this.#bucket();
+      const [, , page] = await this.#request(() => bucket.getFiles(query));
       return (page ?? {}) as ListedPage;
     } catch (e) {
       // A listing names no object: its 404 can only mean the bucket.
@@ -285,8 +290,16 @@ export class GcsStore implements Store {
     return this.#gate.send(send);
   }
 
-  #file(key: string): File {
-    return this.#bucket.file(this.#prefix + checkKey(key));
+  /** The bucket through the SDK, imported and made on the first call. */
+  #bucket(): Promise<Bucket> {
+    this.#handle ??= openBucket(this.#options, this.#endpoint, this.#bucketName);
+    return this.#handle;
+  }
+
+  /** The SDK's handle on the object of `key` (checked before anything is loaded). */
+  async #file(key: string): Promise<File> {
+    const name = this.#prefix + checkKey(key);
+    return (await this.#bucket()).file(name);
   }
 
   /** The error a failed read throws: an absent object is "not-found". */
@@ -335,7 +348,7 @@ export class GcsStore implements Store {
   #bucketMissing(e: unknown): DatamonError {
     return new DatamonError(
       "unreachable",
-      `store ${this.url} cannot be used: bucket ${this.#bucket.name} does not exist at ` +
+      `store ${this.url} cannot be used: bucket ${this.#bucketName} does not exist at ` +
         this.#endpoint,
       { cause: e },
     );
@@ -344,6 +357,22 @@ export class GcsStore implements Store {
   #notFound(key: string): DatamonError {
     return new DatamonError("not-found", `object ${key} not found in ${this.url}`);
   }
+}
+
+/**
+ * The bucket `name` through a client of Google's SDK made with `options`. The SDK takes a set
+ * STORAGE_EMULATOR_HOST verbatim as its JSON API base, even over apiEndpoint and without
+ * "/storage/v1"; the base is pinned to `endpoint`.
+ */
+async function openBucket(
+  options: StorageOptions,
+  endpoint: string,
+  name: string,
+): Promise<Bucket> {
+  const { Storage } = await import("@google-cloud/storage");
+  const storage = new Storage(options);
+  storage.baseUrl = `${endpoint}/storage/v1`;
+  return storage.bucket(name);
 }
 
 /**

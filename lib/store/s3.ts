@@ -2,16 +2,10 @@
  * A store in an S3 bucket (AWS, or any S3-compatible server via an endpoint): one object per
  * key under the URL's prefix. Create-only writes send `If-None-Match: *`, so two writers of one
  * key cannot both win. Every request goes through a RequestGate: bounded, and retried from its bytes.
+ * The AWS SDK is imported on the first request, not with this module: evaluating it takes
+ * ~200 ms, which commands on other stores (and `datamon version`) must not pay.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { DatamonError } from "../errors.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
@@ -44,6 +38,18 @@ export function openS3Store(url: string, options: StoreOptions): Store {
   return new S3Store(url, options);
 }
 
+/** The SDK's module: its commands are classes, built per request. */
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+
+/** The SDK and the two clients of one store, made together on its first request. */
+interface S3Clients {
+  sdk: S3Sdk;
+  /** Writes, listings and deletes. */
+  client: S3Client;
+  /** Object reads (GET). */
+  reads: S3Client;
+}
+
 /** The error fields of the AWS SDK that decide how a failure is handled. */
 interface AwsError {
   name?: string;
@@ -54,10 +60,9 @@ interface AwsError {
 export class S3Store implements Store {
   readonly url: string;
   readonly #location: CloudUrl;
-  /** Writes, listings and deletes. */
-  readonly #client: S3Client;
-  /** Object reads (GET). */
-  readonly #reads: S3Client;
+  /** What the clients are made from: settled at opening, so a bad URL fails there. */
+  readonly #config: S3ClientConfig;
+  #clients: Promise<S3Clients> | null = null;
   readonly #endpoint: string;
   /** Where STS is asked who the credentials are, or null when no STS goes with the endpoint. */
   readonly #sts: StsTarget | null;
@@ -76,7 +81,7 @@ export class S3Store implements Store {
     // An S3-compatible server at an endpoint of its own has no STS unless one is named.
     const sts = envVar("AWS_ENDPOINT_URL_STS");
     this.#sts = sts !== undefined || endpoint === undefined ? { region, endpoint: sts } : null;
-    const config = {
+    this.#config = {
       region,
       ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
       // Retries are ours (withRetries), so backoff and "re-send from bytes" are one policy.
@@ -86,17 +91,6 @@ export class S3Store implements Store {
       requestChecksumCalculation: "WHEN_REQUIRED" as const,
       responseChecksumValidation: "WHEN_REQUIRED" as const,
     };
-    // Two transports, each where it measured best: Deno's fetch reads ~25% faster than the
-    // SDK's default handler (on Deno's node:http layer), which in turn holds ~30% less memory
-    // for request bodies in flight (16 PUTs of 2 MiB: 197 against 291 MB peak).
-    this.#client = new S3Client({
-      ...config,
-      requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
-    });
-    this.#reads = new S3Client({
-      ...config,
-      requestHandler: new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS }),
-    });
     this.#gate = new RequestGate(options, isTransient);
     this.#pageSize = options.pageSize ?? 1000;
   }
@@ -112,9 +106,10 @@ export class S3Store implements Store {
 
   async get(key: string): Promise<Uint8Array> {
     const name = this.#name(key);
+    const { sdk, reads } = await this.#connect();
     return await this.#request(key, async () => {
-      const out = await this.#reads.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
+      const out = await reads.send(
+        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: name }),
       );
       return completeBody(await out.Body!.transformToByteArray(), out.ContentLength);
     });
@@ -122,9 +117,10 @@ export class S3Store implements Store {
 
   async getInto(key: string, into: Uint8Array): Promise<number> {
     const name = this.#name(key);
+    const { sdk, reads } = await this.#connect();
     return await this.#request(key, async () => {
-      const out = await this.#reads.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: name }),
+      const out = await reads.send(
+        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: name }),
       );
       const size = out.ContentLength ?? 0;
       const body = out.Body as AsyncIterable<Uint8Array> & {
@@ -154,10 +150,11 @@ export class S3Store implements Store {
       if (await this.head(key) === null) throw this.#notFound(key);
       return new Uint8Array(0);
     }
+    const { sdk, reads } = await this.#connect();
     return await this.#request(key, async () => {
       try {
-        const out = await this.#reads.send(
-          new GetObjectCommand({
+        const out = await reads.send(
+          new sdk.GetObjectCommand({
             Bucket: this.#bucket,
             Key: name,
             Range: `bytes=${offset}-${offset + length - 1}`,
@@ -182,21 +179,27 @@ export class S3Store implements Store {
 
   async #put(key: string, body: Uint8Array): Promise<void> {
     const name = this.#name(key);
+    const { sdk, client } = await this.#connect();
     await this.#request(
       key,
-      () =>
-        this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: name, Body: body })),
+      () => client.send(new sdk.PutObjectCommand({ Bucket: this.#bucket, Key: name, Body: body })),
     );
   }
 
   async #putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     const name = this.#name(key);
+    const { sdk, client } = await this.#connect();
     let attempts = 0;
     const created = await this.#request(key, async () => {
       attempts++;
       try {
-        await this.#client.send(
-          new PutObjectCommand({ Bucket: this.#bucket, Key: name, Body: body, IfNoneMatch: "*" }),
+        await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: this.#bucket,
+            Key: name,
+            Body: body,
+            IfNoneMatch: "*",
+          }),
         );
         return true;
       } catch (e) {
@@ -211,10 +214,11 @@ export class S3Store implements Store {
 
   async head(key: string): Promise<ObjectInfo | null> {
     const name = this.#name(key);
+    const { sdk, client } = await this.#connect();
     try {
       return await this.#request(key, async () => {
-        const out = await this.#client.send(
-          new HeadObjectCommand({ Bucket: this.#bucket, Key: name }),
+        const out = await client.send(
+          new sdk.HeadObjectCommand({ Bucket: this.#bucket, Key: name }),
         );
         return { size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0) };
       });
@@ -228,11 +232,12 @@ export class S3Store implements Store {
     checkPrefix(prefix);
     const delimiter = checkDelimiter(options.delimiter, this.url) || undefined;
     const base = this.#location.prefix;
+    const { sdk, client } = await this.#connect();
     let token: string | undefined;
     do {
       const page = await this.#request(prefix, () =>
-        this.#client.send(
-          new ListObjectsV2Command({
+        client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.#bucket,
             Prefix: base + prefix,
             Delimiter: delimiter,
@@ -261,14 +266,21 @@ export class S3Store implements Store {
 
   async delete(key: string): Promise<void> {
     const name = this.#name(key);
+    const { sdk, client } = await this.#connect();
     try {
       await this.#request(
         key,
-        () => this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: name })),
+        () => client.send(new sdk.DeleteObjectCommand({ Bucket: this.#bucket, Key: name })),
       );
     } catch (e) {
       if (!(e instanceof DatamonError && e.kind === "not-found")) throw e;
     }
+  }
+
+  /** The SDK and this store's clients, imported and made on the first call. */
+  #connect(): Promise<S3Clients> {
+    this.#clients ??= makeClients(this.#config);
+    return this.#clients;
   }
 
   get #bucket(): string {
@@ -337,6 +349,29 @@ export class S3Store implements Store {
       cause,
     });
   }
+}
+
+/**
+ * Two transports, each where it measured best: Deno's fetch reads ~25% faster than the SDK's
+ * default handler (on Deno's node:http layer), which in turn holds ~30% less memory for request
+ * bodies in flight (16 PUTs of 2 MiB: 197 against 291 MB peak).
+ */
+async function makeClients(config: S3ClientConfig): Promise<S3Clients> {
+  const [sdk, { FetchHttpHandler }] = await Promise.all([
+    import("@aws-sdk/client-s3"),
+    import("@smithy/fetch-http-handler"),
+  ]);
+  return {
+    sdk,
+    client: new sdk.S3Client({
+      ...config,
+      requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+    }),
+    reads: new sdk.S3Client({
+      ...config,
+      requestHandler: new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS }),
+    }),
+  };
 }
 
 /** The body, unless the connection dropped before the announced length arrived. */

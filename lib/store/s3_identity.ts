@@ -1,8 +1,8 @@
 /**
  * Who S3 credentials belong to: STS GetCallerIdentity answers with the caller's ARN, whatever
- * kind of credentials the AWS chain found (keys, profile, SSO, instance or task role).
+ * kind of credentials the AWS chain found (keys, profile, SSO, instance or task role). The STS
+ * client is imported when the question is asked, so that opening an S3 store does not load it.
  */
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { StoreIdentity } from "./store.ts";
 
 /** How long the identity question may take before it counts as unanswered. */
@@ -16,6 +16,7 @@ export interface StsTarget {
 
 /** The caller's ARN as STS states it, or why STS did not say. */
 export async function stsCallerArn(target: StsTarget): Promise<StoreIdentity> {
+  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
   const client = new STSClient({
     region: target.region,
     ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),

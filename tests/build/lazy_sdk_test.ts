@@ -1,0 +1,111 @@
+/**
+ * The cloud SDKs load only when a context uses their backend, from the source tree and from the
+ * bundle (scripts/bundle.sh), and the bundle still reaches S3 and GCS.
+ *
+ * How "loaded" is told, without timing: each SDK reads an environment variable while its modules
+ * are evaluated (the AWS SDK AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA, Google's
+ * GOOGLE_SDK_NODE_LOGGING). The program runs with `--deny-env` on those two, so evaluating
+ * either SDK throws NotCapable and the command fails. The control tests show the check can
+ * fail: a command on an S3 or GCS context, under the same flag, does fail naming the variable;
+ * should an SDK upgrade stop reading it, the controls fail and this check needs a new marker.
+ */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { CLI_PERMISSIONS } from "../support/cli.ts";
+import { freshStoreUrl } from "../support/servers.ts";
+import { withTempDir } from "../support/fixtures.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const AWS_MARKER = "AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA";
+const GOOGLE_MARKER = "GOOGLE_SDK_NODE_LOGGING";
+const NO_SDK = `--deny-env=${AWS_MARKER},${GOOGLE_MARKER}`;
+
+let bundled: Promise<string> | undefined;
+
+/** dist/datamon.js built once for this file into a temp directory (the tree's may be stale). */
+function bundle(): Promise<string> {
+  bundled ??= (async () => {
+    const dist = await Deno.makeTempDir({ prefix: "datamon-lazy-bundle-" });
+    const out = await new Deno.Command("bash", {
+      args: [`${root}scripts/bundle.sh`],
+      env: { DATAMON_DIST: dist },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) throw new Error(`bundle failed: ${new TextDecoder().decode(out.stderr)}`);
+    globalThis.addEventListener("unload", () => Deno.removeSync(dist, { recursive: true }));
+    return `${dist}/datamon.js`;
+  })();
+  return bundled;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `program ...args` with the program's permissions (and `extra` flags), DATAMON_HOME `home`. */
+async function run(program: string, home: string, extra: string[], ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...CLI_PERMISSIONS, ...extra, program, ...args],
+    env: {
+      DATAMON_HOME: home,
+      DATAMON_CONFIG: `${home}/config.yaml`,
+      DATAMON_NAME: "Test User",
+      DATAMON_EMAIL: "test@example.com",
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  } satisfies Run;
+}
+
+function assertOk(r: Run, what: string): void {
+  assertEquals(r.code, 0, `${what} exited ${r.code}\n${r.stderr}${r.stdout}`);
+}
+
+for (const target of ["source", "bundle"] as const) {
+  Deno.test(`${target}: version and repo list on the local store evaluate neither cloud SDK`, () =>
+    withTempDir(async (home) => {
+      const program = target === "source" ? `${root}main.ts` : await bundle();
+      const version = await run(program, home, [NO_SDK], "version");
+      assertOk(version, "version");
+      assertMatch(version.stdout, /^datamon \d/);
+      assertOk(await run(program, home, [NO_SDK], "repo", "create", "--repo", "r"), "repo create");
+      const list = await run(program, home, [NO_SDK], "repo", "list", "--format", "{{name}}");
+      assertOk(list, "repo list");
+      assertEquals(list.stdout.trim(), "r");
+    }));
+}
+
+for (
+  const [backend, marker] of [["s3", AWS_MARKER], ["gcs", GOOGLE_MARKER]] as const
+) {
+  Deno.test(`bundle: a context on ${backend} works, and loads that SDK (the check above can fail)`, () =>
+    withTempDir(async (home) => {
+      const program = await bundle();
+      const store = await freshStoreUrl(backend);
+      try {
+        const create = ["context", "create", "--context", "c", "--store", store.url, "--skip-auth"];
+        assertOk(await run(program, home, [], ...create), "context create");
+        const repo = ["repo", "create", "--repo", "r", "--context", "c", "--skip-auth"];
+        assertOk(await run(program, home, [], ...repo), "repo create");
+        const listArgs = ["repo", "list", "--context", "c", "--format", "{{name}}"];
+        const list = await run(program, home, [], ...listArgs);
+        assertOk(list, "repo list");
+        assertEquals(list.stdout.trim(), "r");
+        const denied = await run(program, home, [NO_SDK], ...listArgs);
+        assert(denied.code !== 0, `repo list on ${backend} ran without evaluating its SDK`);
+        assertMatch(denied.stderr, new RegExp(marker));
+      } finally {
+        await store.cleanup();
+      }
+    }));
+}
