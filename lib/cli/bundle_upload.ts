@@ -4,7 +4,7 @@ import type { LabelRecord } from "../model/types.ts";
 import { uploadBundle, type UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
 import { scanTotals } from "../core/walk.ts";
-import { isBucketUrl } from "../core/bucket_source.ts";
+import { isBucketUrl } from "../store/cloud_url.ts";
 import { resolveInput } from "../meta/lineage.ts";
 import {
   actorFrom,

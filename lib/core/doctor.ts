@@ -4,10 +4,14 @@
  * writes. Each check says what to fix when it does not pass. FUSE, which only mounts need, is
  * checked in lib/mount/fuse_probe.ts, in rows of the same shape.
  */
-import { DatamonError } from "../errors.ts";
-import { newKsuid } from "../model/ksuid.ts";
 import type { Store } from "../store/store.ts";
 import { openStore } from "../store/open.ts";
+import {
+  type CreateOnlyAnswers,
+  probeCreateOnly,
+  probeReachable,
+  probeWritable,
+} from "../store/probe.ts";
 import { loadSettings, type SettingFlags, type Settings } from "../meta/settings.ts";
 import { getContextDoc, STORE_ROLES } from "../meta/context.ts";
 import type { ContextDoc } from "../model/types.ts";
@@ -28,9 +32,6 @@ export interface Check {
   /** What to do about it, when it did not pass. */
   fix?: string;
 }
-
-/** Prefix of the probe objects a store check writes and removes. */
-export const DOCTOR_PREFIX = "doctor/";
 
 /** An error as a check's detail: the first line of its message. */
 export function errorLine(e: unknown): string {
@@ -80,7 +81,7 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
   let store: Store;
   try {
     store = openStore(url);
-    for await (const _ of store.list(DOCTOR_PREFIX, { delimiter: "/" })) break;
+    await probeReachable(store);
   } catch (e) {
     yield failedCheck(
       `${name}: reachable`,
@@ -91,42 +92,32 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
   }
   yield { name: `${name}: reachable`, status: "ok", detail: "a listing answers" };
 
-  const probe = `${DOCTOR_PREFIX}probe-${newKsuid()}`;
-  const bytes = new TextEncoder().encode(probe);
   try {
-    await store.put(probe, bytes);
-    const back = await store.get(probe);
-    if (new TextDecoder().decode(back) !== probe) {
-      throw new DatamonError("integrity", `${probe} read back different bytes`);
-    }
-    await store.delete(probe);
+    await probeWritable(store);
   } catch (e) {
-    await store.delete(probe).catch(() => {});
     yield failedCheck(`${name}: writable`, e, "grant write and delete access to this location");
     return;
   }
   yield { name: `${name}: writable`, status: "ok", detail: "put, get and delete of a probe work" };
 
-  const once = `${DOCTOR_PREFIX}create-only-${newKsuid()}`;
+  let answers: CreateOnlyAnswers;
   try {
-    const first = await store.putIfAbsent(once, bytes);
-    const second = await store.putIfAbsent(once, bytes);
-    await store.delete(once);
-    if (first && !second) {
-      yield { name: `${name}: create-only`, status: "ok", detail: "create-only enforced" };
-    } else {
-      yield {
-        name: `${name}: create-only`,
-        status: "fail",
-        detail: first
-          ? "create-only NOT enforced: a second create of the same key succeeded"
-          : "create-only NOT working: the first create of a new key was refused",
-        fix: "use a store that honours conditional writes (S3: If-None-Match: *, GCS: " +
-          "ifGenerationMatch=0); without them two writers can overwrite a committed document",
-      };
-    }
+    answers = await probeCreateOnly(store);
   } catch (e) {
-    await store.delete(once).catch(() => {});
     yield failedCheck(`${name}: create-only`, e, "grant write and delete access to this location");
+    return;
+  }
+  if (answers.first && !answers.second) {
+    yield { name: `${name}: create-only`, status: "ok", detail: "create-only enforced" };
+  } else {
+    yield {
+      name: `${name}: create-only`,
+      status: "fail",
+      detail: answers.first
+        ? "create-only NOT enforced: a second create of the same key succeeded"
+        : "create-only NOT working: the first create of a new key was refused",
+      fix: "use a store that honours conditional writes (S3: If-None-Match: *, GCS: " +
+        "ifGenerationMatch=0); without them two writers can overwrite a committed document",
+    };
   }
 }

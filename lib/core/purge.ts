@@ -15,7 +15,13 @@ import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { committedBundles } from "../meta/committed.ts";
-import { isRecordOf, openRecorded, registerContext, registeredContexts } from "../meta/registry.ts";
+import {
+  holdsMetadata,
+  isRecordOf,
+  openRecorded,
+  registerContext,
+  registeredContexts,
+} from "../meta/registry.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
 /** Objects younger than this are never swept unless told otherwise: 24 hours. */
@@ -113,7 +119,7 @@ async function requireReadable(other: Context, recordKey: string): Promise<void>
   const fix = `make its metadata store ${other.metadata.url} readable from here, or, if that ` +
     `context is gone for good, remove ${recordKey} from the blob store`;
   try {
-    for await (const _ of other.metadata.list("")) return;
+    if (await holdsMetadata(other)) return;
   } catch (e) {
     throw new DatamonError(
       e instanceof DatamonError ? e.kind : "unreachable",

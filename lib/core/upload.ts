@@ -27,7 +27,7 @@ import { CafsSession } from "../cafs/session.ts";
 import { takeWriterLock } from "../cafs/locks.ts";
 import { registerContext } from "../meta/registry.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
-import { type Context, ensureMetered } from "../meta/context.ts";
+import { type Context, ensureMetered, requestsFor } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { BundleWriter } from "../meta/bundle_writer.ts";
 import { getRepo } from "../meta/repo.ts";
@@ -45,7 +45,8 @@ import { throwIfAborted } from "../util/abort.ts";
 import { type CachedLocation, UploadCache } from "./upload_cache.ts";
 import { bundleEntries, latestBundle } from "../meta/bundles.ts";
 import { NameCursor } from "../util/name_cursor.ts";
-import { type BucketFile, isBucketUrl, openBucketSource, walkBucket } from "./bucket_source.ts";
+import { type BucketFile, openBucketSource, walkBucket } from "../cafs/bucket_source.ts";
+import { isBucketUrl } from "../store/cloud_url.ts";
 import { objectByteSource } from "../cafs/byte_source.ts";
 import { distinctInputs, runInputs } from "../meta/lineage.ts";
 
@@ -132,7 +133,9 @@ export async function uploadBundle(
     options.onSkip?.(s);
   };
   const source: AsyncIterable<SourceFile> = fromBucket
-    ? walkBucket(new MeteredStore(openBucketSource(path, options.concurrency), sourceMeter))
+    ? walkBucket(
+      new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
+    )
     : options.files
     ? listedFiles(path, options.files)
     : walkTree(path, {

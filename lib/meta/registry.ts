@@ -88,3 +88,9 @@ function decodeRecord(key: string, bytes: Uint8Array, store: string): ContextRec
   }
   return { key, name, metadata, vmetadata };
 }
+
+/** Whether a context's metadata store holds anything at all (a listing's first entry). */
+export async function holdsMetadata(ctx: Context): Promise<boolean> {
+  for await (const _ of ctx.metadata.list("")) return true;
+  return false;
+}

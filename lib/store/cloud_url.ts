@@ -14,6 +14,13 @@ export interface CloudUrl {
   params: Map<string, string>;
 }
 
+const BUCKET_URL = /^(s3|gs):\/\//i;
+
+/** Whether a path names a bucket prefix (s3:// or gs://) rather than a local directory. */
+export function isBucketUrl(path: string): boolean {
+  return BUCKET_URL.test(path);
+}
+
 /** Lower-case bucket rules both S3 and GCS accept: 3-63 of a-z 0-9 . - _, alphanumeric ends. */
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 

@@ -4,7 +4,6 @@
  */
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
-import { requestsFor } from "../meta/context.ts";
 
 /** An object under the source prefix, uploaded as the file `name`. */
 export interface BucketFile {
@@ -16,16 +15,9 @@ export interface BucketFile {
   mtime: Date;
 }
 
-const BUCKET_URL = /^(s3|gs):\/\//i;
-
-/** Whether an upload path names a bucket prefix rather than a local directory. */
-export function isBucketUrl(path: string): boolean {
-  return BUCKET_URL.test(path);
-}
-
-/** Opens the bucket prefix `url` as a store, bounded like a context's stores. */
-export function openBucketSource(url: string, concurrency: number): Store {
-  return openStore(url, { maxRequests: requestsFor(concurrency) });
+/** Opens the bucket prefix `url` as a store with at most `maxRequests` requests in flight. */
+export function openBucketSource(url: string, maxRequests: number): Store {
+  return openStore(url, { maxRequests });
 }
 
 /**
