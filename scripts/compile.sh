@@ -4,6 +4,8 @@
 # asset (hash-wasm's wasm is inlined, and the hashing Workers run the program's own module), so
 # nothing needs --include. deno compile needs a `denort` runtime: it downloads one unless
 # DENORT_BIN names a local copy (our build machines are offline, so set DENORT_BIN there).
+# The bundle is plain JS, so it is compiled with --no-check: a JSDoc type import of a bundled npm
+# module (e.g. path-expression-matcher's) names a file the bundle no longer has.
 # DATAMON_DIST names another output directory (default dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ bash scripts/bundle.sh
 mapfile -t permissions < <(grep -v -e '^#' -e '^$' scripts/permissions.txt | sed 's/{self}/datamon/')
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! deno compile --quiet --output "$dist/datamon" "${permissions[@]}" "$dist/datamon.js" >"$log" 2>&1; then
+if ! deno compile --quiet --no-check --output "$dist/datamon" "${permissions[@]}" "$dist/datamon.js" >"$log" 2>&1; then
   if [ -z "${DENORT_BIN:-}" ] && grep -qiE 'denort|download|dns|connect' "$log"; then
     echo "compile: could not download denort (no network?): set DENORT_BIN=/path/to/denort," \
       "the denort of $(deno --version | head -n 1)" >&2
