@@ -1,16 +1,78 @@
-# Shared by bench/compare_s3.sh and bench/compare_gcs.sh: the cloud-shaped link (a shaping
-# proxy in front of each server), the 1%-changed workload, and datamon's runs against a bucket.
-# Expects common.sh and scripts/test_servers.sh sourced, and RTT_MS, BANDWIDTH_MBPS, LOOPBACK,
-# ROOT, WORK, SCRATCH set. The including script defines use_workload W (sets ENDPOINT,
-# SERVER_PID and PROXY_PID for the commands of workload W), datamon_store_url W RUN (the store
-# URL of one run) and purge W PREFIX (removes a run's objects, untimed).
+# Shared by bench/compare_s3.sh and bench/compare_gcs.sh: their flags and work directory, the
+# cloud-shaped link (a shaping proxy in front of each server), the 1%-changed workload, the
+# datamon and rclone runs against a bucket, and the run over every workload. Expects ROOT set
+# and common.sh and scripts/test_servers.sh sourced. The including script defines usage,
+# use_workload W (sets ENDPOINT, SERVER_PID and PROXY_PID for the commands of workload W),
+# datamon_store_url W RUN (the store URL of one run), rclone_remote ENDPOINT (an on-the-fly
+# remote), purge W PREFIX (removes a run's objects, untimed), count_requests W TOOL, and a
+# run_TOOL W RUN for each peer but rclone.
 
+SCRIPT=$(basename "$0")
 BYTES[a1]=${BYTES[a]}
 DESCRIBE[a1]="workload a with a 1% run of each file changed, re-uploaded"
 
 # Scoped permissions, as a user would run it (not -A).
 DATAMON=(deno run --config "$ROOT/deno.json" --allow-read --allow-write --allow-env
   --allow-run=git --allow-sys --allow-net "$ROOT/main.ts")
+
+# parse_cloud_args ARGS...: sets RUNS, WORKLOADS, KEEP, RTT_MS, BANDWIDTH_MBPS and LOOPBACK
+# from the flags every cloud script takes, or stops with its usage.
+parse_cloud_args() {
+  RUNS=3 KEEP=0 RTT_MS=30 BANDWIDTH_MBPS=50 LOOPBACK=0
+  local only=""
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
+      --only) only=${2:?--only needs a or b}; shift 2 ;;
+      --rtt) RTT_MS=${2:?--rtt needs milliseconds}; shift 2 ;;
+      --bandwidth) BANDWIDTH_MBPS=${2:?--bandwidth needs MB/s}; shift 2 ;;
+      --loopback) LOOPBACK=1; shift ;;
+      --keep) KEEP=1; shift ;;
+      -h | --help) usage; exit 0 ;;
+      *) echo "$SCRIPT: unknown argument $1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+  [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$SCRIPT: --runs must be a positive integer" >&2; exit 2; }
+  [[ "$RTT_MS$BANDWIDTH_MBPS" =~ ^[0-9.]+$ ]] || { echo "$SCRIPT: --rtt and --bandwidth take numbers" >&2; exit 2; }
+  case "$only" in "") WORKLOADS=(a b) ;; a | b) WORKLOADS=("$only") ;; *)
+    echo "$SCRIPT: --only takes a or b" >&2; exit 2 ;;
+  esac
+}
+
+# require_tools HINT TOOL...: stops, saying what to install (HINT), when a tool is missing.
+require_tools() {
+  local hint=$1 tool missing=()
+  shift
+  for tool in "$@"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "$SCRIPT: missing ${missing[*]}: install with" >&2
+    echo "  $hint   (and Deno 2.9.6 for deno)" >&2
+    exit 1
+  fi
+}
+
+# start_work NAME: the work directory ($BENCH_DIR, default bench/.work) with this script's
+# scratch directory and result files (SCRATCH, RESULTS, REQUESTS), removed on exit unless --keep
+# (workloads are kept for the next run then); the test servers are stopped on exit.
+start_work() {
+  WORK=$(realpath -m "${BENCH_DIR:-$ROOT/bench/.work}")
+  SCRATCH="$WORK/scratch-$1"
+  RESULTS="$WORK/results-$1.tsv"
+  REQUESTS="$WORK/requests-$1.tsv"
+  trap cleanup EXIT
+  rm -rf "$SCRATCH"
+  mkdir -p "$SCRATCH" "$SERVER_LOGS"
+  : >"$RESULTS"
+  : >"$REQUESTS"
+}
+
+cleanup() {
+  [[ -n "${COUNTER_PID:-}" ]] && kill "$COUNTER_PID" 2>/dev/null
+  stop_test_servers
+  rm -rf "$SCRATCH"
+  [[ $KEEP -eq 1 ]] || rm -rf "$WORK/a" "$WORK/a1" "$WORK/b" "$RESULTS" "$REQUESTS"
+}
 
 # The link every timed command crosses, in words.
 link_description() {
@@ -88,6 +150,49 @@ run_datamon() {
   [[ $run -eq 1 ]] && check_same "datamon download" "$SCRATCH/dm-dest" "$(latest_data "$w")"
   rm -rf "$SCRATCH/dm-dest"
   purge "$w" "dm-$w-$run"
+}
+
+# run_rclone W RUN: `rclone copy` up (and for a, of a1 over it) and back.
+run_rclone() {
+  local w=$1 run=$2 data="$WORK/$1/data" remote
+  use_workload "$w"
+  remote="$(rclone_remote "$ENDPOINT")$BUCKET/rclone-$w-$run"
+  measure "$w" rclone copy "$run" rclone copy "$data" "$remote"
+  if [[ $w == a ]]; then
+    measure a1 rclone copy-1pct "$run" rclone copy "$WORK/a1/data" "$remote"
+  fi
+  rm -rf "$SCRATCH/rclone-back"
+  measure "$w" rclone copy-back "$run" rclone copy "$remote" "$SCRATCH/rclone-back"
+  [[ $run -eq 1 ]] && check_same "rclone copy-back" "$SCRATCH/rclone-back" "$(latest_data "$w")"
+  rm -rf "$SCRATCH/rclone-back"
+  purge "$w" "rclone-$w-$run"
+}
+
+# run_workloads PEER...: for each workload, datamon and each peer --runs times in turn, then one
+# counted upload of each.
+run_workloads() {
+  local w run tool
+  for w in "${WORKLOADS[@]}"; do
+    make_workload "$w"
+    [[ $w == a ]] && make_changed_copy
+    for run in $(seq 1 "$RUNS"); do
+      for tool in datamon "$@"; do "run_$tool" "$w" "$run"; done
+    done
+    for tool in datamon "$@"; do count_requests "$w" "$tool"; done
+  done
+}
+
+# print_results RATIOS: the link, the load, and per workload the tables and RATIOS W.
+print_results() {
+  local w
+  echo
+  echo "link: $(link_description)"
+  echo "at the end: $(machine_state)"
+  for w in "${WORKLOADS[@]}"; do
+    print_table "$w"
+    [[ $w == a ]] && print_table a1
+    "$1" "$w"
+  done
 }
 
 # One line: the share of workload a's bytes datamon sent for the 1%-changed re-upload.

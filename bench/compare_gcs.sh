@@ -23,46 +23,7 @@ Work directory: $BENCH_DIR, default bench/.work. Starts its own GCS emulator on 
 EOF
 }
 
-RUNS=3
-ONLY=""
-KEEP=0
-RTT_MS=30
-BANDWIDTH_MBPS=50
-LOOPBACK=0
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
-    --only) ONLY=${2:?--only needs a or b}; shift 2 ;;
-    --rtt) RTT_MS=${2:?--rtt needs milliseconds}; shift 2 ;;
-    --bandwidth) BANDWIDTH_MBPS=${2:?--bandwidth needs MB/s}; shift 2 ;;
-    --loopback) LOOPBACK=1; shift ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "compare_gcs.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "compare_gcs.sh: --runs must be a positive integer" >&2; exit 2; }
-[[ "$RTT_MS$BANDWIDTH_MBPS" =~ ^[0-9.]+$ ]] || { echo "compare_gcs.sh: --rtt and --bandwidth take numbers" >&2; exit 2; }
-case "$ONLY" in "") WORKLOADS=(a b) ;; a | b) WORKLOADS=("$ONLY") ;; *)
-  echo "compare_gcs.sh: --only takes a or b" >&2; exit 2 ;;
-esac
-
-missing=()
-for tool in deno node npm rclone curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "compare_gcs.sh: missing ${missing[*]}: install with" >&2
-  echo "  apt-get install -y rclone curl time nodejs npm   (and Deno 2.9.6 for deno)" >&2
-  exit 1
-fi
-
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(realpath -m "${BENCH_DIR:-$ROOT/bench/.work}")
-mkdir -p "$WORK"
-SCRATCH="$WORK/scratch-gcs"
-RESULTS="$WORK/results-gcs.tsv"
-REQUESTS="$WORK/requests-gcs.tsv"
-
 cd "$ROOT"
 # shellcheck source=scripts/test_servers.sh
 source scripts/test_servers.sh
@@ -71,18 +32,11 @@ source bench/common.sh
 # shellcheck source=bench/cloud.sh
 source bench/cloud.sh
 
-cleanup() {
-  stop_test_servers
-  rm -rf "$SCRATCH"
-  [[ $KEEP -eq 1 ]] || rm -rf "$WORK/a" "$WORK/a1" "$WORK/b" "$RESULTS" "$REQUESTS"
-}
-trap cleanup EXIT
-rm -rf "$SCRATCH"
+parse_cloud_args "$@"
+require_tools "apt-get install -y rclone curl time nodejs npm" deno node npm rclone curl
+start_work gcs
 mkdir -p "$SCRATCH/emulator"
-: >"$RESULTS"
-: >"$REQUESTS"
 
-mkdir -p "$SERVER_LOGS"
 install_server_packages
 # The emulator names its own address in download links; with a proxy, that is the proxy's port,
 # chosen first. Both ports are free now; they must differ.
@@ -122,20 +76,6 @@ datamon_store_url() {
 # purge W PREFIX: removes a run's objects, straight at the server.
 purge() {
   rclone purge "$(rclone_remote "$RAW_ENDPOINT")$BUCKET/$2" 2>/dev/null || true
-}
-
-run_rclone() {
-  local w=$1 run=$2 data="$WORK/$1/data" remote
-  remote="$(rclone_remote "$ENDPOINT")$BUCKET/rclone-$w-$run"
-  measure "$w" rclone copy "$run" rclone copy "$data" "$remote"
-  if [[ $w == a ]]; then
-    measure a1 rclone copy-1pct "$run" rclone copy "$WORK/a1/data" "$remote"
-  fi
-  rm -rf "$SCRATCH/rclone-back"
-  measure "$w" rclone copy-back "$run" rclone copy "$remote" "$SCRATCH/rclone-back"
-  [[ $run -eq 1 ]] && check_same "rclone copy-back" "$SCRATCH/rclone-back" "$(latest_data "$w")"
-  rm -rf "$SCRATCH/rclone-back"
-  purge "$w" "rclone-$w-$run"
 }
 
 # The requests the emulator has served so far (the shim prints them on SIGUSR2).
@@ -189,21 +129,5 @@ print_gcs_ratios() {
 echo "datamon $("${DATAMON[@]}" --version 2>/dev/null || echo '?'), $(rclone version | head -n 1)" >&2
 echo "source $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(nproc) cores, $(machine_state)" >&2
 echo "GCS emulator at $RAW_ENDPOINT; link: $(link_description)" >&2
-for W in "${WORKLOADS[@]}"; do
-  make_workload "$W"
-  [[ $W == a ]] && make_changed_copy
-  for run in $(seq 1 "$RUNS"); do
-    run_datamon "$W" "$run"
-    run_rclone "$W" "$run"
-  done
-  for tool in datamon rclone; do count_requests "$W" "$tool"; done
-done
-
-echo
-echo "link: $(link_description)"
-echo "at the end: $(machine_state)"
-for w in "${WORKLOADS[@]}"; do
-  print_table "$w"
-  [[ $w == a ]] && print_table a1
-  print_gcs_ratios "$w"
-done
+run_workloads rclone
+print_results print_gcs_ratios

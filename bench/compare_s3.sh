@@ -24,47 +24,7 @@ The AWS CLI is $AWS_CLI, default `aws` on PATH.
 EOF
 }
 
-RUNS=3
-ONLY=""
-KEEP=0
-RTT_MS=30
-BANDWIDTH_MBPS=50
-LOOPBACK=0
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
-    --only) ONLY=${2:?--only needs a or b}; shift 2 ;;
-    --rtt) RTT_MS=${2:?--rtt needs milliseconds}; shift 2 ;;
-    --bandwidth) BANDWIDTH_MBPS=${2:?--bandwidth needs MB/s}; shift 2 ;;
-    --loopback) LOOPBACK=1; shift ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "compare_s3.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "compare_s3.sh: --runs must be a positive integer" >&2; exit 2; }
-[[ "$RTT_MS$BANDWIDTH_MBPS" =~ ^[0-9.]+$ ]] || { echo "compare_s3.sh: --rtt and --bandwidth take numbers" >&2; exit 2; }
-case "$ONLY" in "") WORKLOADS=(a b) ;; a | b) WORKLOADS=("$ONLY") ;; *)
-  echo "compare_s3.sh: --only takes a or b" >&2; exit 2 ;;
-esac
-
-AWS=${AWS_CLI:-aws}
-missing=()
-for tool in deno node npm rclone "$AWS"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "compare_s3.sh: missing ${missing[*]}: install with" >&2
-  echo "  apt-get install -y rclone awscli time nodejs npm   (and Deno 2.9.6 for deno)" >&2
-  exit 1
-fi
-
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(realpath -m "${BENCH_DIR:-$ROOT/bench/.work}")
-mkdir -p "$WORK"
-SCRATCH="$WORK/scratch-s3"
-RESULTS="$WORK/results-s3.tsv"
-REQUESTS="$WORK/requests-s3.tsv"
-
 cd "$ROOT"
 # shellcheck source=scripts/test_servers.sh
 source scripts/test_servers.sh
@@ -73,20 +33,11 @@ source bench/common.sh
 # shellcheck source=bench/cloud.sh
 source bench/cloud.sh
 
-COUNTER_PID=""
-cleanup() {
-  [[ -n "$COUNTER_PID" ]] && kill "$COUNTER_PID" 2>/dev/null
-  stop_test_servers
-  rm -rf "$SCRATCH"
-  [[ $KEEP -eq 1 ]] || rm -rf "$WORK/a" "$WORK/a1" "$WORK/b" "$RESULTS" "$REQUESTS"
-}
-trap cleanup EXIT
-rm -rf "$SCRATCH"
-mkdir -p "$SCRATCH"
-: >"$RESULTS"
-: >"$REQUESTS"
+parse_cloud_args "$@"
+AWS=${AWS_CLI:-aws}
+require_tools "apt-get install -y rclone awscli time nodejs npm" deno node npm rclone "$AWS"
+start_work s3
 
-mkdir -p "$SERVER_LOGS"
 install_server_packages
 # Workload b goes to fauxqs (the tests' server, the faster per request; the AWS CLI's listing
 # fails on s3rver past 300 keys); workload a to s3rver, because fauxqs caps request bodies at
@@ -138,20 +89,6 @@ datamon_store_url() {
 # purge W PREFIX: removes a run's objects, straight at the server.
 purge() {
   rclone purge "$(rclone_remote "${RAW_ENDPOINTS[$1]}")$BUCKET/$2" 2>/dev/null || true
-}
-
-run_rclone() {
-  local w=$1 run=$2 data="$WORK/$1/data" remote
-  use_workload "$w"
-  remote="$(rclone_remote "$ENDPOINT")$BUCKET/rclone-$w-$run"
-  measure "$w" rclone copy "$run" rclone copy "$data" "$remote"
-  if [[ $w == a ]]; then
-    measure a1 rclone copy-1pct "$run" rclone copy "$WORK/a1/data" "$remote"
-  fi
-  rm -rf "$SCRATCH/rclone-back"
-  measure "$w" rclone copy-back "$run" rclone copy "$remote" "$SCRATCH/rclone-back"
-  rm -rf "$SCRATCH/rclone-back"
-  purge "$w" "rclone-$w-$run"
 }
 
 run_aws() {
@@ -227,22 +164,5 @@ print_s3_ratios() {
 echo "datamon $("${DATAMON[@]}" --version 2>/dev/null || echo '?'), $(rclone version | head -n 1), $("$AWS" --version 2>&1)" >&2
 echo "source $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(nproc) cores, $(machine_state)" >&2
 echo "S3 servers: fauxqs at $DATAMON_TEST_S3_ENDPOINT (workload b), s3rver at $S3RVER_ENDPOINT (workload a); link: $(link_description)" >&2
-for W in "${WORKLOADS[@]}"; do
-  make_workload "$W"
-  [[ $W == a ]] && make_changed_copy
-  for run in $(seq 1 "$RUNS"); do
-    run_datamon "$W" "$run"
-    run_rclone "$W" "$run"
-    run_aws "$W" "$run"
-  done
-  for tool in datamon rclone aws; do count_requests "$W" "$tool"; done
-done
-
-echo
-echo "link: $(link_description)"
-echo "at the end: $(machine_state)"
-for w in "${WORKLOADS[@]}"; do
-  print_table "$w"
-  [[ $w == a ]] && print_table a1
-  print_s3_ratios "$w"
-done
+run_workloads rclone aws
+print_results print_s3_ratios

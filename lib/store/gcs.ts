@@ -8,7 +8,7 @@
  * emulator endpoint is spoken to without credentials.
  *
  * Google's SDK is imported on the first request, not with this module: evaluating it takes
- * ~150 ms, which commands on other stores (and `datamon version`) must not pay.
+ * ~100 ms of CPU, which commands on other stores (and `datamon version`) must not pay.
  */
 import { EventEmitter } from "node:events";
 import type { Bucket, File, StorageOptions } from "@google-cloud/storage";

@@ -3,7 +3,8 @@
  * key under the URL's prefix. Create-only writes send `If-None-Match: *`, so two writers of one
  * key cannot both win. Every request goes through a RequestGate: bounded, and retried from its bytes.
  * The AWS SDK is imported on the first request, not with this module: evaluating it takes
- * ~200 ms, which commands on other stores (and `datamon version`) must not pay.
+ * ~75 ms of CPU (client-s3; client-sts, for identity, more), which commands on other stores
+ * (and `datamon version`) must not pay.
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { DatamonError } from "../errors.ts";
