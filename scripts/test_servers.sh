@@ -5,8 +5,8 @@
 # from the repository root.
 
 # Debian packages the tests use: FUSE for the mount tests; Chromium for the web view test; the
-# Pushgateway for metrics.
-APT_PACKAGES=(fuse3 libfuse3-3 chromium prometheus-pushgateway curl)
+# Pushgateway for metrics; fish and zsh for the completion tests.
+APT_PACKAGES=(fuse3 libfuse3-3 chromium prometheus-pushgateway curl fish zsh)
 # npm packages of the test servers (and playwright-core, which drives Chromium in the web view
 # test), pinned; installed under .tools/servers, never the repo root. s3rver is for
 # bench/compare_s3.sh's large files (fauxqs caps bodies at 11 MiB and refuses rclone's

@@ -101,3 +101,18 @@ export async function upload(
   const args = ["bundle", "upload", "--repo", repo, "--path", path, "--message", message];
   return (await datamonOk(home, ...args, ...flags)).trim();
 }
+
+/**
+ * Writes an executable `datamon` into `dir` that runs the program under test with DATAMON_HOME
+ * `home`, for tests where a shell (not the test) runs datamon, found on PATH.
+ */
+export async function writeDatamonOnPath(dir: string, home: string): Promise<void> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = [Deno.execPath(), "run", "--quiet", ...CLI_PERMISSIONS, program];
+  await Deno.writeTextFile(
+    `${dir}/datamon`,
+    `#!/bin/sh\nDATAMON_HOME=${quote(home)} DATAMON_CONFIG=${quote(`${home}/config.yaml`)} ` +
+      `NO_COLOR=1 exec ${command.map(quote).join(" ")} "$@"\n`,
+    { mode: 0o755 },
+  );
+}
