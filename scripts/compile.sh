@@ -7,6 +7,9 @@
 # The bundle is plain JS, so it is compiled with --no-check: a JSDoc type import of a bundled npm
 # module (e.g. path-expression-matcher's) names a file the bundle no longer has.
 # DATAMON_DIST names another output directory (default dist).
+# The build is honest: the binary is written under a temporary name, run (`datamon version` must
+# print datamon's version), and only then moved into place. A DENORT_BIN that is a full `deno`
+# makes deno compile write a plain Deno; running it is what catches that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
@@ -18,8 +21,9 @@ dist=${DATAMON_DIST:-dist}
 bash scripts/bundle.sh
 mapfile -t permissions < <(grep -v -e '^#' -e '^$' scripts/permissions.txt | sed 's/{self}/datamon/')
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! deno compile --quiet --no-check --output "$dist/datamon" "${permissions[@]}" "$dist/datamon.js" >"$log" 2>&1; then
+candidate="$dist/.datamon.compiling"
+trap 'rm -f "$log" "$candidate"' EXIT
+if ! deno compile --quiet --no-check --output "$candidate" "${permissions[@]}" "$dist/datamon.js" >"$log" 2>&1; then
   if [ -z "${DENORT_BIN:-}" ] && grep -qiE 'denort|download|dns|connect' "$log"; then
     echo "compile: could not download denort (no network?): set DENORT_BIN=/path/to/denort," \
       "the denort of $(deno --version | head -n 1)" >&2
@@ -28,4 +32,15 @@ if ! deno compile --quiet --no-check --output "$dist/datamon" "${permissions[@]}
   fi
   exit 1
 fi
+if ! "$candidate" version >"$log" 2>&1 || ! head -n 1 "$log" | grep -q '^datamon '; then
+  if [ -n "${DENORT_BIN:-}" ] && "$candidate" --version 2>/dev/null | head -n 1 | grep -q '^deno '; then
+    echo "compile: DENORT_BIN=$DENORT_BIN is a full deno, not denort: the output ran as plain" \
+      "Deno; set DENORT_BIN to the denort of $(deno --version | head -n 1)" >&2
+  else
+    echo "compile: the compiled binary does not run as datamon (\`datamon version\` printed:" \
+      "$(grep -v '^\s*$' "$log" | head -n 1))" >&2
+  fi
+  exit 1
+fi
+mv -f "$candidate" "$dist/datamon"
 echo "built $dist/datamon"

@@ -51,3 +51,20 @@ Deno.test("compile with a DENORT_BIN that is not executable says so", async () =
     "compile: DENORT_BIN=/nonexistent/denort is not an executable denort binary",
   );
 });
+
+Deno.test("compile with a full deno as DENORT_BIN refuses it in one line and leaves no binary", () =>
+  withTempDir(async (dir) => {
+    const out = await new Deno.Command("bash", {
+      args: [`${root}scripts/compile.sh`],
+      env: { DENORT_BIN: Deno.execPath(), DATAMON_DIST: dir },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
+    assertEquals(out.code, 1);
+    assertEquals(stderr.length, 1, stderr.join("\n"));
+    assertMatch(stderr[0], /^compile: DENORT_BIN=.* is a full deno, not denort: .*set DENORT_BIN/);
+    const left = [];
+    for await (const entry of Deno.readDir(dir)) left.push(entry.name);
+    assertEquals(left.sort(), ["datamon.js"]);
+  }));
