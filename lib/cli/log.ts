@@ -1,7 +1,7 @@
 /** `datamon log`: a repo's audit trail (writes and reads), newest first, a page at a time. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { type AuditEntry, auditTrail } from "../meta/audit.ts";
+import { type AuditEntry, auditTrail, describeAuditEntry } from "../meta/audit.ts";
 import { getRepo } from "../meta/repo.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
@@ -31,7 +31,7 @@ const columns = [
   { header: "TIME", value: (e: AuditEntry) => e.time.toISOString() },
   { header: "KIND", value: (e: AuditEntry) => e.kind },
   { header: "ACTOR", value: (e: AuditEntry) => actorText(e) },
-  { header: "WHAT", value: (e: AuditEntry) => whatText(e) },
+  { header: "WHAT", value: (e: AuditEntry) => describeAuditEntry(e) },
   { header: "BUNDLE", value: (e: AuditEntry) => e.bundle ?? "-" },
   { header: "ID", value: (e: AuditEntry) => e.id },
 ];
@@ -77,10 +77,4 @@ export function logCommand(program: Command): void {
 function actorText(e: AuditEntry): string {
   const who = formatContributor(e.actor);
   return e.actor.identity === undefined ? who : `${who} [${e.actor.identity}]`;
-}
-
-function whatText(e: AuditEntry): string {
-  if (e.kind === "write") return `${e.operation} ${e.key}`;
-  const what = e.selection === "all" ? "all files" : `${e.selection} ${e.target}`;
-  return `${e.method} (${what}) on ${e.host}${e.run === undefined ? "" : ` run ${e.run}`}`;
 }

@@ -25,6 +25,7 @@ import {
   auditRecordId,
   auditRecordKey,
   contextAuditPrefix,
+  labelOfRecordKey,
   repoAuditPrefix,
   runReadKey,
 } from "../model/keys.ts";
@@ -113,6 +114,41 @@ async function createRecord(store: Store, key: string, text: string): Promise<vo
 
 /** A record of the audit trail, tagged with its log. */
 export type AuditEntry = ({ kind: "write" } & WalRecord) | ({ kind: "read" } & ReadRecord);
+
+/** What a read did, in words. */
+const READ_VERBS: Readonly<Record<ReadRecord["method"], string>> = {
+  "download": "downloaded",
+  "download file": "downloaded",
+  "mount": "mounted",
+};
+
+/** What a write did, in words (a label's name is added from its key). */
+const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
+  "create context": "created the context",
+  "create repo": "created the repo",
+  "delete repo": "deleted the repo",
+  "rename repo": "renamed the repo",
+  "start upload": "started an upload",
+  "write file list": "wrote a file list",
+  "record lineage": "recorded the bundle's inputs",
+  "commit bundle": "committed the bundle",
+  "set label": "set label",
+};
+
+/** What an audit record says was done, in words rather than storage keys. */
+export function describeAuditEntry(entry: AuditEntry): string {
+  if (entry.kind === "write") {
+    const label = entry.operation === "set label" ? labelOfRecordKey(entry.key) : undefined;
+    return label === undefined ? WRITE_WORDS[entry.operation] : `set label ${label}`;
+  }
+  const what = entry.selection === "all"
+    ? "all files"
+    : entry.selection === "file"
+    ? `file ${entry.target}`
+    : `files matching ${entry.target}`;
+  const run = entry.run === undefined ? "" : ` (run ${entry.run})`;
+  return `${READ_VERBS[entry.method]} ${what} on ${entry.host}${run}`;
+}
 
 /** Which records auditTrail yields, and how many at most. */
 export interface TrailQuery {

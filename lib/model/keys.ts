@@ -65,6 +65,11 @@ export function labelRecordKey(repo: string, label: string, recordId: string): s
   return `${labelPrefix(repo, label)}${recordId}.yaml`;
 }
 
+/** The label a labelRecordKey names; undefined for any other key. */
+export function labelOfRecordKey(key: string): string | undefined {
+  return /^labels\/[^/]+\/([^/]+)\/[^/]+\.yaml$/.exec(key)?.[1];
+}
+
 /**
  * lineage/{repo}/{bundle}/: one marker per bundle made from this one (its downstream), so the
  * downstream of a bundle is one listing.

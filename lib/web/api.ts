@@ -3,10 +3,14 @@
  *
  *   /api/contexts                                         {current, contexts: ContextDoc[]}
  *   /api/contexts/{ctx}/repos                             RepoDoc[]
+ *   /api/contexts/{ctx}/repos/{repo}                      RepoDoc
  *   /api/contexts/{ctx}/repos/{repo}/bundles              BundleDoc[], oldest first
  *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}         BundleDoc
- *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}/files?offset=N&limit=M
- *                                                         {offset, files: FileEntry[], next}
+ *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}/files?offset=N&limit=M&filter=TEXT
+ *                                                         {offset, files: FileEntry[], next}:
+ *                                                         the files whose name holds TEXT
+ *                                                         (all without it), offset counting
+ *                                                         those
  *   /api/contexts/{ctx}/repos/{repo}/labels               LabelRecord[] (current targets)
  *   /api/contexts/{ctx}/repos/{repo}/labels/{label}       LabelRecord[] (history, newest first)
  *   /api/contexts/{ctx}/repos/{repo}/bundles/{id}/lineage?direction=upstream|downstream|both
@@ -14,7 +18,8 @@
  *                                                         the two walks as one graph)
  *   /api/contexts/{ctx}/repos/{repo}/audit?bundle=ID&kind=write|read&before=ID&limit=M
  *                                                         {entries: AuditEntry[], next}, newest
- *                                                         first; next is the `before` of the
+ *                                                         first, each with a `summary` in
+ *                                                         words; next is the `before` of the
  *                                                         following page, null after the last
  *
  * Errors are {error, kind} with a status that follows the error's kind. Lists are streamed
@@ -35,7 +40,7 @@ import { bundleEntries, getBundle, listBundles } from "../meta/bundles.ts";
 import { labelHistory, listLabels } from "../meta/labels.ts";
 import { getRepo } from "../meta/repo.ts";
 import { type LineageGraph, lineageGraph, refText } from "../meta/lineage.ts";
-import { auditTrail } from "../meta/audit.ts";
+import { type AuditEntry, auditTrail, describeAuditEntry } from "../meta/audit.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { BundleRef } from "../model/types.ts";
@@ -173,6 +178,7 @@ export class Api {
     const concurrency = this.settings.concurrency;
     if (sub !== "repos") return this.#notFound(url);
     if (repo === undefined) return streamList(listRepos(ctx, concurrency));
+    if (kind === undefined) return json(await getRepo(ctx, repo));
     if (kind === "bundles" && id === undefined) {
       return streamList(listBundles(ctx, repo, concurrency));
     }
@@ -197,12 +203,14 @@ export class Api {
   async #files(ctx: Context, repo: string, id: string, url: URL): Promise<Response> {
     const offset = pageParam(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = pageParam(url, "limit", 100, 1, MAX_PAGE);
+    const filter = url.searchParams.get("filter") ?? "";
     await getRepo(ctx, repo);
     const bundle = await getBundle(ctx, repo, id);
     let next: number | null = null;
     async function* page() {
       let index = 0;
       for await (const entry of bundleEntries(ctx, bundle)) {
+        if (!entry.name.includes(filter)) continue;
         if (index >= offset + limit) {
           next = index;
           return;
@@ -255,9 +263,14 @@ export class Api {
     const limit = pageParam(url, "limit", 100, 1, MAX_PAGE);
     await getRepo(ctx, repo);
     const page = auditTrail(ctx, { repo, bundle, kind, before, limit }, this.settings.concurrency);
+    async function* summarized(): AsyncGenerator<AuditEntry & { summary: string }> {
+      for await (const entry of page.entries) {
+        yield { ...entry, summary: describeAuditEntry(entry) };
+      }
+    }
     return streamJson(
       `{"entries":[`,
-      page.entries,
+      summarized(),
       () => `],"next":${JSON.stringify(page.next())}}`,
     );
   }

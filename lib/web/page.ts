@@ -15,6 +15,10 @@ export const PAGE_HTML = `<!doctype html>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
 table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #ddd; }
+/* Ids, times, sizes and keys never break mid-token; only prose (.text) wraps, at spaces. */
+td { white-space: nowrap; vertical-align: top; } .text { white-space: normal; }
+.filter { margin: .3em 0 .6em; } .filter input, .filter select { font: inherit; }
+#description { margin: 0 0 .5em; }
 .id, .key { font-family: monospace; } .note { color: #777; font-style: italic; } .error { color: #b00; }
 nav a { margin-right: .5em; } #audit-table td:first-child { white-space: nowrap; }
 #lineage svg { font: 12px system-ui, sans-serif; } #lineage rect { fill: #fff; stroke: #888; }
@@ -46,6 +50,8 @@ function size(n) {
   return i === 0 ? n + " B" : n.toFixed(n < 10 ? 2 : 1) + " " + units[i];
 }
 function who(c) { return c.name + " <" + c.email + ">"; }
+/** Prose that may wrap at spaces (messages, descriptions), unlike every other cell. */
+function prose(text) { return el("span", { className: "text", textContent: text }); }
 async function api(path) {
   const response = await fetch("/api/" + path);
   const body = await response.json();
@@ -62,12 +68,41 @@ function section(id, title, ...content) {
   return el("section", { id }, el("h2", { textContent: title }), ...content);
 }
 function note(text, cls) { return el("p", { className: cls || "note", textContent: text }); }
-/** A section filled from the API; a failure is shown in its place. */
+/**
+ * A section filled from the API; a failure is shown in its place. True when it filled, so a
+ * view stops at the first failure (a missing repo or bundle is said once, not per section).
+ */
 async function loaded(id, title, fill) {
   const s = section(id, title, note("loading..."));
   view.append(s);
-  try { s.replaceChildren(s.firstChild, ...[].concat(await fill())); }
-  catch (e) { s.replaceChildren(s.firstChild, note("error: " + e.message, "error")); }
+  try { s.replaceChildren(s.firstChild, ...[].concat(await fill())); return true; }
+  catch (e) { s.replaceChildren(s.firstChild, note("error: " + e.message, "error")); return false; }
+}
+/** Marks the page rendered once \`work\` ends (tests wait for it). */
+function rendering(work) {
+  document.body.dataset.ready = "no";
+  return work().finally(() => (document.body.dataset.ready = location.hash));
+}
+/**
+ * A control above a paged table that reloads it: \`table(value)\` builds the table for the
+ * control's value; typing (or choosing) rebuilds it, the newest request winning.
+ */
+function filtered(control, table) {
+  const box = el("div");
+  let shown = 0;
+  async function show() {
+    const mine = ++shown;
+    const content = await table(control.value);
+    if (mine === shown) box.replaceChildren(...content);
+  }
+  let timer;
+  control.addEventListener(control.tagName === "SELECT" ? "change" : "input", () => {
+    // Not rendered from the first keystroke, though the reload waits for typing to pause.
+    document.body.dataset.ready = "no";
+    clearTimeout(timer);
+    timer = setTimeout(() => rendering(show), 200);
+  });
+  return show().then(() => [el("div", { className: "filter" }, control), box]);
 }
 /**
  * A table filled a page at a time: load(next) answers {items, next} for the page after cursor
@@ -88,7 +123,7 @@ async function pagedTable(id, headers, load, cells) {
     next = p.next;
     more.hidden = next === null;
   }
-  more.onclick = () => page().finally(() => (document.body.dataset.ready = location.hash));
+  more.onclick = () => rendering(page);
   await page();
   const head = el("tr", {}, ...headers.map((h) => el("th", { textContent: h })));
   return [el("table", { id: id + "-table" }, el("thead", {}, head), rows), more];
@@ -112,9 +147,9 @@ async function reposView(ctx) {
   const base = "contexts/" + enc(ctx);
   await loaded("repos", "Repos", async () => {
     const repos = await api(base + "/repos");
-    if (repos.length === 0) return note("no repos yet");
+    if (repos.length === 0) return note("no repos yet: create one with datamon repo create --repo NAME --context " + ctx);
     return table("repos-table", ["REPO", "DESCRIPTION", "CREATED", "BY"], repos.map((r) => [
-      link(r.name, "#/c/" + enc(ctx) + "/r/" + enc(r.name)), r.description, r.timestamp, who(r.contributor),
+      link(r.name, "#/c/" + enc(ctx) + "/r/" + enc(r.name)), prose(r.description), r.timestamp, who(r.contributor),
     ]));
   });
 }
@@ -123,16 +158,30 @@ async function repoView(ctx, repo) {
   const at = "#/c/" + enc(ctx) + "/r/" + enc(repo);
   setCrumbs([[ctx, "#/c/" + enc(ctx)], [repo, at]]);
   const base = "contexts/" + enc(ctx) + "/repos/" + enc(repo);
-  await loaded("bundles", "Bundles", async () => {
-    const bundles = await api(base + "/bundles");
+  const found = await loaded("repo", "Repo " + repo, async () => {
+    const r = await api(base);
+    return [
+      el("p", { id: "description", className: "text", textContent: r.description || "(no description)" }),
+      note("created " + r.timestamp + " by " + who(r.contributor)),
+    ];
+  });
+  if (!found) return;
+  // Labels are read first: each bundle's row names the labels pointing at it.
+  const labels = await api(base + "/labels").catch(() => []);
+  await loaded("bundles", "Bundles, newest first", async () => {
+    const bundles = (await api(base + "/bundles")).reverse();
     if (bundles.length === 0) return note("no bundles yet");
-    return table("bundles-table", ["ID", "MESSAGE", "CONTRIBUTORS", "TIME", "FILES", "SIZE"], bundles.map((b) => [
-      link(b.id, at + "/b/" + enc(b.id), "id"), b.message, b.contributors.map(who).join(", "), b.timestamp,
+    const labelsOf = new Map();
+    for (const l of labels) labelsOf.set(l.bundleId, [...(labelsOf.get(l.bundleId) ?? []), l.name]);
+    return table("bundles-table", ["ID", "LABELS", "MESSAGE", "CONTRIBUTORS", "TIME", "FILES", "SIZE"], bundles.map((b) => [
+      link(b.id, at + "/b/" + enc(b.id), "id"),
+      el("span", { className: "labels" }, ...(labelsOf.get(b.id) ?? []).flatMap((name, i) =>
+        [...(i ? [" "] : []), link(name, at + "/l/" + enc(name))])),
+      prose(b.message), b.contributors.map((c) => c.name).join(", "), b.timestamp,
       String(b.fileCount), size(b.totalSize),
     ]));
   });
   await loaded("labels", "Labels", async () => {
-    const labels = await api(base + "/labels");
     if (labels.length === 0) return note("no labels yet");
     return table("labels-table", ["LABEL", "BUNDLE", "SET", "BY"], labels.map((l) => [
       link(l.name, at + "/l/" + enc(l.name)), link(l.bundleId, at + "/b/" + enc(l.bundleId), "id"),
@@ -146,22 +195,25 @@ async function bundleView(ctx, repo, id) {
   const at = "#/c/" + enc(ctx) + "/r/" + enc(repo);
   setCrumbs([[ctx, "#/c/" + enc(ctx)], [repo, at], [id, at + "/b/" + enc(id)]]);
   const base = "contexts/" + enc(ctx) + "/repos/" + enc(repo) + "/bundles/" + enc(id);
-  await loaded("bundle", "Bundle " + id, async () => {
+  const found = await loaded("bundle", "Bundle " + id, async () => {
     const b = await api(base);
     return table("bundle-table", ["FIELD", "VALUE"], [
-      ["message", b.message], ["contributors", b.contributors.map(who).join(", ")], ["time", b.timestamp],
+      ["message", prose(b.message)], ["contributors", b.contributors.map(who).join(", ")], ["time", b.timestamp],
       ["files", String(b.fileCount)], ["size", size(b.totalSize)], ["leaf size", size(b.leafSize)],
     ]);
   });
-  await loaded("files", "Files", () => pagedTable("files", ["NAME", "SIZE", "MTIME", "KEY"], async (next) => {
-    const p = await api(base + "/files?limit=100&offset=" + (next ?? 0));
-    return { items: p.files, next: p.next };
-  }, (f) => [f.name, String(f.size), f.mtime, el("span", { textContent: f.key, className: "key" })]));
+  if (!found) return;
   await loaded("lineage", "Lineage", async () => {
     const graph = await api(base + "/lineage?direction=both");
     if (graph.edges.length === 0) return note("made from no recorded bundle, and nothing recorded is made from it");
     return lineageSvg(ctx, graph);
   });
+  const filter = el("input", { id: "files-filter", type: "search", placeholder: "filter names", size: 30 });
+  await loaded("files", "Files", () => filtered(filter, (text) =>
+    pagedTable("files", ["NAME", "SIZE", "MTIME", "KEY"], async (next) => {
+      const p = await api(base + "/files?limit=100&offset=" + (next ?? 0) + "&filter=" + enc(text));
+      return { items: p.files, next: p.next };
+    }, (f) => [f.name, size(f.size), f.mtime, el("span", { textContent: f.key, className: "key" })])));
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -240,22 +292,20 @@ async function labelView(ctx, repo, label) {
 }
 
 function actor(a) { return who(a) + (a.identity ? " [" + a.identity + "]" : ""); }
-/** What a record says was done: the write and its key, or how and where a bundle was read. */
-function what(e) {
-  if (e.kind === "write") return e.operation + " " + e.key;
-  const selection = e.selection === "all" ? "all files" : e.selection + " " + e.target;
-  return e.method + " (" + selection + ") on " + e.host + (e.run ? " run " + e.run : "");
-}
 
 async function auditView(ctx, repo) {
   const at = "#/c/" + enc(ctx) + "/r/" + enc(repo);
   setCrumbs([[ctx, "#/c/" + enc(ctx)], [repo, at], ["audit log", at + "/audit"]]);
   const base = "contexts/" + enc(ctx) + "/repos/" + enc(repo) + "/audit?limit=100";
-  await loaded("audit", "Audit log of " + repo + ", newest first", () =>
+  const kind = el("select", { id: "audit-kind" },
+    el("option", { value: "", textContent: "writes and reads" }),
+    el("option", { value: "write", textContent: "writes" }),
+    el("option", { value: "read", textContent: "reads" }));
+  await loaded("audit", "Audit log of " + repo + ", newest first", () => filtered(kind, (only) =>
     pagedTable("audit", ["TIME", "KIND", "ACTOR", "WHAT", "BUNDLE"], async (next) => {
-      const p = await api(base + (next === null ? "" : "&before=" + enc(next)));
+      const p = await api(base + "&kind=" + only + (next === null ? "" : "&before=" + enc(next)));
       return { items: p.entries, next: p.next };
-    }, (e) => [e.time, e.kind, actor(e.actor), what(e), e.bundle ? link(e.bundle, at + "/b/" + enc(e.bundle), "id") : "-"]));
+    }, (e) => [e.time, e.kind, actor(e.actor), prose(e.summary), e.bundle ? link(e.bundle, at + "/b/" + enc(e.bundle), "id") : "-"])));
 }
 
 async function route() {

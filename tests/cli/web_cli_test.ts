@@ -9,7 +9,17 @@ import { withTempDir, writeTree } from "../support/fixtures.ts";
 const root = new URL("../..", import.meta.url).pathname;
 const playwright = `${root}.tools/servers/node_modules/playwright-core`;
 
-type Step = { goto: string } | { click: string } | { read: string } | { text: string };
+type Step =
+  | { goto: string }
+  | { click: string }
+  | { fill: string; value: string }
+  | { select: string; value: string }
+  | { read: string }
+  | { text: string }
+  | { screenshot: string };
+
+/** Where the tests leave a screenshot of each page, for a person to look at. */
+const screenshots = `${root}.tools/screenshots/web_cli_test`;
 
 /** Runs `steps` in Chromium against `base`; the texts of each read step. */
 async function browse(base: string, steps: Step[]): Promise<string[][]> {
@@ -59,7 +69,7 @@ async function startWeb(home: string): Promise<{ base: string; child: Deno.Child
   return { base, child };
 }
 
-Deno.test("web view shows repos, bundles, paged files, labels with history, and a bundle without lineage", () =>
+Deno.test("web view shows repos, bundles newest first with their labels, paged and filtered files, labels with history, and a missing bundle once", () =>
   withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const files: Record<string, string> = {};
@@ -69,6 +79,9 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
     await datamonOk(home, "repo", "create", "--repo", "images", "--description", "training images");
     const first = await upload(home, "images", `${dir}/v1`, "first cut", "--label", "prod");
     const second = await upload(home, "images", `${dir}/v2`, "second cut", "--label", "prod");
+    await datamonOk(home, "label", "set", "--repo", "images", "--label", "dev", "--bundle", second);
+    const unknown = first.slice(0, -1) + (first.endsWith("0") ? "1" : "0");
+    await Deno.mkdir(screenshots, { recursive: true });
 
     const { base, child } = await startWeb(home);
     try {
@@ -87,59 +100,89 @@ Deno.test("web view shows repos, bundles, paged files, labels with history, and 
       const [
         contexts,
         repos,
+        description,
         bundles,
         labels,
         bundle,
+        sections,
         filesBefore,
         filesAfter,
+        filtered,
         lineage,
         history,
+        missing,
       ] = await browse(base, [
         { goto: "#/" },
         { read: "#contexts-table tbody tr" },
+        { screenshot: `${screenshots}/contexts.png` },
         { click: 'a[href="#/c/local"]' },
         { read: "#repos-table tbody tr" },
+        { screenshot: `${screenshots}/repos.png` },
         { click: `a[href="${repo}"]` },
+        { read: "#description" },
         { read: "#bundles-table tbody tr" },
         { read: "#labels-table tbody tr" },
+        { screenshot: `${screenshots}/repo.png` },
         { click: `#bundles-table a[href="${repo}/b/${first}"]` },
         { read: "#bundle-table tbody tr" },
+        { text: "main section > h2" },
         { read: "#files-table tbody tr" },
         { click: "#more-files" },
         { read: "#files-table tbody tr" },
+        { fill: "#files-filter", value: "f14" },
+        { read: "#files-table tbody tr" },
         { read: "#lineage p" },
+        { screenshot: `${screenshots}/bundle.png` },
         { goto: `${repo}/l/prod` },
         { read: "#history-table tbody tr" },
+        { screenshot: `${screenshots}/label.png` },
+        { goto: `${repo}/b/${unknown}` },
+        { read: ".error" },
+        { screenshot: `${screenshots}/missing-bundle.png` },
       ]);
       assertEquals(contexts.length, 1);
       assertMatch(contexts[0], /^local \(current\)\tfile:\/\/.*\/blob\t/);
       assertEquals(repos.length, 1);
       assertMatch(repos[0], /^images\ttraining images\t.*\tTest User <test@example.com>$/);
+      assertEquals(description, ["training images"]);
       assertEquals(bundles.length, 2);
       assertMatch(
         bundles[0],
-        new RegExp(`^${first}\tfirst cut\tTest User <test@example.com>\t\\S+Z\t150\t1\\.\\d+ KiB$`),
+        new RegExp(`^${second}\tdev prod\tsecond cut\tTest User\t\\S+Z\t1\t9 B$`),
       );
-      assertMatch(bundles[1], new RegExp(`^${second}\tsecond cut\t.*\t1\t9 B$`));
-      assertEquals(labels.length, 1);
-      assertMatch(labels[0], new RegExp(`^prod\t${second}\t`));
+      assertMatch(
+        bundles[1],
+        new RegExp(`^${first}\t\tfirst cut\tTest User\t\\S+Z\t150\t1\\.\\d+ KiB$`),
+      );
+      assertEquals(labels.length, 2);
+      assertMatch(labels[1], new RegExp(`^prod\t${second}\t`));
       assert(bundle.some((row) => row === "message\tfirst cut"), bundle.join("\n"));
+      assertEquals(sections, [`Bundle ${first}`, "Lineage", "Files"]);
       assertEquals(filesBefore.length, 100);
-      assertMatch(filesBefore[0], /^f000\.txt\t7\t/);
+      assertMatch(filesBefore[0], /^f000\.txt\t7 B\t/);
       assertEquals(filesAfter.length, 150);
-      assertMatch(filesAfter[149], /^f149\.txt\t9\t/);
+      assertMatch(filesAfter[149], /^f149\.txt\t9 B\t/);
+      assertEquals(filtered.map((row) => row.split("\t")[0]), [
+        ...Array.from({ length: 10 }, (_, i) => `f14${i}.txt`),
+      ]);
       assertEquals(lineage, [
         "made from no recorded bundle, and nothing recorded is made from it",
       ]);
       assertEquals(history.length, 2);
       assertMatch(history[0], new RegExp(`^${second}\t`));
       assertMatch(history[1], new RegExp(`^${first}\t`));
+      assertEquals(missing.length, 1, missing.join("\n"));
+      assertMatch(missing[0], new RegExp(`^error: .*${unknown}`));
+      for (const name of ["contexts", "repos", "repo", "bundle", "label", "missing-bundle"]) {
+        const png = await Deno.readFile(`${screenshots}/${name}.png`);
+        assertEquals([...png.slice(1, 4)], [0x50, 0x4e, 0x47], `${name}.png is a PNG`);
+      }
     } finally {
       await stopWeb(child);
     }
   }));
 
-Deno.test("web view draws a bundle's lineage as a graph and lists the repo's audit log of writes and reads, a page at a time", () =>
+Deno.test("web view draws a bundle's lineage as a graph and lists the repo's audit log in words, a page at a time, filtered by kind", () =>
   withTempDir(async (dir) => {
     const home = `${dir}/home`;
     for (const repo of ["raw", "clean"]) {
@@ -148,6 +191,7 @@ Deno.test("web view draws a bundle's lineage as a graph and lists the repo's aud
     }
     const raw = await upload(home, "raw", `${dir}/raw`, "raw scans");
     const clean = await upload(home, "clean", `${dir}/clean`, "cleaned", "--input", `raw@${raw}`);
+    await Deno.mkdir(screenshots, { recursive: true });
     await datamonOk(home, "bundle", "download", "--repo", "clean", "--destination", `${dir}/out`);
 
     const { base, child } = await startWeb(home);
@@ -181,6 +225,7 @@ Deno.test("web view draws a bundle's lineage as a graph and lists the repo's aud
         operation?: string;
         method?: string;
         bundle?: string;
+        summary: string;
         actor: { name: string; email: string };
       }[];
       assertEquals(entries[0].kind, "read");
@@ -205,7 +250,8 @@ Deno.test("web view draws a bundle's lineage as a graph and lists the repo's aud
       assertEquals((await api("contexts/local/repos/clean/audit?kind=delete")).status, 400);
       assertEquals((await api("contexts/local/audit")).status, 404);
 
-      const [refs, messages, edges, rawBundle, audit] = await browse(base, [
+      assertMatch(entries[0].summary, /^downloaded all files on \S+$/);
+      const [refs, messages, edges, rawBundle, audit, reads] = await browse(base, [
         { goto: `#/c/local/r/clean/b/${clean}` },
         { text: "#lineage .node .ref" },
         { text: "#lineage .node .message" },
@@ -214,6 +260,9 @@ Deno.test("web view draws a bundle's lineage as a graph and lists the repo's aud
         { read: "#bundle-table tbody tr" },
         { goto: "#/c/local/r/clean" },
         { click: 'a[href="#/c/local/r/clean/audit"]' },
+        { read: "#audit-table tbody tr" },
+        { screenshot: `${screenshots}/audit.png` },
+        { select: "#audit-kind", value: "read" },
         { read: "#audit-table tbody tr" },
       ]);
       assertEquals(refs, [`clean@…${clean.slice(-8)}`, `raw@…${raw.slice(-8)}`]);
@@ -224,13 +273,15 @@ Deno.test("web view draws a bundle's lineage as a graph and lists the repo's aud
       assertMatch(
         audit[0],
         new RegExp(
-          `^\\S+Z\tread\tTest User <test@example.com>\tdownload \\(all files\\) on .*\t${clean}$`,
+          `^\\S+Z\tread\tTest User <test@example.com>\tdownloaded all files on .*\t${clean}$`,
         ),
       );
       assert(
-        audit.some((row) => new RegExp(`\twrite\t.*\tcommit bundle \\S+\t${clean}$`).test(row)),
+        audit.some((row) => new RegExp(`\twrite\t.*\tcommitted the bundle\t${clean}$`).test(row)),
         audit.join("\n"),
       );
+      assertEquals(reads.length, 1, reads.join("\n"));
+      assertMatch(reads[0], /\tread\t/);
     } finally {
       await stopWeb(child);
     }

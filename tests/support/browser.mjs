@@ -1,9 +1,11 @@
 // Drives headless Chromium with playwright-core, under Node (playwright is Node software):
 //   node browser.mjs PLAYWRIGHT_DIR BASE_URL < steps.json > results.json
-// Steps are {"goto": "#/hash"}, {"click": "selector"}, {"read": "selector"} or {"text": "selector"};
-// after a goto or a click it waits until the page says it has rendered (body[data-ready] equals
-// the hash; the page clears it while it loads). Each read adds the innerText of every match to
-// the results, each text their textContent (SVG elements have no innerText).
+// Steps are {"goto": "#/hash"}, {"click": "selector"}, {"fill": "selector", "value": "text"},
+// {"select": "selector", "value": "option"}, {"read": "selector"}, {"text": "selector"} or
+// {"screenshot": "file.png"}; after a goto, click, fill or select it waits until the page says
+// it has rendered (body[data-ready] equals the hash; the page clears it while it loads). Each
+// read adds the innerText of every match to the results, each text their textContent (SVG
+// elements have no innerText); a screenshot saves the whole page.
 import { createRequire } from "node:module";
 
 const [playwrightDir, baseUrl] = process.argv.slice(2);
@@ -33,7 +35,7 @@ const browser = await chromium.launch({
 });
 const results = [];
 try {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const rendered = () =>
     page.waitForFunction(() => document.body.dataset.ready === location.hash, null, {
       timeout: 30000,
@@ -45,6 +47,14 @@ try {
     } else if (step.click !== undefined) {
       await page.click(step.click);
       await rendered();
+    } else if (step.fill !== undefined) {
+      await page.fill(step.fill, step.value);
+      await rendered();
+    } else if (step.select !== undefined) {
+      await page.selectOption(step.select, step.value);
+      await rendered();
+    } else if (step.screenshot !== undefined) {
+      await page.screenshot({ path: step.screenshot, fullPage: true });
     } else if (step.text !== undefined) {
       results.push(await page.locator(step.text).allTextContents());
     } else {
