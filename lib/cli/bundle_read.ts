@@ -20,11 +20,12 @@ import {
 } from "./common.ts";
 import {
   type Column,
+  contributorColumn,
   formatBytes,
-  formatContributor,
   type OutputFlags,
   printRecord,
   printRows,
+  tableTime,
   wantsData,
   writeErr,
   writeWarning,
@@ -33,11 +34,11 @@ import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
 const BUNDLE_COLUMNS: Column<BundleDoc>[] = [
   { header: "ID", value: (b) => b.id },
-  { header: "TIME", value: (b) => b.timestamp.toISOString() },
+  { header: "TIME", value: (b) => tableTime(b.timestamp) },
   { header: "FILES", value: (b) => String(b.fileCount) },
   { header: "SIZE", value: (b) => formatBytes(b.totalSize) },
-  { header: "CONTRIBUTORS", value: (b) => b.contributors.map(formatContributor).join(", ") },
-  { header: "MESSAGE", value: (b) => b.message },
+  { header: "MESSAGE", value: (b) => b.message, flexible: true },
+  contributorColumn("CONTRIBUTORS", (b) => b.contributors),
 ];
 
 const FILE_COLUMNS: Column<FileEntry>[] = [

@@ -41,11 +41,13 @@ export const skipAuthOption = [
   "record the configured name/email; do not ask the store's cloud who the credentials are",
 ] as const;
 
-/** --json and --format for commands that print data. */
+/** --json and --format for commands that print data; --no-headers and --wide for tables. */
 export function outputOptions(cmd: Command): Command {
   return cmd
     .option("--json", "print JSON")
-    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'");
+    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'")
+    .option("--no-headers", "tables: no header line")
+    .option("--wide", "tables: contributors with their email, nothing cut to the terminal width");
 }
 
 /** --name and --email: who is recorded as the contributor. */

@@ -13,10 +13,11 @@ import {
   outputOptions,
 } from "./common.ts";
 import {
-  formatContributor,
+  contributorColumn,
   type OutputFlags,
   printRecord,
   printRows,
+  tableTime,
   writeErr,
   writeWarning,
 } from "./output.ts";
@@ -26,8 +27,8 @@ type Flags = ContextFlags & OutputFlags & { repo: string; label: string };
 const labelColumns = [
   { header: "LABEL", value: (l: LabelRecord) => l.name },
   { header: "BUNDLE", value: (l: LabelRecord) => l.bundleId },
-  { header: "SET", value: (l: LabelRecord) => l.timestamp.toISOString() },
-  { header: "BY", value: (l: LabelRecord) => formatContributor(l.contributor) },
+  { header: "SET", value: (l: LabelRecord) => tableTime(l.timestamp) },
+  contributorColumn("BY", (l: LabelRecord) => [l.contributor]),
 ];
 
 export function labelCommands(program: Command): void {

@@ -13,7 +13,7 @@ import {
   parseSince,
   parseWholeNumber,
 } from "./common.ts";
-import { formatContributor, type OutputFlags, printRows, writeErr } from "./output.ts";
+import { contributorColumn, type OutputFlags, printRows, tableTime, writeErr } from "./output.ts";
 
 /** Records shown per page unless --limit says otherwise. */
 const DEFAULT_PAGE = 100;
@@ -28,10 +28,14 @@ type Flags = ContextFlags & OutputFlags & {
 };
 
 const columns = [
-  { header: "TIME", value: (e: AuditEntry) => e.time.toISOString() },
+  { header: "TIME", value: (e: AuditEntry) => tableTime(e.time) },
   { header: "KIND", value: (e: AuditEntry) => e.kind },
-  { header: "ACTOR", value: (e: AuditEntry) => actorText(e) },
-  { header: "WHAT", value: (e: AuditEntry) => describeAuditEntry(e) },
+  contributorColumn(
+    "ACTOR",
+    (e: AuditEntry) => [e.actor],
+    (c) => c.identity === undefined ? "" : ` [${c.identity}]`,
+  ),
+  { header: "WHAT", value: (e: AuditEntry) => describeAuditEntry(e), flexible: true },
   { header: "BUNDLE", value: (e: AuditEntry) => e.bundle ?? "-" },
   { header: "ID", value: (e: AuditEntry) => e.id },
 ];
@@ -72,9 +76,4 @@ export function logCommand(program: Command): void {
     const next = page.next();
     if (next !== null) writeErr(`more records: add --before ${next}`);
   });
-}
-
-function actorText(e: AuditEntry): string {
-  const who = formatContributor(e.actor);
-  return e.actor.identity === undefined ? who : `${who} [${e.actor.identity}]`;
 }

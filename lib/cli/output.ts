@@ -1,10 +1,18 @@
 /** Printing data: JSON, a `--format` template, or aligned columns for people. */
 import { DatamonError } from "../errors.ts";
+import type { Contributor } from "../model/types.ts";
+import { type Column, printTable } from "./table.ts";
+
+export type { Column } from "./table.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
   json?: boolean;
   format?: string;
+  /** False with --no-headers. */
+  headers?: boolean;
+  /** --wide: tables show everything (contributors' emails) and are never cut. */
+  wide?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -55,15 +63,6 @@ export function fillTemplate(template: string, row: unknown): string {
     });
 }
 
-/** A column of a human table: its header and how to show a row's value. */
-export interface Column<T> {
-  header: string;
-  value: (row: T) => string;
-}
-
-/** Rows a table reads before it fixes its column widths. */
-const TABLE_WIDTH_ROWS = 200;
-
 /**
  * Prints rows as they arrive: JSON lines are buffered into one array only with --json (a
  * JSON document must be whole), templates and tables stream one row at a time.
@@ -89,36 +88,11 @@ export async function printRows<T>(
     }
     return count;
   }
-  // Column widths come from the first rows; later, longer cells push their row out rather
-  // than holding the whole stream in memory.
-  const widths = columns.map((c) => c.header.length);
-  const head: string[][] = [];
-  const line = (cells: string[]) =>
-    writeOut(`${cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}\n`);
-  const flushHead = () => {
-    for (const cells of head) {
-      cells.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
-    }
-    line(columns.map((c) => c.header));
-    head.forEach(line);
-    head.length = 0;
-  };
-  let headerShown = false;
-  for await (const row of rows) {
-    const cells = columns.map((c) => c.value(row));
-    count++;
-    if (headerShown) {
-      line(cells);
-    } else {
-      head.push(cells);
-      if (head.length === TABLE_WIDTH_ROWS) {
-        flushHead();
-        headerShown = true;
-      }
-    }
-  }
-  if (!headerShown && head.length > 0) flushHead();
-  return count;
+  return await printTable(rows, columns, {
+    headers: flags.headers !== false,
+    wide: flags.wide ?? false,
+    terminalWidth: Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined,
+  }, writeOut);
 }
 
 /** True when the flags ask for data (--json or --format) rather than output for people. */
@@ -174,7 +148,29 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : 1)} ${units[i]}`;
 }
 
+/** A time in a table: to the second (the record keeps milliseconds; --json shows them). */
+export function tableTime(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** Contributor as people write it. */
 export function formatContributor(c: { name: string; email: string }): string {
   return `${c.name} <${c.email}>`;
+}
+
+/**
+ * A table column of people: their names, or with --wide names and emails (and, when `extra`
+ * gives one, what follows each, such as the cloud identity). Prose: cut to fit a terminal.
+ */
+export function contributorColumn<T>(
+  header: string,
+  people: (row: T) => Contributor[],
+  extra: (c: Contributor) => string = () => "",
+): Column<T> {
+  return {
+    header,
+    value: (row) => people(row).map((c) => c.name).join(", "),
+    wideValue: (row) => people(row).map((c) => formatContributor(c) + extra(c)).join(", "),
+    flexible: true,
+  };
 }

@@ -12,7 +12,15 @@ import {
   openContextFrom,
   outputOptions,
 } from "./common.ts";
-import { formatContributor, type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+import {
+  contributorColumn,
+  type OutputFlags,
+  printRecord,
+  printRows,
+  tableTime,
+  wantsData,
+  writeErr,
+} from "./output.ts";
 import { confirm } from "./confirm.ts";
 import type { RepoDoc } from "../model/types.ts";
 
@@ -48,12 +56,18 @@ export function repoCommands(program: Command): void {
   outputOptions(contextOptions(repo.command("list").description("list the repos of a context")))
     .action(async (flags: Flags) => {
       const { ctx, settings } = await openContextFrom(flags);
-      await printRows<RepoDoc>(listRepos(ctx, settings.concurrency), [
+      const shown = await printRows<RepoDoc>(listRepos(ctx, settings.concurrency), [
         { header: "NAME", value: (r) => r.name },
-        { header: "CREATED", value: (r) => r.timestamp.toISOString() },
-        { header: "CONTRIBUTOR", value: (r) => formatContributor(r.contributor) },
-        { header: "DESCRIPTION", value: (r) => r.description },
+        { header: "CREATED", value: (r) => tableTime(r.timestamp) },
+        { header: "DESCRIPTION", value: (r) => r.description, flexible: true },
+        contributorColumn("CONTRIBUTOR", (r) => [r.contributor]),
       ], flags);
+      if (shown === 0 && !wantsData(flags)) {
+        writeErr(
+          `no repos in context ${ctx.doc.name} yet: create one with ` +
+            `"datamon repo create --repo NAME --context ${ctx.doc.name}"`,
+        );
+      }
     });
 
   contextOptions(

@@ -1,0 +1,54 @@
+/**
+ * Output that fits, seen as a user sees it: a real pseudo-terminal (util-linux `script`) of a
+ * given width, and piped output with --no-headers and --wide.
+ */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { datamon, datamonOk, upload, writeDatamonOnPath } from "../support/cli.ts";
+import { displayWidth } from "../../lib/cli/table.ts";
+
+/** Runs `datamon args` on a pseudo-terminal `columns` wide; the lines it printed. */
+async function onTerminal(bin: string, columns: number, args: string): Promise<string[]> {
+  const out = await new Deno.Command("script", {
+    args: ["-qec", `stty cols ${columns}; datamon ${args}`, "/dev/null"],
+    env: { PATH: `${bin}:${Deno.env.get("PATH")}`, TERM: "dumb" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).split(/\r?\n/).filter((line) => line !== "");
+}
+
+Deno.test("bundle list fits a 100-column terminal: ids whole, message cut with an ellipsis, contributor by name", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const id = await upload(home, "r", `${dir}/src`, "a message long enough to be cut ".repeat(4));
+    await Deno.mkdir(`${dir}/bin`);
+    await writeDatamonOnPath(`${dir}/bin`, home);
+    const out = await onTerminal(`${dir}/bin`, 100, "bundle list --repo r");
+    assertEquals(out.length, 2, out.join("\n"));
+    for (const line of out) assert(displayWidth(line) <= 100, `${displayWidth(line)}: ${line}`);
+    assertMatch(out[0], /^ID\s+TIME\s+FILES\s+SIZE\s+MESSAGE\s+CONTRIBUTORS$/);
+    assert(out[1].startsWith(id), out[1]);
+    assertMatch(out[1], /… +Test User$/);
+  }));
+
+Deno.test("piped tables are whole; --wide adds emails, --no-headers drops the header; an empty repo list says how to create one", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const empty = await datamon(home, "repo", "list");
+    assertEquals([empty.code, empty.stdout], [0, ""]);
+    assertMatch(
+      empty.stderr,
+      /no repos in context local yet: create one with "datamon repo create/,
+    );
+    await datamonOk(home, "repo", "create", "--repo", "r", "--description", "line one\nline two");
+    const plain = (await datamonOk(home, "repo", "list")).split("\n");
+    assertMatch(plain[0], /^NAME\s+CREATED\s+DESCRIPTION\s+CONTRIBUTOR$/);
+    assertMatch(plain[1], /^r\s+\S+Z\s+line one\\nline two\s+Test User$/);
+    const wide = (await datamonOk(home, "repo", "list", "--wide", "--no-headers")).split("\n");
+    assertMatch(wide[0], /^r\s+.*Test User <test@example\.com>$/);
+    assertEquals(wide.filter((line) => line !== "").length, 1);
+  }));

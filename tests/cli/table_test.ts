@@ -1,0 +1,84 @@
+/** Tables for people: escaping, display widths, cutting to the terminal, headers and --wide. */
+import { assertEquals } from "../support/assert.ts";
+import {
+  type Column,
+  displayWidth,
+  escapeControl,
+  fitWidths,
+  printTable,
+  truncate,
+} from "../../lib/cli/table.ts";
+
+interface Row {
+  id: string;
+  message: string;
+  who: string;
+}
+
+const COLUMNS: Column<Row>[] = [
+  { header: "ID", value: (r) => r.id },
+  { header: "MESSAGE", value: (r) => r.message, flexible: true },
+  { header: "BY", value: (r) => r.who.split(" <")[0], wideValue: (r) => r.who, flexible: true },
+];
+
+/** The lines printTable writes for `rows`. */
+async function lines(rows: Row[], options: Parameters<typeof printTable>[2]): Promise<string[]> {
+  let out = "";
+  await printTable(rows, COLUMNS, options, (text) => (out += text));
+  return out.split("\n").slice(0, -1);
+}
+
+Deno.test("control characters in cells are shown as escapes, never sent to the terminal", () => {
+  assertEquals(escapeControl("a\nb\tc\x1b[31md\x7f\u0085"), "a\\nb\\tc\\x1b[31md\\x7f\\x85");
+  assertEquals(escapeControl("plain café 日本"), "plain café 日本");
+});
+
+Deno.test("display width counts CJK as two columns and combining marks as none", () => {
+  assertEquals(displayWidth("日本語"), 6);
+  assertEquals(displayWidth("e\u0301"), 1);
+  assertEquals(displayWidth("abc"), 3);
+});
+
+Deno.test("truncate cuts whole characters to the width, ending in an ellipsis", () => {
+  assertEquals(truncate("hello world", 8), "hello w…");
+  assertEquals(truncate("short", 8), "short");
+  assertEquals(truncate("日本語のテキスト", 7), "日本語…");
+  assertEquals(displayWidth(truncate("日本語のテキスト", 7)), 7);
+});
+
+Deno.test("fitWidths takes columns from the widest flexible column, never below its minimum", () => {
+  assertEquals(fitWidths([27, 40, 20], [false, true, true], [2, 10, 10], 60), [27, 14, 15]);
+  assertEquals(fitWidths([27, 40, 20], [false, true, true], [2, 10, 10], 200), [27, 40, 20]);
+  // Nothing left to take: the line stays long rather than cut an id.
+  assertEquals(fitWidths([27, 12, 12], [false, true, true], [2, 10, 10], 30), [27, 10, 10]);
+});
+
+const ROWS: Row[] = [
+  {
+    id: "3MnAlfRp9LLQB3GlHq226IsiQLe",
+    message: "a long message ".repeat(5),
+    who: "Ada <ada@x.io>",
+  },
+  { id: "3MnAlI8D85XNi6hv047QTqzm1AE", message: "日本語のメッセージ", who: "李雷 <li@x.cn>" },
+];
+
+Deno.test("on a terminal every line fits its width, ids whole, and CJK cells stay aligned", async () => {
+  const out = await lines(ROWS, { headers: true, wide: false, terminalWidth: 60 });
+  assertEquals(out.length, 3);
+  for (const line of out) assertEquals(displayWidth(line) <= 60, true, line);
+  for (const [i, row] of ROWS.entries()) assertEquals(out[i + 1].startsWith(row.id), true);
+  // The BY column starts at the same display column on every line.
+  const byAt = out.map((line) => displayWidth(line.slice(0, line.lastIndexOf("  ") + 2)));
+  assertEquals(new Set(byAt).size, 1, out.join("\n"));
+  assertEquals(out[1].includes("…"), true);
+});
+
+Deno.test("piped tables are never cut; --wide shows emails; --no-headers drops the header", async () => {
+  const piped = await lines(ROWS, { headers: true, wide: false, terminalWidth: undefined });
+  assertEquals(piped[1].includes("a long message ".repeat(5).trimEnd()), true);
+  assertEquals(piped[1].endsWith("Ada"), true);
+  const wide = await lines(ROWS, { headers: false, wide: true, terminalWidth: 40 });
+  assertEquals(wide.length, 2);
+  assertEquals(wide[0].endsWith("Ada <ada@x.io>"), true);
+  assertEquals(wide[0].includes("a long message ".repeat(5).trimEnd()), true);
+});
