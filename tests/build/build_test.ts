@@ -13,6 +13,21 @@ Deno.test("deno.json's datamon task runs main.ts with the permissions of scripts
   );
 });
 
+/** Runs scripts/compile.sh with `env` (the whole environment when `clearEnv`): exit code and stderr lines. */
+async function compile(
+  env: Record<string, string>,
+  clearEnv = false,
+): Promise<{ code: number; stderr: string[] }> {
+  const out = await new Deno.Command("bash", {
+    args: [`${root}scripts/compile.sh`],
+    env,
+    clearEnv,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim().split("\n") };
+}
+
 Deno.test("compile without DENORT_BIN and without network says plainly that denort could not be downloaded", () =>
   withTempDir(async (dir) => {
     const env: Record<string, string> = {
@@ -21,15 +36,8 @@ Deno.test("compile without DENORT_BIN and without network says plainly that deno
       HTTPS_PROXY: "http://127.0.0.1:9",
     };
     delete env.DENORT_BIN;
-    const out = await new Deno.Command("bash", {
-      args: [`${root}scripts/compile.sh`],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
-    assertEquals(out.code, 1);
+    const { code, stderr } = await compile(env, true);
+    assertEquals(code, 1);
     assertEquals(stderr.length, 1, stderr.join("\n"));
     assertMatch(stderr[0], /^compile: could not download denort .*set DENORT_BIN=/);
     assert(
@@ -39,29 +47,17 @@ Deno.test("compile without DENORT_BIN and without network says plainly that deno
   }));
 
 Deno.test("compile with a DENORT_BIN that is not executable says so", async () => {
-  const out = await new Deno.Command("bash", {
-    args: [`${root}scripts/compile.sh`],
-    env: { DENORT_BIN: "/nonexistent/denort" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(out.code, 1);
-  assertEquals(
-    new TextDecoder().decode(out.stderr).trim(),
+  const { code, stderr } = await compile({ DENORT_BIN: "/nonexistent/denort" });
+  assertEquals(code, 1);
+  assertEquals(stderr, [
     "compile: DENORT_BIN=/nonexistent/denort is not an executable denort binary",
-  );
+  ]);
 });
 
 Deno.test("compile with a full deno as DENORT_BIN refuses it in one line and leaves no binary", () =>
   withTempDir(async (dir) => {
-    const out = await new Deno.Command("bash", {
-      args: [`${root}scripts/compile.sh`],
-      env: { DENORT_BIN: Deno.execPath(), DATAMON_DIST: dir },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
-    assertEquals(out.code, 1);
+    const { code, stderr } = await compile({ DENORT_BIN: Deno.execPath(), DATAMON_DIST: dir });
+    assertEquals(code, 1);
     assertEquals(stderr.length, 1, stderr.join("\n"));
     assertMatch(stderr[0], /^compile: DENORT_BIN=.* is a full deno, not denort: .*set DENORT_BIN/);
     const left = [];
