@@ -6,7 +6,7 @@
  * A file opened by FFI is read and written by FFI too (Deno asks for --allow-all to open
  * `/proc/self/fd/N`).
  */
-import { hasRawBytes, nameBytes, nameFromBytes } from "./byte_names.ts";
+import { displayName, hasRawBytes, nameBytes, nameFromBytes } from "./byte_names.ts";
 
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -59,8 +59,7 @@ function cPath(path: string): Uint8Array<ArrayBuffer> {
 /** The error Deno would throw for the errno of the last failed call. */
 function failure(call: string, path: string): Error {
   const errno = new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
-  const where = `${call} '${path.replace(/[\u{dc80}-\u{dcff}]/gu, "\ufffd")}'`;
-  const message = `${ERRNO_TEXT[errno] ?? `errno ${errno}`}: ${where}`;
+  const message = `${ERRNO_TEXT[errno] ?? `errno ${errno}`}: ${call} '${displayName(path)}'`;
   const kind = ERRNO_ERRORS[errno];
   return kind ? new kind(message) : new Error(message);
 }
