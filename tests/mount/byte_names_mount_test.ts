@@ -1,0 +1,38 @@
+/** `bundle mount` serves names that are not UTF-8 by their exact bytes (readdir and lookup). */
+import { assertEquals } from "../support/assert.ts";
+import { datamonOk, upload } from "../support/cli.ts";
+import { fuseTest, run, withMount } from "../support/mount.ts";
+
+fuseTest(
+  "a mounted bundle lists, opens and reads links of non-UTF-8 names by their bytes",
+  async (dir) => {
+    await Deno.mkdir(`${dir}/src`);
+    const made = await run(
+      "bash",
+      "-c",
+      `cd "$1" && n() { printf "$1"; }
+printf latin1 > "$(n 'caf\\xe9.txt')"; printf u > café.txt
+mkdir -p "$(n '\\xff\\xfe')/dir" "$(n 'empty\\xe9')"; printf deep > "$(n '\\xff\\xfe')/dir/x"
+ln -s "$(n 'caf\\xe9.txt')" "$(n 'link\\xe9')"`,
+      "bash",
+      `${dir}/src`,
+    );
+    assertEquals(made.code, 0, made.stderr);
+    const home = `${dir}/home`;
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    const mnt = `${dir}/mnt`;
+    await withMount(home, mnt, ["bundle", "mount", "--repo", "r"], async () => {
+      const same = await run(
+        "bash",
+        "-c",
+        `LC_ALL=C diff -r --no-dereference "$1/src" "$1/mnt"`,
+        "bash",
+        dir,
+      );
+      assertEquals([same.code, same.stdout, same.stderr], [0, "", ""]);
+      const read = await run("bash", "-c", `cat "$1/$(printf '\\xff\\xfe')/dir/x"`, "bash", mnt);
+      assertEquals(read.stdout, "deep");
+    });
+  },
+);
