@@ -337,7 +337,7 @@ function bundleFromYaml(f: Fields): BundleDoc {
   if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) {
     throw f.fail(
       `formatversion ${formatVersion} is not supported (this datamon reads ` +
-        `${READABLE_FORMAT_VERSIONS.join(" and ")}); upgrade datamon`,
+        `${READABLE_FORMAT_VERSIONS.join(", ")}); upgrade datamon`,
     );
   }
   if (f.string("deduplication") !== "blake3") {

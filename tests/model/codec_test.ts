@@ -313,3 +313,17 @@ Deno.test("decodeBundle reads format versions 1 to 4", () => {
     );
   }
 });
+
+Deno.test("a bundle of a newer format is refused with one line asking for an upgrade", () => {
+  assert.throws(
+    () => decodeBundle(withField(encodeBundle(bundle), "formatversion", 5), "b.yaml"),
+    (e) => {
+      assert.equal(
+        (e as Error).message,
+        "malformed b.yaml: formatversion 5 is not supported (this datamon reads 1, 2, 3, 4); " +
+          "upgrade datamon",
+      );
+      return true;
+    },
+  );
+});
