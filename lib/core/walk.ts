@@ -1,13 +1,11 @@
 /**
  * Walks a local directory tree lazily, one directory at a time, yielding its regular files,
  * symlinks (as links, unless followed) and empty directories in the order of their relative
- * names (so bundles, diffs and downloads all agree on order). Names are kept as bytes: a
- * directory whose listing holds a name that is not UTF-8 is listed again through libc, and its
- * names escape those bytes (lib/util/byte_names.ts).
+ * names (so bundles, diffs and downloads all agree on order). Names are kept as bytes, those
+ * that are not UTF-8 escaped (lib/util/byte_names.ts, listed through lib/util/byte_fs.ts).
  */
 import { DatamonError } from "../errors.ts";
 import * as byteFs from "../util/byte_fs.ts";
-import { hasRawBytes } from "../util/byte_names.ts";
 
 /** A regular file found under the walked root. */
 export interface LocalFile {
@@ -112,7 +110,7 @@ export async function* walkTree(
   prefix = "",
 ): AsyncGenerator<LocalEntry, number> {
   const dir = prefix ? `${root}/${prefix.slice(0, -1)}` : root;
-  const entries = await listDirectory(dir);
+  const entries = await byteFs.readDir(dir);
   entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   let yielded = 0;
   for (const entry of entries) {
@@ -183,22 +181,6 @@ function localSymlink(path: string, name: string): LocalSymlink {
     mode: (info.mode ?? 0o777) & 0o7777,
     mtime: info.mtime ?? new Date(0),
   };
-}
-
-/** The character Deno puts for bytes of a name that are not UTF-8. */
-const LOSSY = "\ufffd";
-
-/**
- * The entries of `dir`: Deno's listing, unless it holds a name Deno read lossily (or `dir`
- * itself is such a name), then libc's listing, whose names keep their bytes.
- */
-async function listDirectory(dir: string): Promise<Deno.DirEntry[]> {
-  if (hasRawBytes(dir)) return byteFs.readDirBytesSync(dir);
-  const entries: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(dir)) entries.push(entry);
-  return entries.some((entry) => entry.name.includes(LOSSY))
-    ? byteFs.readDirBytesSync(dir)
-    : entries;
 }
 
 /** Number and total size of the files a walk would yield (for progress totals). */

@@ -39,7 +39,11 @@ export class AtomicFile {
   static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     const dir = path.slice(0, path.lastIndexOf("/") + 1);
     const tempPath = `${dir}${options.tempPrefix ?? DEFAULT_TEMP_PREFIX}${crypto.randomUUID()}`;
-    const file = await byteFs.createNew(tempPath, options.mode ?? 0o666);
+    const file = await byteFs.open(tempPath, {
+      write: true,
+      createNew: true,
+      mode: options.mode ?? 0o666,
+    });
     return new AtomicFile(path, tempPath, file);
   }
 

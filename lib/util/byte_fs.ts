@@ -14,6 +14,8 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  fsync: { parameters: ["i32"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },
   readdir: { parameters: ["pointer"], result: "pointer" },
   closedir: { parameters: ["pointer"], result: "i32" },
@@ -37,10 +39,12 @@ function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
   return library;
 }
 
-const O_RDONLY = 0;
 const O_WRONLY = 1;
+const O_RDWR = 2;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
 const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -56,33 +60,34 @@ function cPath(path: string): Uint8Array<ArrayBuffer> {
   return c;
 }
 
-/** The error Deno would throw for the errno of the last failed call. */
+/**
+ * The error Deno would throw for the errno of the last failed call: its class where Deno has
+ * one, and the errno's name as `code`, as Deno's errors carry it.
+ */
 function failure(call: string, path: string): Error {
   const errno = new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
-  const message = `${ERRNO_TEXT[errno] ?? `errno ${errno}`}: ${call} '${displayName(path)}'`;
-  const kind = ERRNO_ERRORS[errno];
-  return kind ? new kind(message) : new Error(message);
+  const [code, text, kind] = ERRNOS[errno] ?? [`errno ${errno}`, `errno ${errno}`, Error];
+  const error = new kind(`${text}: ${call} '${displayName(path)}'`);
+  return Object.assign(error, { code });
 }
 
-const ERRNO_ERRORS: Record<number, new (message: string) => Error> = {
-  1: Deno.errors.PermissionDenied,
-  2: Deno.errors.NotFound,
-  13: Deno.errors.PermissionDenied,
-  17: Deno.errors.AlreadyExists,
-  20: Deno.errors.NotADirectory,
-  21: Deno.errors.IsADirectory,
-};
-
-const ERRNO_TEXT: Record<number, string> = {
-  1: "Operation not permitted",
-  2: "No such file or directory",
-  13: "Permission denied",
-  17: "File exists",
-  20: "Not a directory",
-  21: "Is a directory",
-  28: "No space left on device",
-  30: "Read-only file system",
-  39: "Directory not empty",
+/** The errors a call on a local file may end with: name, message, Deno's class. */
+const ERRNOS: Record<number, [string, string, new (message: string) => Error]> = {
+  1: ["EPERM", "Operation not permitted", Deno.errors.PermissionDenied],
+  2: ["ENOENT", "No such file or directory", Deno.errors.NotFound],
+  5: ["EIO", "Input/output error", Error],
+  13: ["EACCES", "Permission denied", Deno.errors.PermissionDenied],
+  17: ["EEXIST", "File exists", Deno.errors.AlreadyExists],
+  18: ["EXDEV", "Invalid cross-device link", Error],
+  20: ["ENOTDIR", "Not a directory", Deno.errors.NotADirectory],
+  21: ["EISDIR", "Is a directory", Deno.errors.IsADirectory],
+  22: ["EINVAL", "Invalid argument", Error],
+  28: ["ENOSPC", "No space left on device", Error],
+  30: ["EROFS", "Read-only file system", Error],
+  36: ["ENAMETOOLONG", "File name too long", Error],
+  39: ["ENOTEMPTY", "Directory not empty", Error],
+  40: ["ELOOP", "Too many levels of symbolic links", Error],
+  122: ["EDQUOT", "Disk quota exceeded", Error],
 };
 
 /** Throws the errno's error when a call returned a negative result. */
@@ -221,7 +226,9 @@ export function readDirBytesSync(path: string): Deno.DirEntry[] {
 }
 
 /** The calls of an open file that datamon uses; Deno.FsFile has them. */
-export type OpenFile = Pick<Deno.FsFile, "read" | "write" | "seek" | "stat" | "close">;
+export type OpenFile =
+  & Pick<Deno.FsFile, "read" | "write" | "seek" | "stat" | "truncate" | "sync" | "close">
+  & Disposable;
 
 /** A file opened by FFI, read and written by FFI (synchronously: such files are rare). */
 class FdFile implements OpenFile {
@@ -257,6 +264,18 @@ class FdFile implements OpenFile {
     return Promise.try(() => statxAt(this.#fd, "", AT_EMPTY_PATH, this.path));
   }
 
+  truncate(size = 0): Promise<void> {
+    return Promise.try(() => {
+      check(libc().ftruncate(this.#fd, BigInt(size)), "truncate", this.path);
+    });
+  }
+
+  sync(): Promise<void> {
+    return Promise.try(() => {
+      check(libc().fsync(this.#fd), "sync", this.path);
+    });
+  }
+
   close(): void {
     if (this.#fd < 0) return;
     libc().close(this.#fd);
@@ -268,24 +287,55 @@ class FdFile implements OpenFile {
   }
 }
 
-/** Opens a file by FFI. */
-function openByBytes(path: string, flags: number, mode: number): Promise<FdFile> {
+/** Deno.open for any path (read only by default, as Deno's). */
+export function open(path: string, options: Deno.OpenOptions = { read: true }): Promise<OpenFile> {
+  if (!hasRawBytes(path)) return Deno.open(path, options);
   return Promise.try(() => {
-    const fd = check(libc().open(cPath(path), flags | O_CLOEXEC, mode), "open", path);
+    const flags = openFlags(options);
+    const fd = check(libc().open(cPath(path), flags, options.mode ?? 0o666), "open", path);
     return new FdFile(fd, path);
   });
 }
 
-/** Opens a file to read. */
-export function openRead(path: string): Promise<OpenFile & Disposable> {
-  return hasRawBytes(path) ? openByBytes(path, O_RDONLY, 0) : Deno.open(path);
+/** open(2) flags of Deno's open options. */
+function openFlags(options: Deno.OpenOptions): number {
+  const writing = options.write || options.append;
+  const access = writing ? (options.read ? O_RDWR : O_WRONLY) : 0;
+  return access | O_CLOEXEC |
+    (options.create || options.createNew ? O_CREAT : 0) |
+    (options.createNew ? O_EXCL : 0) |
+    (options.truncate ? O_TRUNC : 0) |
+    (options.append ? O_APPEND : 0);
 }
 
-/** Creates a new file (failing when it exists) to write, with permission bits `mode`. */
-export function createNew(path: string, mode: number): Promise<OpenFile> {
-  return hasRawBytes(path)
-    ? openByBytes(path, O_WRONLY | O_CREAT | O_EXCL, mode)
-    : Deno.open(path, { write: true, createNew: true, mode });
+/** Deno.truncate for any path. */
+export function truncate(path: string, size: number): Promise<void> {
+  if (!hasRawBytes(path)) return Deno.truncate(path, size);
+  return open(path, { write: true }).then(async (file) => {
+    using _ = file;
+    await file.truncate(size);
+  });
+}
+
+/**
+ * Deno.readDir for any path, names as bytes: Deno's listing, unless it holds a name Deno read
+ * lossily (U+FFFD) or `path` holds bytes that are not UTF-8, then libc's.
+ */
+export async function readDir(path: string): Promise<Deno.DirEntry[]> {
+  if (hasRawBytes(path)) return readDirBytesSync(path);
+  const entries = await Array.fromAsync(Deno.readDir(path));
+  return entries.some((entry) => entry.name.includes(LOSSY)) ? readDirBytesSync(path) : entries;
+}
+
+/** The character Deno puts for bytes of a name that are not UTF-8. */
+const LOSSY = "\ufffd";
+
+/** Deno.mkdir (one level) for any path; mode 0o777 (before the umask) by default. */
+export function mkdir(path: string, mode = 0o777): Promise<void> {
+  if (!hasRawBytes(path)) return Deno.mkdir(path, { mode });
+  return Promise.try(() => {
+    check(libc().mkdir(cPath(path), mode), "mkdir", path);
+  });
 }
 
 /** Deno.rename for any paths. */
@@ -293,14 +343,6 @@ export function rename(from: string, to: string): Promise<void> {
   if (!hasRawBytes(from) && !hasRawBytes(to)) return Deno.rename(from, to);
   return Promise.try(() => {
     check(libc().rename(cPath(from), cPath(to)), "rename", to);
-  });
-}
-
-/** Deno.mkdir (one level, mode 0o777 before the umask) for any path. */
-export function mkdir(path: string): Promise<void> {
-  if (!hasRawBytes(path)) return Deno.mkdir(path);
-  return Promise.try(() => {
-    check(libc().mkdir(cPath(path), 0o777), "mkdir", path);
   });
 }
 

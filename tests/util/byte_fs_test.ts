@@ -30,12 +30,12 @@ Deno.test("a file with a non-UTF-8 name is stat'ed, read, written and renamed by
     await sh(dir, `printf hello > "$(printf 'caf\\xe9')"`);
     const path = `${dir}/${latin1}`;
     assertEquals(fs.lstatSync(path).size, 5);
-    using file = await fs.openRead(path);
+    using file = await fs.open(path);
     const bytes = new Uint8Array(5);
     await file.read(bytes);
     assertEquals(new TextDecoder().decode(bytes), "hello");
     const copy = `${dir}/${latin1}2`;
-    const out = await fs.createNew(copy, 0o600);
+    const out = await fs.open(copy, { write: true, createNew: true, mode: 0o600 });
     await out.write(new TextEncoder().encode("bye"));
     out.close();
     await fs.chmod(copy, 0o640);
@@ -61,5 +61,14 @@ Deno.test("directories and links with non-UTF-8 names are made and removed by th
     await fs.remove(`${dir}/${latin1}/l${latin1}`);
     await fs.remove(`${dir}/${latin1}`);
     assertEquals(fs.readDirBytesSync(dir), []);
+  });
+});
+
+Deno.test("a failed call on a non-UTF-8 path throws Deno's error, with its errno name and \\xNN", async () => {
+  await withTempDir(async (dir) => {
+    const e = await assertRejects(() => fs.lstat(`${dir}/${latin1}`));
+    assert(e instanceof Deno.errors.NotFound, String(e));
+    assertEquals((e as Error & { code: string }).code, "ENOENT");
+    assertEquals(e.message, `No such file or directory: stat '${dir}/caf\\xe9'`);
   });
 });
