@@ -24,6 +24,7 @@ import { bundleEntries, bundleTree } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
 import * as byteFs from "../util/byte_fs.ts";
+import { displayName, hasRawBytes } from "../util/byte_names.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
 export interface DownloadOptions {
@@ -243,7 +244,10 @@ export async function downloadBundle(
   return { ...result, requests: ctx.meter.since(start) };
 }
 
-/** Finds one entry by name; the lists are in name order, so the search stops early. */
+/**
+ * Finds one entry by name, or by the form a name that is not UTF-8 is shown in; the lists are
+ * in name order, so the search by name stops early.
+ */
 export async function findEntry(
   ctx: Context,
   bundle: BundleDoc,
@@ -253,6 +257,12 @@ export async function findEntry(
   for await (const entry of bundleEntries(ctx, bundle)) {
     if (entry.name === wanted) return entry;
     if (entry.name > wanted) break;
+  }
+  // A name that is not UTF-8 can only be typed as shown, its bytes as \xNN: a full scan.
+  if (wanted.includes("\\x")) {
+    for await (const entry of bundleEntries(ctx, bundle)) {
+      if (hasRawBytes(entry.name) && displayName(entry.name) === wanted) return entry;
+    }
   }
   throw new DatamonError(
     "not-found",

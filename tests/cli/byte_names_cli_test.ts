@@ -27,7 +27,7 @@ async function datamonStrict(
   return { code: out.code, stdout: strict.decode(out.stdout), stderr: strict.decode(out.stderr) };
 }
 
-Deno.test("list files, diff and upload warnings show non-UTF-8 bytes as \\xNN; download is exact", async () => {
+Deno.test("list files, diff and warnings show non-UTF-8 bytes as \\xNN; download, update and download file by that form are exact", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     await Deno.mkdir(`${dir}/src`);
@@ -62,5 +62,8 @@ printf deep > "$(n '\\xff\\xfe')/x"; mkfifo "$(n 'pipe\\xff')"`,
     assert(/\\xff\\xfe\/x/.test(diff.stdout), diff.stdout);
     await datamonOk(home, "bundle", "update", "--repo", "r", "--destination", `${dir}/out`);
     await sh(dir, `LC_ALL=C diff -r --no-dereference src out`);
+    const args = ["bundle", "download", "file", "--repo", "r", "--destination", `${dir}/one`];
+    await datamonOk(home, ...args, "--file", "\\xff\\xfe/x");
+    assertEquals(await sh(dir, `cat "one/$(n '\\xff\\xfe')/x"`), "deep");
   });
 });
