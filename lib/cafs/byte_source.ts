@@ -4,6 +4,7 @@
  * so memory stays one leaf per file whatever the source.
  */
 import { readFull } from "../util/file_io.ts";
+import type { OpenFile } from "../util/byte_fs.ts";
 import type { Store } from "../store/store.ts";
 
 /** Sequential bytes of one file. */
@@ -17,7 +18,7 @@ export interface ByteSource {
 }
 
 /** An open local file as a ByteSource; the caller closes the file. */
-export function fileByteSource(file: Deno.FsFile): ByteSource {
+export function fileByteSource(file: OpenFile): ByteSource {
   return {
     size: async () => (await file.stat()).size,
     read: (into) => readFull(file, into),

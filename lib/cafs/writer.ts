@@ -11,6 +11,7 @@
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { readFull } from "../util/file_io.ts";
+import * as byteFs from "../util/byte_fs.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { DatamonError, isKind } from "../errors.ts";
 import { type ByteSource, fileByteSource } from "./byte_source.ts";
@@ -116,7 +117,7 @@ export class CafsWriter {
     onBytes?: (n: number) => void,
     previous?: StoredFile,
   ): Promise<PutResult> {
-    const file = await Deno.open(path);
+    const file = await byteFs.open(path);
     try {
       return await this.putSource(fileByteSource(file), onBytes, previous);
     } finally {
@@ -226,7 +227,7 @@ export class CafsWriter {
    * compare a local file with a bundle entry).
    */
   async keyOfFile(path: string): Promise<string> {
-    const file = await Deno.open(path);
+    const file = await byteFs.open(path);
     try {
       return (await this.#put((into) => readFull(file, into), undefined, false)).key;
     } finally {

@@ -1,9 +1,14 @@
-/** Printing data: JSON, a `--format` template, or aligned columns for people. */
+/**
+ * Printing data: JSON, a `--format` template, or aligned columns for people. File names whose
+ * bytes are not UTF-8 are shown with those bytes as `\xNN`, never raw (JSON escapes them as
+ * the lone surrogates U+DC80..U+DCFF of lib/util/byte_names.ts).
+ */
 import { DatamonError } from "../errors.ts";
 import type { Contributor } from "../model/types.ts";
 import { type Column, printTable } from "./table.ts";
 
 export type { Column } from "./table.ts";
+import { displayName } from "../util/byte_names.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -19,12 +24,12 @@ const encoder = new TextEncoder();
 
 /** Writes text to stdout without a trailing newline being added. */
 export function writeOut(text: string): void {
-  Deno.stdout.writeSync(encoder.encode(text));
+  Deno.stdout.writeSync(encoder.encode(displayName(text)));
 }
 
 /** Writes one line to stderr. */
 export function writeErr(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(`${line}\n`));
+  Deno.stderr.writeSync(encoder.encode(`${displayName(line)}\n`));
 }
 
 /** Writes one warning line to stderr: something was passed over, and the command goes on. */

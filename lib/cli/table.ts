@@ -1,11 +1,12 @@
 /**
  * Tables for people. Cells are escaped (a control character in a name or message is shown as
- * `\n` or `\x1b`, never sent to the terminal), widths are measured as a terminal shows them
+ * `\n` or `\x1b`, never sent to the terminal; a name's non-UTF-8 bytes as `\xNN`), widths are measured as a terminal shows them
  * (string-width: CJK wide, combining marks zero), and on a terminal the table fits its width:
  * the widest flexible columns (prose: messages, descriptions, names of people) are cut with an
  * ellipsis; ids, times and sizes never are. Piped output is never cut: scripts read it.
  */
 import stringWidth from "string-width";
+import { displayName } from "../util/byte_names.ts";
 
 /** A column of a human table: its header and how to show a row's value. */
 export interface Column<T> {
@@ -109,7 +110,7 @@ export async function printTable<T>(
   write: (text: string) => void,
 ): Promise<number> {
   const cellsOf = (row: T) =>
-    columns.map((c) => escapeControl((options.wide && c.wideValue || c.value)(row)));
+    columns.map((c) => escapeControl(displayName((options.wide && c.wideValue || c.value)(row))));
   const widths = columns.map((c) => (options.headers ? displayWidth(c.header) : 0));
   const cut = options.terminalWidth !== undefined && !options.wide;
   const line = (cells: string[]) => {

@@ -23,6 +23,8 @@ import { mapOrdered } from "../meta/documents.ts";
 import { bundleEntries, bundleTree } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
+import * as byteFs from "../util/byte_fs.ts";
+import { displayName, hasRawBytes } from "../util/byte_names.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
 export interface DownloadOptions {
@@ -109,8 +111,8 @@ export class EntryWriter {
     const dir = entry.name.slice(0, -1);
     await this.#directory(dir, `${this.destination}/${dir}`);
     const path = `${this.destination}/${dir}`;
-    await Deno.chmod(path, restoredMode(entry.mode, this.keepSetid));
-    await Deno.utime(path, entry.mtime, entry.mtime);
+    await byteFs.chmod(path, restoredMode(entry.mode, this.keepSetid));
+    await byteFs.utime(path, entry.mtime, entry.mtime);
   }
 
   /** Makes the link beside its place, then renames it over whatever has its name. */
@@ -120,11 +122,11 @@ export class EntryWriter {
     await this.#directory(slash < 0 ? "" : entry.name.slice(0, slash), target);
     const dir = target.slice(0, target.lastIndexOf("/"));
     const temp = `${dir}/.datamon-part-${crypto.randomUUID()}`;
-    await Deno.symlink(entry.target, temp);
+    await byteFs.symlink(entry.target, temp);
     try {
-      await Deno.rename(temp, target);
+      await byteFs.rename(temp, target);
     } catch (e) {
-      await Deno.remove(temp).catch(() => {});
+      await byteFs.remove(temp).catch(() => {});
       if (e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory) {
         throw new DatamonError(
           "bad-path",
@@ -145,10 +147,10 @@ export class EntryWriter {
     await this.#directory(slash < 0 ? "" : dir.slice(0, slash), writing);
     const path = `${this.destination}/${dir}`;
     try {
-      await Deno.mkdir(path);
+      await byteFs.mkdir(path);
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-      const info = await Deno.lstat(path);
+      const info = await byteFs.lstat(path);
       if (info.isSymlink) {
         throw new DatamonError(
           "bad-path",
@@ -183,8 +185,8 @@ export class EntryWriter {
         this.onBytes(chunk.length);
       }
       await part.commit(async (temp) => {
-        await Deno.chmod(temp, restoredMode(entry.mode, this.keepSetid));
-        await Deno.utime(temp, entry.mtime, entry.mtime);
+        await byteFs.chmod(temp, restoredMode(entry.mode, this.keepSetid));
+        await byteFs.utime(temp, entry.mtime, entry.mtime);
       });
     } catch (e) {
       await part.discard();
@@ -242,7 +244,10 @@ export async function downloadBundle(
   return { ...result, requests: ctx.meter.since(start) };
 }
 
-/** Finds one entry by name; the lists are in name order, so the search stops early. */
+/**
+ * Finds one entry by name, or by the form a name that is not UTF-8 is shown in; the lists are
+ * in name order, so the search by name stops early.
+ */
 export async function findEntry(
   ctx: Context,
   bundle: BundleDoc,
@@ -252,6 +257,12 @@ export async function findEntry(
   for await (const entry of bundleEntries(ctx, bundle)) {
     if (entry.name === wanted) return entry;
     if (entry.name > wanted) break;
+  }
+  // A name that is not UTF-8 can only be typed as shown, its bytes as \xNN: a full scan.
+  if (wanted.includes("\\x")) {
+    for await (const entry of bundleEntries(ctx, bundle)) {
+      if (hasRawBytes(entry.name) && displayName(entry.name) === wanted) return entry;
+    }
   }
   throw new DatamonError(
     "not-found",
@@ -271,7 +282,7 @@ export async function downloadFile(
   const entry = await findEntry(ctx, bundle, name);
   const target = `${options.destination}/${entry.name}`;
   if (!options.force) {
-    const exists = await Deno.lstat(target).then(() => true, () => false);
+    const exists = await byteFs.lstat(target).then(() => true, () => false);
     if (exists) {
       throw new DatamonError(
         "destination-not-empty",

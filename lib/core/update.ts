@@ -7,6 +7,7 @@ import { CafsSession } from "../cafs/session.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { requireDirectory } from "./walk.ts";
+import * as byteFs from "../util/byte_fs.ts";
 
 export interface UpdateOptions {
   destination: string;
@@ -28,7 +29,7 @@ export interface UpdateResult {
 async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
   while (dir.length > root.length && dir.startsWith(`${root}/`)) {
     try {
-      await Deno.remove(dir);
+      await byteFs.remove(dir);
     } catch {
       return; // not empty (or gone): stop climbing
     }
@@ -59,7 +60,7 @@ export async function updateDirectory(
   const apply = async (group: Change[]) => {
     if (group[0].kind === "D") {
       const path = `${root}/${group[0].name}`;
-      await Deno.remove(path);
+      await byteFs.remove(path);
       await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
       result.deleted++;
     } else {

@@ -49,6 +49,7 @@ import { type BucketFile, openBucketSource, walkBucket } from "../cafs/bucket_so
 import { isBucketUrl } from "../store/cloud_url.ts";
 import { objectByteSource } from "../cafs/byte_source.ts";
 import { distinctInputs, runInputs } from "../meta/lineage.ts";
+import * as byteFs from "../util/byte_fs.ts";
 
 /** A file, symlink or empty directory found by the local walk, or an object of a bucket. */
 type SourceFile = LocalEntry | BucketFile;
@@ -140,7 +141,6 @@ export async function uploadBundle(
     ? listedFiles(path, options.files)
     : walkTree(path, {
       followSymlinks: options.followSymlinks,
-      skipOnError: options.skipOnError,
       onSkip: skip,
     });
 
@@ -284,7 +284,7 @@ async function putUnchanged(
 ): Promise<{ file: LocalFile; put: PutResult }> {
   for (let attempt = 1;; attempt++) {
     const stored = await put(file);
-    const after = localFile(file.path, file.name, await Deno.stat(file.path));
+    const after = localFile(file.path, file.name, await byteFs.stat(file.path));
     if (sameVersion(file, after) && stored.size === after.size) return { file, put: stored };
     if (attempt === 2) throw new ChangedWhileRead(file.name);
     file = after;

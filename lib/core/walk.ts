@@ -1,9 +1,11 @@
 /**
  * Walks a local directory tree lazily, one directory at a time, yielding its regular files,
  * symlinks (as links, unless followed) and empty directories in the order of their relative
- * names (so bundles, diffs and downloads all agree on order).
+ * names (so bundles, diffs and downloads all agree on order). Names are kept as bytes, those
+ * that are not UTF-8 escaped (lib/util/byte_names.ts, listed through lib/util/byte_fs.ts).
  */
 import { DatamonError } from "../errors.ts";
+import * as byteFs from "../util/byte_fs.ts";
 
 /** A regular file found under the walked root. */
 export interface LocalFile {
@@ -48,9 +50,7 @@ export function isLocalFile(entry: LocalEntry): entry is LocalFile {
 export interface WalkOptions {
   /** Symlinks to files are read as the files they point to (links to directories skipped). */
   followSymlinks?: boolean;
-  /** A file whose name cannot be read is reported through `onSkip` instead of failing. */
-  skipOnError?: boolean;
-  /** Called for each thing passed over: special files, unreadable names. */
+  /** Called for each thing passed over: special files, files that cannot be stat'ed. */
   onSkip?: (skipped: Skipped) => void;
 }
 
@@ -110,35 +110,30 @@ export async function* walkTree(
   prefix = "",
 ): AsyncGenerator<LocalEntry, number> {
   const dir = prefix ? `${root}/${prefix.slice(0, -1)}` : root;
-  const entries: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  const entries = await byteFs.readDir(dir);
   entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   let yielded = 0;
   for (const entry of entries) {
     const name = `${prefix}${entry.name}`;
     const path = `${root}/${name}`;
-    if (!nameIsReadable(path, name, options)) continue;
     if (entry.isDirectory) {
       if ((yield* walkTree(root, options, `${name}/`)) === 0) {
-        yield localDirectory(`${name}/`, Deno.statSync(path));
+        yield localDirectory(`${name}/`, byteFs.statSync(path));
       }
       yielded++;
       continue;
     }
     if (isWorkFile(entry.name)) continue;
     if (entry.isSymlink && !options.followSymlinks) {
-      const link = localSymlink(path, name, options);
-      if (link) {
-        yield link;
-        yielded++;
-      }
+      yield localSymlink(path, name);
+      yielded++;
       continue;
     }
     let info: Deno.FileInfo;
     try {
       // Synchronous stat: a local syscall is cheaper than a hop to the I/O thread pool, and
       // the walk runs ahead of the uploads it feeds.
-      info = Deno.statSync(path);
+      info = byteFs.statSync(path);
     } catch (e) {
       options.onSkip?.({ name, reason: (e as Error).message });
       continue;
@@ -176,51 +171,16 @@ function localDirectory(name: string, info: Deno.FileInfo): LocalDirectory {
   };
 }
 
-/** The link at `path`, or undefined when its target cannot be read exactly (reported). */
-function localSymlink(path: string, name: string, options: WalkOptions): LocalSymlink | undefined {
-  const info = Deno.lstatSync(path);
-  const target = Deno.readLinkSync(path);
-  if (target.includes(LOSSY)) {
-    unreadable(name, "its target is not valid UTF-8, which datamon cannot keep exactly", options);
-    return undefined;
-  }
+/** The link at `path`, its target as readlink gives it (bytes escaped where not UTF-8). */
+function localSymlink(path: string, name: string): LocalSymlink {
+  const info = byteFs.lstatSync(path);
   return {
     kind: "symlink",
     name,
-    target,
+    target: byteFs.readLinkSync(path),
     mode: (info.mode ?? 0o777) & 0o7777,
     mtime: info.mtime ?? new Date(0),
   };
-}
-
-/** The character Deno puts for bytes of a name that are not UTF-8. */
-const LOSSY = "\ufffd";
-
-/**
- * False (after reporting it) when `name` came from the directory with bytes that are not UTF-8:
- * Deno gives such names lossily and cannot open them by any path, so the file cannot be kept.
- */
-function nameIsReadable(path: string, name: string, options: WalkOptions): boolean {
-  if (!name.includes(LOSSY)) return true;
-  try {
-    Deno.lstatSync(path);
-    return true; // a name that really holds U+FFFD
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  unreadable(name, "its name is not valid UTF-8, which datamon cannot read: rename it", options);
-  return false;
-}
-
-/** Fails naming the file, or reports it as skipped with `skipOnError`. */
-function unreadable(name: string, reason: string, options: WalkOptions): void {
-  if (!options.skipOnError) {
-    throw new DatamonError(
-      "bad-path",
-      `cannot keep ${JSON.stringify(name)}: ${reason} (an upload may pass --skip-on-error)`,
-    );
-  }
-  options.onSkip?.({ name, reason });
 }
 
 /** Number and total size of the files a walk would yield (for progress totals). */

@@ -16,9 +16,9 @@ import {
   type TreeEntry,
 } from "../model/types.ts";
 import {
-  BUNDLE_FORMAT_VERSION,
   encodeBundle,
   encodeFileList,
+  entryFormatVersion,
   FILES_ONLY_FORMAT_VERSION,
 } from "../model/codec.ts";
 import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
@@ -54,7 +54,7 @@ export class BundleWriter {
   #checksums: string[] = [];
   /** The last name added: sources come in name order, so a duplicate follows its twin. */
   #lastName: string | undefined;
-  /** Format 3 once a symlink or directory entry is added (see FILES_ONLY_FORMAT_VERSION). */
+  /** The oldest format that holds every entry added (see entryFormatVersion). */
   #formatVersion = FILES_ONLY_FORMAT_VERSION;
   #files = 0;
   #size = 0;
@@ -97,7 +97,7 @@ export class BundleWriter {
     this.#list.push(entry);
     this.#files++;
     if (isFileEntry(entry)) this.#size += entry.size;
-    else this.#formatVersion = BUNDLE_FORMAT_VERSION;
+    this.#formatVersion = Math.max(this.#formatVersion, entryFormatVersion(entry));
     if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
   }
 

@@ -14,6 +14,7 @@ import { parse, stringify } from "yaml";
 import { DatamonError, type ErrorKind } from "../errors.ts";
 import { isKsuid } from "./ksuid.ts";
 import { isValidName, validateEntryName } from "./names.ts";
+import { displayName, hasRawBytes, nameBytes, nameFromBytes } from "../util/byte_names.ts";
 import {
   type BundleDoc,
   type BundleRef,
@@ -37,9 +38,13 @@ import {
 
 /**
  * The newest bundle.yaml format version: 2 adds packed files (FileEntry.pack), 3 adds symlink
- * and directory entries (TreeEntry).
+ * and directory entries (TreeEntry), 4 adds names and link targets that are not UTF-8
+ * (`namebytes`, `targetbytes`: see encodeFileList).
  */
-export const BUNDLE_FORMAT_VERSION = 3;
+export const BUNDLE_FORMAT_VERSION = 4;
+
+/** The version written for a bundle with symlinks or empty directories, all names UTF-8. */
+export const TREE_FORMAT_VERSION = 3;
 
 /**
  * The version written for a bundle of regular files only: datamon versions that read 2 still
@@ -52,7 +57,19 @@ export const FILES_ONLY_FORMAT_VERSION = 2;
  * Every bundle.yaml format version this code reads; a version 1 bundle has no packed file, a
  * version 1 or 2 bundle no symlink or directory entry.
  */
-export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2, 3, 4];
+
+/**
+ * The oldest format version that can hold `entry`: each bundle is written with the oldest
+ * version that holds all its entries, so older datamon versions refuse only what they would
+ * restore unfaithfully.
+ */
+export function entryFormatVersion(entry: TreeEntry): number {
+  if (hasRawBytes(entry.name) || ("target" in entry && hasRawBytes(entry.target))) {
+    return BUNDLE_FORMAT_VERSION;
+  }
+  return isFileEntry(entry) ? FILES_ONLY_FORMAT_VERSION : TREE_FORMAT_VERSION;
+}
 
 /** YAML text of contexts/{ctx}/context.yaml. */
 export function encodeContext(doc: ContextDoc): string {
@@ -132,7 +149,10 @@ export function decodeConfig(text: string, what: string): ConfigDoc {
 /**
  * YAML text of one bundle-files-{i}.yaml: a `BundleEntries:` sequence, one entry a line. A
  * packed entry adds `"pack": id, "offset": n` (format 2); a symlink or directory entry has
- * `"kind"` and no hash or size (format 3).
+ * `"kind"` and no hash or size (format 3). A name (or link target) whose bytes are not UTF-8
+ * (format 4) is written as its display form, each such byte as `\xNN`, plus `"namebytes"`
+ * (`"targetbytes"`): its exact bytes in base64, which readers take as the name. The display
+ * form alone could equal a real name, so it is never read back as the name.
  */
 export function encodeFileList(entries: readonly TreeEntry[]): string {
   if (entries.length === 0) return "BundleEntries: []\n";
@@ -154,17 +174,48 @@ export function encodeFileList(entries: readonly TreeEntry[]): string {
 
 /** The JSON fields of an entry's line; a regular file's are as format 2 wrote them. */
 function entryFieldsText(entry: TreeEntry): string {
-  const name = `"name": ${yamlSafeJsonString(entry.name)}`;
+  const name = nameFieldsText("name", entry.name);
   const mtime = `"mtime": "${entry.mtime.toISOString()}"`;
   if (!isFileEntry(entry)) {
-    const target = entry.kind === "symlink"
-      ? `, "target": ${yamlSafeJsonString(entry.target)}`
-      : "";
+    const target = entry.kind === "symlink" ? `, ${nameFieldsText("target", entry.target)}` : "";
     return `${name}, "kind": "${entry.kind}"${target}, "mode": ${entry.mode}, ${mtime}`;
   }
   const { key, size, mode, pack } = entry;
   const location = pack === undefined ? "" : `, "pack": "${pack.id}", "offset": ${pack.offset}`;
   return `${name}, "hash": "${key}", "size": ${size}, "mode": ${mode}, ${mtime}${location}`;
+}
+
+/** `"name": text`, or for a name with bytes that are not UTF-8 also `"namebytes": base64`. */
+function nameFieldsText(field: "name" | "target", name: string): string {
+  const text = `"${field}": ${yamlSafeJsonString(displayName(name))}`;
+  return hasRawBytes(name) ? `${text}, "${field}bytes": "${nameBytes(name).toBase64()}"` : text;
+}
+
+/**
+ * The name a `name` or `target` field and its `...bytes` field give, or a problem: the bytes
+ * must be valid base64 of a name that is not UTF-8, shown as the text field says.
+ */
+function nameFromFields(raw: Mapping, field: "name" | "target"): unknown {
+  const bytes = raw[`${field}bytes`];
+  if (bytes === undefined) return raw[field];
+  let name: string;
+  try {
+    name = nameFromBytes(Uint8Array.fromBase64(bytes as string));
+  } catch {
+    return new NameBytesProblem(`"${field}bytes" must be base64, got ${show(bytes)}`);
+  }
+  if (!hasRawBytes(name) || raw[field] !== displayName(name)) {
+    return new NameBytesProblem(
+      `"${field}bytes" must hold a name that is not UTF-8, shown as "${field}" ` +
+        `${show(raw[field])}`,
+    );
+  }
+  return name;
+}
+
+/** A `...bytes` field that does not check out, carried to entryProblem. */
+class NameBytesProblem {
+  constructor(readonly problem: string) {}
 }
 
 /**
@@ -194,7 +245,9 @@ export function decodeTreeList(text: string, what: string): TreeEntry[] {
 
 /** The entry a raw mapping describes, its fields not yet checked (entryProblem does). */
 function entryFromRaw(raw: Mapping, mtime: Date): TreeEntry {
-  const { name, kind, target, hash, size, mode, pack, offset } = raw;
+  const { kind, hash, size, mode, pack, offset } = raw;
+  const name = nameFromFields(raw, "name");
+  const target = nameFromFields(raw, "target");
   const common = { name: name as string, mode: mode as number, mtime };
   if (kind === "symlink") return { kind, ...common, target: target as string };
   if (kind !== undefined) return { kind: kind as "dir", ...common };
@@ -284,7 +337,7 @@ function bundleFromYaml(f: Fields): BundleDoc {
   if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) {
     throw f.fail(
       `formatversion ${formatVersion} is not supported (this datamon reads ` +
-        `${READABLE_FORMAT_VERSIONS.join(" and ")}); upgrade datamon`,
+        `${READABLE_FORMAT_VERSIONS.join(", ")}); upgrade datamon`,
     );
   }
   if (f.string("deduplication") !== "blake3") {
@@ -611,6 +664,10 @@ const MAX_MODE = 0o7777;
 function entryProblem(entry: TreeEntry): string | null {
   const { name, mode } = entry;
   const kind: unknown = "kind" in entry ? entry.kind : undefined;
+  const target: unknown = "target" in entry ? entry.target : undefined;
+  for (const value of [name, target]) {
+    if (value instanceof NameBytesProblem) return value.problem;
+  }
   if (kind !== undefined && kind !== "symlink" && kind !== "dir") {
     return `"kind" must be "symlink" or "dir", got ${show(kind)}`;
   }
@@ -626,7 +683,6 @@ function entryProblem(entry: TreeEntry): string | null {
   }
   if (isFileEntry(entry)) return fileProblem(entry);
   if (entry.kind === "symlink") {
-    const { target } = entry;
     if (typeof target !== "string" || target === "" || target.includes("\0")) {
       return `"target" must be a non-empty string without NUL, got ${show(target)}`;
     }

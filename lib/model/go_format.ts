@@ -13,6 +13,7 @@ import { parse } from "yaml";
 import { DatamonError } from "../errors.ts";
 import { isKsuid } from "./ksuid.ts";
 import { validateEntryName } from "./names.ts";
+import { hasRawBytes, nameFromBytes } from "../util/byte_names.ts";
 
 /** Who made a repo, bundle or label. */
 export interface GoContributor {
@@ -325,12 +326,15 @@ class GoFields {
     );
   }
 
-  /** A file name: text, or `!!binary` bytes that are UTF-8; relative with no "." or ".." part. */
+  /**
+   * A file name: text, or `!!binary` bytes (Go's yaml.v2 writes a name that is not UTF-8 so),
+   * kept as bytes (lib/util/byte_names.ts); relative with no "." or ".." part.
+   */
   entryName(key: string): string {
     const value = this.raw[key];
-    const name = value instanceof Uint8Array ? utf8(value) : value;
-    if (typeof name !== "string") {
-      throw this.fail(`field "${this.at(key)}" must be a UTF-8 file name, ${gotName(value)}`);
+    const name = value instanceof Uint8Array ? nameFromBytes(value) : value;
+    if (typeof name !== "string" || (typeof value === "string" && hasRawBytes(value))) {
+      throw this.fail(`field "${this.at(key)}" must be a file name, ${got(value)}`);
     }
     try {
       return validateEntryName(name);
@@ -403,23 +407,6 @@ function malformed(what: string, reason: string, cause?: unknown): DatamonError 
 function isMapping(v: unknown): v is Mapping {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) &&
     !(v instanceof Uint8Array);
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-function utf8(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Ends a message about a file name; bytes that are not UTF-8 are shown in hex. */
-function gotName(v: unknown): string {
-  if (!(v instanceof Uint8Array)) return got(v);
-  const hex = Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `got bytes 0x${hex.slice(0, 60)} that are not UTF-8 (datamon names files by text)`;
 }
 
 /** "it is missing" or "got <value>", to end an error message about a field. */

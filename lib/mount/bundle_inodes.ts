@@ -8,6 +8,7 @@ import { DatamonError } from "../errors.ts";
 import { isFileEntry, type PackLocation, type TreeEntry } from "../model/types.ts";
 import { type Attr, S_IFDIR, S_IFLNK, S_IFREG } from "./fuse_ffi.ts";
 import type { DirEntry, DirListing } from "./session.ts";
+import { nameBytes } from "../util/byte_names.ts";
 
 /** The inode of the mount's root directory, as FUSE fixes it. */
 export const ROOT_INO = 1;
@@ -183,7 +184,7 @@ export class BundleInodes {
         ino,
         mode: S_IFLNK | 0o777,
         nlink: 1,
-        size: new TextEncoder().encode(target).length,
+        size: nameBytes(target).length,
         mtimeMs: this.#mtime.values[ino],
         ...this.owner,
       };

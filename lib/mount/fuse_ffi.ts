@@ -7,6 +7,7 @@
  * differently.
  */
 import { DatamonError } from "../errors.ts";
+import { nameBytes } from "../util/byte_names.ts";
 
 /** libfuse versions (major.minor) whose struct layouts below were measured. */
 export const VERIFIED_LIBFUSE_VERSIONS: readonly string[] = ["3.14"];
@@ -209,7 +210,7 @@ export function openLibfuse(): { lib: Libfuse; version: string } {
 
 /** A NUL-terminated C string. */
 export function cString(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = nameBytes(text);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;

@@ -24,6 +24,7 @@ import {
   statvfsBuffer,
 } from "./fuse_ffi.ts";
 import { ERRNO, errnoOf, FuseError } from "./errno.ts";
+import { nameFromBytes } from "../util/byte_names.ts";
 
 /** One entry of a directory listing. */
 export interface DirEntry {
@@ -316,10 +317,14 @@ export class FuseSession {
   }
 }
 
+/** A name the kernel passed, as its bytes (escaped where not UTF-8, see byte_names.ts). */
 function name(pointer: Deno.PointerValue): string {
-  const text = Deno.UnsafePointerView.getCString(pointer!);
-  if (text.length > FUSE_NAME_MAX) throw new FuseError(ERRNO.ENAMETOOLONG);
-  return text;
+  const view = new Deno.UnsafePointerView(pointer!);
+  let length = 0;
+  while (view.getUint8(length) !== 0) {
+    if (++length > FUSE_NAME_MAX) throw new FuseError(ERRNO.ENAMETOOLONG);
+  }
+  return nameFromBytes(new Uint8Array(view.getArrayBuffer(length)));
 }
 
 /** Milliseconds of a `struct timespec` at `at` in a `struct stat`. */
@@ -394,7 +399,7 @@ function operationTable(session: () => FuseSession): Array<[number, Callback]> {
     s().run(
       req,
       () => fs.readlink!(u64(ino)),
-      (target) => s().lib.fuse_reply_readlink(req, new TextEncoder().encode(`${target}\0`)),
+      (target) => s().lib.fuse_reply_readlink(req, cString(target)),
     );
   });
   add(OPS.mkdir, ["pointer", "u64", "pointer", "u32"], (req, parent, namePtr, mode) => {

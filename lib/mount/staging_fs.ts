@@ -2,6 +2,7 @@
  * The mutable mount: every operation (create, write, truncate, rename, mkdir, unlink, rmdir)
  * is applied to a staging directory on local disk, which becomes a bundle once unmounted.
  * Inodes map to paths inside the staging directory; a rename moves a whole subtree's paths.
+ * Names are bytes (those that are not UTF-8 reach the staging directory through libc).
  */
 import type { Attr, FsStats, OpenReply } from "./fuse_ffi.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "./fuse_ffi.ts";
@@ -9,6 +10,7 @@ import { ERRNO, FuseError } from "./errno.ts";
 import type { AttrChanges, DirEntry, DirListing, FuseFilesystem } from "./session.ts";
 import { ROOT_INO } from "./bundle_inodes.ts";
 import { readFull, writeAll } from "../util/file_io.ts";
+import * as byteFs from "../util/byte_fs.ts";
 
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
@@ -23,9 +25,9 @@ const BLOCK = 4096;
 /** An open file of the staging directory; its operations take turns (one file position). */
 class StagedFile {
   #turn: Promise<unknown> = Promise.resolve();
-  constructor(readonly file: Deno.FsFile) {}
+  constructor(readonly file: byteFs.OpenFile) {}
 
-  exclusive<T>(work: (file: Deno.FsFile) => Promise<T>): Promise<T> {
+  exclusive<T>(work: (file: byteFs.OpenFile) => Promise<T>): Promise<T> {
     const result = this.#turn.then(() => work(this.file));
     this.#turn = result.catch(() => {});
     return result;
@@ -59,51 +61,55 @@ export class StagingFs implements FuseFilesystem {
 
   async setattr(ino: number, changes: AttrChanges, fh: number | undefined): Promise<Attr> {
     const path = this.#real(ino);
-    if (changes.mode !== undefined) await Deno.chmod(path, changes.mode);
+    if (changes.mode !== undefined) await byteFs.chmod(path, changes.mode);
     if (changes.size !== undefined) {
       const handle = fh === undefined ? undefined : this.#handles.get(fh);
       const size = changes.size;
       if (handle) await handle.exclusive((file) => file.truncate(size));
-      else await Deno.truncate(path, size);
+      else await byteFs.truncate(path, size);
     }
     if (changes.atimeMs !== undefined || changes.mtimeMs !== undefined) {
-      const info = await Deno.lstat(path);
+      const info = await byteFs.lstat(path);
       const time = (value: number | "now" | undefined, current: Date | null) =>
         value === "now"
           ? new Date()
           : value === undefined
           ? current ?? new Date()
           : new Date(value);
-      await Deno.utime(path, time(changes.atimeMs, info.atime), time(changes.mtimeMs, info.mtime));
+      await byteFs.utime(
+        path,
+        time(changes.atimeMs, info.atime),
+        time(changes.mtimeMs, info.mtime),
+      );
     }
     return this.#attr(ino);
   }
 
   async mkdir(parent: number, name: string, mode: number): Promise<Attr> {
     const path = this.#child(parent, name);
-    await Deno.mkdir(this.#join(path), { mode: mode & 0o7777 });
+    await byteFs.mkdir(this.#join(path), mode & 0o7777);
     return this.#attr(this.#ino(path));
   }
 
   async unlink(parent: number, name: string): Promise<void> {
     const path = this.#child(parent, name);
-    if ((await Deno.lstat(this.#join(path))).isDirectory) throw new FuseError(ERRNO.EISDIR);
-    await Deno.remove(this.#join(path));
+    if ((await byteFs.lstat(this.#join(path))).isDirectory) throw new FuseError(ERRNO.EISDIR);
+    await byteFs.remove(this.#join(path));
     this.#forgetPath(path);
   }
 
   async rmdir(parent: number, name: string): Promise<void> {
     const path = this.#child(parent, name);
-    if (!(await Deno.lstat(this.#join(path))).isDirectory) throw new FuseError(ERRNO.ENOTDIR);
-    await Deno.remove(this.#join(path));
+    if (!(await byteFs.lstat(this.#join(path))).isDirectory) throw new FuseError(ERRNO.ENOTDIR);
+    await byteFs.remove(this.#join(path));
     this.#forgetPath(path);
   }
 
   async rename(parent: number, name: string, newParent: number, newName: string): Promise<void> {
     const from = this.#child(parent, name);
     const to = this.#child(newParent, newName);
-    const isDirectory = (await Deno.lstat(this.#join(from))).isDirectory;
-    await Deno.rename(this.#join(from), this.#join(to));
+    const isDirectory = (await byteFs.lstat(this.#join(from))).isDirectory;
+    await byteFs.rename(this.#join(from), this.#join(to));
     this.#forgetPath(to);
     const moves = isDirectory
       ? [...this.#inodes].filter(([path]) => path === from || path.startsWith(`${from}/`))
@@ -124,7 +130,7 @@ export class StagingFs implements FuseFilesystem {
     flags: number,
   ): Promise<{ attr: Attr; open: OpenReply }> {
     const path = this.#child(parent, name);
-    const file = await Deno.open(this.#join(path), {
+    const file = await byteFs.open(this.#join(path), {
       read: true,
       write: true,
       create: true,
@@ -138,7 +144,7 @@ export class StagingFs implements FuseFilesystem {
 
   async open(ino: number, flags: number): Promise<OpenReply> {
     const writing = (flags & O_ACCMODE) !== O_RDONLY;
-    const file = await Deno.open(this.#real(ino), {
+    const file = await byteFs.open(this.#real(ino), {
       read: true,
       write: writing,
       truncate: writing && (flags & O_TRUNC) !== 0,
@@ -178,7 +184,7 @@ export class StagingFs implements FuseFilesystem {
   async readdir(ino: number): Promise<DirListing> {
     const dir = this.#path(ino);
     const entries: DirEntry[] = [];
-    for await (const entry of Deno.readDir(this.#join(dir))) {
+    for (const entry of await byteFs.readDir(this.#join(dir))) {
       const path = dir ? `${dir}/${entry.name}` : entry.name;
       entries.push({
         name: entry.name,
@@ -201,7 +207,7 @@ export class StagingFs implements FuseFilesystem {
   }
 
   async #attr(ino: number): Promise<Attr> {
-    const info = await Deno.lstat(this.#real(ino));
+    const info = await byteFs.lstat(this.#real(ino));
     const type = info.isDirectory ? S_IFDIR : S_IFREG;
     return {
       ino,
@@ -214,7 +220,7 @@ export class StagingFs implements FuseFilesystem {
     };
   }
 
-  #keep(file: Deno.FsFile): number {
+  #keep(file: byteFs.OpenFile): number {
     const fh = this.#nextHandle++;
     this.#handles.set(fh, new StagedFile(file));
     return fh;

@@ -1,7 +1,8 @@
 /**
  * Files that appear whole or not at all: bytes go to a temporary file in the target's directory
  * (so on the same filesystem), renamed over the target only once complete. A kill at any point
- * leaves at most a temporary beside the target, never a torn target.
+ * leaves at most a temporary beside the target, never a torn target. Paths may hold names that
+ * are not UTF-8 (lib/util/byte_names.ts).
  *
  * @example
  * ```ts
@@ -9,6 +10,7 @@
  * ```
  */
 import { writeAll } from "./file_io.ts";
+import * as byteFs from "./byte_fs.ts";
 
 /** How the temporary is named and created. */
 export interface AtomicFileOptions {
@@ -30,14 +32,14 @@ export class AtomicFile {
     readonly path: string,
     /** The temporary being written. */
     readonly tempPath: string,
-    private readonly file: Deno.FsFile,
+    private readonly file: byteFs.OpenFile,
   ) {}
 
   /** Creates a fresh temporary beside `path`; the directory must exist. */
   static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     const dir = path.slice(0, path.lastIndexOf("/") + 1);
     const tempPath = `${dir}${options.tempPrefix ?? DEFAULT_TEMP_PREFIX}${crypto.randomUUID()}`;
-    const file = await Deno.open(tempPath, {
+    const file = await byteFs.open(tempPath, {
       write: true,
       createNew: true,
       mode: options.mode ?? 0o666,
@@ -57,13 +59,13 @@ export class AtomicFile {
   async commit(finish?: (tempPath: string) => Promise<void>): Promise<void> {
     this.#close();
     await finish?.(this.tempPath);
-    await Deno.rename(this.tempPath, this.path);
+    await byteFs.rename(this.tempPath, this.path);
   }
 
   /** Drops the temporary; the target, if any, is left as it was. */
   async discard(): Promise<void> {
     this.#close();
-    await Deno.remove(this.tempPath).catch(() => {});
+    await byteFs.remove(this.tempPath).catch(() => {});
   }
 
   #close(): void {

@@ -4,7 +4,10 @@
  */
 
 /** Reads until `into` is full or the file ends; returns the bytes read. */
-export async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
+export async function readFull(
+  file: Pick<Deno.FsFile, "read">,
+  into: Uint8Array,
+): Promise<number> {
   let filled = 0;
   while (filled < into.length) {
     const n = await file.read(into.subarray(filled));
@@ -15,7 +18,7 @@ export async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<num
 }
 
 /** Writes every byte of `bytes` at the file's position. */
-export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+export async function writeAll(file: Pick<Deno.FsFile, "write">, bytes: Uint8Array): Promise<void> {
   let done = 0;
   while (done < bytes.length) done += await file.write(bytes.subarray(done));
 }

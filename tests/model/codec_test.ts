@@ -214,7 +214,7 @@ Deno.test("decodeBundle rejects missing or mistyped fields and other formats", (
     ["leafsize", 0],
     ["leafsize", "2MiB"],
     ["deduplication", "sha256"],
-    ["formatversion", 4],
+    ["formatversion", 5],
     ["formatversion", undefined],
     ["bundleentriesfilecount", -1],
     ["filecount", 1.5],
@@ -299,17 +299,31 @@ Deno.test("encoders refuse documents that could not be read back", () => {
   assertMalformed(() => encodeRepo({ ...repo, name: "a/b" }), "repo to write");
   assertMalformed(() => encodeRepo({ ...repo, timestamp: new Date(NaN) }), "repo to write");
   assertMalformed(() => encodeBundle({ ...bundle, totalSize: -1 }), "bundle to write");
-  assertMalformed(() => encodeBundle({ ...bundle, formatVersion: 4 }), "bundle to write");
+  assertMalformed(() => encodeBundle({ ...bundle, formatVersion: 5 }), "bundle to write");
   assertMalformed(() => encodeLabelRecord({ ...label, bundleId: "x" }), "label record to write");
   assertMalformed(() => encodeContext({ ...context, blob: "" }), "context to write");
   assertMalformed(() => encodeConfig({ concurrency: 0 }), "config to write", "config");
 });
 
-Deno.test("decodeBundle reads format versions 1 and 2", () => {
-  for (const formatVersion of [1, 2]) {
+Deno.test("decodeBundle reads format versions 1 to 4", () => {
+  for (const formatVersion of [1, 2, 3, 4]) {
     assert.equal(
       decodeBundle(encodeBundle({ ...bundle, formatVersion }), "b").formatVersion,
       formatVersion,
     );
   }
+});
+
+Deno.test("a bundle of a newer format is refused with one line asking for an upgrade", () => {
+  assert.throws(
+    () => decodeBundle(withField(encodeBundle(bundle), "formatversion", 5), "b.yaml"),
+    (e) => {
+      assert.equal(
+        (e as Error).message,
+        "malformed b.yaml: formatversion 5 is not supported (this datamon reads 1, 2, 3, 4); " +
+          "upgrade datamon",
+      );
+      return true;
+    },
+  );
 });

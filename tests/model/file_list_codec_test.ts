@@ -1,7 +1,13 @@
 import { assert } from "../support/assert.ts";
 import { parse, stringify } from "yaml";
 import { isKind } from "../../lib/errors.ts";
-import { decodeFileList, decodeTreeList, encodeFileList } from "../../lib/model/codec.ts";
+import {
+  decodeFileList,
+  decodeTreeList,
+  encodeFileList,
+  entryFormatVersion,
+} from "../../lib/model/codec.ts";
+import { nameFromBytes } from "../../lib/util/byte_names.ts";
 import type { FileEntry, TreeEntry } from "../../lib/model/types.ts";
 import { entriesOf, HASH } from "../support/file_entries.ts";
 
@@ -218,6 +224,50 @@ Deno.test("decodeTreeList rejects an unknown kind, a directory name without '/',
     [`"name": "a/../", "kind": "dir"`, /".." path segment/],
     [`"name": "a", "kind": "symlink"`, /"target" must be a non-empty string/],
     [`"name": "a", "kind": "symlink", "target": ""`, /"target" must be a non-empty string/],
+  ];
+  for (const [fields, pattern] of cases) {
+    assertIntegrity(() => decodeTreeList(line(fields), "list"), "list", pattern);
+  }
+});
+
+/** b"caf\xe9": a Latin-1 name, not UTF-8. */
+const LATIN1 = nameFromBytes(Uint8Array.of(0x63, 0x61, 0x66, 0xe9));
+const BYTE_TREE: TreeEntry[] = [
+  { name: `d/${LATIN1}`, key: HASH, size: 3, mode: 0o644, mtime: TIME },
+  { kind: "dir", name: `${LATIN1}/`, mode: 0o755, mtime: TIME },
+  { kind: "symlink", name: `l${LATIN1}`, target: `../${LATIN1}`, mode: 0o777, mtime: TIME },
+];
+
+Deno.test("names and link targets that are not UTF-8 round-trip as bytes on both decode paths", () => {
+  const text = encodeFileList(BYTE_TREE);
+  assert.match(
+    text.split("\n")[1],
+    /^- \{"name": "d\/caf\\\\xe9", "namebytes": "ZC9jYWbp", "hash": /,
+  );
+  assert.match(text.split("\n")[3], /"target": "..\/caf\\\\xe9", "targetbytes": "Li4vY2Fm6Q=="/);
+  assert.deepEqual(decodeTreeList(text, "list"), BYTE_TREE);
+  assert.deepEqual(decodeTreeList(stringify(parse(text)), "list"), BYTE_TREE);
+});
+
+Deno.test("a name shown like a byte name but spelt in UTF-8 stays a different name", () => {
+  const lookalike: TreeEntry = { ...BYTE_TREE[0], name: "d/caf\\xe9" };
+  const [decoded] = decodeTreeList(encodeFileList([lookalike]), "list");
+  assert.equal(decoded.name, "d/caf\\xe9");
+  assert.notEqual(decoded.name, BYTE_TREE[0].name);
+});
+
+Deno.test("an entry needs the newest format only for a name or target that is not UTF-8", () => {
+  assert.deepEqual(BYTE_TREE.map(entryFormatVersion), [4, 4, 4]);
+  assert.deepEqual(TREE.map(entryFormatVersion), [3, 2, 3]);
+});
+
+Deno.test("decodeTreeList rejects name bytes that are not base64, are UTF-8, or are shown otherwise", () => {
+  const line = (fields: string) =>
+    `BundleEntries:\n- {${fields}, "kind": "dir", "mode": 420, "mtime": "2024-01-01T00:00:00Z"}\n`;
+  const cases: [string, RegExp][] = [
+    [`"name": "caf\\\\xe9/", "namebytes": "*"`, /"namebytes" must be base64/],
+    [`"name": "cafe/", "namebytes": "Y2FmZS8="`, /"namebytes" must hold a name that is not UTF-8/],
+    [`"name": "other/", "namebytes": "Y2Fm6S8="`, /shown as "name" "other\/"/],
   ];
   for (const [fields, pattern] of cases) {
     assertIntegrity(() => decodeTreeList(line(fields), "list"), "list", pattern);
