@@ -14,6 +14,8 @@ import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { withTestCrashPoints } from "../store/crash_point.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 import { logWrite } from "./audit.ts";
+import type { GoContextDoc } from "../model/go_format.ts";
+import { goContextDocIn, goContextStores, GoReadOnlyStore } from "./go/open.ts";
 
 /** The store roles of a context, in the order they are shown. */
 export const STORE_ROLES = ["blob", "metadata", "vmetadata", "wal", "readlog"] as const;
@@ -24,6 +26,8 @@ export interface Context extends Record<StoreRole, Store> {
   doc: ContextDoc;
   /** Set when every store of the context counts its requests into this meter. */
   meter?: RequestMeter;
+  /** Set for a Go datamon context, read in place: its stores refuse every write. */
+  go?: GoContextDoc;
 }
 
 /** A context whose stores count their requests into its meter. */
@@ -53,27 +57,46 @@ export async function getContextDoc(
   settings: Settings,
   name = settings.context,
 ): Promise<ContextDoc> {
+  const text = await readContextText(settings, name);
+  if (text !== undefined) return decodeContext(text, contextWhat(settings, name));
+  if (name === DEFAULT_CONTEXT) return defaultContextDoc(settings);
+  throw new DatamonError(
+    "not-found",
+    `context "${name}" not found in config store ${
+      openStore(settings.configStore).url
+    }: create it with "datamon context create" or pick another with --context`,
+  );
+}
+
+/** The text of a context's context.yaml, or undefined when the config store has none. */
+async function readContextText(settings: Settings, name: string): Promise<string | undefined> {
   validateName("context", name);
-  const config = openStore(settings.configStore);
   try {
-    return decodeContext(
-      new TextDecoder().decode(await config.get(contextKey(name))),
-      `context ${name} in ${config.url}`,
-    );
+    return new TextDecoder().decode(await openStore(settings.configStore).get(contextKey(name)));
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
-    if (name === DEFAULT_CONTEXT) return defaultContextDoc(settings);
-    throw new DatamonError(
-      "not-found",
-      `context "${name}" not found in config store ${config.url}: create it with "datamon context create" or pick another with --context`,
-    );
+    return undefined;
   }
+}
+
+function contextWhat(settings: Settings, name: string): string {
+  return `context ${name} in ${openStore(settings.configStore).url}`;
 }
 
 /** Opens the stores of a context. */
 export function openContext(doc: ContextDoc, options: StoreOptions = {}): Context {
   const ctx = { doc } as Context;
   for (const role of STORE_ROLES) ctx[role] = openStore(doc[role], options);
+  return ctx;
+}
+
+/** Opens a Go datamon context in place: its buckets beside the config store, read-only. */
+function openGoContext(configUrl: string, go: GoContextDoc, options: StoreOptions): Context {
+  const doc = goContextStores(configUrl, go);
+  const ctx = { doc, go } as Context;
+  for (const role of STORE_ROLES) {
+    ctx[role] = new GoReadOnlyStore(openStore(doc[role], options), go.name);
+  }
   return ctx;
 }
 
@@ -87,7 +110,7 @@ export function requestsFor(concurrency: number): number {
 
 /** The same context with every store counting its requests into `meter`. */
 export function meteredContext(ctx: Context, meter: RequestMeter): MeteredContext {
-  const metered = { doc: ctx.doc, meter } as MeteredContext;
+  const metered = { doc: ctx.doc, meter, go: ctx.go } as MeteredContext;
   for (const role of STORE_ROLES) metered[role] = new MeteredStore(ctx[role], meter);
   return metered;
 }
@@ -103,9 +126,13 @@ export function ensureMetered(ctx: Context): MeteredContext {
 
 /** Resolves and opens the context the settings name. */
 export async function loadContext(settings: Settings): Promise<Context> {
-  const ctx = openContext(await getContextDoc(settings), {
-    maxRequests: requestsFor(settings.concurrency),
-  });
+  const options = { maxRequests: requestsFor(settings.concurrency) };
+  const text = await readContextText(settings, settings.context);
+  const what = contextWhat(settings, settings.context);
+  const goDoc = text === undefined ? undefined : goContextDocIn(text, what);
+  if (goDoc) return openGoContext(settings.configStore, goDoc, options);
+  const doc = text === undefined ? await getContextDoc(settings) : decodeContext(text, what);
+  const ctx = openContext(doc, options);
   // The crash tests' kill points (test-only environment variables; a no-op otherwise).
   for (const role of STORE_ROLES) ctx[role] = withTestCrashPoints(ctx[role]);
   return ctx;
