@@ -52,35 +52,39 @@ export function defaultContextDoc(settings: Settings): ContextDoc {
   return contextFromBaseUrl(DEFAULT_CONTEXT, pathToFileURL(`${settings.home}/data`).href);
 }
 
-/** Reads a context document, falling back to the embedded default for its name. */
+/**
+ * Reads a context document, falling back to the embedded default for its name. A Go datamon
+ * context's document names the bucket URLs it is read from (see go/open.ts).
+ */
 export async function getContextDoc(
   settings: Settings,
   name = settings.context,
 ): Promise<ContextDoc> {
-  const text = await readContextText(settings, name);
-  if (text !== undefined) return decodeContext(text, contextWhat(settings, name));
-  if (name === DEFAULT_CONTEXT) return defaultContextDoc(settings);
-  throw new DatamonError(
-    "not-found",
-    `context "${name}" not found in config store ${
-      openStore(settings.configStore).url
-    }: create it with "datamon context create" or pick another with --context`,
-  );
+  return (await readContext(settings, name)).doc;
 }
 
-/** The text of a context's context.yaml, or undefined when the config store has none. */
-async function readContextText(settings: Settings, name: string): Promise<string | undefined> {
+/** A context's document and, for a Go datamon context, Go's own. */
+async function readContext(
+  settings: Settings,
+  name: string,
+): Promise<{ doc: ContextDoc; go?: GoContextDoc }> {
   validateName("context", name);
+  const config = openStore(settings.configStore);
+  let text: string;
   try {
-    return new TextDecoder().decode(await openStore(settings.configStore).get(contextKey(name)));
+    text = new TextDecoder().decode(await config.get(contextKey(name)));
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
-    return undefined;
+    if (name === DEFAULT_CONTEXT) return { doc: defaultContextDoc(settings) };
+    throw new DatamonError(
+      "not-found",
+      `context "${name}" not found in config store ${config.url}: create it with "datamon context create" or pick another with --context`,
+    );
   }
-}
-
-function contextWhat(settings: Settings, name: string): string {
-  return `context ${name} in ${openStore(settings.configStore).url}`;
+  const what = `context ${name} in ${config.url}`;
+  const go = goContextDocIn(text, what);
+  if (go) return { doc: goContextStores(settings.configStore, go), go };
+  return { doc: decodeContext(text, what) };
 }
 
 /** Opens the stores of a context. */
@@ -91,8 +95,7 @@ export function openContext(doc: ContextDoc, options: StoreOptions = {}): Contex
 }
 
 /** Opens a Go datamon context in place: its buckets beside the config store, read-only. */
-function openGoContext(configUrl: string, go: GoContextDoc, options: StoreOptions): Context {
-  const doc = goContextStores(configUrl, go);
+function openGoContext(doc: ContextDoc, go: GoContextDoc, options: StoreOptions): Context {
   const ctx = { doc, go } as Context;
   for (const role of STORE_ROLES) {
     ctx[role] = new GoReadOnlyStore(openStore(doc[role], options), go.name);
@@ -127,11 +130,8 @@ export function ensureMetered(ctx: Context): MeteredContext {
 /** Resolves and opens the context the settings name. */
 export async function loadContext(settings: Settings): Promise<Context> {
   const options = { maxRequests: requestsFor(settings.concurrency) };
-  const text = await readContextText(settings, settings.context);
-  const what = contextWhat(settings, settings.context);
-  const goDoc = text === undefined ? undefined : goContextDocIn(text, what);
-  if (goDoc) return openGoContext(settings.configStore, goDoc, options);
-  const doc = text === undefined ? await getContextDoc(settings) : decodeContext(text, what);
+  const { doc, go } = await readContext(settings, settings.context);
+  if (go) return openGoContext(doc, go, options);
   const ctx = openContext(doc, options);
   // The crash tests' kill points (test-only environment variables; a no-op otherwise).
   for (const role of STORE_ROLES) ctx[role] = withTestCrashPoints(ctx[role]);

@@ -99,15 +99,15 @@ export class GoReadOnlyStore implements Store {
     return this.inner.list(prefix, options);
   }
 
-  put(): Promise<void> {
+  put(_key: string, _bytes: Uint8Array): Promise<void> {
     return Promise.reject(goReadOnlyError(this.context));
   }
 
-  putIfAbsent(): Promise<boolean> {
+  putIfAbsent(_key: string, _bytes: Uint8Array): Promise<boolean> {
     return Promise.reject(goReadOnlyError(this.context));
   }
 
-  delete(): Promise<void> {
+  delete(_key: string): Promise<void> {
     return Promise.reject(goReadOnlyError(this.context));
   }
 }
