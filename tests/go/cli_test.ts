@@ -18,6 +18,7 @@ import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 import { joinStoreUrl } from "../../lib/store/open.ts";
 import { EXIT_CODES } from "../../lib/errors.ts";
 import type { Store } from "../../lib/store/store.ts";
+import { newKsuid } from "../../lib/model/ksuid.ts";
 
 /** Small leaves, so that files of a few leaves stay small. */
 const LEAF_SIZE = 32 * 1024;
@@ -51,6 +52,7 @@ function writeFixture(stores: GoStores): Promise<WrittenGoContext> {
         },
       ],
     }],
+    wal: [{ token: newKsuid(), payload: "older" }, { token: newKsuid(), payload: "newer" }],
   });
 }
 
@@ -103,7 +105,7 @@ async function assertTree(dir: string, files: Map<string, Uint8Array>): Promise<
 }
 
 for (const backend of BACKENDS) {
-  Deno.test(`${backend}: a Go datamon context lists its repos, bundles, files and labels`, () =>
+  Deno.test(`${backend}: a Go datamon context lists its repos, bundles, files, labels and log`, () =>
     withGoContext(backend, async ({ flags, written }, _dir, home) => {
       const [first, second] = written.bundles.map((b) => b.doc.id);
       assertEquals(
@@ -168,6 +170,16 @@ for (const backend of BACKENDS) {
         await datamonOk(home, "bundle", "get", "--repo", "alpha", ...flags, "--json"),
       );
       assertEquals([latest.id, latest.message, latest.fileCount], [second, "second", 2]);
+      const log = await datamonOk(
+        home,
+        "log",
+        "--repo",
+        "alpha",
+        ...flags,
+        "--format",
+        "{{payload}}",
+      );
+      assertEquals(log, "newer\nolder\n");
     }));
 
   Deno.test(`${backend}: a Go datamon bundle downloads byte-exact, then diffs and updates`, () =>

@@ -13,6 +13,7 @@ import { mapOrdered } from "../documents.ts";
 import { getGoBundle, goBundleEntries, latestGoBundle, listGoBundles } from "./bundles.ts";
 import { getGoLabel, listGoLabels } from "./labels.ts";
 import { getGoRepo, listGoRepos } from "./repos.ts";
+import { listGoWalEntries } from "./wal.ts";
 
 /** What a Go document leaves out of a time or a contributor is shown as this. */
 const UNKNOWN_TIME = new Date(0);
@@ -150,6 +151,31 @@ function labelRecord(repo: string, doc: GoLabelDoc): LabelRecord {
     timestamp: doc.timestamp ?? UNKNOWN_TIME,
     contributor: doc.contributors[0] ?? UNKNOWN_CONTRIBUTOR,
   };
+}
+
+/** One entry of a Go context's write-ahead log, with the time its token holds. */
+export interface GoLogEntry {
+  time: Date;
+  token: string;
+  payload: string;
+}
+
+/**
+ * The newest `limit` entries (0: all) of a Go context's write-ahead log written since `since`,
+ * newest first. Go's log is the context's, not a repo's: pkg/wal entries name no repo.
+ */
+export async function goLog(
+  ctx: Context,
+  options: { since?: Date; limit: number },
+): Promise<GoLogEntry[]> {
+  const kept: GoLogEntry[] = [];
+  for await (const { token, payload } of listGoWalEntries(ctx.wal)) {
+    const time = ksuidTime(token);
+    if (options.since && time < options.since) continue;
+    kept.push({ time, token, payload });
+    if (options.limit > 0 && kept.length > options.limit) kept.shift();
+  }
+  return kept.reverse();
 }
 
 /** `pending`, with a "not-found" message that names the Go context instead of its bucket. */
