@@ -60,11 +60,11 @@ export async function getContextDoc(
   settings: Settings,
   name = settings.context,
 ): Promise<ContextDoc> {
-  return (await readContext(settings, name)).doc;
+  return (await resolveContext(settings, name)).doc;
 }
 
-/** A context's document and, for a Go datamon context, Go's own. */
-async function readContext(
+/** A context's document and, for a Go datamon context (read-only), Go's own. */
+export async function resolveContext(
   settings: Settings,
   name: string,
 ): Promise<{ doc: ContextDoc; go?: GoContextDoc }> {
@@ -127,10 +127,13 @@ export function ensureMetered(ctx: Context): MeteredContext {
   return ctx.meter ? ctx as MeteredContext : meteredContext(ctx, new RequestMeter());
 }
 
-/** Resolves and opens the context the settings name. */
-export async function loadContext(settings: Settings): Promise<Context> {
+/** Resolves and opens the context `name` (default: the one the settings name). */
+export async function loadContext(
+  settings: Settings,
+  name = settings.context,
+): Promise<Context> {
   const options = { maxRequests: requestsFor(settings.concurrency) };
-  const { doc, go } = await readContext(settings, settings.context);
+  const { doc, go } = await resolveContext(settings, name);
   if (go) return openGoContext(doc, go, options);
   const ctx = openContext(doc, options);
   // The crash tests' kill points (test-only environment variables; a no-op otherwise).

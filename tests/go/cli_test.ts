@@ -263,12 +263,17 @@ for (const backend of BACKENDS) {
             /^datamon: context "go-ctx" is a Go datamon context, read in place \(read-only\)[^\n]*\n$/,
           );
         }
+        const doctor = await datamon(home, "doctor", ...flags);
+        assertMatch(
+          doctor.stdout,
+          /Go datamon context .*read-only: its stores are not write-probed/,
+        );
         assertEquals(await snapshot(stores), before);
       }),
   );
 }
 
-Deno.test("local: a Go leaf that does not match its key fails the download (exit 9)", () =>
+Deno.test("local: a Go leaf that does not match its key fails the download and fsck --deep (exit 9)", () =>
   withGoContext("local", async ({ flags, stores, written }, dir, home) => {
     const multi = written.bundles[0].files.find((f) => f.entry.name === "dir/multi.bin")!;
     const leaf = multi.objects.leaves[1];
@@ -289,6 +294,10 @@ Deno.test("local: a Go leaf that does not match its key fails the download (exit
     );
     assertEquals(r.code, EXIT_CODES.integrity, r.stderr);
     assertMatch(r.stderr, /leaf 1 of file "dir\/multi.bin" does not match its key/);
+    const quick = await datamon(home, "fsck", ...flags);
+    assertEquals(quick.code, 0, `the quick check finds every object stored: ${quick.stderr}`);
+    const deep = await datamon(home, "fsck", "--deep", ...flags, "--format", "{{path}}");
+    assertEquals([deep.code, deep.stdout], [EXIT_CODES.integrity, "dir/multi.bin\n"], deep.stderr);
   }));
 
 for (const backend of BACKENDS) {
