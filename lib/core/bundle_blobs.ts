@@ -29,7 +29,9 @@ export function bundleRangeReader(
   cacheBytes: number,
   prefetch: number,
 ): CafsReader {
-  if (ctx.go) return new GoCafsReader(ctx.blob, blobs.hasher, bundle.leafSize, cacheBytes);
+  if (ctx.go) {
+    return new GoCafsReader(ctx.blob, blobs.hasher, bundle.leafSize, { cacheBytes, prefetch });
+  }
   return blobs.rangeReader(chunkingOf(bundle.leafSize), cacheBytes, prefetch);
 }
 

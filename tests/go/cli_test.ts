@@ -166,6 +166,20 @@ for (const backend of BACKENDS) {
         "--json",
       );
       assertEquals(JSON.parse(label).bundleId, second);
+      const history = await datamonOk(
+        home,
+        "label",
+        "get",
+        "--repo",
+        "alpha",
+        "--label",
+        "latest",
+        "--history",
+        ...flags,
+        "--format",
+        "{{bundleId}}",
+      );
+      assertEquals(history, `${second}\n`, "Go's history is object versions: the current label");
       const latest = JSON.parse(
         await datamonOk(home, "bundle", "get", "--repo", "alpha", ...flags, "--json"),
       );

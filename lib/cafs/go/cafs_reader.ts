@@ -13,8 +13,6 @@ import { readGoFile } from "./reader.ts";
 
 /** Leaf key lists of recently read files kept for ranged reads (a mount reads in pieces). */
 const ROOTS_KEPT = 64;
-/** Leaves a ranged read loads ahead of the last one it read. */
-const PREFETCH = 2;
 
 /**
  * A CafsReader over Go datamon's blobs, cut in `leafSize` leaves. A file's key is its root
@@ -25,15 +23,24 @@ export class GoCafsReader extends CafsReader {
   readonly #store: Store;
   readonly #leafSize: number;
   readonly #cache: LeafCache;
+  readonly #prefetch: number;
   readonly #roots = new Map<string, Promise<string[]>>();
 
-  /** `hasher` is unused by Go reads; the base class's pack reads would need it. */
-  constructor(store: Store, hasher: HashFn, leafSize: number, cacheBytes = 4 * leafSize) {
-    const chunking = chunkingOf(leafSize);
-    super({ store, hasher, chunking });
+  /**
+   * `hasher` is unused by Go reads (the base class's pack reads would need it); ranged reads
+   * keep `cacheBytes` of leaves and load `prefetch` leaves ahead.
+   */
+  constructor(
+    store: Store,
+    hasher: HashFn,
+    leafSize: number,
+    cache: { cacheBytes: number; prefetch: number } = { cacheBytes: 4 * leafSize, prefetch: 2 },
+  ) {
+    super({ store, hasher, chunking: chunkingOf(leafSize) });
     this.#store = store;
     this.#leafSize = leafSize;
-    this.#cache = new LeafCache({ maxBytes: cacheBytes });
+    this.#cache = new LeafCache({ maxBytes: cache.cacheBytes });
+    this.#prefetch = Math.max(0, cache.prefetch);
   }
 
   /** The file's bytes in order, each leaf verified before it is handed out. */
@@ -84,7 +91,7 @@ export class GoCafsReader extends CafsReader {
       const to = Math.min(end, leafStart + bytes.length) - leafStart;
       out.set(bytes.subarray(from, to), leafStart + from - offset);
     }
-    for (let i = last + 1; i <= last + PREFETCH && i < keys.length; i++) {
+    for (let i = last + 1; i <= last + this.#prefetch && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf reports it.
       this.#leaf(file, keys, i).catch(() => {});
     }
