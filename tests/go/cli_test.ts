@@ -183,7 +183,10 @@ for (const backend of BACKENDS) {
       const latest = JSON.parse(
         await datamonOk(home, "bundle", "get", "--repo", "alpha", ...flags, "--json"),
       );
-      assertEquals([latest.id, latest.message, latest.fileCount], [second, "second", 2]);
+      assertEquals(
+        [latest.id, latest.message, latest.fileCount, latest.deduplication],
+        [second, "second", 2, "go-blake2b"],
+      );
       const log = await datamonOk(
         home,
         "log",

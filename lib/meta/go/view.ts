@@ -118,7 +118,7 @@ async function bundleDoc(ctx: Context, repo: string, go: GoBundleDoc): Promise<B
     timestamp: go.timestamp ?? ksuidTime(go.id),
     contributors: go.contributors,
     leafSize: go.leafSize,
-    deduplication: "blake3",
+    deduplication: "go-blake2b",
     formatVersion: 1,
     fileListCount: go.fileListCount,
     fileCount,
