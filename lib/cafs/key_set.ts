@@ -3,9 +3,11 @@
  * a context names: each key is kept as its first 16 bytes in one open-addressing table of
  * 32-bit words (16 bytes a slot, at most 70% full: about 23 bytes a key, against ~150 for a
  * Set of strings). Two keys sharing 16 bytes would only make a dead blob look live, which
- * keeps it; it never makes a live blob look dead.
+ * keeps it; it never makes a live blob look dead. Go datamon's 64-byte keys (fsck of a Go context)
+ * are kept by the same prefix.
  */
 import { isKey } from "./root.ts";
+import { isGoKey } from "../model/go_format.ts";
 
 const WORDS = 4;
 const MAX_LOAD = 0.7;
@@ -72,7 +74,7 @@ export class KeySet {
 
 /** The first 16 bytes of a hex key as four words; all-zero (the empty slot) becomes 0,0,0,1. */
 function prefixWords(key: string): Uint32Array {
-  if (!isKey(key)) throw new RangeError(`not a hex BLAKE3 key: ${key}`);
+  if (!isKey(key) && !isGoKey(key)) throw new RangeError(`not a hex key: ${key}`);
   const words = new Uint32Array(WORDS);
   for (let w = 0; w < WORDS; w++) words[w] = parseInt(key.slice(w * 8, w * 8 + 8), 16);
   if ((words[0] | words[1] | words[2] | words[3]) === 0) words[3] = 1;

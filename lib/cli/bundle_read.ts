@@ -8,7 +8,7 @@ import { type BundleDoc, type FileEntry, isFileEntry, type TreeEntry } from "../
 import { bundleEntries, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
 import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
 import { CafsSession } from "../cafs/session.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import { bundleKeyOfFile } from "../core/bundle_blobs.ts";
 import type { Context } from "../meta/context.ts";
 import {
   contextOptions,
@@ -147,7 +147,7 @@ async function printLocalDiff(
   flags: OutputFlags,
 ): Promise<number> {
   using blobs = await CafsSession.open(ctx.blob);
-  const hashing = blobs.writer(chunkingOf(doc.leafSize), concurrency);
-  const changes = diffLocal(ctx, directory, doc, (path) => hashing.keyOfFile(path), concurrency);
+  const keyOfFile = bundleKeyOfFile(ctx, blobs, doc, concurrency);
+  const changes = diffLocal(ctx, directory, doc, keyOfFile, concurrency);
   return await printRows(changes, CHANGE_COLUMNS, flags);
 }

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { type AuditEntry, auditTrail, describeAuditEntry } from "../meta/audit.ts";
 import { getRepo } from "../meta/repo.ts";
+import type { Context } from "../meta/context.ts";
+import { goLog, type GoLogEntry } from "../meta/go/view.ts";
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import {
@@ -64,6 +66,7 @@ export function logCommand(program: Command): void {
     const since = flags.since === undefined ? undefined : parseSince(flags.since, "--since");
     const { settings, ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
+    if (ctx.go) return await printGoLog(ctx, flags, since, limit);
     const page = auditTrail(ctx, {
       repo: flags.repo,
       bundle: flags.bundle,
@@ -76,4 +79,23 @@ export function logCommand(program: Command): void {
     const next = page.next();
     if (next !== null) writeErr(`more records: add --before ${next}`);
   });
+}
+
+/**
+ * A Go datamon context's write-ahead log: Go keeps one for the whole context, of free-form
+ * entries that name no bundle, and no read log.
+ */
+async function printGoLog(ctx: Context, flags: Flags, since: Date | undefined, limit: number) {
+  if (flags.bundle !== undefined || flags.before !== undefined) {
+    throw new DatamonError(
+      "usage",
+      `context "${ctx.doc.name}" is a Go datamon context: its log names no bundle and has no pages, drop --bundle and --before`,
+    );
+  }
+  const entries = flags.kind === "read" ? [] : await goLog(ctx, { since, limit });
+  await printRows(entries, [
+    { header: "TIME", value: (e: GoLogEntry) => tableTime(e.time) },
+    { header: "TOKEN", value: (e: GoLogEntry) => e.token },
+    { header: "PAYLOAD", value: (e: GoLogEntry) => e.payload, flexible: true },
+  ], flags);
 }

@@ -13,7 +13,7 @@ import {
   probeWritable,
 } from "../store/probe.ts";
 import { loadSettings, type SettingFlags, type Settings } from "../meta/settings.ts";
-import { getContextDoc, STORE_ROLES } from "../meta/context.ts";
+import { resolveContext, STORE_ROLES } from "../meta/context.ts";
 import type { ContextDoc } from "../model/types.ts";
 
 /**
@@ -62,8 +62,9 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
     detail: `config file ${settings.configFile} reads (or is absent: defaults)`,
   };
   let doc: ContextDoc;
+  let go: unknown;
   try {
-    doc = await getContextDoc(settings);
+    ({ doc, go } = await resolveContext(settings, settings.context));
   } catch (e) {
     yield failedCheck(
       `context ${settings.context}`,
@@ -72,12 +73,19 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
     );
     return;
   }
-  yield { name: `context ${doc.name}`, status: "ok", detail: `from ${settings.configStore}` };
-  for (const role of STORE_ROLES) yield* storeChecks(`${role} store ${doc[role]}`, doc[role]);
+  // A Go datamon context is read in place: its buckets are never written, not even a probe.
+  const writes = go === undefined;
+  const detail = writes
+    ? `from ${settings.configStore}`
+    : `Go datamon context from ${settings.configStore}, read-only: its stores are not write-probed`;
+  yield { name: `context ${doc.name}`, status: "ok", detail };
+  for (const role of STORE_ROLES) {
+    yield* storeChecks(`${role} store ${doc[role]}`, doc[role], writes);
+  }
 }
 
 /** Reachable (a listing starts), writable (put, read back, delete), create-only enforced. */
-async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
+async function* storeChecks(name: string, url: string, writes: boolean): AsyncGenerator<Check> {
   let store: Store;
   try {
     store = openStore(url);
@@ -91,6 +99,7 @@ async function* storeChecks(name: string, url: string): AsyncGenerator<Check> {
     return;
   }
   yield { name: `${name}: reachable`, status: "ok", detail: "a listing answers" };
+  if (!writes) return;
 
   try {
     await probeWritable(store);

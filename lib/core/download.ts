@@ -17,7 +17,7 @@ import {
 import type { CafsReader } from "../cafs/reader.ts";
 import type { RequestCounts } from "../store/metered.ts";
 import { CafsSession } from "../cafs/session.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import { bundleReader } from "./bundle_blobs.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { bundleEntries, bundleTree } from "../meta/bundles.ts";
@@ -223,7 +223,7 @@ export async function downloadBundle(
     });
   }
   using blobs = await CafsSession.open(ctx.blob);
-  const reader = blobs.reader(chunkingOf(bundle.leafSize), options.concurrency);
+  const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
   const result = { files: 0, bytes: 0 };
   const writer = new EntryWriter(reader, options.destination, (n) => {
     result.bytes += n;
@@ -301,7 +301,7 @@ export async function downloadFile(
   }
   using blobs = await CafsSession.open(ctx.blob);
   const writer = new EntryWriter(
-    blobs.reader(chunkingOf(bundle.leafSize), 1),
+    bundleReader(ctx, blobs, bundle, 1),
     options.destination,
     (n) => {
       options.onProgress?.({ bytes: n, files: 0 });

@@ -8,7 +8,7 @@
 import { isKind } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { ObjectChecks } from "../cafs/check.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import { bundleReader } from "./bundle_blobs.ts";
 import type { CafsReader } from "../cafs/reader.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
@@ -59,7 +59,7 @@ export async function* fsck(
       continue;
     }
     if (!hasFileListChecksums(found.doc)) totals.unverified++;
-    const reader = cafs.reader(chunkingOf(found.doc.leafSize), options.concurrency);
+    const reader = bundleReader(ctx, cafs, found.doc, options.concurrency);
     for await (const damage of checkBundle(ctx, found.doc, reader, checks, options, totals)) {
       totals.damaged++;
       yield damage;

@@ -4,7 +4,7 @@ import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { EntryWriter } from "./download.ts";
 import { CafsSession } from "../cafs/session.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import { bundleKeyOfFile, bundleReader } from "./bundle_blobs.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { requireDirectory } from "./walk.ts";
 import * as byteFs from "../util/byte_fs.ts";
@@ -46,9 +46,8 @@ export async function updateDirectory(
   const root = options.destination.replace(/\/+$/, "");
   await requireDirectory(root, "destination");
   using blobs = await CafsSession.open(ctx.blob);
-  const chunking = chunkingOf(bundle.leafSize);
-  const reader = blobs.reader(chunking, options.concurrency);
-  const hashing = blobs.writer(chunking, options.concurrency);
+  const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
+  const keyOf = bundleKeyOfFile(ctx, blobs, bundle, options.concurrency);
   const writer = new EntryWriter(reader, root, (n) => {
     options.onProgress?.({ bytes: n, files: 0 });
   }, options.keepSetid);
@@ -74,7 +73,6 @@ export async function updateDirectory(
     }
     options.onProgress?.({ bytes: 0, files: group.length });
   };
-  const keyOf = (path: string) => hashing.keyOfFile(path);
   const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
   const groups = reader.packRuns(
     changes,

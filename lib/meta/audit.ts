@@ -97,6 +97,8 @@ export async function logRead(ctx: Context, reader: Reader, read: Read): Promise
   };
   if (read.target !== undefined) record.target = read.target;
   if (reader.run !== undefined) record.run = reader.run;
+  // A Go datamon context is read in place: nothing is written to its buckets.
+  if (ctx.go) return record;
   const key = auditRecordKey(repoAuditPrefix(record.repo), record.id);
   await createRecord(ctx.readlog, key, encodeReadRecord(record));
   // The marker exists once per run and bundle: a second read of it finds it there.

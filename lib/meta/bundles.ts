@@ -13,6 +13,7 @@ import { childNames, createDocument, mapOrdered } from "./documents.ts";
 import { getRepo, ofIncarnation } from "./repo.ts";
 import { getLabel } from "./labels.ts";
 import { checksumOf, sealed, unseal } from "./checksum.ts";
+import { goBundle, goBundles, goEntries, goLatestBundle } from "./go/view.ts";
 
 /** How a command picks a bundle: an id, a label, or (neither) the latest. */
 export interface BundleSelector {
@@ -32,6 +33,8 @@ function skippedBundle(repo: string, id: string, e: Error): string {
 
 /** Reads a committed bundle; not-found when it has no bundle.yaml. */
 export async function getBundle(ctx: Context, repo: string, id: string): Promise<BundleDoc> {
+  // A Go datamon context is read in place, through its own documents (go/view.ts).
+  if (ctx.go) return goBundle(ctx, repo, id);
   validateBundleId(id);
   let doc: BundleDoc;
   try {
@@ -88,6 +91,7 @@ export async function latestBundle(
   repo: string,
   onSkipped?: OnSkipped,
 ): Promise<BundleDoc> {
+  if (ctx.go) return goLatestBundle(ctx, repo);
   const doc = await getRepo(ctx, repo);
   const ids: string[] = [];
   for await (const id of bundleIds(ctx, repo)) ids.push(id);
@@ -136,6 +140,7 @@ export async function* listBundles(
   concurrency = 16,
   onSkipped?: OnSkipped,
 ): AsyncGenerator<BundleDoc> {
+  if (ctx.go) return yield* goBundles(ctx, repo, concurrency);
   const doc = await getRepo(ctx, repo);
   const docs = mapOrdered(bundleIds(ctx, repo), concurrency, async (id) => {
     try {
@@ -173,6 +178,8 @@ async function* entryLists<T extends { name: string }>(
   bundle: BundleDoc,
   decode: (text: string, what: string) => T[],
 ): AsyncGenerator<T> {
+  // Go bundles hold regular files only: their entries are FileEntry, in name order.
+  if (ctx.go) return yield* goEntries(ctx, bundle) as AsyncGenerator<unknown> as AsyncGenerator<T>;
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
   const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i, decode));
   let lastName: string | undefined;

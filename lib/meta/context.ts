@@ -14,6 +14,8 @@ import { joinStoreUrl, openStore, withEndpoint } from "../store/open.ts";
 import { withTestCrashPoints } from "../store/crash_point.ts";
 import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 import { logWrite } from "./audit.ts";
+import type { GoContextDoc } from "../model/go_format.ts";
+import { goContextDocIn, goContextStores, GoReadOnlyStore } from "./go/open.ts";
 
 /** The store roles of a context, in the order they are shown. */
 export const STORE_ROLES = ["blob", "metadata", "vmetadata", "wal", "readlog"] as const;
@@ -24,6 +26,8 @@ export interface Context extends Record<StoreRole, Store> {
   doc: ContextDoc;
   /** Set when every store of the context counts its requests into this meter. */
   meter?: RequestMeter;
+  /** Set for a Go datamon context, read in place: its stores refuse every write. */
+  go?: GoContextDoc;
 }
 
 /** A context whose stores count their requests into its meter. */
@@ -48,32 +52,54 @@ export function defaultContextDoc(settings: Settings): ContextDoc {
   return contextFromBaseUrl(DEFAULT_CONTEXT, pathToFileURL(`${settings.home}/data`).href);
 }
 
-/** Reads a context document, falling back to the embedded default for its name. */
+/**
+ * Reads a context document, falling back to the embedded default for its name. A Go datamon
+ * context's document names the bucket URLs it is read from (see go/open.ts).
+ */
 export async function getContextDoc(
   settings: Settings,
   name = settings.context,
 ): Promise<ContextDoc> {
+  return (await resolveContext(settings, name)).doc;
+}
+
+/** A context's document and, for a Go datamon context (read-only), Go's own. */
+export async function resolveContext(
+  settings: Settings,
+  name: string,
+): Promise<{ doc: ContextDoc; go?: GoContextDoc }> {
   validateName("context", name);
   const config = openStore(settings.configStore);
+  let text: string;
   try {
-    return decodeContext(
-      new TextDecoder().decode(await config.get(contextKey(name))),
-      `context ${name} in ${config.url}`,
-    );
+    text = new TextDecoder().decode(await config.get(contextKey(name)));
   } catch (e) {
     if (!isKind(e, "not-found")) throw e;
-    if (name === DEFAULT_CONTEXT) return defaultContextDoc(settings);
+    if (name === DEFAULT_CONTEXT) return { doc: defaultContextDoc(settings) };
     throw new DatamonError(
       "not-found",
       `context "${name}" not found in config store ${config.url}: create it with "datamon context create" or pick another with --context`,
     );
   }
+  const what = `context ${name} in ${config.url}`;
+  const go = goContextDocIn(text, what);
+  if (go) return { doc: goContextStores(settings.configStore, go), go };
+  return { doc: decodeContext(text, what) };
 }
 
 /** Opens the stores of a context. */
 export function openContext(doc: ContextDoc, options: StoreOptions = {}): Context {
   const ctx = { doc } as Context;
   for (const role of STORE_ROLES) ctx[role] = openStore(doc[role], options);
+  return ctx;
+}
+
+/** Opens a Go datamon context in place: its buckets beside the config store, read-only. */
+function openGoContext(doc: ContextDoc, go: GoContextDoc, options: StoreOptions): Context {
+  const ctx = { doc, go } as Context;
+  for (const role of STORE_ROLES) {
+    ctx[role] = new GoReadOnlyStore(openStore(doc[role], options), go.name);
+  }
   return ctx;
 }
 
@@ -87,7 +113,7 @@ export function requestsFor(concurrency: number): number {
 
 /** The same context with every store counting its requests into `meter`. */
 export function meteredContext(ctx: Context, meter: RequestMeter): MeteredContext {
-  const metered = { doc: ctx.doc, meter } as MeteredContext;
+  const metered = { doc: ctx.doc, meter, go: ctx.go } as MeteredContext;
   for (const role of STORE_ROLES) metered[role] = new MeteredStore(ctx[role], meter);
   return metered;
 }
@@ -101,11 +127,15 @@ export function ensureMetered(ctx: Context): MeteredContext {
   return ctx.meter ? ctx as MeteredContext : meteredContext(ctx, new RequestMeter());
 }
 
-/** Resolves and opens the context the settings name. */
-export async function loadContext(settings: Settings): Promise<Context> {
-  const ctx = openContext(await getContextDoc(settings), {
-    maxRequests: requestsFor(settings.concurrency),
-  });
+/** Resolves and opens the context `name` (default: the one the settings name). */
+export async function loadContext(
+  settings: Settings,
+  name = settings.context,
+): Promise<Context> {
+  const options = { maxRequests: requestsFor(settings.concurrency) };
+  const { doc, go } = await resolveContext(settings, name);
+  if (go) return openGoContext(doc, go, options);
+  const ctx = openContext(doc, options);
   // The crash tests' kill points (test-only environment variables; a no-op otherwise).
   for (const role of STORE_ROLES) ctx[role] = withTestCrashPoints(ctx[role]);
   return ctx;

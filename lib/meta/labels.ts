@@ -14,6 +14,7 @@ import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { logWrite } from "./audit.ts";
+import { goLabel, goLabels } from "./go/view.ts";
 
 /** Points a label at a committed bundle, keeping the previous targets as history. */
 export async function setLabel(
@@ -71,6 +72,8 @@ function readRecord(ctx: Context, repo: string, name: string, id: string): Promi
 
 /** The label's current target; not-found names the label. */
 export async function getLabel(ctx: Context, repo: string, name: string): Promise<LabelRecord> {
+  // A Go datamon context is read in place, through its own documents (go/view.ts).
+  if (ctx.go) return goLabel(ctx, repo, name);
   validateName("label", name);
   const ids = await recordIds(ctx, repo, name);
   if (ids.length === 0) {
@@ -88,7 +91,9 @@ export async function labelHistory(
   repo: string,
   name: string,
 ): Promise<LabelRecord[]> {
-  await getLabel(ctx, repo, name);
+  const current = await getLabel(ctx, repo, name);
+  // Go keeps a label's history only as object versions, which a Store does not read.
+  if (ctx.go) return [current];
   const ids = (await recordIds(ctx, repo, name)).reverse();
   return await Array.fromAsync(mapOrdered(ids, 16, (id) => readRecord(ctx, repo, name, id)));
 }
@@ -103,6 +108,7 @@ export async function* listLabels(
   concurrency = 16,
   onSkipped?: (warning: string) => void,
 ): AsyncGenerator<LabelRecord> {
+  if (ctx.go) return yield* goLabels(ctx, repo, concurrency);
   await getRepo(ctx, repo);
   const labels = mapOrdered(
     childNames(ctx.vmetadata, labelsPrefix(repo)),

@@ -17,6 +17,7 @@ import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { logWrite } from "./audit.ts";
+import { goRepo, goRepos } from "./go/view.ts";
 import { beginIntent, endIntent, readIntent, requireNoIntent } from "./repo_journal.ts";
 
 /** Creates a repo; fails with already-exists when the name is taken. */
@@ -84,6 +85,7 @@ async function writeRepo(
 export async function findRepo(ctx: Context, name: string): Promise<RepoDoc | undefined> {
   validateName("repo", name);
   try {
+    if (ctx.go) return await goRepo(ctx, name);
     return await readDocument(ctx.metadata, repoKey(name), decodeRepo);
   } catch (e) {
     if (isKind(e, "not-found")) return undefined;
@@ -93,6 +95,8 @@ export async function findRepo(ctx: Context, name: string): Promise<RepoDoc | un
 
 /** Reads a repo; not-found names the repo and the context. */
 export async function getRepo(ctx: Context, name: string): Promise<RepoDoc> {
+  // A Go datamon context is read in place, through its own documents (go/view.ts).
+  if (ctx.go) return goRepo(ctx, name);
   validateName("repo", name);
   try {
     return await readDocument(ctx.metadata, repoKey(name), decodeRepo);
@@ -134,6 +138,7 @@ export function ofIncarnation(repo: RepoDoc, bundle: { repoIncarnation?: string 
 
 /** Every repo of the context, in name order. */
 export async function* listRepos(ctx: Context, concurrency = 16): AsyncGenerator<RepoDoc> {
+  if (ctx.go) return yield* goRepos(ctx, concurrency);
   yield* mapOrdered(
     childNames(ctx.metadata, reposPrefix),
     concurrency,

@@ -50,8 +50,11 @@ export interface BundleDoc {
   contributors: Contributor[];
   /** Bytes per leaf used to split this bundle's files. */
   leafSize: number;
-  /** Always "blake3": names the content-addressing format. */
-  deduplication: "blake3";
+  /**
+   * Names the content-addressing format: "blake3", which datamon writes, or "go-blake2b" for a
+   * Go datamon bundle read in place (its keys are Go's BLAKE2b root keys).
+   */
+  deduplication: "blake3" | "go-blake2b";
   /**
    * Version of this metadata layout: 1 (every file in leaves and root objects), 2 (small files
    * may sit in pack objects, see FileEntry.pack) or 3 (symlink and directory entries, see

@@ -13,6 +13,7 @@ import { nameBytes } from "../util/byte_names.ts";
 /** The inode of the mount's root directory, as FUSE fixes it. */
 export const ROOT_INO = 1;
 
+/** Key bytes the table first makes room for: a BLAKE3 key. */
 const KEY_BYTES = 32;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
@@ -59,6 +60,8 @@ export class BundleInodes {
   readonly #mode = new Column((n) => new Uint16Array(n));
   readonly #mtime = new Column((n) => new Float64Array(n));
   #keys = new Uint8Array(1024 * KEY_BYTES);
+  /** Bytes of each key, set by the first file's key. */
+  #keyBytes = 0;
   /** Pack of a packed file: 1 + its index in #packIds, or 0 for a file of its own leaves. */
   readonly #pack = new Column((n) => new Uint32Array(n));
   readonly #packOffset = new Column((n) => new Float64Array(n));
@@ -274,19 +277,23 @@ export class BundleInodes {
   }
 
   #setKey(ino: number, hex: string): void {
-    if (ino * KEY_BYTES + KEY_BYTES > this.#keys.length) {
-      const grown = new Uint8Array(Math.max(this.#keys.length * 2, (ino + 1) * KEY_BYTES));
+    // Keys are as wide as the bundle's hash makes them: 32 bytes, or 64 in a Go datamon bundle.
+    if (this.#keyBytes === 0) this.#keyBytes = hex.length / 2;
+    const width = this.#keyBytes;
+    if (hex.length !== 2 * width) throw new RangeError(`key ${hex} is not ${width} bytes`);
+    if (ino * width + width > this.#keys.length) {
+      const grown = new Uint8Array(Math.max(this.#keys.length * 2, (ino + 1) * width));
       grown.set(this.#keys);
       this.#keys = grown;
     }
-    for (let i = 0; i < KEY_BYTES; i++) {
-      this.#keys[ino * KEY_BYTES + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    for (let i = 0; i < width; i++) {
+      this.#keys[ino * width + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     }
   }
 
   #key(ino: number): string {
     let hex = "";
-    for (let i = 0; i < KEY_BYTES; i++) hex += HEX[this.#keys[ino * KEY_BYTES + i]];
+    for (let i = 0; i < this.#keyBytes; i++) hex += HEX[this.#keys[ino * this.#keyBytes + i]];
     return hex;
   }
 }

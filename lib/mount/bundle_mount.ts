@@ -11,7 +11,7 @@ import { BundleFs, type ContentSource } from "./bundle_fs.ts";
 import { cafsContent, diskContent } from "./content.ts";
 import { FuseSession } from "./session.ts";
 import { CafsSession } from "../cafs/session.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import { bundleRangeReader } from "../core/bundle_blobs.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleTree } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
@@ -67,8 +67,9 @@ export async function mountBundle(
   try {
     let content: ContentSource;
     if (options.stream) {
-      const chunking = chunkingOf(bundle.leafSize);
-      content = cafsContent(blobs.rangeReader(chunking, options.cacheBytes, options.prefetch));
+      content = cafsContent(
+        bundleRangeReader(ctx, blobs, bundle, options.cacheBytes, options.prefetch),
+      );
     } else {
       downloaded = await Deno.makeTempDir({ prefix: "datamon-mount-" });
       await downloadBundle(ctx, bundle, {

@@ -27,13 +27,7 @@
  * MAX_PAGE entries (100 unless `limit` says otherwise).
  */
 import { DatamonError, type ErrorKind } from "../errors.ts";
-import {
-  type Context,
-  getContextDoc,
-  listContexts,
-  openContext,
-  requestsFor,
-} from "../meta/context.ts";
+import { type Context, listContexts, loadContext } from "../meta/context.ts";
 import type { Settings } from "../meta/settings.ts";
 import { listRepos } from "../meta/repo.ts";
 import { bundleEntries, getBundle, listBundles } from "../meta/bundles.ts";
@@ -144,9 +138,7 @@ export class Api {
   #context(name: string): Promise<Context> {
     let ctx = this.#contexts.get(name);
     if (!ctx) {
-      ctx = getContextDoc(this.settings, name).then((doc) =>
-        openContext(doc, { maxRequests: requestsFor(this.settings.concurrency) })
-      );
+      ctx = loadContext(this.settings, name);
       ctx.catch(() => this.#contexts.delete(name));
       this.#contexts.set(name, ctx);
     }

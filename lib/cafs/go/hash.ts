@@ -13,6 +13,7 @@
  */
 import { BLAKE2b } from "@stablelib/blake2b";
 import { DatamonError } from "../../errors.ts";
+import { readFull } from "../../util/file_io.ts";
 import { GO_MAX_LEAF_SIZE, GO_MIN_LEAF_SIZE } from "../../model/go_format.ts";
 
 /** Bytes of a Go datamon key (BLAKE2b-512); its text is 128 lowercase hex digits. */
@@ -73,6 +74,25 @@ export function goFileObjects(bytes: Uint8Array, leafSize: number): GoFileObject
     leaves.push({ key: hexOf(key), bytes: leaf });
   }
   return { leaves, root: goRootObject(leafKeys, leafSize) };
+}
+
+/**
+ * The hex key Go datamon gives a local file's bytes (its root key), read one leaf at a time:
+ * memory is one leaf and the leaf keys (64 bytes per leaf).
+ */
+export async function goKeyOfFile(path: string, leafSize: number): Promise<string> {
+  checkLeafSize(leafSize);
+  using file = await Deno.open(path);
+  const leaf = new Uint8Array(leafSize);
+  const keys: Uint8Array[] = [];
+  for (let index = 0;; index++) {
+    const length = await readFull(file, leaf);
+    if (length > 0) keys.push(goLeafKey(leaf.subarray(0, length), leafSize, index));
+    if (length < leafSize) break;
+  }
+  const leafKeys = new Uint8Array(keys.length * GO_KEY_BYTES);
+  keys.forEach((key, i) => leafKeys.set(key, i * GO_KEY_BYTES));
+  return hexOf(goRootKey(leafKeys, leafSize));
 }
 
 /**
