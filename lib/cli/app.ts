@@ -5,7 +5,7 @@ import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { interrupt, interruptIsOwned } from "./common.ts";
+import { commandPath, interrupt, interruptIsOwned } from "./common.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
@@ -55,13 +55,6 @@ export function buildProgram(): Command {
   };
   configure(program);
   return program;
-}
-
-/** "bundle upload": the names from below the program down to `cmd`. */
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
-  return names.join(" ");
 }
 
 /** How long an interrupted command may take to clean up before the process exits anyway. */

@@ -8,7 +8,8 @@ import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { commandMetrics } from "./metrics.ts";
-import { writeErr } from "./output.ts";
+import { checkOutputFlags, writeErr } from "./output.ts";
+import { outputFieldsOf } from "./output_fields.ts";
 
 /** Flags every command that reaches a context accepts. */
 export interface ContextFlags {
@@ -41,11 +42,25 @@ export const skipAuthOption = [
   "record the configured name/email; do not ask the store's cloud who the credentials are",
 ] as const;
 
-/** --json and --format for commands that print data. */
+/**
+ * --json and --format for commands that print data; both are checked against the command's
+ * fields (output_fields.ts) before its action runs, so a bad template never follows a write.
+ */
 export function outputOptions(cmd: Command): Command {
   return cmd
     .option("--json", "print JSON")
-    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'");
+    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'")
+    .hook("preAction", (_, action) => {
+      // A parent's hook also runs for its subcommands (bundle list files), with their fields.
+      if (action === cmd) checkOutputFlags(action.opts(), outputFieldsOf(commandPath(action)));
+    });
+}
+
+/** "bundle upload": the names from below the program down to `cmd`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }
 
 /** --name and --email: who is recorded as the contributor. */
