@@ -4,6 +4,7 @@
  * names (so bundles, diffs and downloads all agree on order).
  */
 import { DatamonError } from "../errors.ts";
+import { fsError } from "../util/fs_errors.ts";
 
 /** A regular file found under the walked root. */
 export interface LocalFile {
@@ -101,8 +102,9 @@ export function isWorkFile(name: string): boolean {
 
 /**
  * Regular files, symlinks and empty directories under `root` in name order (see WalkOptions for
- * links). Special files (FIFOs, sockets, devices) are reported through `onSkip`, not kept.
- * Returns the number of entries yielded.
+ * links). Special files (FIFOs, sockets, devices) are reported through `onSkip`, not kept. A
+ * path that cannot be read fails naming it (or is skipped with `skipOnError`). Returns the
+ * number of entries yielded, -1 for a directory below the root skipped as unreadable.
  */
 export async function* walkTree(
   root: string,
@@ -111,7 +113,13 @@ export async function* walkTree(
 ): AsyncGenerator<LocalEntry, number> {
   const dir = prefix ? `${root}/${prefix.slice(0, -1)}` : root;
   const entries: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  try {
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  } catch (e) {
+    if (!prefix) throw fsError(e, dir, { doing: "reading" });
+    failOrSkip(e, dir, prefix, options);
+    return -1;
+  }
   entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   let yielded = 0;
   for (const entry of entries) {
@@ -119,10 +127,13 @@ export async function* walkTree(
     const path = `${root}/${name}`;
     if (!nameIsReadable(path, name, options)) continue;
     if (entry.isDirectory) {
-      if ((yield* walkTree(root, options, `${name}/`)) === 0) {
-        yield localDirectory(`${name}/`, Deno.statSync(path));
+      const below = yield* walkTree(root, options, `${name}/`);
+      if (below === 0) {
+        const info = statOrSkip(path, `${name}/`, options);
+        if (!info) continue;
+        yield localDirectory(`${name}/`, info);
       }
-      yielded++;
+      if (below >= 0) yielded++;
       continue;
     }
     if (isWorkFile(entry.name)) continue;
@@ -140,7 +151,9 @@ export async function* walkTree(
       // the walk runs ahead of the uploads it feeds.
       info = Deno.statSync(path);
     } catch (e) {
-      options.onSkip?.({ name, reason: (e as Error).message });
+      // A followed link whose target is gone is passed over; a file that is gone vanished.
+      if (entry.isSymlink) options.onSkip?.({ name, reason: (e as Error).message });
+      else failOrSkip(e, path, name, options);
       continue;
     }
     if (!info.isFile) {
@@ -176,10 +189,37 @@ function localDirectory(name: string, info: Deno.FileInfo): LocalDirectory {
   };
 }
 
+/**
+ * Stat of a listed path, or undefined when it cannot be read any more and `skipOnError` says
+ * to pass it over (reported); fails naming it otherwise.
+ */
+function statOrSkip(path: string, name: string, options: WalkOptions): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch (e) {
+    failOrSkip(e, path, name, options);
+    return undefined;
+  }
+}
+
+/** Fails with the user error for `e` at listed `path`, or reports `name` as skipped. */
+function failOrSkip(e: unknown, path: string, name: string, options: WalkOptions): void {
+  const error = fsError(e, path, { doing: "reading", existed: true });
+  if (!options.skipOnError) throw error;
+  options.onSkip?.({ name, reason: error.message });
+}
+
 /** The link at `path`, or undefined when its target cannot be read exactly (reported). */
 function localSymlink(path: string, name: string, options: WalkOptions): LocalSymlink | undefined {
-  const info = Deno.lstatSync(path);
-  const target = Deno.readLinkSync(path);
+  let info: Deno.FileInfo;
+  let target: string;
+  try {
+    info = Deno.lstatSync(path);
+    target = Deno.readLinkSync(path);
+  } catch (e) {
+    failOrSkip(e, path, name, options);
+    return undefined;
+  }
   if (target.includes(LOSSY)) {
     unreadable(name, "its target is not valid UTF-8, which datamon cannot keep exactly", options);
     return undefined;
