@@ -1,6 +1,6 @@
 /** The command tree, and running it: argv in, exit code out. */
 import { Command, CommanderError } from "commander";
-import { DatamonError, EXIT_CODES } from "../errors.ts";
+import { DatamonError, EXIT_BROKEN_PIPE, EXIT_CODES, isBrokenPipe } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
@@ -102,6 +102,8 @@ async function runProgram(program: Command, args: string[]): Promise<number> {
       // Help and version exit through here with code 0; usage errors were already printed.
       return e.exitCode === 0 ? 0 : EXIT_CODES.usage;
     }
+    // A reader that stopped early (`| head -1`) ends the command quietly, as coreutils do.
+    if (isBrokenPipe(e)) return EXIT_BROKEN_PIPE;
     if (e instanceof DatamonError) {
       writeErr(`datamon: ${e.message}`);
       return EXIT_CODES[e.kind];
