@@ -1,5 +1,6 @@
 /** Printing data: JSON, a `--format` template, or aligned columns for people. */
 import { DatamonError } from "../errors.ts";
+import { redactSecrets } from "../util/redact.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -14,9 +15,9 @@ export function writeOut(text: string): void {
   Deno.stdout.writeSync(encoder.encode(text));
 }
 
-/** Writes one line to stderr. */
+/** Writes one line to stderr, credentials in it redacted (errors quote store URLs). */
 export function writeErr(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(`${line}\n`));
+  Deno.stderr.writeSync(encoder.encode(`${redactSecrets(line)}\n`));
 }
 
 /** Writes one warning line to stderr: something was passed over, and the command goes on. */

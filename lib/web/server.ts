@@ -2,6 +2,7 @@
 import type { Settings } from "../meta/settings.ts";
 import { Api } from "./api.ts";
 import { PAGE_HTML } from "./page.ts";
+import { redactSecrets } from "../util/redact.ts";
 
 export interface WebOptions {
   hostname: string;
@@ -22,7 +23,10 @@ export function serveWeb(settings: Settings, options: WebOptions): Deno.HttpServ
     signal: options.signal,
     // The command prints its own line with the address.
     onListen: () => {},
-    onError: (e) => new Response(`internal error: ${(e as Error)?.message ?? e}`, { status: 500 }),
+    onError: (e) =>
+      new Response(redactSecrets(`internal error: ${(e as Error)?.message ?? e}`), {
+        status: 500,
+      }),
   }, (request) => {
     const path = new URL(request.url).pathname;
     if (path.startsWith("/api/") || path === "/api") return api.handle(request);
