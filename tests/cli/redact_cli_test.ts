@@ -3,7 +3,8 @@
  * (text and --json), `context list`, `doctor`, an error message, nor the web API.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { datamon, datamonCommand, datamonOk } from "../support/cli.ts";
+import { datamon, datamonOk } from "../support/cli.ts";
+import { startWeb, stopWeb } from "../support/web.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
 const SECRET = "hunter2";
@@ -65,13 +66,8 @@ Deno.test("context get, context list, doctor and errors print no password of an 
 Deno.test("the web API serves no password of an endpoint, in contexts or in errors", async () => {
   await withTempDir(async (dir) => {
     const home = await contextWithPassword(dir);
-    const child = datamonCommand(home, "web", "--port", "0").spawn();
+    const { base, child } = await startWeb(home);
     try {
-      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      let text = "";
-      while (!text.includes("\n")) text += (await reader.read()).value ?? "";
-      reader.releaseLock();
-      const base = /serving (http:\/\/\S+\/)/.exec(text)![1];
       const contexts = await (await fetch(`${base}api/contexts`)).text();
       assertMatch(contexts, /minio:\*\*\*@/);
       assertNoSecret("/api/contexts", contexts);
@@ -79,10 +75,7 @@ Deno.test("the web API serves no password of an endpoint, in contexts or in erro
       assertEquals(repos.ok, false);
       assertNoSecret("an API error", await repos.text());
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel().catch(() => {});
-      await child.stdout.cancel();
+      await stopWeb(child);
     }
   });
 });

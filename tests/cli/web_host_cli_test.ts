@@ -3,7 +3,7 @@
  * Host gets 421 and a short body; its own address and localhost are served.
  */
 import { assertEquals, assertMatch } from "../support/assert.ts";
-import { datamonCommand } from "../support/cli.ts";
+import { startWeb, stopWeb } from "../support/web.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
 /** Sends a GET of `path` with `host` as the Host header; the status line and the body. */
@@ -19,13 +19,9 @@ async function getWithHost(port: number, path: string, host: string) {
 
 Deno.test("web refuses a forged Host with 421 and serves its own address and localhost", async () => {
   await withTempDir(async (home) => {
-    const child = datamonCommand(home, "web", "--port", "0").spawn();
+    const { base, child } = await startWeb(home);
     try {
-      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      let text = "";
-      while (!text.includes("\n")) text += (await reader.read()).value ?? "";
-      reader.releaseLock();
-      const port = Number(/serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(text)![1]);
+      const port = Number(new URL(base).port);
       for (const path of ["/api/contexts", "/"]) {
         const forged = await getWithHost(port, path, `rebind.evil.example:${port}`);
         assertMatch(forged.status, /^HTTP\/1\.1 421 /);
@@ -36,10 +32,7 @@ Deno.test("web refuses a forged Host with 421 and serves its own address and loc
       assertMatch(local.status, / 200 /);
       assertEquals(JSON.parse(local.body).current, "local");
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel().catch(() => {});
-      await child.stdout.cancel();
+      await stopWeb(child);
     }
   });
 });
