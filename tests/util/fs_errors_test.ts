@@ -56,8 +56,8 @@ Deno.test("a denied operation (EPERM, mkdir in /sys) is permission-denied naming
 });
 
 Deno.test("a read-only file system (EROFS) is read-only naming the path", () => {
-  // No read-only file system can be made here without mounting: this is the error Deno raises
-  // for EROFS (a plain Error with its code).
+  // The error Deno raises for EROFS (a plain Error with its code); the real one, from a
+  // read-only FUSE mount, is in tests/mount/read_only_dest_test.ts.
   const e = Object.assign(new Error("Read-only file system (os error 30)"), { code: "EROFS" });
   const error = assertThrowsKind("read-only", () => {
     throw fsError(e, "/ro/a.txt", { doing: "writing" });
