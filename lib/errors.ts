@@ -18,7 +18,10 @@ export type ErrorKind =
   | "failed-step"
   | "unhealthy"
   | "locked"
+  | "no-space"
+  | "permission-denied"
   | "read-only"
+  | "vanished"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -38,7 +41,10 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "failed-step": 14,
   "unhealthy": 15,
   "locked": 16,
-  "read-only": 17,
+  "no-space": 17,
+  "permission-denied": 18,
+  "read-only": 19,
+  "vanished": 20,
   "interrupted": 130,
 };
 
@@ -53,4 +59,17 @@ export class DatamonError extends Error {
 /** True when `e` is a DatamonError of the given kind. */
 export function isKind(e: unknown, kind: ErrorKind): e is DatamonError {
   return e instanceof DatamonError && e.kind === kind;
+}
+
+/** Exit code when stdout was closed by its reader: 128 + SIGPIPE, as coreutils end. */
+export const EXIT_BROKEN_PIPE = 141;
+
+/** True for a write to a pipe whose reader is gone (EPIPE), however it was wrapped. */
+export function isBrokenPipe(e: unknown): boolean {
+  for (let at = e; at instanceof Error; at = at.cause) {
+    if (at instanceof Deno.errors.BrokenPipe || (at as { code?: string }).code === "EPIPE") {
+      return true;
+    }
+  }
+  return false;
 }

@@ -1,11 +1,11 @@
 /** The command tree, and running it: argv in, exit code out. */
 import { Command, CommanderError } from "commander";
-import { DatamonError, EXIT_CODES } from "../errors.ts";
+import { DatamonError, EXIT_BROKEN_PIPE, EXIT_CODES, isBrokenPipe } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { interrupt, interruptIsOwned } from "./common.ts";
+import { commandPath, interrupt, interruptIsOwned } from "./common.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
@@ -57,13 +57,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** "bundle upload": the names from below the program down to `cmd`. */
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
-  return names.join(" ");
-}
-
 /** How long an interrupted command may take to clean up before the process exits anyway. */
 const INTERRUPT_GRACE_MS = 3000;
 
@@ -109,6 +102,8 @@ async function runProgram(program: Command, args: string[]): Promise<number> {
       // Help and version exit through here with code 0; usage errors were already printed.
       return e.exitCode === 0 ? 0 : EXIT_CODES.usage;
     }
+    // A reader that stopped early (`| head -1`) ends the command quietly, as coreutils do.
+    if (isBrokenPipe(e)) return EXIT_BROKEN_PIPE;
     if (e instanceof DatamonError) {
       writeErr(`datamon: ${e.message}`);
       return EXIT_CODES[e.kind];

@@ -8,7 +8,8 @@ import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { commandMetrics } from "./metrics.ts";
-import { writeErr } from "./output.ts";
+import { checkOutputFlags, writeErr } from "./output.ts";
+import { outputFieldsOf } from "./output_fields.ts";
 
 /** Flags every command that reaches a context accepts. */
 export interface ContextFlags {
@@ -41,13 +42,28 @@ export const skipAuthOption = [
   "record the configured name/email; do not ask the store's cloud who the credentials are",
 ] as const;
 
-/** --json and --format for commands that print data; --no-headers and --wide for tables. */
+/**
+ * --json and --format for commands that print data (both checked against the command's fields,
+ * output_fields.ts, before its action runs, so a bad template never follows a write);
+ * --no-headers and --wide for tables.
+ */
 export function outputOptions(cmd: Command): Command {
   return cmd
     .option("--json", "print JSON")
     .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'")
     .option("--no-headers", "tables: no header line")
-    .option("--wide", "tables: contributors with their email, nothing cut to the terminal width");
+    .option("--wide", "tables: contributors with their email, nothing cut to the terminal width")
+    .hook("preAction", (_, action) => {
+      // A parent's hook also runs for its subcommands (bundle list files), with their fields.
+      if (action === cmd) checkOutputFlags(action.opts(), outputFieldsOf(commandPath(action)));
+    });
+}
+
+/** "bundle upload": the names from below the program down to `cmd`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }
 
 /** --name and --email: who is recorded as the contributor. */

@@ -4,6 +4,7 @@ import { DatamonError } from "../errors.ts";
 import { CONFIG_KEYS, setConfigValue } from "../meta/settings.ts";
 import { outputOptions, settingsFrom } from "./common.ts";
 import { type OutputFlags, printRecord, writeErr } from "./output.ts";
+import { redactRecord } from "../util/redact.ts";
 
 /** Adds `config set` and `config get`. */
 export function configCommands(program: Command): void {
@@ -40,15 +41,18 @@ export function configCommands(program: Command): void {
     config.command("get").description("show the effective settings and where each comes from"),
   ).action(async (flags: OutputFlags) => {
     const settings = await settingsFrom({});
-    printRecord({
-      configFile: settings.configFile,
-      home: settings.home,
-      config: settings.configStore,
-      context: settings.context,
-      name: settings.name ?? "(git user.name or $USER)",
-      email: settings.email ?? "(git user.email or user@host)",
-      concurrency: settings.concurrency,
-      environment: Object.values(CONFIG_KEYS).join(", "),
-    }, flags);
+    printRecord(
+      redactRecord({
+        configFile: settings.configFile,
+        home: settings.home,
+        config: settings.configStore,
+        context: settings.context,
+        name: settings.name ?? "(git user.name or $USER)",
+        email: settings.email ?? "(git user.email or user@host)",
+        concurrency: settings.concurrency,
+        environment: Object.values(CONFIG_KEYS).join(", "),
+      }),
+      flags,
+    );
   });
 }

@@ -19,6 +19,7 @@ import {
   skipAuthOption,
 } from "./common.ts";
 import { type OutputFlags, printRecord, printResult, printRows, writeErr } from "./output.ts";
+import { redactEach, redactRecord } from "../util/redact.ts";
 
 type Flags = ContextFlags & OutputFlags;
 
@@ -67,7 +68,7 @@ export function contextCommands(program: Command): void {
       (metadata) => actorFrom(settings, metadata, flags),
     );
     printResult(
-      doc,
+      redactRecord(doc),
       flags,
       () => writeErr(`created context ${doc.name} in ${settings.configStore}`),
     );
@@ -80,7 +81,7 @@ export function contextCommands(program: Command): void {
       .option("--config <url>", "config store"),
   ).action(async (flags: Flags) => {
     const settings = await settingsFrom(flags);
-    printRecord(await getContextDoc(settings), flags);
+    printRecord(redactRecord(await getContextDoc(settings)), flags);
   });
 
   outputOptions(
@@ -89,7 +90,7 @@ export function contextCommands(program: Command): void {
       .option("--config <url>", "config store"),
   ).action(async (flags: Flags) => {
     const settings = await settingsFrom({ config: flags.config });
-    await printRows(listContexts(settings), [
+    await printRows(redactEach(listContexts(settings)), [
       { header: "NAME", value: (c: ContextDoc) => c.name },
       { header: "BLOB", value: (c: ContextDoc) => c.blob },
       { header: "METADATA", value: (c: ContextDoc) => c.metadata },

@@ -6,6 +6,7 @@ import { fuseChecks } from "../mount/fuse_probe.ts";
 import { parseConcurrency, type SettingFlags } from "../meta/settings.ts";
 import { type ContextFlags, contextOptions } from "./common.ts";
 import { count, writeOut } from "./output.ts";
+import { redactEach } from "../util/redact.ts";
 
 const MARKS: Record<Check["status"], string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
 
@@ -45,6 +46,7 @@ export function doctorCommand(program: Command): void {
 
 /** The config and store checks, then FUSE's: FUSE is checked even when the config is broken. */
 async function* allChecks(flags: SettingFlags): AsyncGenerator<Check> {
-  yield* runDoctor(flags);
+  // A check's detail quotes store URLs: their credentials are not printed.
+  yield* redactEach(runDoctor(flags));
   yield* fuseChecks();
 }

@@ -9,6 +9,7 @@ import { type Column, printTable } from "./table.ts";
 
 export type { Column } from "./table.ts";
 import { displayName } from "../util/byte_names.ts";
+import { redactSecrets } from "../util/redact.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -27,9 +28,9 @@ export function writeOut(text: string): void {
   Deno.stdout.writeSync(encoder.encode(displayName(text)));
 }
 
-/** Writes one line to stderr. */
+/** Writes one line to stderr, credentials in it redacted (errors quote store URLs). */
 export function writeErr(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(`${displayName(line)}\n`));
+  Deno.stderr.writeSync(encoder.encode(`${displayName(redactSecrets(line))}\n`));
 }
 
 /** Writes one warning line to stderr: something was passed over, and the command goes on. */
@@ -42,26 +43,79 @@ export function toJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
+/** A `--format` placeholder: `{{field}}`, `{{ field.sub }}` or Go's `{{.field}}`. */
+const PLACEHOLDER = /\{\{\s*\.?([\w.]+)\s*\}\}/g;
+
 /**
- * Fills a `--format` template: `{{field}}` or `{{field.sub}}` from the row's JSON form;
+ * The fields a command prints, as dotted paths (`bundle.id`); a path ending in `.*` admits
+ * every path under it (maps and lists: `requests.operations.*`, `contributors.*`).
+ */
+export type OutputFields = readonly string[];
+
+/** Field names of `T` for an OutputFields list, checked against the type at compile time. */
+export function fieldsOf<T>(
+  ...names: (Extract<keyof T, string> | `${Extract<keyof T, string>}.${string}`)[]
+): OutputFields {
+  return names;
+}
+
+/** `fields` under `parent`: the fields of a record printed inside another (`bundle.id`). */
+export function fieldsUnder<P extends string>(
+  parent: P,
+  fields: OutputFields,
+): `${P}.${string}`[] {
+  return fields.map((f) => `${parent}.${f}` as const);
+}
+
+/** True when `path` names a field of `fields`, or an object holding some (`bundle`). */
+function admits(fields: OutputFields, path: string): boolean {
+  return fields.some((f) =>
+    f === path || f.startsWith(`${path}.`) ||
+    (f.endsWith(".*") && path.startsWith(f.slice(0, -1)))
+  );
+}
+
+/**
+ * Checks --json and --format before a command does anything: a command that would commit
+ * and then fail on its output template makes scripts retry and duplicate what it wrote.
+ */
+export function checkOutputFlags(flags: OutputFlags, fields: OutputFields): void {
+  if (flags.json && flags.format !== undefined) {
+    throw new DatamonError("usage", "give --json or --format, not both");
+  }
+  if (flags.format === undefined) return;
+  const rest = flags.format.replace(PLACEHOLDER, "");
+  if (rest.includes("{{") || rest.includes("}}")) {
+    throw new DatamonError(
+      "invalid-argument",
+      `--format "${flags.format}" has a "{{" or "}}" that is not a field: write {{name}}`,
+    );
+  }
+  const tops = [...new Set(fields.map((f) => f.split(".")[0]))];
+  for (const [, path] of flags.format.matchAll(PLACEHOLDER)) {
+    if (!admits(fields, path)) {
+      throw new DatamonError(
+        "invalid-argument",
+        `--format names "${path}", which this output does not have: use one of ${tops.join(", ")}`,
+      );
+    }
+  }
+}
+
+/**
+ * Fills a `--format` template checked by checkOutputFlags: `{{field}}` or `{{field.sub}}` from
+ * the row's JSON form, empty where this row lacks an optional field (a label not set);
  * `\t` and `\n` escapes are honoured.
  */
 export function fillTemplate(template: string, row: unknown): string {
-  const data = toJson(row) as Record<string, unknown>;
+  const data = toJson(row);
   return template
     .replace(/\\t/g, "\t")
     .replace(/\\n/g, "\n")
-    .replace(/\{\{\s*\.?([\w.]+)\s*\}\}/g, (_, path: string) => {
+    .replace(PLACEHOLDER, (_, path: string) => {
       let value: unknown = data;
       for (const part of path.split(".")) {
-        if (value === null || typeof value !== "object" || !(part in value)) {
-          throw new DatamonError(
-            "invalid-argument",
-            `--format names "${path}", which this output does not have: use one of ${
-              Object.keys(data).join(", ")
-            }`,
-          );
-        }
+        if (value === null || typeof value !== "object" || !(part in value)) return "";
         value = (value as Record<string, unknown>)[part];
       }
       return typeof value === "object" ? JSON.stringify(value) : String(value);

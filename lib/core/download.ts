@@ -7,6 +7,7 @@
  * through a symlink inside the destination, and setuid/setgid bits are dropped unless asked.
  */
 import { DatamonError } from "../errors.ts";
+import { fsError } from "../util/fs_errors.ts";
 import {
   type BundleDoc,
   type FileEntry,
@@ -57,8 +58,10 @@ export async function prepareDestination(dir: string, force: boolean): Promise<v
       throw new DatamonError("bad-path", `destination ${dir} is not a directory`);
     }
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    await Deno.mkdir(dir, { recursive: true });
+    if (!(e instanceof Deno.errors.NotFound)) throw fsError(e, dir, { doing: "reading" });
+    await Deno.mkdir(dir, { recursive: true }).catch((e) => {
+      throw fsError(e, dir, { doing: "writing" });
+    });
     return;
   }
   if (force) return;
@@ -98,12 +101,23 @@ export class EntryWriter {
   async writeGroup(entries: readonly TreeEntry[], signal?: AbortSignal): Promise<void> {
     if (entries.length === 1) return await this.write(entries[0], signal);
     for await (const { file, bytes } of this.reader.readPackRun(entries as FileEntry[])) {
-      await this.#writeFrom(file, [bytes], signal);
+      await this.#writeFrom(file, [bytes], signal).catch(this.#failure(file));
     }
   }
 
   /** Writes one entry; a file is read leaf by leaf. */
-  async write(entry: TreeEntry, signal?: AbortSignal): Promise<void> {
+  write(entry: TreeEntry, signal?: AbortSignal): Promise<void> {
+    return this.#write(entry, signal).catch(this.#failure(entry));
+  }
+
+  /** What a failure to write `entry` throws: a full disk or a denied write names its path. */
+  #failure(entry: TreeEntry): (e: unknown) => never {
+    return (e) => {
+      throw fsError(e, `${this.destination}/${entry.name}`, { doing: "writing" });
+    };
+  }
+
+  async #write(entry: TreeEntry, signal?: AbortSignal): Promise<void> {
     if (isFileEntry(entry)) {
       return await this.#writeFrom(entry, this.reader.readFile(entry), signal);
     }
@@ -290,7 +304,9 @@ export async function downloadFile(
       );
     }
   }
-  await Deno.mkdir(options.destination, { recursive: true });
+  await Deno.mkdir(options.destination, { recursive: true }).catch((e) => {
+    throw fsError(e, options.destination, { doing: "writing" });
+  });
   if (options.reader) {
     await logRead(ctx, options.reader, {
       bundle: { repo: bundle.repo, bundle: bundle.id },

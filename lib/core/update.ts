@@ -8,6 +8,7 @@ import { bundleKeyOfFile, bundleReader } from "./bundle_blobs.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { requireDirectory } from "./walk.ts";
 import * as byteFs from "../util/byte_fs.ts";
+import { fsError } from "../util/fs_errors.ts";
 
 export interface UpdateOptions {
   destination: string;
@@ -59,7 +60,9 @@ export async function updateDirectory(
   const apply = async (group: Change[]) => {
     if (group[0].kind === "D") {
       const path = `${root}/${group[0].name}`;
-      await byteFs.remove(path);
+      await byteFs.remove(path).catch((e) => {
+        throw fsError(e, path, { doing: "writing" });
+      });
       await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
       result.deleted++;
     } else {

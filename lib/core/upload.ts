@@ -11,6 +11,7 @@
  * a missing or truncated blob.
  */
 import { DatamonError, isKind } from "../errors.ts";
+import { fsError } from "../util/fs_errors.ts";
 import {
   type BundleDoc,
   type BundleRef,
@@ -141,6 +142,7 @@ export async function uploadBundle(
     ? listedFiles(path, options.files)
     : walkTree(path, {
       followSymlinks: options.followSymlinks,
+      skipOnError: options.skipOnError,
       onSkip: skip,
     });
 
@@ -198,10 +200,12 @@ export async function uploadBundle(
       options.onProgress?.({ bytes: 0, files: 1 });
       return { file, entry: withLocation({ ...entry, size: put.size }, put.key, put.pack) };
     } catch (e) {
+      // A local file that cannot be read (no rights, gone) fails naming it, or is skipped.
+      const error = "path" in file ? fsError(e, file.path, { doing: "reading", existed: true }) : e;
       if (!options.skipOnError || (e instanceof DatamonError && !(e instanceof ChangedWhileRead))) {
-        throw e;
+        throw error;
       }
-      skip({ name: file.name, reason: (e as Error).message });
+      skip({ name: file.name, reason: (error as Error).message });
       return undefined;
     }
   };

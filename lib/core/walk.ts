@@ -6,6 +6,7 @@
  */
 import { DatamonError } from "../errors.ts";
 import * as byteFs from "../util/byte_fs.ts";
+import { fsError } from "../util/fs_errors.ts";
 
 /** A regular file found under the walked root. */
 export interface LocalFile {
@@ -50,7 +51,9 @@ export function isLocalFile(entry: LocalEntry): entry is LocalFile {
 export interface WalkOptions {
   /** Symlinks to files are read as the files they point to (links to directories skipped). */
   followSymlinks?: boolean;
-  /** Called for each thing passed over: special files, files that cannot be stat'ed. */
+  /** A path that cannot be read is reported through `onSkip` instead of failing. */
+  skipOnError?: boolean;
+  /** Called for each thing passed over: special files, unreadable paths. */
   onSkip?: (skipped: Skipped) => void;
 }
 
@@ -101,8 +104,9 @@ export function isWorkFile(name: string): boolean {
 
 /**
  * Regular files, symlinks and empty directories under `root` in name order (see WalkOptions for
- * links). Special files (FIFOs, sockets, devices) are reported through `onSkip`, not kept.
- * Returns the number of entries yielded.
+ * links). Special files (FIFOs, sockets, devices) are reported through `onSkip`, not kept. A
+ * path that cannot be read fails naming it (or is skipped with `skipOnError`). Returns the
+ * number of entries yielded, -1 for a directory below the root skipped as unreadable.
  */
 export async function* walkTree(
   root: string,
@@ -110,23 +114,36 @@ export async function* walkTree(
   prefix = "",
 ): AsyncGenerator<LocalEntry, number> {
   const dir = prefix ? `${root}/${prefix.slice(0, -1)}` : root;
-  const entries = await byteFs.readDir(dir);
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await byteFs.readDir(dir);
+  } catch (e) {
+    if (!prefix) throw fsError(e, dir, { doing: "reading" });
+    failOrSkip(e, dir, prefix, options);
+    return -1;
+  }
   entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   let yielded = 0;
   for (const entry of entries) {
     const name = `${prefix}${entry.name}`;
     const path = `${root}/${name}`;
     if (entry.isDirectory) {
-      if ((yield* walkTree(root, options, `${name}/`)) === 0) {
-        yield localDirectory(`${name}/`, byteFs.statSync(path));
+      const below = yield* walkTree(root, options, `${name}/`);
+      if (below === 0) {
+        const info = statOrSkip(path, `${name}/`, options);
+        if (!info) continue;
+        yield localDirectory(`${name}/`, info);
       }
-      yielded++;
+      if (below >= 0) yielded++;
       continue;
     }
     if (isWorkFile(entry.name)) continue;
     if (entry.isSymlink && !options.followSymlinks) {
-      yield localSymlink(path, name);
-      yielded++;
+      const link = localSymlink(path, name, options);
+      if (link) {
+        yield link;
+        yielded++;
+      }
       continue;
     }
     let info: Deno.FileInfo;
@@ -135,7 +152,9 @@ export async function* walkTree(
       // the walk runs ahead of the uploads it feeds.
       info = byteFs.statSync(path);
     } catch (e) {
-      options.onSkip?.({ name, reason: (e as Error).message });
+      // A followed link whose target is gone is passed over; a file that is gone vanished.
+      if (entry.isSymlink) options.onSkip?.({ name, reason: (e as Error).message });
+      else failOrSkip(e, path, name, options);
       continue;
     }
     if (!info.isFile) {
@@ -171,13 +190,44 @@ function localDirectory(name: string, info: Deno.FileInfo): LocalDirectory {
   };
 }
 
-/** The link at `path`, its target as readlink gives it (bytes escaped where not UTF-8). */
-function localSymlink(path: string, name: string): LocalSymlink {
-  const info = byteFs.lstatSync(path);
+/**
+ * Stat of a listed path, or undefined when it cannot be read any more and `skipOnError` says
+ * to pass it over (reported); fails naming it otherwise.
+ */
+function statOrSkip(path: string, name: string, options: WalkOptions): Deno.FileInfo | undefined {
+  try {
+    return byteFs.statSync(path);
+  } catch (e) {
+    failOrSkip(e, path, name, options);
+    return undefined;
+  }
+}
+
+/** Fails with the user error for `e` at listed `path`, or reports `name` as skipped. */
+function failOrSkip(e: unknown, path: string, name: string, options: WalkOptions): void {
+  const error = fsError(e, path, { doing: "reading", existed: true });
+  if (!options.skipOnError) throw error;
+  options.onSkip?.({ name, reason: error.message });
+}
+
+/**
+ * The link at `path`, its target as readlink gives it (bytes escaped where not UTF-8), or
+ * undefined when it cannot be read any more (reported).
+ */
+function localSymlink(path: string, name: string, options: WalkOptions): LocalSymlink | undefined {
+  let info: Deno.FileInfo;
+  let target: string;
+  try {
+    info = byteFs.lstatSync(path);
+    target = byteFs.readLinkSync(path);
+  } catch (e) {
+    failOrSkip(e, path, name, options);
+    return undefined;
+  }
   return {
     kind: "symlink",
     name,
-    target: byteFs.readLinkSync(path),
+    target,
     mode: (info.mode ?? 0o777) & 0o7777,
     mtime: info.mtime ?? new Date(0),
   };

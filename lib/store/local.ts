@@ -9,6 +9,7 @@ import { DatamonError } from "../errors.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import type { ListEntry, ListOptions, ObjectInfo, RemovedTemporaries, Store } from "./store.ts";
 import { readFull } from "../util/file_io.ts";
+import { fsError } from "../util/fs_errors.ts";
 
 /** Directory under the root that holds temp files; never a key, never listed. */
 export const TEMP_DIR = ".datamon-tmp";
@@ -23,7 +24,7 @@ const PRECHECK_BYTES = 64 * 1024;
 /** How many entries of a directory a listing stats at once. */
 const STAT_BATCH = 64;
 /** Error codes that say the store itself cannot be used, whatever the key. */
-const STORE_FAILURE_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EIO"]);
+const STORE_FAILURE_CODES = new Set(["EACCES", "EPERM", "EIO"]);
 
 /** Marks a directory that an unlimited listing walks into. */
 const DESCEND = Symbol("descend");
@@ -371,9 +372,15 @@ export class LocalStore implements Store {
     }
   }
 
-  /** Permission, read-only, full-disk and I/O errors become "unreachable"; others pass. */
+  /**
+   * A full disk and a read-only file system are said as such (naming the root); permission
+   * and I/O errors make the store "unreachable"; others pass.
+   */
   #storeFailure(e: unknown): Error {
     const code = (e as { code?: string }).code;
+    if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS") {
+      return fsError(e, `store ${this.root}`, { doing: "writing" });
+    }
     if (e instanceof Deno.errors.PermissionDenied || (code && STORE_FAILURE_CODES.has(code))) {
       return this.#unreachable(errorMessage(e));
     }

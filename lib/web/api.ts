@@ -38,6 +38,7 @@ import { type AuditEntry, auditTrail, describeAuditEntry } from "../meta/audit.t
 import { validateBundleId } from "../model/names.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import type { BundleRef } from "../model/types.ts";
+import { redactEach, redactSecrets } from "../util/redact.ts";
 
 /** Most entries one page of /files or /audit returns. */
 export const MAX_PAGE = 1000;
@@ -65,11 +66,13 @@ function json(value: unknown, status = 200): Response {
   });
 }
 
+/** An error as JSON; its message may quote a store URL, whose credentials are redacted. */
 function errorResponse(e: unknown): Response {
   if (e instanceof DatamonError) {
-    return json({ error: e.message, kind: e.kind }, STATUS[e.kind] ?? 500);
+    return json({ error: redactSecrets(e.message), kind: e.kind }, STATUS[e.kind] ?? 500);
   }
-  return json({ error: `internal error: ${(e as Error)?.message ?? e}`, kind: "internal" }, 500);
+  const message = redactSecrets(`internal error: ${(e as Error)?.message ?? e}`);
+  return json({ error: message, kind: "internal" }, 500);
 }
 
 /**
@@ -163,7 +166,7 @@ export class Api {
     const [top, ctxName, sub, repo, kind, id, detail] = parts;
     if (top !== "contexts") return this.#notFound(url);
     if (ctxName === undefined) {
-      const contexts = await Array.fromAsync(listContexts(this.settings));
+      const contexts = await Array.fromAsync(redactEach(listContexts(this.settings)));
       return json({ current: this.settings.context, contexts });
     }
     const ctx = await this.#context(ctxName);

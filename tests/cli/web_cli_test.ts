@@ -3,7 +3,8 @@
  * run under Node by tests/support/browser.mjs: imported into Deno it needs --allow-all).
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { datamonCommand, datamonOk, upload } from "../support/cli.ts";
+import { datamonOk, upload } from "../support/cli.ts";
+import { startWeb, stopWeb } from "../support/web.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -42,31 +43,6 @@ async function browse(base: string, steps: Step[]): Promise<string[][]> {
 async function getApi(base: string, path: string, init?: RequestInit) {
   const r = await fetch(`${base}api/${path}`, init);
   return { status: r.status, body: await r.json() };
-}
-
-/** Stops a server startWeb started, and checks that it ended cleanly. */
-async function stopWeb(child: Deno.ChildProcess): Promise<void> {
-  child.kill("SIGTERM");
-  const status = await child.status;
-  await child.stderr.cancel().catch(() => {});
-  await child.stdout.cancel();
-  assertEquals(status.code, 0);
-}
-
-/** Starts `datamon web --port 0` and returns its base URL once it listens. */
-async function startWeb(home: string): Promise<{ base: string; child: Deno.ChildProcess }> {
-  const child = datamonCommand(home, "web", "--port", "0").spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`datamon web ended: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  const base = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text)?.[1];
-  assert(base, text);
-  return { base, child };
 }
 
 Deno.test("web view shows repos, bundles newest first with their labels, paged and filtered files, labels with history, and a missing bundle once", () =>

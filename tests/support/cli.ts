@@ -44,8 +44,20 @@ export function datamonCommandWith(
   env: Record<string, string>,
   ...args: string[]
 ): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...CLI_PERMISSIONS, program, ...args],
+  return cliCommand([], home, env, args);
+}
+
+/** The CLI's command, run by the `wrapper` command line when one is given. */
+function cliCommand(
+  wrapper: string[],
+  home: string,
+  env: Record<string, string>,
+  args: string[],
+): Deno.Command {
+  const deno = [Deno.execPath(), "run", "--quiet", ...CLI_PERMISSIONS, program, ...args];
+  const [command, ...commandArgs] = [...wrapper, ...deno];
+  return new Deno.Command(command, {
+    args: commandArgs,
     env: {
       DATAMON_HOME: home,
       DATAMON_CONFIG: `${home}/config.yaml`,
@@ -60,6 +72,31 @@ export function datamonCommandWith(
   });
 }
 
+/** How a finished CLI run ended. */
+function outcome(out: Deno.CommandOutput): CliResult {
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/**
+ * Runs `datamon ...args` subject to file permissions even as root: root's capabilities to
+ * override them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) are dropped with setpriv, so that a
+ * chmod 000 file is unreadable for real.
+ */
+export function datamonWithoutOverride(home: string, ...args: string[]): Promise<CliResult> {
+  const drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"];
+  return datamonUnder(Deno.uid() === 0 ? drop : [], home, ...args);
+}
+
+/** Runs `datamon ...args` as the last arguments of the `wrapper` command line. */
+export async function datamonUnder(
+  wrapper: string[],
+  home: string,
+  ...args: string[]
+): Promise<CliResult> {
+  return outcome(await cliCommand(wrapper, home, {}, args).output());
+}
+
 /** Runs `datamon ...args` with DATAMON_HOME set to `home` and returns how it ended. */
 export function datamon(home: string, ...args: string[]): Promise<CliResult> {
   return datamonWith(home, {}, ...args);
@@ -71,9 +108,7 @@ export async function datamonWith(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<CliResult> {
-  const out = await datamonCommandWith(home, env, ...args).output();
-  const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+  return outcome(await datamonCommandWith(home, env, ...args).output());
 }
 
 /** Like datamon() but fails the test with the output when the exit code is not 0. */

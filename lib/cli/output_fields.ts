@@ -1,0 +1,202 @@
+/**
+ * The fields each command prints, so that its --format template is checked before the
+ * command runs (a template naming no field must fail before an upload commits, not after).
+ */
+import type {
+  BundleDoc,
+  ContextDoc,
+  Contributor,
+  FileEntry,
+  LabelRecord,
+  ReadRecord,
+  RepoDoc,
+  WalRecord,
+} from "../model/types.ts";
+import type { UploadResult } from "../core/upload.ts";
+import type { DownloadResult } from "../core/download.ts";
+import type { UpdateResult } from "../core/update.ts";
+import type { Change } from "../core/diff.ts";
+import type { Damage } from "../core/fsck.ts";
+import type { SidecarResult } from "../sidecar/sidecar.ts";
+import type { RequestCounts } from "../store/metered.ts";
+import { fieldsOf, fieldsUnder, type OutputFields } from "./output.ts";
+
+const CONTRIBUTOR = fieldsOf<Contributor>("name", "email", "identity");
+
+const REQUESTS = fieldsOf<RequestCounts>("total", "operations.*", "bytesSent", "bytesReceived");
+
+/** A bundle: `bundle get` and `bundle list`. */
+const BUNDLE_FIELDS = fieldsOf<BundleDoc>(
+  "id",
+  "repo",
+  "message",
+  "timestamp",
+  "contributors.*",
+  "leafSize",
+  "deduplication",
+  "formatVersion",
+  "repoIncarnation",
+  "fileListCount",
+  "fileListChecksums.*",
+  "fileCount",
+  "totalSize",
+  "inputs.*",
+);
+
+/** A file of a bundle: `bundle list files`. */
+const FILE_FIELDS = fieldsOf<FileEntry & { kind: string; target: string }>(
+  "name",
+  "size",
+  "mode",
+  "mtime",
+  "key",
+  "pack.id",
+  "pack.offset",
+  "kind",
+  "target",
+);
+
+/** A difference: `bundle diff`. */
+const CHANGE_FIELDS = fieldsOf<Change>(
+  "kind",
+  "name",
+  ...fieldsUnder("entry", FILE_FIELDS),
+  "oldSize",
+);
+
+/** `bundle upload`: the committed bundle, what storing it cost, and the label set. */
+const UPLOAD_FIELDS = fieldsOf<UploadResult & { label: string }>(
+  ...fieldsUnder("bundle", BUNDLE_FIELDS),
+  "leavesStored",
+  "leavesDeduplicated",
+  "bytesStored",
+  "packsStored",
+  ...fieldsUnder("requests", REQUESTS),
+  "skipped.*",
+  "label",
+);
+
+/** `bundle download`. */
+const DOWNLOAD_FIELDS = fieldsOf<DownloadResult & { bundle: string; destination: string }>(
+  "bundle",
+  "destination",
+  "files",
+  "bytes",
+  ...fieldsUnder("requests", REQUESTS),
+);
+
+/** `bundle update`. */
+const UPDATE_FIELDS = fieldsOf<UpdateResult & { bundle: string }>(
+  "bundle",
+  "added",
+  "deleted",
+  "updated",
+);
+
+/** A label: `label set`, `label get` and `label list`. */
+const LABEL_FIELDS = fieldsOf<LabelRecord>(
+  "id",
+  "name",
+  "repo",
+  "bundleId",
+  "timestamp",
+  ...fieldsUnder("contributor", CONTRIBUTOR),
+);
+
+/** A repo: `repo create`, `repo get` and `repo list`. */
+const REPO_FIELDS = fieldsOf<RepoDoc>(
+  "name",
+  "description",
+  "timestamp",
+  ...fieldsUnder("contributor", CONTRIBUTOR),
+  "incarnation",
+);
+
+/** A context: `context create`, `context get` and `context list`. */
+const CONTEXT_FIELDS = fieldsOf<ContextDoc>(
+  "name",
+  "blob",
+  "metadata",
+  "vmetadata",
+  "wal",
+  "readlog",
+);
+
+/** A damaged file or bundle: `fsck`. */
+const DAMAGE_FIELDS = fieldsOf<Damage>("repo", "bundle", "path", "problem");
+
+/** An audit record, written or read: `log`. */
+const AUDIT_FIELDS = fieldsOf<WalRecord & ReadRecord & { kind: string }>(
+  "kind",
+  "id",
+  "actor.*",
+  "operation",
+  "key",
+  "store",
+  "repo",
+  "bundle",
+  "time",
+  "selection",
+  "target",
+  "method",
+  "host",
+  "run",
+);
+
+/** `sidecar`: what the run read and wrote. */
+const SIDECAR_FIELDS = fieldsOf<SidecarResult>("runId", "inputs.*", "outputs.*");
+
+/** `config get`. */
+const CONFIG_FIELDS: OutputFields = [
+  "configFile",
+  "home",
+  "config",
+  "context",
+  "name",
+  "email",
+  "concurrency",
+  "environment",
+];
+
+/** `version`. */
+const VERSION_FIELDS: OutputFields = [
+  "version",
+  "build",
+  "buildKind",
+  "deno",
+  "v8",
+  "os",
+  "arch",
+];
+
+/** Each command with --json and --format, by its path under the program, and its fields. */
+export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
+  "bundle upload": UPLOAD_FIELDS,
+  "bundle download": DOWNLOAD_FIELDS,
+  "bundle update": UPDATE_FIELDS,
+  "bundle list": BUNDLE_FIELDS,
+  "bundle list files": FILE_FIELDS,
+  "bundle get": BUNDLE_FIELDS,
+  "bundle diff": CHANGE_FIELDS,
+  "label set": LABEL_FIELDS,
+  "label get": LABEL_FIELDS,
+  "label list": LABEL_FIELDS,
+  "repo create": REPO_FIELDS,
+  "repo get": REPO_FIELDS,
+  "repo list": REPO_FIELDS,
+  "context create": CONTEXT_FIELDS,
+  "context get": CONTEXT_FIELDS,
+  "context list": CONTEXT_FIELDS,
+  "config get": CONFIG_FIELDS,
+  "fsck": DAMAGE_FIELDS,
+  "log": AUDIT_FIELDS,
+  "sidecar": SIDECAR_FIELDS,
+  "version": VERSION_FIELDS,
+};
+
+/** The fields `command` prints; every command given --json and --format has an entry. */
+export function outputFieldsOf(command: string): OutputFields {
+  const fields = OUTPUT_FIELDS[command];
+  if (!fields) throw new Error(`no output fields declared for "${command}"`);
+  return fields;
+}
