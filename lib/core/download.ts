@@ -49,6 +49,14 @@ export interface DownloadResult {
 
 /** Fails unless `dir` is absent or empty (or `force`); creates it when absent. */
 export async function prepareDestination(dir: string, force: boolean): Promise<void> {
+  if (!await checkDestination(dir, force)) await Deno.mkdir(dir, { recursive: true });
+}
+
+/**
+ * Fails unless `dir` is absent or empty (or `force`), changing nothing; returns whether it
+ * exists.
+ */
+export async function checkDestination(dir: string, force: boolean): Promise<boolean> {
   try {
     const info = await Deno.stat(dir);
     if (!info.isDirectory) {
@@ -56,16 +64,16 @@ export async function prepareDestination(dir: string, force: boolean): Promise<v
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-    await Deno.mkdir(dir, { recursive: true });
-    return;
+    return false;
   }
-  if (force) return;
+  if (force) return true;
   for await (const _ of Deno.readDir(dir)) {
     throw new DatamonError(
       "destination-not-empty",
       `destination ${dir} is not empty: choose an empty directory or pass --force-dest`,
     );
   }
+  return true;
 }
 
 /** The permission bits restored: setuid and setgid only when asked. */

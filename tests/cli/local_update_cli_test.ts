@@ -1,0 +1,144 @@
+/**
+ * End-to-end: local changes are never lost silently. Dry runs of `bundle update` and
+ * `bundle download --force-dest` change nothing, and the real update names what it deletes.
+ */
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { datamon, datamonOk, upload } from "../support/cli.ts";
+
+/**
+ * Every name under `root` (links not followed) with its kind, mtime, and bytes or link target:
+ * two snapshots are equal only if nothing was written, touched or removed.
+ */
+async function snapshot(root: string, prefix = ""): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const e of Deno.readDir(prefix ? `${root}/${prefix}` : root)) {
+    const name = prefix ? `${prefix}/${e.name}` : e.name;
+    const path = `${root}/${name}`;
+    const info = await Deno.lstat(path);
+    const what = e.isSymlink
+      ? `-> ${await Deno.readLink(path)}`
+      : e.isDirectory
+      ? "dir"
+      : await Deno.readTextFile(path);
+    lines.push(`${name} ${info.mode} ${info.mtime?.getTime()} ${what}`);
+    if (e.isDirectory) lines.push(...await snapshot(root, name));
+  }
+  return lines.sort();
+}
+
+/** A repo "r" whose latest bundle holds keep, change (new bytes) and new.txt. */
+async function bundleAndWork(dir: string, home: string): Promise<string> {
+  await writeTree(`${dir}/src`, { "keep.txt": "same", "change.txt": "new!", "new.txt": "n" });
+  await datamonOk(home, "repo", "create", "--repo", "r");
+  const id = await upload(home, "r", `${dir}/src`, "m");
+  await writeTree(`${dir}/work`, {
+    "keep.txt": "same",
+    "change.txt": "old",
+    "mine/notes.txt": "the user's own file",
+  });
+  await Deno.symlink("keep.txt", `${dir}/work/my-link`);
+  return id;
+}
+
+Deno.test("update --dry-run prints each change and leaves the directory byte-identical", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const before = await snapshot(`${dir}/work`);
+    const r = await datamon(
+      home,
+      ..."bundle update --repo r --dry-run --destination".split(" "),
+      `${dir}/work`,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim().split("\n"), [
+      "would replace change.txt",
+      "would delete mine/notes.txt",
+      "would delete my-link",
+      "would add new.txt",
+    ]);
+    assertMatch(r.stderr, /would add 1, replace 1, delete 2; nothing was changed/);
+    assertEquals(await snapshot(`${dir}/work`), before);
+  });
+});
+
+Deno.test("update --dry-run --json lists each change with its action as a word", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const before = await snapshot(`${dir}/work`);
+    const out = await datamonOk(
+      home,
+      ..."bundle update --repo r --dry-run --json --destination".split(" "),
+      `${dir}/work`,
+    );
+    assertEquals(JSON.parse(out), [
+      { action: "replace", name: "change.txt", size: 4 },
+      { action: "delete", name: "mine/notes.txt" },
+      { action: "delete", name: "my-link" },
+      { action: "add", name: "new.txt", size: 1 },
+    ]);
+    assertEquals(await snapshot(`${dir}/work`), before);
+  });
+});
+
+Deno.test("update names each local file it deletes, in the same words as its dry run", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const id = await bundleAndWork(dir, home);
+    const r = await datamon(
+      home,
+      "bundle",
+      "update",
+      "--repo",
+      "r",
+      "--destination",
+      `${dir}/work`,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    const deleted = r.stderr.split("\n").filter((line) => line.startsWith("deleted "));
+    assertEquals(deleted, [
+      `deleted mine/notes.txt (not in bundle ${id})`,
+      `deleted my-link (not in bundle ${id})`,
+    ]);
+    assertMatch(r.stderr, /1 added, 1 replaced, 2 deleted/);
+    assertEquals(await Deno.readTextFile(`${dir}/work/change.txt`), "new!");
+  });
+});
+
+Deno.test("download --force-dest --dry-run prints what it would add and replace, and changes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const before = await snapshot(`${dir}/work`);
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/work`];
+    const r = await datamon(home, ...args, "--force-dest", "--dry-run");
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim().split("\n"), ["would replace change.txt", "would add new.txt"]);
+    assertMatch(r.stderr, /would add 1, replace 1, delete 0; nothing was changed/);
+    assertEquals(await snapshot(`${dir}/work`), before);
+  });
+});
+
+Deno.test("download --dry-run refuses a non-empty destination without --force-dest, as the run would", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/work`];
+    const r = await datamon(home, ...args, "--dry-run");
+    assert(r.code !== 0);
+    assertMatch(r.stderr, /not empty/);
+  });
+});
+
+Deno.test("download --dry-run into an absent directory lists every file and makes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/absent`];
+    const out = await datamonOk(home, ...args, "--dry-run", "--format", "{{action}} {{name}}");
+    assertEquals(out.trim().split("\n"), ["add change.txt", "add keep.txt", "add new.txt"]);
+    assertEquals(await Deno.lstat(`${dir}/absent`).then(() => true, () => false), false);
+  });
+});
