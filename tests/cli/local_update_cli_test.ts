@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { CLI_PERMISSIONS, datamon, datamonOk, program, upload } from "../support/cli.ts";
 
 /**
  * Every name under `root` (links not followed) with its kind, mtime, and bytes or link target:
@@ -140,5 +140,71 @@ Deno.test("download --dry-run into an absent directory lists every file and make
     const out = await datamonOk(home, ...args, "--dry-run", "--format", "{{action}} {{name}}");
     assertEquals(out.trim().split("\n"), ["add change.txt", "add keep.txt", "add new.txt"]);
     assertEquals(await Deno.lstat(`${dir}/absent`).then(() => true, () => false), false);
+  });
+});
+
+/** The args quoted for a shell. */
+function shellQuoted(args: string[]): string {
+  return args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+}
+
+/** Runs `datamon ...args` on a pseudo-terminal (util-linux `script`); stdout and stderr merged. */
+async function onTerminal(home: string, ...args: string[]): Promise<string> {
+  const argv = [Deno.execPath(), "run", "--quiet", ...CLI_PERMISSIONS, program, ...args];
+  const out = await new Deno.Command("script", {
+    args: ["-qec", shellQuoted(argv), "/dev/null"],
+    env: { DATAMON_HOME: home, DATAMON_CONFIG: `${home}/config.yaml`, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assertEquals(out.code, 0, text);
+  return text.replaceAll("\r", "");
+}
+
+const LOCAL_LEGEND =
+  "only in the directory: bundle update would delete it; only in the bundle: update would add " +
+  "it; changed: update would replace it";
+
+Deno.test("diff --destination labels each name from the user's side, with a legend on a terminal", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const args = ["bundle", "diff", "--repo", "r", "--destination", `${dir}/work`];
+    const shown = await onTerminal(home, ...args);
+    const kinds = shown.split("\n").filter((l) => /\.txt|link/.test(l) && !l.includes(":"));
+    assertEquals(kinds.map((l) => l.replace(/\s{2,}.*/, "")), [
+      "changed",
+      "only in the directory",
+      "only in the directory",
+      "only in the bundle",
+    ]);
+    assert(shown.includes(LOCAL_LEGEND), shown);
+    const piped = await datamon(home, ...args);
+    assertEquals(piped.code, 0, piped.stderr);
+    assert(piped.stdout.includes("only in the directory  mine/notes.txt"), piped.stdout);
+    assert(!piped.stderr.includes(LOCAL_LEGEND), "no legend when piped");
+  });
+});
+
+Deno.test("diff --destination --json names kinds in words: a local-only file is only-in-directory", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const r = await datamon(
+      home,
+      ..."bundle diff --repo r --json --destination".split(" "),
+      `${dir}/work`,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { kind: string; name: string }[];
+    assertEquals(rows.map((c) => `${c.kind} ${c.name}`), [
+      "changed change.txt",
+      "only-in-directory mine/notes.txt",
+      "only-in-directory my-link",
+      "only-in-bundle new.txt",
+    ]);
+    assert(!r.stderr.includes(LOCAL_LEGEND));
   });
 });
