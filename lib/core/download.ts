@@ -24,6 +24,7 @@ import { bundleEntries, bundleTree } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
+import { removeLeftovers, UUID_PATTERN } from "../util/leftovers.ts";
 
 export interface DownloadOptions {
   destination: string;
@@ -47,9 +48,25 @@ export interface DownloadResult {
   requests: RequestCounts;
 }
 
-/** Fails unless `dir` is absent or empty (or `force`); creates it when absent. */
+/**
+ * Fails unless `dir` is absent or empty (or `force`); creates it when absent. Part files a
+ * killed download left are removed first: in the whole tree with `force`, else at its top,
+ * where they alone must not make the destination look non-empty.
+ */
 export async function prepareDestination(dir: string, force: boolean): Promise<void> {
+  await removePartFiles(dir, force);
   if (!await checkDestination(dir, force)) await Deno.mkdir(dir, { recursive: true });
+}
+
+/** The name of a part file: `.datamon-part-` and a random UUID. */
+const PART_FILE = new RegExp(`^\\.datamon-part-${UUID_PATTERN}$`);
+
+/**
+ * Removes the part files a killed download or update left in `dir` (`recursive`: and below),
+ * those last changed before this process started; never a user's file, nor a live one of ours.
+ */
+export function removePartFiles(dir: string, recursive: boolean): Promise<number> {
+  return removeLeftovers(dir, { isOurs: (name) => PART_FILE.test(name), recursive });
 }
 
 /**

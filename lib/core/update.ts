@@ -2,7 +2,7 @@
 import { type BundleDoc, type DirectoryEntry, isFileEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
-import { EntryWriter } from "./download.ts";
+import { EntryWriter, removePartFiles } from "./download.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { mapOrdered } from "../meta/documents.ts";
@@ -40,7 +40,7 @@ async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
 
 /**
  * Downloads added and changed files, deletes files the bundle does not have (each reported
- * through `onDeleted`, so none disappears silently).
+ * through `onDeleted`, so none disappears silently). Part files a killed run left are removed.
  */
 export async function updateDirectory(
   ctx: Context,
@@ -49,6 +49,7 @@ export async function updateDirectory(
 ): Promise<UpdateResult> {
   const root = options.destination.replace(/\/+$/, "");
   await requireDirectory(root, "destination");
+  await removePartFiles(root, true);
   using blobs = await CafsSession.open(ctx.blob);
   const chunking = chunkingOf(bundle.leafSize);
   const reader = blobs.reader(chunking, options.concurrency);

@@ -3,7 +3,7 @@
  * `bundle download --force-dest` change nothing, and the real update names what it deletes.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { exists, withTempDir, writeTree } from "../support/fixtures.ts";
 import { CLI_PERMISSIONS, datamon, datamonOk, program, upload } from "../support/cli.ts";
 
 /**
@@ -206,5 +206,65 @@ Deno.test("diff --destination --json names kinds in words: a local-only file is 
       "only-in-bundle new.txt",
     ]);
     assert(!r.stderr.includes(LOCAL_LEGEND));
+  });
+});
+
+/** A part file as a killed download leaves it: partial bytes, mode 0600, a random UUID name. */
+async function plantPartFile(dir: string): Promise<string> {
+  const path = `${dir}/.datamon-part-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(path, "half a fi", { mode: 0o600 });
+  return path;
+}
+
+Deno.test("the next download into a destination removes the part files a killed one left, never a user's", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const parts = [await plantPartFile(`${dir}/work`), await plantPartFile(`${dir}/work/mine`)];
+    await writeTree(`${dir}/work`, { ".datamon-part-notes.txt": "a user's file of that prefix" });
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/work`];
+    await datamonOk(home, ...args, "--force-dest");
+    for (const part of parts) assert(!await exists(part), `${part} is removed`);
+    assert(await exists(`${dir}/work/.datamon-part-notes.txt`), "a user's file is kept");
+  });
+});
+
+Deno.test("a download into a destination holding only a killed download's part file is not refused", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    await Deno.mkdir(`${dir}/fresh`);
+    const part = await plantPartFile(`${dir}/fresh`);
+    await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/fresh`);
+    assert(!await exists(part));
+    assertEquals(await Deno.readTextFile(`${dir}/fresh/new.txt`), "n");
+  });
+});
+
+Deno.test("the next update of a destination removes the part files a killed one left", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const part = await plantPartFile(`${dir}/work/mine`);
+    await datamonOk(home, "bundle", "update", "--repo", "r", "--destination", `${dir}/work`);
+    assert(!await exists(part));
+  });
+});
+
+Deno.test("the next upload removes the upload-cache temp files a killed upload left", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const caches = `${home}/cache/uploads`;
+    const kept = (await Array.fromAsync(Deno.readDir(caches), (e) => e.name)).sort();
+    const temp = `${caches}/${"ab".repeat(16)}.jsonl.tmp-${crypto.randomUUID()}`;
+    await Deno.writeTextFile(temp, '{"name":"half', { mode: 0o600 });
+    await writeTree(caches, { "notes.txt": "not ours" });
+    await upload(home, "r", `${dir}/work`, "again");
+    assert(!await exists(temp), "the temp file is removed");
+    const after = (await Array.fromAsync(Deno.readDir(caches), (e) => e.name)).sort();
+    assert(after.includes("notes.txt"), "a file not of ours is kept");
+    assertEquals(after.filter((n) => n.includes(".tmp-")), [], String(after));
+    assert(kept.every((name) => after.includes(name)), "the caches themselves are kept");
   });
 });

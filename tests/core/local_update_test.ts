@@ -80,3 +80,15 @@ Deno.test("update replaces a symlinked file with the bundle's, never writing its
     await assertUntouched(away);
   });
 });
+
+Deno.test("a part file changed after this process started is taken as a live download's and kept", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, bundle } = await bundleOf(dir, { "f.txt": "f" });
+    await Deno.mkdir(`${dir}/dest`);
+    const live = `${dir}/dest/.datamon-part-${crypto.randomUUID()}`;
+    await Deno.writeTextFile(live, "being written");
+    await downloadBundle(ctx, bundle, { destination: `${dir}/dest`, concurrency: 4, force: true });
+    await updateDirectory(ctx, bundle, { destination: `${dir}/dest`, concurrency: 4 });
+    assertEquals(await Deno.readTextFile(live), "being written");
+  });
+});
