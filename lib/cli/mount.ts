@@ -20,7 +20,7 @@ import {
   selectorOptions,
   settingsFrom,
 } from "./common.ts";
-import { formatBytes, writeErr } from "./output.ts";
+import { formatBytes, writeErr, writeWarning } from "./output.ts";
 import { daemonizeOption, serve, type ServeFlags, unmountServed } from "./mount_serve.ts";
 
 /** Adds `mount`, `mount new` and `unmount` to the `bundle` command. */
@@ -122,6 +122,7 @@ async function mountNew(flags: MountNewFlags): Promise<void> {
     const mounted = await mountStaging(ctx, {
       mountPoint: flags.mount,
       stagingRoot: `${settings.home}/staging`,
+      onLeftover: writeWarning,
       commit: {
         repo: flags.repo,
         message: flags.message,
