@@ -2,6 +2,7 @@
  * Dry runs: what `bundle update` or `bundle download --force-dest` would change in a local
  * directory, found by the same diff they apply and reported without writing anything.
  */
+import { DatamonError } from "../errors.ts";
 import type { BundleDoc } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleTree } from "../meta/bundles.ts";
@@ -47,10 +48,39 @@ export async function* planLocalChanges(
   using blobs = await CafsSession.open(ctx.blob);
   const hashing = blobs.writer(chunkingOf(bundle.leafSize), options.concurrency);
   const keyOf = (path: string) => hashing.keyOfFile(path);
-  for await (const change of diffLocal(ctx, dir, bundle, keyOf, options.concurrency)) {
+  const changes = diffLocal(ctx, dir, bundle, keyOf, options.concurrency);
+  const checked = options.run === "download" ? refuseWritesBeneath(dir, changes) : changes;
+  for await (const change of checked) {
     if (change.kind === "D" ? options.run === "update" : selected(change.name, options)) {
       yield change;
     }
+  }
+}
+
+/**
+ * Fails as download would where a bundle's file lies beneath a local symlink or file, which
+ * download never writes through (update deletes it first). In name order, such a local name
+ * comes just before the names beneath it, with only names it prefixes between: a stack of
+ * local-only names, each a prefix of the next, is all that is kept.
+ */
+async function* refuseWritesBeneath(
+  dir: string,
+  changes: AsyncIterable<Change>,
+): AsyncGenerator<Change> {
+  const localOnly: string[] = [];
+  for await (const change of changes) {
+    while (localOnly.length > 0 && !change.name.startsWith(localOnly.at(-1)!)) localOnly.pop();
+    const above = localOnly.at(-1);
+    if (change.kind === "D") {
+      localOnly.push(change.name);
+    } else if (above !== undefined && change.name.startsWith(`${above}/`)) {
+      throw new DatamonError(
+        "bad-path",
+        `cannot write ${dir}/${change.name}: ${dir}/${above} is a symlink or a file inside ` +
+          "the destination, and datamon never writes through one: remove it",
+      );
+    }
+    yield change;
   }
 }
 

@@ -268,3 +268,26 @@ Deno.test("the next upload removes the upload-cache temp files a killed upload l
     assert(kept.every((name) => after.includes(name)), "the caches themselves are kept");
   });
 });
+
+Deno.test("download --force-dest --dry-run refuses, as the run does, a bundle's file beneath a symlink in the destination", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "sub/f.txt": "f", "sub-other.txt": "o" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    await writeTree(`${dir}/outside`, { "precious.txt": "p" });
+    await writeTree(`${dir}/work`, { "sub-mine.txt": "m" });
+    await Deno.symlink(`${dir}/outside`, `${dir}/work/sub`);
+    const before = await snapshot(`${dir}/work`);
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/work`];
+    const planned = await datamon(home, ...args, "--force-dest", "--dry-run");
+    const run = await datamon(home, ...args, "--force-dest");
+    assertEquals(planned.code, run.code, run.stderr);
+    assert(planned.code !== 0);
+    assertMatch(planned.stderr, /work\/sub is a symlink or a file inside the destination/);
+    assertEquals(await Array.fromAsync(Deno.readDir(`${dir}/outside`), (e) => e.name), [
+      "precious.txt",
+    ]);
+    assertEquals((await snapshot(`${dir}/work`)).filter((l) => !l.startsWith("sub-other")), before);
+  });
+});
