@@ -4,7 +4,14 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { exists, withTempDir, writeTree } from "../support/fixtures.ts";
-import { CLI_PERMISSIONS, datamon, datamonOk, program, upload } from "../support/cli.ts";
+import {
+  CLI_PERMISSIONS,
+  datamon,
+  datamonCommand,
+  datamonOk,
+  program,
+  upload,
+} from "../support/cli.ts";
 
 /**
  * Every name under `root` (links not followed) with its kind, mtime, and bytes or link target:
@@ -289,5 +296,31 @@ Deno.test("download --force-dest --dry-run refuses, as the run does, a bundle's 
       "precious.txt",
     ]);
     assertEquals((await snapshot(`${dir}/work`)).filter((l) => !l.startsWith("sub-other")), before);
+  });
+});
+
+Deno.test("a download killed (SIGKILL) mid-file leaves a part file that the next download there removes", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "big.bin": 64 * 1024 * 1024 });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m", "--leaf-size", "64K");
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/out`];
+    const download = datamonCommand(home, ...args).spawn();
+    let ended = false;
+    download.status.then(() => ended = true);
+    let part: string | undefined;
+    while (part === undefined && !ended) {
+      const names = await Array.fromAsync(Deno.readDir(`${dir}/out`), (e) => e.name)
+        .catch(() => []);
+      part = names.find((name) => name.startsWith(".datamon-part-"));
+      if (part === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert(part !== undefined, "the download ended before a part file was seen");
+    download.kill("SIGKILL");
+    assertEquals((await download.output()).code, 137);
+    assert(await exists(`${dir}/out/${part}`), "the kill left the part file");
+    await datamonOk(home, ...args, "--force-dest");
+    assertEquals(await Array.fromAsync(Deno.readDir(`${dir}/out`), (e) => e.name), ["big.bin"]);
   });
 });
