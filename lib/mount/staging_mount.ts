@@ -169,15 +169,19 @@ async function isEmpty(dir: string): Promise<boolean> {
 }
 
 /**
- * Looks at what killed mounts left under `stagingRoot`: a staging directory whose lock no
+ * Looks at what killed mounts left under `stagingRoot` (nothing when it is absent): a staging directory whose lock no
  * process holds is removed when empty (with its lock file); one holding files is kept and
  * named through `onLeftover` with how to commit it.
  */
-async function recoverStaging(
+export async function recoverStaging(
   stagingRoot: string,
   onLeftover: (line: string) => void,
 ): Promise<void> {
-  for await (const entry of Deno.readDir(stagingRoot)) {
+  const entries = await Array.fromAsync(Deno.readDir(stagingRoot)).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  });
+  for (const entry of entries) {
     if (!entry.isDirectory || !STAGING_NAME.test(entry.name)) continue;
     const path = `${stagingRoot}/${entry.name}`;
     using lock = await openIfPresent(`${path}.lock`);

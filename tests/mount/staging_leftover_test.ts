@@ -34,8 +34,8 @@ fuseTest(
     await datamonOk(home, "repo", "create", "--repo", "r");
     const killedMount = `${dir}/killed`;
     const nextMount = `${dir}/next`;
-    await Deno.mkdir(killedMount);
-    await Deno.mkdir(nextMount);
+    const viaDaemon = `${dir}/daemon`;
+    for (const mnt of [killedMount, nextMount, viaDaemon]) await Deno.mkdir(mnt);
     try {
       await datamonOk(home, ...mountNewArgs(killedMount, "--daemonize"));
       assertEquals((await run("sh", "-c", `printf kept > ${killedMount}/f.txt`)).code, 0);
@@ -47,6 +47,14 @@ fuseTest(
       );
       assertEquals((await run("kill", "-KILL", String(pid))).code, 0);
       await clearMount(killedMount);
+      const path = `${home}/staging/${leftover}`;
+      const named = new RegExp(`warning: ${path} holds the files of a writable mount that`);
+      // With --daemonize the line is printed by the command, not by the daemon (whose stderr
+      // is discarded).
+      const daemonized = await datamon(home, ...mountNewArgs(viaDaemon, "--daemonize"));
+      assertEquals(daemonized.code, 0, daemonized.stderr);
+      assertMatch(daemonized.stderr, named);
+      assertEquals((await datamon(home, "bundle", "unmount", viaDaemon)).code, 6);
       // A mount killed before anything was written leaves its staging directory empty.
       const empty = `${home}/staging/mount-${crypto.randomUUID()}`;
       await Deno.mkdir(empty);
@@ -58,15 +66,13 @@ fuseTest(
       const out = await next.output();
       const stderr = new TextDecoder().decode(out.stderr);
       assertEquals(unmounted.code, 6, unmounted.stderr); // nothing written: nothing committed
-      const path = `${home}/staging/${leftover}`;
-      assertMatch(stderr, new RegExp(`warning: ${path} holds the files of a writable mount that`));
+      assertMatch(stderr, named);
       assertMatch(stderr, new RegExp(`datamon bundle upload --repo REPO --path ${path} `));
       assertEquals(await Deno.readTextFile(`${path}/f.txt`), "kept");
       assert(!await exists(empty), "the empty leftover is removed");
       assert(!await exists(`${empty}.lock`), "with its lock file");
     } finally {
-      await clearMount(killedMount);
-      await clearMount(nextMount);
+      for (const mnt of [killedMount, nextMount, viaDaemon]) await clearMount(mnt);
     }
   },
 );
