@@ -6,6 +6,9 @@ import type { Command } from "commander";
 import { downloadBundle, downloadFile } from "../core/download.ts";
 import { compileNameFilter, resolveBundle } from "../meta/bundles.ts";
 import { updateDirectory } from "../core/update.ts";
+import { planLocalChanges } from "../core/plan.ts";
+import type { Change } from "../core/diff.ts";
+import type { BundleDoc } from "../model/types.ts";
 import {
   contextOptions,
   interrupt,
@@ -16,7 +19,17 @@ import {
   required,
   selectorOptions,
 } from "./common.ts";
-import { count, formatBytes, printResult, writeErr, writeWarning } from "./output.ts";
+import {
+  count,
+  formatBytes,
+  type OutputFlags,
+  printResult,
+  printRows,
+  wantsData,
+  writeErr,
+  writeOut,
+  writeWarning,
+} from "./output.ts";
 import { Progress } from "./progress.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
@@ -26,12 +39,60 @@ type DownloadFlags = BundleFlags & {
   forceDest?: boolean;
   keepSetid?: boolean;
   quiet?: boolean;
+  dryRun?: boolean;
 };
 
 const KEEP_SETID = [
   "--keep-setid",
   "restore setuid and setgid bits (dropped by default: a bundle may come from anyone)",
 ] as const;
+
+const DRY_RUN = [
+  "--dry-run",
+  "print what would be added, replaced and deleted, one line each, and change nothing",
+] as const;
+
+/** What a run does to one name, in the words its summary uses. */
+const ACTIONS = { A: "add", U: "replace", D: "delete" } as const;
+
+/** One line of a dry run: what would be done to which name. */
+export interface PlannedChange {
+  action: (typeof ACTIONS)[Change["kind"]];
+  name: string;
+  /** The bundle's size of an added or replaced file. */
+  size?: number;
+}
+
+function planned(change: Change): PlannedChange {
+  const size = change.entry && "size" in change.entry ? change.entry.size : undefined;
+  return { action: ACTIONS[change.kind], name: change.name, ...size === undefined ? {} : { size } };
+}
+
+/**
+ * Prints a dry run, "would add NAME" per line (or --json / --format rows), then a summary
+ * on stderr saying that nothing changed.
+ */
+async function printPlan(
+  changes: AsyncIterable<Change>,
+  doc: BundleDoc,
+  destination: string,
+  flags: OutputFlags,
+): Promise<void> {
+  const counts = { add: 0, replace: 0, delete: 0 };
+  async function* rows(): AsyncGenerator<PlannedChange> {
+    for await (const change of changes) {
+      const row = planned(change);
+      counts[row.action]++;
+      yield row;
+    }
+  }
+  if (wantsData(flags)) await printRows(rows(), [], flags);
+  else for await (const row of rows()) writeOut(`would ${row.action} ${row.name}\n`);
+  writeErr(
+    `dry run of bundle ${doc.id} into ${destination}: would add ${counts.add}, replace ` +
+      `${counts.replace}, delete ${counts.delete}; nothing was changed`,
+  );
+}
 
 /** Adds `bundle download`; returns it, for `download file` to be added under it. */
 export function downloadCommand(bundle: Command): Command {
@@ -44,7 +105,8 @@ export function downloadCommand(bundle: Command): Command {
       .option("--destination <dir>", "directory to write into, empty or absent (required)")
       .option("--name-filter <regex>", "only files whose name matches")
       .option("--force-dest", "allow a non-empty destination; replace files of the same name")
-      .option(...KEEP_SETID),
+      .option(...KEEP_SETID)
+      .option(...DRY_RUN),
   )))).action(downloadAll);
 }
 
@@ -55,6 +117,16 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
   const { settings, ctx } = await openContextFrom(flags);
   const nameFilter = compileNameFilter(flags.nameFilter);
   const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
+  if (flags.dryRun) {
+    const changes = planLocalChanges(ctx, doc, {
+      run: "download",
+      destination: flags.destination,
+      concurrency: settings.concurrency,
+      force: flags.forceDest,
+      nameFilter,
+    });
+    return await printPlan(changes, doc, flags.destination, flags);
+  }
   const progress = new Progress(
     "downloading",
     nameFilter ? {} : { files: doc.fileCount, bytes: doc.totalSize },
@@ -108,9 +180,18 @@ export function updateCommand(bundle: Command): void {
       .description("make a local directory match a bundle: add, replace and delete files")
       .requiredOption("--repo <name>", "repo")
       .requiredOption("--destination <dir>", "local directory to update")
-      .option(...KEEP_SETID),
+      .option(...KEEP_SETID)
+      .option(...DRY_RUN),
   )))).action(async (flags: BundleFlags & DownloadFlags) => {
     const { settings, ctx, doc } = await openSelectedBundle(flags);
+    if (flags.dryRun) {
+      const changes = planLocalChanges(ctx, doc, {
+        run: "update",
+        destination: flags.destination,
+        concurrency: settings.concurrency,
+      });
+      return await printPlan(changes, doc, flags.destination, flags);
+    }
     const progress = new Progress("updating", {}, flags.quiet ?? false);
     const result = await updateDirectory(ctx, doc, {
       destination: flags.destination,
@@ -118,6 +199,8 @@ export function updateCommand(bundle: Command): void {
       keepSetid: flags.keepSetid,
       signal: interrupt.signal,
       onProgress: progress.add,
+      // Files the user added are deleted: each is named, so none disappears silently.
+      onDeleted: (change) => writeErr(`deleted ${change.name} (not in bundle ${doc.id})`),
     }).finally(() => progress.done());
     printResult({ bundle: doc.id, ...result }, flags);
     writeErr(

@@ -49,11 +49,61 @@ const FILE_COLUMNS: Column<FileEntry>[] = [
   { header: "KEY", value: (e) => e.key },
 ];
 
-const CHANGE_COLUMNS: Column<Change>[] = [
-  { header: "CHANGE", value: (c) => c.kind },
-  { header: "NAME", value: (c) => c.name },
-  { header: "SIZE", value: (c) => (c.entry ? entrySize(c.entry) : "-") },
-];
+/** A row of `bundle diff`: the change, its kind in words. */
+type DiffRow = Omit<Change, "kind"> & { kind: string };
+
+/**
+ * How a diff names its kinds: `words` in --json and --format, `labels` in the table, and the
+ * legend a terminal shows under it.
+ */
+interface DiffKinds {
+  words: Record<Change["kind"], string>;
+  labels: Record<Change["kind"], string>;
+  legend: string;
+}
+
+/** Bundle against bundle: what going from --bundle to --with-bundle does. */
+function bundleKinds(from: string, to: string): DiffKinds {
+  const words = { A: "added", D: "removed", U: "changed" };
+  return {
+    words,
+    labels: words,
+    legend: `added: only in bundle ${to}; removed: only in bundle ${from}; changed: in both, ` +
+      "with other content",
+  };
+}
+
+/** A directory against a bundle, from the user's side: where each name is. */
+const LOCAL_KINDS: DiffKinds = {
+  words: { A: "only-in-bundle", D: "only-in-directory", U: "changed" },
+  labels: { A: "only in the bundle", D: "only in the directory", U: "changed" },
+  legend: "only in the directory: bundle update would delete it; only in the bundle: update " +
+    "would add it; changed: update would replace it",
+};
+
+/**
+ * Prints changes as rows whose kinds are words, with the legend on stderr when a person reads
+ * the table on a terminal; returns how many there are.
+ */
+async function printChanges(
+  changes: AsyncIterable<Change>,
+  kinds: DiffKinds,
+  flags: OutputFlags,
+): Promise<number> {
+  const forPeople = !wantsData(flags);
+  const names = forPeople ? kinds.labels : kinds.words;
+  async function* rows(): AsyncGenerator<DiffRow> {
+    for await (const change of changes) yield { ...change, kind: names[change.kind] };
+  }
+  const columns: Column<DiffRow>[] = [
+    { header: "CHANGE", value: (c) => c.kind },
+    { header: "NAME", value: (c) => c.name },
+    { header: "SIZE", value: (c) => (c.entry ? entrySize(c.entry) : "-") },
+  ];
+  const count = await printRows(rows(), columns, flags);
+  if (forPeople && count > 0 && Deno.stdout.isTerminal()) writeErr(kinds.legend);
+  return count;
+}
 
 /** A file's size, `-> target` for a symlink, "dir" for a directory. */
 function entrySize(entry: TreeEntry): string {
@@ -122,12 +172,11 @@ export function diffCommand(bundle: Command): void {
       throw new DatamonError("usage", "give exactly one of --destination or --with-bundle");
     }
     const { settings, ctx, doc } = await openSelectedBundle(flags);
-    const differences = flags.withBundle
-      ? await printRows(
-        diffBundles(ctx, doc, await resolveBundle(ctx, flags.repo, { bundle: flags.withBundle })),
-        CHANGE_COLUMNS,
-        flags,
-      )
+    const other = flags.withBundle
+      ? await resolveBundle(ctx, flags.repo, { bundle: flags.withBundle })
+      : undefined;
+    const differences = other
+      ? await printChanges(diffBundles(ctx, doc, other), bundleKinds(doc.id, other.id), flags)
       : await printLocalDiff(ctx, doc, flags.destination!, settings.concurrency, flags);
     if (!wantsData(flags)) {
       writeErr(differences === 0 ? "no differences" : `${differences} differences`);
@@ -149,5 +198,5 @@ async function printLocalDiff(
   using blobs = await CafsSession.open(ctx.blob);
   const keyOfFile = bundleKeyOfFile(ctx, blobs, doc, concurrency);
   const changes = diffLocal(ctx, directory, doc, keyOfFile, concurrency);
-  return await printRows(changes, CHANGE_COLUMNS, flags);
+  return await printChanges(changes, LOCAL_KINDS, flags);
 }

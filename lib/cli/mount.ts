@@ -7,7 +7,7 @@ import {
   DEFAULT_MOUNT_PREFETCH,
   mountBundle,
 } from "../mount/bundle_mount.ts";
-import { mountStaging } from "../mount/staging_mount.ts";
+import { mountStaging, recoverStaging } from "../mount/staging_mount.ts";
 import {
   actorFrom,
   type ContextFlags,
@@ -20,7 +20,7 @@ import {
   selectorOptions,
   settingsFrom,
 } from "./common.ts";
-import { formatBytes, writeErr } from "./output.ts";
+import { formatBytes, writeErr, writeWarning } from "./output.ts";
 import { daemonizeOption, serve, type ServeFlags, unmountServed } from "./mount_serve.ts";
 
 /** Adds `mount`, `mount new` and `unmount` to the `bundle` command. */
@@ -114,14 +114,24 @@ function mountNewCommand(mount: Command): void {
   ))).action(mountNew);
 }
 
+/** Where writable mounts stage their files. */
+function stagingRoot(home: string): string {
+  return `${home}/staging`;
+}
+
 /** Serves an empty writable directory; once it is unmounted, commits it as a new bundle. */
 async function mountNew(flags: MountNewFlags): Promise<void> {
   const leafSize = flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined;
+  if (flags.daemonize) {
+    // The daemon's stderr goes nowhere: what killed mounts left is named here, where it is seen.
+    await recoverStaging(stagingRoot((await settingsFrom(flags)).home), writeWarning);
+  }
   await serve(flags, flags.mount, async ({ settings, ctx }) => {
     const contributor = await actorFrom(settings, ctx.metadata, flags);
     const mounted = await mountStaging(ctx, {
       mountPoint: flags.mount,
-      stagingRoot: `${settings.home}/staging`,
+      stagingRoot: stagingRoot(settings.home),
+      onLeftover: writeWarning,
       commit: {
         repo: flags.repo,
         message: flags.message,

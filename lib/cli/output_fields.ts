@@ -16,6 +16,7 @@ import type { UploadResult } from "../core/upload.ts";
 import type { DownloadResult } from "../core/download.ts";
 import type { UpdateResult } from "../core/update.ts";
 import type { Change } from "../core/diff.ts";
+import type { PlannedChange } from "./bundle_download.ts";
 import type { Damage } from "../core/fsck.ts";
 import type { SidecarResult } from "../sidecar/sidecar.ts";
 import type { RequestCounts } from "../store/metered.ts";
@@ -76,22 +77,26 @@ const UPLOAD_FIELDS = fieldsOf<UploadResult & { label: string }>(
   "label",
 );
 
-/** `bundle download`. */
-const DOWNLOAD_FIELDS = fieldsOf<DownloadResult & { bundle: string; destination: string }>(
-  "bundle",
-  "destination",
-  "files",
-  "bytes",
-  ...fieldsUnder("requests", REQUESTS),
-);
+/** A row of `--dry-run` on download and update: what would be done to which name. */
+const PLANNED_FIELDS = fieldsOf<PlannedChange>("action", "name", "size");
 
-/** `bundle update`. */
-const UPDATE_FIELDS = fieldsOf<UpdateResult & { bundle: string }>(
-  "bundle",
-  "added",
-  "deleted",
-  "updated",
-);
+/** `bundle download` (and its --dry-run rows). */
+const DOWNLOAD_FIELDS = [
+  ...fieldsOf<DownloadResult & { bundle: string; destination: string }>(
+    "bundle",
+    "destination",
+    "files",
+    "bytes",
+    ...fieldsUnder("requests", REQUESTS),
+  ),
+  ...PLANNED_FIELDS,
+];
+
+/** `bundle update` (and its --dry-run rows). */
+const UPDATE_FIELDS = [
+  ...fieldsOf<UpdateResult & { bundle: string }>("bundle", "added", "deleted", "updated"),
+  ...PLANNED_FIELDS,
+];
 
 /** A label: `label set`, `label get` and `label list`. */
 const LABEL_FIELDS = fieldsOf<LabelRecord>(

@@ -27,6 +27,7 @@ import { AtomicFile } from "../util/atomic_file.ts";
 import * as byteFs from "../util/byte_fs.ts";
 import { displayName, hasRawBytes } from "../util/byte_names.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
+import { removeLeftovers, UUID_PATTERN } from "../util/leftovers.ts";
 
 export interface DownloadOptions {
   destination: string;
@@ -50,8 +51,36 @@ export interface DownloadResult {
   requests: RequestCounts;
 }
 
-/** Fails unless `dir` is absent or empty (or `force`); creates it when absent. */
+/**
+ * Fails unless `dir` is absent or empty (or `force`); creates it when absent. Part files a
+ * killed download left are removed first: in the whole tree with `force`, else at its top,
+ * where they alone must not make the destination look non-empty.
+ */
 export async function prepareDestination(dir: string, force: boolean): Promise<void> {
+  await removePartFiles(dir, force);
+  if (!await checkDestination(dir, force)) {
+    await Deno.mkdir(dir, { recursive: true }).catch((e) => {
+      throw fsError(e, dir, { doing: "writing" });
+    });
+  }
+}
+
+/** The name of a part file: `.datamon-part-` and a random UUID. */
+const PART_FILE = new RegExp(`^\\.datamon-part-${UUID_PATTERN}$`);
+
+/**
+ * Removes the part files a killed download or update left in `dir` (`recursive`: and below),
+ * those last changed before this process started; never a user's file, nor a live one of ours.
+ */
+export function removePartFiles(dir: string, recursive: boolean): Promise<number> {
+  return removeLeftovers(dir, { isOurs: (name) => PART_FILE.test(name), recursive });
+}
+
+/**
+ * Fails unless `dir` is absent or empty (or `force`), changing nothing; returns whether it
+ * exists.
+ */
+export async function checkDestination(dir: string, force: boolean): Promise<boolean> {
   try {
     const info = await Deno.stat(dir);
     if (!info.isDirectory) {
@@ -59,18 +88,16 @@ export async function prepareDestination(dir: string, force: boolean): Promise<v
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw fsError(e, dir, { doing: "reading" });
-    await Deno.mkdir(dir, { recursive: true }).catch((e) => {
-      throw fsError(e, dir, { doing: "writing" });
-    });
-    return;
+    return false;
   }
-  if (force) return;
+  if (force) return true;
   for await (const _ of Deno.readDir(dir)) {
     throw new DatamonError(
       "destination-not-empty",
       `destination ${dir} is not empty: choose an empty directory or pass --force-dest`,
     );
   }
+  return true;
 }
 
 /** The permission bits restored: setuid and setgid only when asked. */

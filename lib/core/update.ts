@@ -2,7 +2,7 @@
 import { type BundleDoc, type DirectoryEntry, isFileEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { type Change, diffLocal } from "./diff.ts";
-import { EntryWriter } from "./download.ts";
+import { EntryWriter, removePartFiles } from "./download.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { bundleKeyOfFile, bundleReader } from "./bundle_blobs.ts";
 import { mapOrdered } from "../meta/documents.ts";
@@ -15,6 +15,8 @@ export interface UpdateOptions {
   concurrency: number;
   /** Restore setuid and setgid bits (dropped by default). */
   keepSetid?: boolean;
+  /** Called after each local file, link or directory the bundle does not have is deleted. */
+  onDeleted?: (change: Change) => void;
   signal?: AbortSignal;
   onProgress?: (delta: { bytes: number; files: number }) => void;
 }
@@ -38,7 +40,10 @@ async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
   }
 }
 
-/** Downloads added and changed files, deletes files the bundle does not have. */
+/**
+ * Downloads added and changed files, deletes files the bundle does not have (each reported
+ * through `onDeleted`, so none disappears silently). Part files a killed run left are removed.
+ */
 export async function updateDirectory(
   ctx: Context,
   bundle: BundleDoc,
@@ -46,6 +51,7 @@ export async function updateDirectory(
 ): Promise<UpdateResult> {
   const root = options.destination.replace(/\/+$/, "");
   await requireDirectory(root, "destination");
+  await removePartFiles(root, true);
   using blobs = await CafsSession.open(ctx.blob);
   const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
   const keyOf = bundleKeyOfFile(ctx, blobs, bundle, options.concurrency);
@@ -53,35 +59,52 @@ export async function updateDirectory(
     options.onProgress?.({ bytes: n, files: 0 });
   }, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
-  // Deleting the last file of a directory prunes it, concurrently with the other changes: the
-  // bundle's empty directories are made once every other change is applied.
-  const emptyDirs: DirectoryEntry[] = [];
-  // A group is one deletion, or added and changed files (packed ones fetched together).
-  const apply = async (group: Change[]) => {
-    if (group[0].kind === "D") {
-      const path = `${root}/${group[0].name}`;
+  // Directories a deletion may have emptied, pruned once every write is done: pruning while
+  // writes run could remove a directory a write has just made. In name order, so compact.
+  const emptied: string[] = [];
+  // Deletions are applied in order as the diff yields them, before any later name is written:
+  // a local symlink or file where the bundle has a directory is gone before anything is
+  // written beneath that name, so no write ever goes through it.
+  async function* writesAfterDeletions(changes: AsyncIterable<Change>): AsyncGenerator<Change> {
+    for await (const change of changes) {
+      if (change.kind !== "D") {
+        yield change;
+        continue;
+      }
+      const path = `${root}/${change.name.replace(/\/$/, "")}`;
       await byteFs.remove(path).catch((e) => {
         throw fsError(e, path, { doing: "writing" });
       });
-      await pruneEmptyDirs(root, path.slice(0, path.lastIndexOf("/")));
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      if (emptied.at(-1) !== dir) emptied.push(dir);
       result.deleted++;
-    } else {
-      const entry = group[0].entry!;
-      if ("kind" in entry && entry.kind === "dir") emptyDirs.push(entry);
-      else await writer.writeGroup(group.map((change) => change.entry!), options.signal);
-      for (const change of group) {
-        if (change.kind === "A") result.added++;
-        else result.updated++;
-      }
+      options.onDeleted?.(change);
+      options.onProgress?.({ bytes: 0, files: 1 });
+    }
+  }
+  // The bundle's empty directories are made once deletions are pruned.
+  const emptyDirs: DirectoryEntry[] = [];
+  // A group is added and changed files (packed ones fetched together), or one directory.
+  const apply = async (group: Change[]) => {
+    const entry = group[0].entry!;
+    if ("kind" in entry && entry.kind === "dir") emptyDirs.push(entry);
+    else await writer.writeGroup(group.map((change) => change.entry!), options.signal);
+    for (const change of group) {
+      if (change.kind === "A") result.added++;
+      else result.updated++;
     }
     options.onProgress?.({ bytes: 0, files: group.length });
   };
-  const changes = diffLocal(ctx, root, bundle, keyOf, options.concurrency);
+  const changes = writesAfterDeletions(
+    diffLocal(ctx, root, bundle, keyOf, options.concurrency),
+  );
   const groups = reader.packRuns(
     changes,
     ({ entry }) => entry && isFileEntry(entry) ? entry : undefined,
   );
   for await (const _ of mapOrdered(groups, options.concurrency, apply));
+  // Deepest last in name order: pruning climbs, so going backwards empties parents last.
+  for (const dir of emptied.reverse()) await pruneEmptyDirs(root, dir);
   // A fresh writer: directories the first one made may have been pruned since.
   const dirWriter = new EntryWriter(reader, root, () => {}, options.keepSetid);
   for (const dir of emptyDirs) await dirWriter.write(dir);

@@ -9,6 +9,7 @@ import type { PackLocation } from "../model/types.ts";
 import type { LocalFile } from "./walk.ts";
 import { NameCursor } from "../util/name_cursor.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
+import { removeLeftovers, UUID_PATTERN } from "../util/leftovers.ts";
 
 /**
  * The facts a cache line keeps about a file (any change means "hash it again"), its key and,
@@ -32,6 +33,8 @@ export interface CachedLocation {
 }
 
 const encoder = new TextEncoder();
+/** A new cache file being written: the cache file's name, `.tmp-` and a random UUID. */
+const CACHE_TEMP = new RegExp(`^[0-9a-f]{32}\\.jsonl\\.tmp-${UUID_PATTERN}$`);
 /** Lines gathered before one write to the new cache file. */
 const WRITE_BATCH = 256;
 
@@ -106,7 +109,11 @@ export class UploadCache {
     this.#old = new NameCursor(cachedFiles(path));
   }
 
-  /** Opens the cache of one directory's uploads; the new cache is written beside it. */
+  /**
+   * Opens the cache of one directory's uploads; the new cache is written beside it. New caches
+   * that killed uploads left in `cacheDir` are removed (a live upload's is changed after this
+   * process started, and losing it would only cost a re-hash).
+   */
   static async open(
     cacheDir: string,
     blobStoreUrl: string,
@@ -114,6 +121,7 @@ export class UploadCache {
     directory: string,
   ): Promise<UploadCache> {
     await Deno.mkdir(cacheDir, { recursive: true });
+    await removeLeftovers(cacheDir, { isOurs: (name) => CACHE_TEMP.test(name) });
     const path = await cachePath(cacheDir, blobStoreUrl, leafSize, directory);
     const tempPrefix = `${path.slice(path.lastIndexOf("/") + 1)}.tmp-`;
     return new UploadCache(path, await AtomicFile.create(path, { tempPrefix, mode: 0o600 }));

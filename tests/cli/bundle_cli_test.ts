@@ -130,9 +130,9 @@ backendTest(
       ),
     ) as { kind: string; name: string }[];
     assertEquals(changes.map((c) => `${c.kind} ${c.name}`), [
-      "U change.txt",
-      "D gone/x.txt",
-      "A new.txt",
+      "changed change.txt",
+      "removed gone/x.txt",
+      "added new.txt",
     ]);
     await datamonOk(
       home,
@@ -158,9 +158,9 @@ backendTest(
       ),
     ) as { kind: string; name: string }[];
     assertEquals(local.map((c) => `${c.kind} ${c.name}`), [
-      "U change.txt",
-      "D gone/x.txt",
-      "A new.txt",
+      "changed change.txt",
+      "only-in-directory gone/x.txt",
+      "only-in-bundle new.txt",
     ]);
     await datamonOk(home, "bundle", "update", "--repo", "r", "--destination", `${dir}/work`);
     await assertSameTree(`${dir}/v2`, `${dir}/work`);

@@ -7,7 +7,8 @@
 /** What the tests run: the source tree's main.ts or the bundle. */
 export const TEST_TARGET = Deno.env.get("DATAMON_TEST_TARGET") === "bundle" ? "bundle" : "source";
 
-const program = new URL(
+/** The path of what the tests run (main.ts, or the bundle). */
+export const program = new URL(
   TEST_TARGET === "bundle" ? "../../dist/datamon.js" : "../../main.ts",
   import.meta.url,
 ).pathname;
