@@ -1,9 +1,17 @@
 /** `datamon config ...`: the user's settings in the config file, and where each comes from. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { CONFIG_KEYS, setConfigValue } from "../meta/settings.ts";
+import {
+  CONFIG_KEYS,
+  DEFAULT_CONTEXT,
+  loadSourcedSettings,
+  readConfigFile,
+  setConfigValue,
+  type Settings,
+} from "../meta/settings.ts";
+import { getContextDoc } from "../meta/context.ts";
 import { outputOptions, settingsFrom } from "./common.ts";
-import { type OutputFlags, printRecord, writeErr } from "./output.ts";
+import { type OutputFlags, printRows, writeErr, writeWarning } from "./output.ts";
 
 /** Adds `config set` and `config get`. */
 export function configCommands(program: Command): void {
@@ -12,12 +20,12 @@ export function configCommands(program: Command): void {
   config.command("set")
     .description(`set user settings in the config file ($DATAMON_CONFIG or ~/.datamon/config.yaml)`)
     .option("--config <url>", "config store holding contexts")
-    .option("--context <name>", "default context")
+    .option("--context <name>", "default context (it must exist; same as `context use`)")
     .option("--name <name>", "contributor name")
     .option("--email <email>", "contributor email")
     .option("--concurrency-factor <n>", "files processed at once")
     .action(async (flags: Record<string, string | undefined>) => {
-      const settings = await settingsFrom({});
+      const settings = await settingsFrom({ config: flags.config });
       const values: [string, string | undefined][] = [
         ["config", flags.config],
         ["context", flags.context],
@@ -32,23 +40,57 @@ export function configCommands(program: Command): void {
           "nothing to set: give --config, --context, --name, --email or --concurrency-factor",
         );
       }
-      for (const [key, value] of given) await setConfigValue(settings.configFile, key, value!);
-      writeErr(`updated ${settings.configFile}: ${given.map(([k]) => k).join(", ")}`);
+      if (flags.context !== undefined) await switchDefaultContext(settings, flags.context);
+      const others = given.filter(([key]) => key !== "context");
+      for (const [key, value] of others) await setConfigValue(settings.configFile, key, value!);
+      if (others.length > 0) {
+        writeErr(`updated ${settings.configFile}: ${others.map(([k]) => k).join(", ")}`);
+      }
     });
 
   outputOptions(
-    config.command("get").description("show the effective settings and where each comes from"),
-  ).action(async (flags: OutputFlags) => {
-    const settings = await settingsFrom({});
-    printRecord({
-      configFile: settings.configFile,
-      home: settings.home,
-      config: settings.configStore,
-      context: settings.context,
-      name: settings.name ?? "(git user.name or $USER)",
-      email: settings.email ?? "(git user.email or user@host)",
-      concurrency: settings.concurrency,
-      environment: Object.values(CONFIG_KEYS).join(", "),
-    }, flags);
+    config.command("get")
+      .description("show the effective settings and where each comes from")
+      .option("--context <name>", "context to show as chosen by a flag")
+      .option("--config <url>", "config store to show as chosen by a flag"),
+  ).action(async (flags: OutputFlags & { context?: string; config?: string }) => {
+    const sourced = await loadSourcedSettings({ context: flags.context, config: flags.config });
+    const rows = Object.entries(sourced).map(([key, s]) => ({
+      key,
+      value: s.value ?? null,
+      source: s.source,
+      from: s.from ?? null,
+    }));
+    await printRows(rows, [
+      { header: "KEY", value: (r) => r.key },
+      { header: "VALUE", value: (r) => r.value === null ? unsetText(r.key) : String(r.value) },
+      { header: "SOURCE", value: (r) => r.from === null ? r.source : `${r.source} ${r.from}` },
+    ], flags);
   });
+}
+
+/** What an unset setting falls back to, for people. */
+function unsetText(key: string): string {
+  if (key === "name") return "(git user.name or $USER)";
+  if (key === "email") return "(git user.email or user@host)";
+  return "(none)";
+}
+
+/**
+ * Makes `name` the default context in the config file, once it is known to exist; says what
+ * the default was, and warns when the environment overrides the file.
+ */
+export async function switchDefaultContext(settings: Settings, name: string): Promise<void> {
+  await getContextDoc(settings, name);
+  const before = (await readConfigFile(settings.configFile)).context ?? DEFAULT_CONTEXT;
+  await setConfigValue(settings.configFile, "context", name);
+  writeErr(
+    before === name
+      ? `the default context stays ${name}`
+      : `the default context changes from ${before} to ${name} (${settings.configFile})`,
+  );
+  const env = Deno.env.get(CONFIG_KEYS.context);
+  if (env && env !== name) {
+    writeWarning(`${CONFIG_KEYS.context}=${env} overrides the config file in this environment`);
+  }
 }

@@ -6,6 +6,7 @@ import {
   contextFromBaseUrl,
   contextWithEndpoint,
   createContext,
+  deleteContext,
   getContextDoc,
   listContexts,
   STORE_ROLES,
@@ -18,7 +19,16 @@ import {
   settingsFrom,
   skipAuthOption,
 } from "./common.ts";
-import { type OutputFlags, printRecord, printResult, printRows, writeErr } from "./output.ts";
+import {
+  type OutputFlags,
+  printRecord,
+  printResult,
+  printRows,
+  writeErr,
+  writeOut,
+  writeWarning,
+} from "./output.ts";
+import { switchDefaultContext } from "./config.ts";
 
 type Flags = ContextFlags & OutputFlags;
 
@@ -35,7 +45,10 @@ type CreateFlags = Flags & {
   email?: string;
 };
 
-/** Adds `context create`, `context get` and `context list`. */
+/** A context as `context list` shows it: whether it is the current one, then its document. */
+type ListedContext = ContextDoc & { current: boolean };
+
+/** Adds `context create`, `get`, `list`, `use`, `current` and `delete`, as kubectl has them. */
 export function contextCommands(program: Command): void {
   const context = program.command("context").description("the sets of stores teams use");
 
@@ -85,16 +98,59 @@ export function contextCommands(program: Command): void {
 
   outputOptions(
     context.command("list")
-      .description("list the contexts of the config store")
+      .description("list the contexts of the config store; * marks the current one")
+      .option("--context <name>", "the context to mark as current")
       .option("--config <url>", "config store"),
   ).action(async (flags: Flags) => {
-    const settings = await settingsFrom({ config: flags.config });
-    await printRows(listContexts(settings), [
-      { header: "NAME", value: (c: ContextDoc) => c.name },
-      { header: "BLOB", value: (c: ContextDoc) => c.blob },
-      { header: "METADATA", value: (c: ContextDoc) => c.metadata },
+    const settings = await settingsFrom(flags);
+    await printRows(markCurrent(listContexts(settings), settings.context), [
+      { header: "CURRENT", value: (c: ListedContext) => c.current ? "*" : "" },
+      { header: "NAME", value: (c: ListedContext) => c.name },
+      { header: "BLOB", value: (c: ListedContext) => c.blob },
+      { header: "METADATA", value: (c: ListedContext) => c.metadata },
     ], flags);
   });
+
+  context.command("use")
+    .description("make a context the default (config file), after checking it exists")
+    .argument("<name>", "context name")
+    .option("--config <url>", "config store holding the context")
+    .action(async (name: string, flags: ContextFlags) => {
+      await switchDefaultContext(await settingsFrom({ config: flags.config }), name);
+    });
+
+  context.command("current")
+    .description("print the name of the context commands use")
+    .action(async () => {
+      writeOut(`${(await settingsFrom({})).context}\n`);
+    });
+
+  context.command("delete")
+    .description(
+      "remove a context from the config store; its stores and their data stay untouched",
+    )
+    .argument("<name>", "context name")
+    .option("--config <url>", "config store holding the context")
+    .option(...skipAuthOption)
+    .action(async (name: string, flags: ContextFlags) => {
+      const settings = await settingsFrom({ config: flags.config });
+      await deleteContext(settings, name, (metadata) => actorFrom(settings, metadata, flags));
+      writeErr(`deleted context ${name} from ${settings.configStore}`);
+      // As kubectl's delete-context: the current context may go, with a warning.
+      if (settings.context === name) {
+        writeWarning(
+          `${name} was the current context: pick another with "datamon context use NAME"`,
+        );
+      }
+    });
+}
+
+/** The contexts with the current one marked. */
+async function* markCurrent(
+  contexts: AsyncIterable<ContextDoc>,
+  current: string,
+): AsyncGenerator<ListedContext> {
+  for await (const doc of contexts) yield { current: doc.name === current, ...doc };
 }
 
 /** The context `context create` was given: one --store URL, or all five store URLs. */

@@ -145,6 +145,7 @@ export interface LabelRecord {
 /** What a metadata write changed, as its write-ahead log record names it. */
 export type WriteOperation =
   | "create context"
+  | "delete context"
   | "create repo"
   | "delete repo"
   | "rename repo"
@@ -157,6 +158,7 @@ export type WriteOperation =
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "create context",
+  "delete context",
   "create repo",
   "delete repo",
   "rename repo",
