@@ -5,7 +5,8 @@ import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { interrupt, interruptIsOwned } from "./common.ts";
+import { globalOptions, interrupt, interruptIsOwned } from "./common.ts";
+import { applyHelpConventions, commandPath, helpArgs, inheritGlobalOptions } from "./help.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
@@ -30,7 +31,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .hook("preAction", (_, action) => {
       commandMetrics.command = commandPath(action);
+      inheritGlobalOptions(program, action);
     });
+  globalOptions(program);
   repoCommands(program);
   bundleCommands(program);
   labelCommands(program);
@@ -51,17 +54,11 @@ export function buildProgram(): Command {
       writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
       outputError: (text, write) => write(`datamon: ${text.replace(/^error: /, "")}`),
     });
+    applyHelpConventions(cmd);
     cmd.commands.forEach(configure);
   };
   configure(program);
   return program;
-}
-
-/** "bundle upload": the names from below the program down to `cmd`. */
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
-  return names.join(" ");
 }
 
 /** How long an interrupted command may take to clean up before the process exits anyway. */
@@ -90,7 +87,7 @@ export async function runCli(args: string[]): Promise<number> {
     return EXIT_CODES.usage;
   }
   const removeSignals = installSignalHandlers();
-  const code = await runProgram(program, args);
+  const code = await runProgram(program, helpArgs(args));
   removeSignals();
   const failed = await commandMetrics.push(code);
   if (failed !== undefined) {

@@ -19,20 +19,44 @@ export interface ContextFlags {
   metrics?: string;
 }
 
-/** --context, --config, --concurrency-factor, --skip-auth and --metrics. */
-export function contextOptions(cmd: Command): Command {
-  return cmd
-    .option("--context <name>", "context to use (env DATAMON_CONTEXT; default: local)")
-    .option("--config <url>", "config store holding contexts (env DATAMON_CONFIG_STORE)")
-    .option(
+/** Heading under which a command's help lists the options many commands share. */
+export const GLOBAL_OPTIONS_HEADING = "Global options:";
+
+/** An option many commands share: listed under the global heading, and accepted before the command. */
+function globalOption(flags: string, description: string): Option {
+  return new Option(flags, description).helpGroup(GLOBAL_OPTIONS_HEADING);
+}
+
+/** The options that choose the context and how a command reaches it. */
+function contextOptionList(): Option[] {
+  return [
+    globalOption("--context <name>", "context to use (env DATAMON_CONTEXT; default: local)"),
+    globalOption("--config <url>", "config store holding contexts (env DATAMON_CONFIG_STORE)"),
+    globalOption(
       "--concurrency-factor <n>",
       "files processed at once; lower uses less memory (env DATAMON_CONCURRENCY; default 16)",
-    )
-    .option(...skipAuthOption)
-    .option(
+    ),
+    globalOption(...skipAuthOption),
+    globalOption(
       "--metrics <url>",
       "push this command's metrics to a Prometheus Pushgateway (env DATAMON_METRICS)",
-    );
+    ),
+  ];
+}
+
+/** --context, --config, --concurrency-factor, --skip-auth and --metrics. */
+export function contextOptions(cmd: Command): Command {
+  for (const option of contextOptionList()) cmd.addOption(option);
+  return cmd;
+}
+
+/**
+ * The global options on the program itself, so that they may come before the subcommand
+ * (`datamon --context team repo list`); the command that runs takes them over (help.ts).
+ */
+export function globalOptions(program: Command): Command {
+  contextOptions(program);
+  return quietOption(program);
 }
 
 /** --skip-auth: record the configured name and email without asking the cloud who we are. */
@@ -64,7 +88,7 @@ export function selectorOptions(cmd: Command): Command {
 
 /** --quiet: no progress on stderr. */
 export function quietOption(cmd: Command): Command {
-  return cmd.option("-q, --quiet", "no progress output");
+  return cmd.addOption(globalOption("-q, --quiet", "no progress output"));
 }
 
 /** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
