@@ -64,10 +64,7 @@ Deno.test("each command's help lists its own options, then the global ones, and 
       withoutExamples.push(path);
       continue;
     }
-    const count = examples.split("\n").filter((l) =>
-      l.startsWith("  $ datamon") || /^  \$ /.test(l)
-    )
-      .length;
+    const count = examples.split("\n").filter((l) => l.startsWith("  $ ")).length;
     assert(count >= 2 && count <= 3, `${path}: ${count} examples`);
     const own = help.indexOf("\nOptions:\n");
     const global = help.indexOf("\nGlobal options:\n");
@@ -83,7 +80,7 @@ Deno.test("every required option is marked required in its command's help", () =
       const line = help.split("\n").find((l) => l.trimStart().startsWith(option.flags));
       assert(line !== undefined, `${path}: ${option.flags} listed`);
       const start = help.indexOf(line);
-      const next = help.slice(start + line.length).search(/\n  -/);
+      const next = help.slice(start + line.length).search(/\n {2}-/);
       const item = help.slice(start, next === -1 ? undefined : start + line.length + next);
       assertMatch(item, /\(required\)/, `${path}: ${option.flags}`);
     }
