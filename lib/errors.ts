@@ -18,6 +18,7 @@ export type ErrorKind =
   | "failed-step"
   | "unhealthy"
   | "locked"
+  | "ambiguous"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -37,6 +38,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "failed-step": 14,
   "unhealthy": 15,
   "locked": 16,
+  "ambiguous": 17,
   "interrupted": 130,
 };
 

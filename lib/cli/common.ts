@@ -82,7 +82,10 @@ export function contributorOptions(cmd: Command): Command {
 /** --bundle and --label: which bundle (default: the latest). */
 export function selectorOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--bundle <id>", "bundle id (default: latest)").conflicts("label"))
+    .addOption(
+      new Option("--bundle <id>", "bundle id, or its first 8+ characters (default: latest)")
+        .conflicts("label"),
+    )
     .option("--label <name>", "use the bundle this label points at");
 }
 

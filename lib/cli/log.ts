@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { type AuditEntry, auditTrail } from "../meta/audit.ts";
 import { getRepo } from "../meta/repo.ts";
-import { validateBundleId } from "../model/names.ts";
+import { resolveBundleId } from "../meta/bundles.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import {
   type ContextFlags,
@@ -41,7 +41,7 @@ export function logCommand(program: Command): void {
     program.command("log")
       .description("a repo's audit trail: who wrote and read what, newest first")
       .requiredOption("--repo <name>", "repo")
-      .option("--bundle <id>", "only records about this bundle")
+      .option("--bundle <id>", "only records about this bundle (or its first 8+ characters)")
       .option("--since <time>", "only records since this time (RFC 3339, or e.g. 24h ago)")
       .option("--kind <kind>", "only writes (write-ahead log) or reads (read log): write|read")
       .option("--limit <n>", `records per page (default ${DEFAULT_PAGE}; 0: all)`)
@@ -50,7 +50,6 @@ export function logCommand(program: Command): void {
     if (flags.kind !== undefined && flags.kind !== "write" && flags.kind !== "read") {
       throw new DatamonError("usage", `--kind must be write or read, got "${flags.kind}"`);
     }
-    if (flags.bundle !== undefined) validateBundleId(flags.bundle);
     if (flags.before !== undefined && !isKsuid(flags.before)) {
       throw new DatamonError("invalid-argument", `--before "${flags.before}" is not a record id`);
     }
@@ -62,7 +61,9 @@ export function logCommand(program: Command): void {
     await getRepo(ctx, flags.repo);
     const page = auditTrail(ctx, {
       repo: flags.repo,
-      bundle: flags.bundle,
+      bundle: flags.bundle === undefined
+        ? undefined
+        : await resolveBundleId(ctx, flags.repo, flags.bundle),
       since,
       kind: flags.kind as "write" | "read" | undefined,
       before: flags.before,
