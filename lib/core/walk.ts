@@ -52,6 +52,8 @@ export interface WalkOptions {
   skipOnError?: boolean;
   /** Called for each thing passed over: special files, unreadable names. */
   onSkip?: (skipped: Skipped) => void;
+  /** True for a name to leave out (a directory's ends with "/"; its contents go with it). */
+  exclude?: (name: string) => boolean;
 }
 
 /** A LocalFile from a stat of a regular file; mode keeps the permission bits only. */
@@ -118,6 +120,7 @@ export async function* walkTree(
     const name = `${prefix}${entry.name}`;
     const path = `${root}/${name}`;
     if (!nameIsReadable(path, name, options)) continue;
+    if (options.exclude?.(entry.isDirectory ? `${name}/` : name)) continue;
     if (entry.isDirectory) {
       if ((yield* walkTree(root, options, `${name}/`)) === 0) {
         yield localDirectory(`${name}/`, Deno.statSync(path));
@@ -224,10 +227,13 @@ function unreadable(name: string, reason: string, options: WalkOptions): void {
 }
 
 /** Number and total size of the files a walk would yield (for progress totals). */
-export async function scanTotals(root: string): Promise<{ files: number; bytes: number }> {
+export async function scanTotals(
+  root: string,
+  options: WalkOptions = {},
+): Promise<{ files: number; bytes: number }> {
   const totals = { files: 0, bytes: 0 };
   try {
-    for await (const file of walkTree(root)) {
+    for await (const file of walkTree(root, options)) {
       if (!isLocalFile(file)) continue;
       totals.files++;
       totals.bytes += file.size;
