@@ -5,7 +5,7 @@ import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { globalOptions, interrupt, interruptIsOwned } from "./common.ts";
+import { enterCallerDirectory, globalOptions, interrupt, interruptIsOwned } from "./common.ts";
 import { applyHelpConventions, commandPath, helpArgs, inheritGlobalOptions } from "./help.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
@@ -99,6 +99,7 @@ export async function runCli(args: string[]): Promise<number> {
 /** Parses and runs one command line; errors become their exit code and one line on stderr. */
 async function runProgram(program: Command, args: string[]): Promise<number> {
   try {
+    enterCallerDirectory();
     await program.parseAsync(args, { from: "user" });
     return 0;
   } catch (e) {

@@ -159,6 +159,26 @@ export function parseByteSize(value: string, flag: string): number {
   return Number(m[1]) * scale;
 }
 
+/** Set by `deno task datamon` to the directory it was called from (deno.json's INIT_CWD). */
+export const CALLER_DIR_VARIABLE = "DATAMON_CALLER_DIR";
+
+/**
+ * Moves into the directory `deno task datamon` was called from: a task runs in the source
+ * tree, but the caller's relative paths mean their own directory.
+ */
+export function enterCallerDirectory(): void {
+  const dir = Deno.env.get(CALLER_DIR_VARIABLE);
+  if (!dir) return;
+  try {
+    Deno.chdir(dir);
+  } catch (e) {
+    throw new DatamonError(
+      "bad-path",
+      `${CALLER_DIR_VARIABLE}=${dir} cannot be entered: ${(e as Error).message}`,
+    );
+  }
+}
+
 /** Cancelled by the first SIGINT/SIGTERM; long operations check it and clean up. */
 export const interrupt = new AbortController();
 

@@ -10,6 +10,7 @@ import {
   type Settings,
 } from "../meta/settings.ts";
 import { getContextDoc } from "../meta/context.ts";
+import { absoluteStoreUrl } from "../store/open.ts";
 import { outputOptions, settingsFrom } from "./common.ts";
 import { type OutputFlags, printRows, writeErr, writeWarning } from "./output.ts";
 
@@ -27,7 +28,7 @@ export function configCommands(program: Command): void {
     .action(async (flags: Record<string, string | undefined>) => {
       const settings = await settingsFrom({ config: flags.config });
       const values: [string, string | undefined][] = [
-        ["config", flags.config],
+        ["config", flags.config === undefined ? undefined : absoluteStoreUrl(flags.config)],
         ["context", flags.context],
         ["name", flags.name],
         ["email", flags.email],

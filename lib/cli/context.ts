@@ -29,6 +29,7 @@ import {
   writeWarning,
 } from "./output.ts";
 import { switchDefaultContext } from "./config.ts";
+import { absoluteStoreUrl } from "../store/open.ts";
 
 type Flags = ContextFlags & OutputFlags;
 
@@ -155,15 +156,16 @@ async function* markCurrent(
 
 /** The context `context create` was given: one --store URL, or all five store URLs. */
 function contextDocFrom(flags: CreateFlags): ContextDoc {
+  const kept = (url: string | undefined) => url === undefined ? undefined : absoluteStoreUrl(url);
   const parts = {
-    blob: flags.blob,
-    metadata: flags.meta,
-    vmetadata: flags.vmeta,
-    wal: flags.wal,
-    readlog: flags.readLog,
+    blob: kept(flags.blob),
+    metadata: kept(flags.meta),
+    vmetadata: kept(flags.vmeta),
+    wal: kept(flags.wal),
+    readlog: kept(flags.readLog),
   };
   const given = Object.values(parts).filter((v) => v !== undefined).length;
-  if (flags.store && given === 0) return contextFromBaseUrl(flags.context, flags.store);
+  if (flags.store && given === 0) return contextFromBaseUrl(flags.context, kept(flags.store)!);
   if (!flags.store && given === STORE_ROLES.length) {
     return { name: flags.context, ...parts } as ContextDoc;
   }
