@@ -5,7 +5,14 @@ import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { enterCallerDirectory, globalOptions, interrupt, interruptIsOwned } from "./common.ts";
+import {
+  enterCallerDirectory,
+  globalOptions,
+  interrupt,
+  interruptIsOwned,
+  verbosityOptions,
+} from "./common.ts";
+import { applyVerbosity, writeTimings } from "./verbosity.ts";
 import { applyHelpConventions, commandPath, helpArgs, inheritGlobalOptions } from "./help.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
@@ -32,6 +39,7 @@ export function buildProgram(): Command {
     .hook("preAction", (_, action) => {
       commandMetrics.command = commandPath(action);
       inheritGlobalOptions(program, action);
+      applyVerbosity(action.opts(), commandMetrics.meter);
     });
   globalOptions(program);
   repoCommands(program);
@@ -54,6 +62,7 @@ export function buildProgram(): Command {
       writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
       outputError: (text, write) => write(`datamon: ${text.replace(/^error: /, "")}`),
     });
+    verbosityOptions(cmd);
     applyHelpConventions(cmd);
     cmd.commands.forEach(configure);
   };
@@ -89,6 +98,7 @@ export async function runCli(args: string[]): Promise<number> {
   const removeSignals = installSignalHandlers();
   const code = await runProgram(program, helpArgs(args));
   removeSignals();
+  writeTimings(commandMetrics.command, commandMetrics.meter.counts());
   const failed = await commandMetrics.push(code);
   if (failed !== undefined) {
     writeErr(`datamon: warning: metrics not pushed to ${commandMetrics.pushgateway}: ${failed}`);

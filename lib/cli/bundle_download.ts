@@ -16,8 +16,9 @@ import {
   required,
   selectorOptions,
 } from "./common.ts";
-import { count, formatBytes, printResult, writeErr, writeWarning } from "./output.ts";
+import { count, formatBytes, printResult, writeWarning } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
 type DownloadFlags = BundleFlags & {
@@ -72,7 +73,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     onProgress: progress.add,
   }).finally(() => progress.done());
   printResult({ bundle: doc.id, destination: flags.destination, ...result }, flags);
-  writeErr(
+  writeSummary(
     `downloaded ${count(result.files, "file")} (${formatBytes(result.bytes)}) of bundle ` +
       `${doc.id} to ${flags.destination} in ${count(result.requests.total, "request")}`,
   );
@@ -97,7 +98,7 @@ export function downloadFileCommand(download: Command): void {
       keepSetid: flags.keepSetid,
       signal: interrupt.signal,
     });
-    writeErr(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
+    writeSummary(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
   });
 }
 
@@ -120,7 +121,7 @@ export function updateCommand(bundle: Command): void {
       onProgress: progress.add,
     }).finally(() => progress.done());
     printResult({ bundle: doc.id, ...result }, flags);
-    writeErr(
+    writeSummary(
       `updated ${flags.destination} to bundle ${doc.id}: ${result.added} added, ` +
         `${result.updated} replaced, ${result.deleted} deleted`,
     );

@@ -19,6 +19,7 @@ import {
 } from "./common.ts";
 import { count, formatBytes, printResult, writeErr, writeOut } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 import { commandMetrics } from "./metrics.ts";
 import type { BundleFlags } from "./bundle_select.ts";
 
@@ -113,7 +114,7 @@ async function upload(flags: UploadFlags): Promise<void> {
     ? await setLabel(ctx, flags.repo, flags.label, result.bundle.id, contributor)
     : undefined;
   printResult({ ...result, label: label?.name }, flags, () => writeOut(`${result.bundle.id}\n`));
-  writeErr(uploadSummary(result, flags.repo, label));
+  writeSummary(uploadSummary(result, flags.repo, label));
 }
 
 /** The line on stderr: what was uploaded, what it stored, and what it cost. */

@@ -55,8 +55,29 @@ export function contextOptions(cmd: Command): Command {
  * (`datamon --context team repo list`); the command that runs takes them over (help.ts).
  */
 export function globalOptions(program: Command): Command {
-  contextOptions(program);
-  return quietOption(program);
+  return verbosityOptions(contextOptions(program));
+}
+
+/**
+ * -v (repeatable), -q and --progress, each added unless `cmd` has it: every command takes them
+ * (verbosity.ts reads them).
+ */
+export function verbosityOptions(cmd: Command): Command {
+  const has = (long: string) => cmd.options.some((o) => o.long === long);
+  if (!has("--verbose")) {
+    cmd.addOption(
+      globalOption("-v, --verbose", "say more: -v the time, requests and retries; -vv each request")
+        .argParser((_: string, level: number | undefined) => (level ?? 0) + 1),
+    );
+  }
+  if (!has("--quiet")) quietOption(cmd);
+  if (!has("--progress")) {
+    cmd.addOption(
+      globalOption("--progress <mode>", "auto (a line on a terminal), json (events) or none")
+        .choices(["auto", "json", "none"]),
+    );
+  }
+  return cmd;
 }
 
 /** --skip-auth: record the configured name and email without asking the cloud who we are. */
@@ -91,7 +112,7 @@ export function selectorOptions(cmd: Command): Command {
 
 /** --quiet: no progress on stderr. */
 export function quietOption(cmd: Command): Command {
-  return cmd.addOption(globalOption("-q, --quiet", "no progress output"));
+  return cmd.addOption(globalOption("-q, --quiet", "no progress and no summary on stderr"));
 }
 
 /** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
