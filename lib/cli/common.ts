@@ -1,7 +1,12 @@
 /** Options shared by many commands, and turning them into settings and an open context. */
 import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
-import { loadSettings, parseConcurrency, type Settings } from "../meta/settings.ts";
+import {
+  loadSettings,
+  parseConcurrency,
+  type SettingFlags,
+  type Settings,
+} from "../meta/settings.ts";
 import { type Context, loadContext, meteredContext } from "../meta/context.ts";
 import { resolveActor } from "../meta/contributor.ts";
 import type { Reader } from "../meta/audit.ts";
@@ -115,14 +120,19 @@ export function quietOption(cmd: Command): Command {
   return cmd.addOption(globalOption("-q, --quiet", "no progress and no summary on stderr"));
 }
 
-/** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
-export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
-  const settings = await loadSettings({
+/** What the command line says of the settings, checked. */
+export function settingFlagsFrom(flags: ContextFlags): SettingFlags {
+  return {
     context: flags.context,
     config: flags.config,
     concurrencyFactor: parseConcurrency(flags.concurrencyFactor, "--concurrency-factor"),
     metrics: flags.metrics,
-  });
+  };
+}
+
+/** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
+export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
+  const settings = await loadSettings(settingFlagsFrom(flags));
   commandMetrics.pushgateway = settings.metrics;
   return settings;
 }

@@ -11,7 +11,13 @@ import {
 } from "../meta/settings.ts";
 import { getContextDoc } from "../meta/context.ts";
 import { absoluteStoreUrl } from "../store/open.ts";
-import { outputOptions, settingsFrom } from "./common.ts";
+import {
+  type ContextFlags,
+  contextOptions,
+  outputOptions,
+  settingFlagsFrom,
+  settingsFrom,
+} from "./common.ts";
 import { type OutputFlags, printRows, writeErr, writeWarning } from "./output.ts";
 
 /** Adds `config set` and `config get`. */
@@ -49,13 +55,12 @@ export function configCommands(program: Command): void {
       }
     });
 
-  outputOptions(
-    config.command("get")
-      .description("show the effective settings and where each comes from")
-      .option("--context <name>", "context to show as chosen by a flag")
-      .option("--config <url>", "config store to show as chosen by a flag"),
-  ).action(async (flags: OutputFlags & { context?: string; config?: string }) => {
-    const sourced = await loadSourcedSettings({ context: flags.context, config: flags.config });
+  outputOptions(contextOptions(
+    config.command("get").description(
+      "show the effective settings and where each comes from: flag, env, file or default",
+    ),
+  )).action(async (flags: OutputFlags & ContextFlags) => {
+    const sourced = await loadSourcedSettings(settingFlagsFrom(flags));
     const rows = Object.entries(sourced).map(([key, s]) => ({
       key,
       value: s.value ?? null,

@@ -14,6 +14,7 @@ import {
 import {
   actorFrom,
   type ContextFlags,
+  contextOptions,
   contributorOptions,
   outputOptions,
   settingsFrom,
@@ -87,22 +88,17 @@ export function contextCommands(program: Command): void {
     );
   });
 
-  outputOptions(
-    context.command("get")
-      .description("show a context (default: the current one)")
-      .option("--context <name>", "context name")
-      .option("--config <url>", "config store"),
-  ).action(async (flags: Flags) => {
+  outputOptions(contextOptions(
+    context.command("get").description("show a context (default: the current one)"),
+  )).action(async (flags: Flags) => {
     const settings = await settingsFrom(flags);
     printRecord(await getContextDoc(settings), flags);
   });
 
-  outputOptions(
+  outputOptions(contextOptions(
     context.command("list")
-      .description("list the contexts of the config store; * marks the current one")
-      .option("--context <name>", "the context to mark as current")
-      .option("--config <url>", "config store"),
-  ).action(async (flags: Flags) => {
+      .description("list the contexts of the config store; * marks the current one"),
+  )).action(async (flags: Flags) => {
     const settings = await settingsFrom(flags);
     await printRows(markCurrent(listContexts(settings), settings.context), [
       { header: "CURRENT", value: (c: ListedContext) => c.current ? "*" : "" },

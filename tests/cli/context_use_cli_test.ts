@@ -79,6 +79,19 @@ Deno.test("config get shows where each setting comes from: flag, env, file or de
     ]);
     const flag = await rows({ DATAMON_CONTEXT: "local" }, "--context", "team");
     assertEquals([flag.context.value, flag.context.source], ["team", "flag"]);
+    const before = await datamonWith(
+      home,
+      {},
+      "--concurrency-factor",
+      "3",
+      "config",
+      "get",
+      "--json",
+    );
+    const concurrency = JSON.parse(before.stdout).find((s: { key: string }) =>
+      s.key === "concurrency"
+    );
+    assertEquals([concurrency.value, concurrency.source], [3, "flag"], "given before the command");
     assert(!(await datamonOk(home, "config", "get")).includes("undefined"));
   });
 });
