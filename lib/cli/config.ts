@@ -11,6 +11,7 @@ import {
 } from "../meta/settings.ts";
 import { getContextDoc } from "../meta/context.ts";
 import { absoluteStoreUrl } from "../store/open.ts";
+import { writeNote } from "./verbosity.ts";
 import {
   type ContextFlags,
   contextOptions,
@@ -18,7 +19,7 @@ import {
   settingFlagsFrom,
   settingsFrom,
 } from "./common.ts";
-import { type OutputFlags, printRows, writeErr, writeWarning } from "./output.ts";
+import { type OutputFlags, printRows, writeWarning } from "./output.ts";
 
 /** Adds `config set` and `config get`. */
 export function configCommands(program: Command): void {
@@ -51,7 +52,7 @@ export function configCommands(program: Command): void {
       const others = given.filter(([key]) => key !== "context");
       for (const [key, value] of others) await setConfigValue(settings.configFile, key, value!);
       if (others.length > 0) {
-        writeErr(`updated ${settings.configFile}: ${others.map(([k]) => k).join(", ")}`);
+        writeNote(`updated ${settings.configFile}: ${others.map(([k]) => k).join(", ")}`);
       }
     });
 
@@ -90,7 +91,7 @@ export async function switchDefaultContext(settings: Settings, name: string): Pr
   await getContextDoc(settings, name);
   const before = (await readConfigFile(settings.configFile)).context ?? DEFAULT_CONTEXT;
   await setConfigValue(settings.configFile, "context", name);
-  writeErr(
+  writeNote(
     before === name
       ? `the default context stays ${name}`
       : `the default context changes from ${before} to ${name} (${settings.configFile})`,

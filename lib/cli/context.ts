@@ -25,11 +25,11 @@ import {
   printRecord,
   printResult,
   printRows,
-  writeErr,
   writeOut,
   writeWarning,
 } from "./output.ts";
 import { switchDefaultContext } from "./config.ts";
+import { writeNote } from "./verbosity.ts";
 import { absoluteStoreUrl } from "../store/open.ts";
 
 type Flags = ContextFlags & OutputFlags;
@@ -84,7 +84,7 @@ export function contextCommands(program: Command): void {
     printResult(
       doc,
       flags,
-      () => writeErr(`created context ${doc.name} in ${settings.configStore}`),
+      () => writeNote(`created context ${doc.name} in ${settings.configStore}`),
     );
   });
 
@@ -132,7 +132,7 @@ export function contextCommands(program: Command): void {
     .action(async (name: string, flags: ContextFlags) => {
       const settings = await settingsFrom({ config: flags.config });
       await deleteContext(settings, name, (metadata) => actorFrom(settings, metadata, flags));
-      writeErr(`deleted context ${name} from ${settings.configStore}`);
+      writeNote(`deleted context ${name} from ${settings.configStore}`);
       // As kubectl's delete-context: the current context may go, with a warning.
       if (settings.context === name) {
         writeWarning(

@@ -50,9 +50,14 @@ export function elapsedText(now = performance.now()): string {
   return `${((now - verbosity.start) / 1000).toFixed(2)}s`;
 }
 
+/** Writes a line that tells what a command did ("created context team"), unless -q. */
+export function writeNote(line: string): void {
+  if (!verbosity.quiet) writeErr(line);
+}
+
 /** Writes a command's closing summary with the time it took, unless -q. */
 export function writeSummary(line: string): void {
-  if (!verbosity.quiet) writeErr(`${line}; took ${elapsedText()}`);
+  writeNote(`${line}; took ${elapsedText()}`);
 }
 
 /** With -v: how long the command took and the requests it made, per operation. */

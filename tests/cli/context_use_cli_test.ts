@@ -25,6 +25,8 @@ Deno.test("context use switches the default, says from what, and context current
       [["local", false], ["team", true]],
     );
     assertMatch(await datamonOk(home, "context", "list"), /^\*\s+team/m);
+    const quiet = await datamon(home, "context", "use", "local", "-q");
+    assertEquals([quiet.code, quiet.stderr], [0, ""], "-q: no note of what changed");
   });
 });
 
