@@ -82,8 +82,8 @@ export function inheritGlobalOptions(program: Command, action: Command): void {
 
 /**
  * `help bundle upload` as `bundle upload --help`: commander's help command reaches one level
- * down only.
+ * down only (and says so of an unknown command, so `help NAME` stays its own).
  */
 export function helpArgs(args: string[]): string[] {
-  return args[0] === "help" && args.length > 1 ? [...args.slice(1), "--help"] : args;
+  return args[0] === "help" && args.length > 2 ? [...args.slice(1), "--help"] : args;
 }
