@@ -22,6 +22,7 @@ export type ErrorKind =
   | "permission-denied"
   | "read-only"
   | "vanished"
+  | "ambiguous"
   | "interrupted";
 
 /** Exit code of each error kind; 1 is reserved for unexpected (internal) errors. */
@@ -45,6 +46,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   "permission-denied": 18,
   "read-only": 19,
   "vanished": 20,
+  "ambiguous": 21,
   "interrupted": 130,
 };
 

@@ -5,7 +5,16 @@ import { VERSION } from "../version.ts";
 import { bundleCommands } from "./bundle.ts";
 import { contextCommands } from "./context.ts";
 import { configCommands } from "./config.ts";
-import { commandPath, interrupt, interruptIsOwned } from "./common.ts";
+import {
+  commandPath,
+  enterCallerDirectory,
+  globalOptions,
+  interrupt,
+  interruptIsOwned,
+  verbosityOptions,
+} from "./common.ts";
+import { applyVerbosity, writeTimings } from "./verbosity.ts";
+import { applyHelpConventions, helpArgs, inheritGlobalOptions } from "./help.ts";
 import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
 import { repoCommands } from "./repo.ts";
@@ -30,7 +39,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .hook("preAction", (_, action) => {
       commandMetrics.command = commandPath(action);
+      inheritGlobalOptions(program, action);
+      applyVerbosity(action.opts(), commandMetrics.meter);
     });
+  globalOptions(program);
   repoCommands(program);
   bundleCommands(program);
   labelCommands(program);
@@ -51,6 +63,8 @@ export function buildProgram(): Command {
       writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
       outputError: (text, write) => write(`datamon: ${text.replace(/^error: /, "")}`),
     });
+    verbosityOptions(cmd);
+    applyHelpConventions(cmd);
     cmd.commands.forEach(configure);
   };
   configure(program);
@@ -83,8 +97,9 @@ export async function runCli(args: string[]): Promise<number> {
     return EXIT_CODES.usage;
   }
   const removeSignals = installSignalHandlers();
-  const code = await runProgram(program, args);
+  const code = await runProgram(program, helpArgs(args));
   removeSignals();
+  writeTimings(commandMetrics.command, commandMetrics.meter.counts());
   const failed = await commandMetrics.push(code);
   if (failed !== undefined) {
     writeErr(`datamon: warning: metrics not pushed to ${commandMetrics.pushgateway}: ${failed}`);
@@ -95,6 +110,7 @@ export async function runCli(args: string[]): Promise<number> {
 /** Parses and runs one command line; errors become their exit code and one line on stderr. */
 async function runProgram(program: Command, args: string[]): Promise<number> {
   try {
+    enterCallerDirectory();
     await program.parseAsync(args, { from: "user" });
     return 0;
   } catch (e) {

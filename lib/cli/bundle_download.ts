@@ -31,6 +31,7 @@ import {
   writeWarning,
 } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 
 type DownloadFlags = BundleFlags & {
@@ -144,7 +145,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     onProgress: progress.add,
   }).finally(() => progress.done());
   printResult({ bundle: doc.id, destination: flags.destination, ...result }, flags);
-  writeErr(
+  writeSummary(
     `downloaded ${count(result.files, "file")} (${formatBytes(result.bytes)}) of bundle ` +
       `${doc.id} to ${flags.destination} in ${count(result.requests.total, "request")}`,
   );
@@ -169,7 +170,7 @@ export function downloadFileCommand(download: Command): void {
       keepSetid: flags.keepSetid,
       signal: interrupt.signal,
     });
-    writeErr(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
+    writeSummary(`downloaded ${flags.file} of bundle ${doc.id} to ${flags.destination}`);
   });
 }
 
@@ -203,7 +204,7 @@ export function updateCommand(bundle: Command): void {
       onDeleted: (change) => writeErr(`deleted ${change.name} (not in bundle ${doc.id})`),
     }).finally(() => progress.done());
     printResult({ bundle: doc.id, ...result }, flags);
-    writeErr(
+    writeSummary(
       `updated ${flags.destination} to bundle ${doc.id}: ${result.added} added, ` +
         `${result.updated} replaced, ${result.deleted} deleted`,
     );

@@ -4,6 +4,7 @@ import type { LabelRecord } from "../model/types.ts";
 import { uploadBundle, type UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
 import { scanTotals } from "../core/walk.ts";
+import { uploadExclusion } from "../core/file_selection.ts";
 import { isBucketUrl } from "../store/cloud_url.ts";
 import { resolveInput } from "../meta/lineage.ts";
 import {
@@ -18,6 +19,7 @@ import {
 } from "./common.ts";
 import { count, formatBytes, printResult, writeErr, writeOut } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 import { commandMetrics } from "./metrics.ts";
 import type { BundleFlags } from "./bundle_select.ts";
 
@@ -33,6 +35,7 @@ type UploadFlags = BundleFlags & {
   name?: string;
   email?: string;
   input?: string[];
+  exclude?: string[];
 };
 
 /** Adds `bundle upload`. */
@@ -63,6 +66,12 @@ export function uploadCommand(bundle: Command): void {
         (value: string, previous: string[] = []) => [...previous, value],
       )
       .option(
+        "--exclude <glob>",
+        "leave out what this gitignore-style glob matches (repeatable); " +
+          "<path>/.datamonignore adds its own",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option(
         "--no-cache",
         "read and hash every file, even those unchanged since the last upload of this path",
       ),
@@ -78,7 +87,8 @@ async function upload(flags: UploadFlags): Promise<void> {
   const progress = new Progress("uploading", {}, flags.quiet ?? false);
   const fromBucket = isBucketUrl(flags.path);
   if (progress.enabled && !flags.files && !fromBucket) {
-    progress.setTotals(await scanTotals(flags.path));
+    const exclude = await uploadExclusion(flags.path, flags.exclude ?? []);
+    progress.setTotals(await scanTotals(flags.path, { exclude }));
   }
   const result = await uploadBundle(ctx, {
     repo: flags.repo,
@@ -92,6 +102,7 @@ async function upload(flags: UploadFlags): Promise<void> {
     files: flags.files,
     skipOnError: flags.skipOnError,
     followSymlinks: flags.followSymlinks,
+    exclude: flags.exclude,
     cacheDir: flags.cache ? `${settings.home}/cache/uploads` : undefined,
     signal: interrupt.signal,
     onProgress: progress.add,
@@ -103,7 +114,7 @@ async function upload(flags: UploadFlags): Promise<void> {
     ? await setLabel(ctx, flags.repo, flags.label, result.bundle.id, contributor)
     : undefined;
   printResult({ ...result, label: label?.name }, flags, () => writeOut(`${result.bundle.id}\n`));
-  writeErr(uploadSummary(result, flags.repo, label));
+  writeSummary(uploadSummary(result, flags.repo, label));
 }
 
 /** The line on stderr: what was uploaded, what it stored, and what it cost. */

@@ -1,7 +1,12 @@
 /** Options shared by many commands, and turning them into settings and an open context. */
 import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
-import { loadSettings, parseConcurrency, type Settings } from "../meta/settings.ts";
+import {
+  loadSettings,
+  parseConcurrency,
+  type SettingFlags,
+  type Settings,
+} from "../meta/settings.ts";
 import { type Context, loadContext, meteredContext } from "../meta/context.ts";
 import { resolveActor } from "../meta/contributor.ts";
 import type { Reader } from "../meta/audit.ts";
@@ -20,20 +25,65 @@ export interface ContextFlags {
   metrics?: string;
 }
 
-/** --context, --config, --concurrency-factor, --skip-auth and --metrics. */
-export function contextOptions(cmd: Command): Command {
-  return cmd
-    .option("--context <name>", "context to use (env DATAMON_CONTEXT; default: local)")
-    .option("--config <url>", "config store holding contexts (env DATAMON_CONFIG_STORE)")
-    .option(
+/** Heading under which a command's help lists the options many commands share. */
+export const GLOBAL_OPTIONS_HEADING = "Global options:";
+
+/** An option many commands share: listed under the global heading, and accepted before the command. */
+function globalOption(flags: string, description: string): Option {
+  return new Option(flags, description).helpGroup(GLOBAL_OPTIONS_HEADING);
+}
+
+/** The options that choose the context and how a command reaches it. */
+function contextOptionList(): Option[] {
+  return [
+    globalOption("--context <name>", "context to use (env DATAMON_CONTEXT; default: local)"),
+    globalOption("--config <url>", "config store holding contexts (env DATAMON_CONFIG_STORE)"),
+    globalOption(
       "--concurrency-factor <n>",
       "files processed at once; lower uses less memory (env DATAMON_CONCURRENCY; default 16)",
-    )
-    .option(...skipAuthOption)
-    .option(
+    ),
+    globalOption(...skipAuthOption),
+    globalOption(
       "--metrics <url>",
       "push this command's metrics to a Prometheus Pushgateway (env DATAMON_METRICS)",
+    ),
+  ];
+}
+
+/** --context, --config, --concurrency-factor, --skip-auth and --metrics. */
+export function contextOptions(cmd: Command): Command {
+  for (const option of contextOptionList()) cmd.addOption(option);
+  return cmd;
+}
+
+/**
+ * The global options on the program itself, so that they may come before the subcommand
+ * (`datamon --context team repo list`); the command that runs takes them over (help.ts).
+ */
+export function globalOptions(program: Command): Command {
+  return verbosityOptions(contextOptions(program));
+}
+
+/**
+ * -v (repeatable), -q and --progress, each added unless `cmd` has it: every command takes them
+ * (verbosity.ts reads them).
+ */
+export function verbosityOptions(cmd: Command): Command {
+  const has = (long: string) => cmd.options.some((o) => o.long === long);
+  if (!has("--verbose")) {
+    cmd.addOption(
+      globalOption("-v, --verbose", "say more: -v the time, requests and retries; -vv each request")
+        .argParser((_: string, level: number | undefined) => (level ?? 0) + 1),
     );
+  }
+  if (!has("--quiet")) quietOption(cmd);
+  if (!has("--progress")) {
+    cmd.addOption(
+      globalOption("--progress <mode>", "auto (a line on a terminal), json (events) or none")
+        .choices(["auto", "json", "none"]),
+    );
+  }
+  return cmd;
 }
 
 /** --skip-auth: record the configured name and email without asking the cloud who we are. */
@@ -76,23 +126,31 @@ export function contributorOptions(cmd: Command): Command {
 /** --bundle and --label: which bundle (default: the latest). */
 export function selectorOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--bundle <id>", "bundle id (default: latest)").conflicts("label"))
+    .addOption(
+      new Option("--bundle <id>", "bundle id, or its first 8+ characters (default: latest)")
+        .conflicts("label"),
+    )
     .option("--label <name>", "use the bundle this label points at");
 }
 
 /** --quiet: no progress on stderr. */
 export function quietOption(cmd: Command): Command {
-  return cmd.option("-q, --quiet", "no progress output");
+  return cmd.addOption(globalOption("-q, --quiet", "no progress and no summary on stderr"));
 }
 
-/** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
-export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
-  const settings = await loadSettings({
+/** What the command line says of the settings, checked. */
+export function settingFlagsFrom(flags: ContextFlags): SettingFlags {
+  return {
     context: flags.context,
     config: flags.config,
     concurrencyFactor: parseConcurrency(flags.concurrencyFactor, "--concurrency-factor"),
     metrics: flags.metrics,
-  });
+  };
+}
+
+/** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
+export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
+  const settings = await loadSettings(settingFlagsFrom(flags));
   commandMetrics.pushgateway = settings.metrics;
   return settings;
 }
@@ -148,6 +206,26 @@ export function parseByteSize(value: string, flag: string): number {
   }
   const scale = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]?.[0]?.toUpperCase() ?? ""] ?? 1;
   return Number(m[1]) * scale;
+}
+
+/** Set by `deno task datamon` to the directory it was called from (deno.json's INIT_CWD). */
+export const CALLER_DIR_VARIABLE = "DATAMON_CALLER_DIR";
+
+/**
+ * Moves into the directory `deno task datamon` was called from: a task runs in the source
+ * tree, but the caller's relative paths mean their own directory.
+ */
+export function enterCallerDirectory(): void {
+  const dir = Deno.env.get(CALLER_DIR_VARIABLE);
+  if (!dir) return;
+  try {
+    Deno.chdir(dir);
+  } catch (e) {
+    throw new DatamonError(
+      "bad-path",
+      `${CALLER_DIR_VARIABLE}=${dir} cannot be entered: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** Cancelled by the first SIGINT/SIGTERM; long operations check it and clean up. */

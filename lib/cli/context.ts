@@ -6,6 +6,7 @@ import {
   contextFromBaseUrl,
   contextWithEndpoint,
   createContext,
+  deleteContext,
   getContextDoc,
   listContexts,
   STORE_ROLES,
@@ -13,12 +14,23 @@ import {
 import {
   actorFrom,
   type ContextFlags,
+  contextOptions,
   contributorOptions,
   outputOptions,
   settingsFrom,
   skipAuthOption,
 } from "./common.ts";
-import { type OutputFlags, printRecord, printResult, printRows, writeErr } from "./output.ts";
+import {
+  type OutputFlags,
+  printRecord,
+  printResult,
+  printRows,
+  writeOut,
+  writeWarning,
+} from "./output.ts";
+import { switchDefaultContext } from "./config.ts";
+import { writeNote } from "./verbosity.ts";
+import { absoluteStoreUrl } from "../store/open.ts";
 import { redactEach, redactRecord } from "../util/redact.ts";
 
 type Flags = ContextFlags & OutputFlags;
@@ -36,7 +48,10 @@ type CreateFlags = Flags & {
   email?: string;
 };
 
-/** Adds `context create`, `context get` and `context list`. */
+/** A context as `context list` shows it: whether it is the current one, then its document. */
+type ListedContext = ContextDoc & { current: boolean };
+
+/** Adds `context create`, `get`, `list`, `use`, `current` and `delete`, as kubectl has them. */
 export function contextCommands(program: Command): void {
   const context = program.command("context").description("the sets of stores teams use");
 
@@ -70,45 +85,84 @@ export function contextCommands(program: Command): void {
     printResult(
       redactRecord(doc),
       flags,
-      () => writeErr(`created context ${doc.name} in ${settings.configStore}`),
+      () => writeNote(`created context ${doc.name} in ${settings.configStore}`),
     );
   });
 
-  outputOptions(
-    context.command("get")
-      .description("show a context (default: the current one)")
-      .option("--context <name>", "context name")
-      .option("--config <url>", "config store"),
-  ).action(async (flags: Flags) => {
+  outputOptions(contextOptions(
+    context.command("get").description("show a context (default: the current one)"),
+  )).action(async (flags: Flags) => {
     const settings = await settingsFrom(flags);
     printRecord(redactRecord(await getContextDoc(settings)), flags);
   });
 
-  outputOptions(
+  outputOptions(contextOptions(
     context.command("list")
-      .description("list the contexts of the config store")
-      .option("--config <url>", "config store"),
-  ).action(async (flags: Flags) => {
-    const settings = await settingsFrom({ config: flags.config });
-    await printRows(redactEach(listContexts(settings)), [
-      { header: "NAME", value: (c: ContextDoc) => c.name },
-      { header: "BLOB", value: (c: ContextDoc) => c.blob },
-      { header: "METADATA", value: (c: ContextDoc) => c.metadata },
+      .description("list the contexts of the config store; * marks the current one"),
+  )).action(async (flags: Flags) => {
+    const settings = await settingsFrom(flags);
+    await printRows(markCurrent(redactEach(listContexts(settings)), settings.context), [
+      { header: "CURRENT", value: (c: ListedContext) => c.current ? "*" : "" },
+      { header: "NAME", value: (c: ListedContext) => c.name },
+      { header: "BLOB", value: (c: ListedContext) => c.blob },
+      { header: "METADATA", value: (c: ListedContext) => c.metadata },
     ], flags);
   });
+
+  context.command("use")
+    .description("make a context the default (config file), after checking it exists")
+    .argument("<name>", "context name")
+    .option("--config <url>", "config store holding the context")
+    .action(async (name: string, flags: ContextFlags) => {
+      await switchDefaultContext(await settingsFrom({ config: flags.config }), name);
+    });
+
+  context.command("current")
+    .description("print the name of the context commands use")
+    .action(async () => {
+      writeOut(`${(await settingsFrom({})).context}\n`);
+    });
+
+  context.command("delete")
+    .description(
+      "remove a context from the config store; its stores and their data stay untouched",
+    )
+    .argument("<name>", "context name")
+    .option("--config <url>", "config store holding the context")
+    .option(...skipAuthOption)
+    .action(async (name: string, flags: ContextFlags) => {
+      const settings = await settingsFrom({ config: flags.config });
+      await deleteContext(settings, name, (metadata) => actorFrom(settings, metadata, flags));
+      writeNote(`deleted context ${name} from ${settings.configStore}`);
+      // As kubectl's delete-context: the current context may go, with a warning.
+      if (settings.context === name) {
+        writeWarning(
+          `${name} was the current context: pick another with "datamon context use NAME"`,
+        );
+      }
+    });
+}
+
+/** The contexts with the current one marked. */
+async function* markCurrent(
+  contexts: AsyncIterable<ContextDoc>,
+  current: string,
+): AsyncGenerator<ListedContext> {
+  for await (const doc of contexts) yield { current: doc.name === current, ...doc };
 }
 
 /** The context `context create` was given: one --store URL, or all five store URLs. */
 function contextDocFrom(flags: CreateFlags): ContextDoc {
+  const kept = (url: string | undefined) => url === undefined ? undefined : absoluteStoreUrl(url);
   const parts = {
-    blob: flags.blob,
-    metadata: flags.meta,
-    vmetadata: flags.vmeta,
-    wal: flags.wal,
-    readlog: flags.readLog,
+    blob: kept(flags.blob),
+    metadata: kept(flags.meta),
+    vmetadata: kept(flags.vmeta),
+    wal: kept(flags.wal),
+    readlog: kept(flags.readLog),
   };
   const given = Object.values(parts).filter((v) => v !== undefined).length;
-  if (flags.store && given === 0) return contextFromBaseUrl(flags.context, flags.store);
+  if (flags.store && given === 0) return contextFromBaseUrl(flags.context, kept(flags.store)!);
   if (!flags.store && given === STORE_ROLES.length) {
     return { name: flags.context, ...parts } as ContextDoc;
   }

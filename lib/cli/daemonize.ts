@@ -29,7 +29,18 @@ function childArgs(): string[] {
   }
   const commands = ["git", "fusermount3"].filter((command) => granted({ name: "run", command }));
   if (commands.length > 0) flags.push(`--allow-run=${commands.join(",")}`);
-  return ["run", "--quiet", ...flags, Deno.mainModule, ...args];
+  return ["run", "--quiet", "--cached-only", ...flags, Deno.mainModule, ...args];
+}
+
+/**
+ * The program that runs this same command again: this Deno (or binary) by its path, unless only
+ * `deno` on PATH may be run (deno.json's task allows `deno`, and an npm-installed `deno` on PATH
+ * is a symlink whose target, the path this process knows itself by, is another name).
+ */
+function selfCommand(): string {
+  const self = Deno.execPath();
+  if (Deno.build.standalone || granted({ name: "run", command: self })) return self;
+  return granted({ name: "run", command: "deno" }) ? "deno" : self;
 }
 
 /**
@@ -40,7 +51,7 @@ export async function daemonize(statusPath: string): Promise<MountState> {
   await Deno.remove(statusPath).catch(() => {});
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(Deno.execPath(), {
+    child = new Deno.Command(selfCommand(), {
       args: childArgs(),
       stdin: "null",
       stdout: "null",
@@ -51,7 +62,7 @@ export async function daemonize(statusPath: string): Promise<MountState> {
     if (!(e instanceof Deno.errors.NotCapable)) throw e;
     throw new DatamonError(
       "usage",
-      `--daemonize runs ${Deno.execPath()} again, which this process may not: add it to --allow-run, or mount without --daemonize`,
+      `--daemonize runs ${selfCommand()} again, which this process may not: add it to --allow-run, or mount without --daemonize`,
     );
   }
   let exited: Deno.CommandStatus | undefined;

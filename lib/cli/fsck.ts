@@ -12,6 +12,7 @@ import {
 } from "./common.ts";
 import { count, formatBytes, type OutputFlags, printRows, writeErr } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo?: string; deep?: boolean; quiet?: boolean };
 
@@ -59,6 +60,6 @@ export function fsckCommand(program: Command): void {
           `in ${checked}: restore the objects named above from a backup or upload them again`,
       );
     }
-    writeErr(`checked ${checked}: no damage`);
+    writeSummary(`checked ${checked}: no damage`);
   });
 }

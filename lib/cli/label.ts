@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { LabelRecord } from "../model/types.ts";
 import { getLabel, labelHistory, listLabels, setLabel } from "../meta/labels.ts";
-import { latestBundle } from "../meta/bundles.ts";
+import { latestBundle, resolveBundleId } from "../meta/bundles.ts";
 import { getRepo } from "../meta/repo.ts";
 import {
   actorFrom,
@@ -41,11 +41,13 @@ export function labelCommands(program: Command): void {
       )
       .requiredOption("--repo <name>", "repo")
       .requiredOption("--label <name>", "label name")
-      .option("--bundle <id>", "bundle to label (default: latest)"),
+      .option("--bundle <id>", "bundle to label, or its first 8+ characters (default: latest)"),
   ))).action(async (flags: Flags & { bundle?: string; name?: string; email?: string }) => {
     const { settings, ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
-    const bundleId = flags.bundle ?? (await latestBundle(ctx, flags.repo, writeWarning)).id;
+    const bundleId = flags.bundle !== undefined
+      ? await resolveBundleId(ctx, flags.repo, flags.bundle)
+      : (await latestBundle(ctx, flags.repo, writeWarning)).id;
     const record = await setLabel(
       ctx,
       flags.repo,

@@ -1,5 +1,5 @@
 /** `datamon lineage`: the bundles a bundle was made from, or those made from it. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
 import { resolveBundle } from "../meta/bundles.ts";
 import { type LineageGraph, lineageGraph, type LineageNode, refText } from "../meta/lineage.ts";
@@ -12,6 +12,7 @@ type Flags = ContextFlags & {
   label?: string;
   upstream?: boolean;
   downstream?: boolean;
+  output?: string;
   format?: string;
   json?: boolean;
 };
@@ -23,15 +24,17 @@ export function lineageCommand(program: Command): void {
       .requiredOption("--repo <name>", "repo")
       .option("--upstream", "what it was made from, recursively (the default)")
       .option("--downstream", "what was made from it, recursively")
-      .option("--format <format>", "tree, json or dot (Graphviz)", "tree")
-      .option("--json", "print JSON (same as --format json)"),
+      .option("-o, --output <format>", "tree, json or dot (Graphviz); default tree")
+      // --format is a template everywhere else; lineage's old spelling of --output still works.
+      .addOption(new Option("--format <format>").hideHelp().conflicts("output"))
+      .option("--json", "print JSON (same as --output json)"),
   )).action(async (flags: Flags) => {
     if (flags.upstream && flags.downstream) {
       throw new DatamonError("usage", "give either --upstream or --downstream, not both");
     }
-    const format = flags.json ? "json" : flags.format ?? "tree";
+    const format = flags.json ? "json" : flags.output ?? flags.format ?? "tree";
     if (!["tree", "json", "dot"].includes(format)) {
-      throw new DatamonError("usage", `--format must be tree, json or dot, got "${format}"`);
+      throw new DatamonError("usage", `--output must be tree, json or dot, got "${format}"`);
     }
     const { ctx } = await openContextFrom(flags);
     const doc = await resolveBundle(ctx, flags.repo, flags);

@@ -5,7 +5,7 @@ import { type AuditEntry, auditTrail, describeAuditEntry } from "../meta/audit.t
 import { getRepo } from "../meta/repo.ts";
 import type { Context } from "../meta/context.ts";
 import { goLog, type GoLogEntry } from "../meta/go/view.ts";
-import { validateBundleId } from "../model/names.ts";
+import { resolveBundleId } from "../meta/bundles.ts";
 import { isKsuid } from "../model/ksuid.ts";
 import {
   type ContextFlags,
@@ -47,7 +47,7 @@ export function logCommand(program: Command): void {
     program.command("log")
       .description("a repo's audit trail: who wrote and read what, newest first")
       .requiredOption("--repo <name>", "repo")
-      .option("--bundle <id>", "only records about this bundle")
+      .option("--bundle <id>", "only records about this bundle (or its first 8+ characters)")
       .option("--since <time>", "only records since this time (RFC 3339, or e.g. 24h ago)")
       .option("--kind <kind>", "only writes (write-ahead log) or reads (read log): write|read")
       .option("--limit <n>", `records per page (default ${DEFAULT_PAGE}; 0: all)`)
@@ -56,7 +56,6 @@ export function logCommand(program: Command): void {
     if (flags.kind !== undefined && flags.kind !== "write" && flags.kind !== "read") {
       throw new DatamonError("usage", `--kind must be write or read, got "${flags.kind}"`);
     }
-    if (flags.bundle !== undefined) validateBundleId(flags.bundle);
     if (flags.before !== undefined && !isKsuid(flags.before)) {
       throw new DatamonError("invalid-argument", `--before "${flags.before}" is not a record id`);
     }
@@ -69,7 +68,9 @@ export function logCommand(program: Command): void {
     if (ctx.go) return await printGoLog(ctx, flags, since, limit);
     const page = auditTrail(ctx, {
       repo: flags.repo,
-      bundle: flags.bundle,
+      bundle: flags.bundle === undefined
+        ? undefined
+        : await resolveBundleId(ctx, flags.repo, flags.bundle),
       since,
       kind: flags.kind as "write" | "read" | undefined,
       before: flags.before,

@@ -151,17 +151,8 @@ const AUDIT_FIELDS = fieldsOf<WalRecord & ReadRecord & { kind: string }>(
 /** `sidecar`: what the run read and wrote. */
 const SIDECAR_FIELDS = fieldsOf<SidecarResult>("runId", "inputs.*", "outputs.*");
 
-/** `config get`. */
-const CONFIG_FIELDS: OutputFields = [
-  "configFile",
-  "home",
-  "config",
-  "context",
-  "name",
-  "email",
-  "concurrency",
-  "environment",
-];
+/** `config get`: one row per setting, with where its value comes from. */
+const CONFIG_FIELDS: OutputFields = ["key", "value", "source", "from"];
 
 /** `version`. */
 const VERSION_FIELDS: OutputFields = [
@@ -191,7 +182,7 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
   "repo list": REPO_FIELDS,
   "context create": CONTEXT_FIELDS,
   "context get": CONTEXT_FIELDS,
-  "context list": CONTEXT_FIELDS,
+  "context list": [...CONTEXT_FIELDS, "current"],
   "config get": CONFIG_FIELDS,
   "fsck": DAMAGE_FIELDS,
   "log": AUDIT_FIELDS,

@@ -1,8 +1,14 @@
 /**
  * Progress on stderr for long transfers: files, bytes, rate and ETA, redrawn at most ten
- * times a second. Silent when stderr is not a terminal or with --quiet.
+ * times a second; silent when stderr is not a terminal, with --quiet or --progress none.
+ * `--progress json` writes one JSON event a line instead, at most once a second and at the end,
+ * whether or not stderr is a terminal (CI logs).
  */
 import { formatBytes } from "./output.ts";
+import { verbosity } from "./verbosity.ts";
+
+/** Least time between two JSON progress events. */
+const JSON_INTERVAL_MS = 1000;
 
 /** How much work there is in all, where it is known. */
 export interface ProgressTotals {
@@ -17,10 +23,13 @@ export class Progress {
   #start = performance.now();
   #lastDraw = 0;
   #enabled: boolean;
+  #json: boolean;
   #encoder = new TextEncoder();
 
   constructor(private readonly verb: string, private totals: ProgressTotals, quiet: boolean) {
-    this.#enabled = !quiet && Deno.stderr.isTerminal();
+    this.#json = verbosity.progress === "json";
+    this.#enabled = this.#json ||
+      (verbosity.progress === "auto" && !quiet && !verbosity.quiet && Deno.stderr.isTerminal());
   }
 
   /** True when progress is drawn (callers may skip work that only feeds it). */
@@ -39,10 +48,25 @@ export class Progress {
     this.#bytes += delta.bytes;
     if (!this.#enabled) return;
     const now = performance.now();
-    if (now - this.#lastDraw < 100) return;
+    if (now - this.#lastDraw < (this.#json ? JSON_INTERVAL_MS : 100)) return;
     this.#lastDraw = now;
-    this.#draw(now);
+    if (this.#json) this.#event("progress", now);
+    else this.#draw(now);
   };
+
+  /** One JSON line: what is done, the totals where known, and the time since the start. */
+  #event(event: "progress" | "done", now: number): void {
+    const line = JSON.stringify({
+      event,
+      verb: this.verb,
+      files: this.#files,
+      bytes: this.#bytes,
+      totalFiles: this.totals.files ?? null,
+      totalBytes: this.totals.bytes ?? null,
+      elapsedMs: Math.round(now - this.#start),
+    });
+    Deno.stderr.writeSync(this.#encoder.encode(`${line}\n`));
+  }
 
   #draw(now: number): void {
     const seconds = Math.max((now - this.#start) / 1000, 0.001);
@@ -59,9 +83,10 @@ export class Progress {
     Deno.stderr.writeSync(this.#encoder.encode(`\r\x1b[2K${line}`));
   }
 
-  /** Clears the progress line. */
+  /** Clears the progress line (or writes the closing JSON event). */
   done(): void {
-    if (this.#enabled && this.#lastDraw > 0) {
+    if (this.#json) this.#event("done", performance.now());
+    else if (this.#enabled && this.#lastDraw > 0) {
       Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[2K"));
     }
   }

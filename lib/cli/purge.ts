@@ -12,6 +12,7 @@ import {
 } from "./common.ts";
 import { count, formatBytes, printRecord, writeErr, writeOut } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { writeSummary } from "./verbosity.ts";
 
 type Flags = ContextFlags & {
   dryRun?: boolean;
@@ -57,7 +58,7 @@ export function purgeCommand(program: Command): void {
     }).finally(() => progress.done());
     if (flags.json) printRecord(result, { json: true });
     const verb = result.dryRun ? "would delete" : "deleted";
-    writeErr(
+    writeSummary(
       `${verb} ${count(result.deleted, "object")} (${formatBytes(result.bytesFreed)}) not ` +
         `needed by any of ${count(result.bundles, "bundle")} of ` +
         `${count(result.contexts, "context")}; kept ` +

@@ -1,4 +1,9 @@
-/** `--files`: upload only the files a text file names, one relative path per line. */
+/**
+ * Choosing what an upload takes: `--files` (only the files a text file names, one relative path
+ * per line), and what it leaves out: `--exclude GLOB` and the `.datamonignore` file at the top of
+ * the uploaded directory, both in gitignore syntax.
+ */
+import ignore from "ignore";
 import { DatamonError } from "../errors.ts";
 import { validateEntryName } from "../model/names.ts";
 import { type LocalFile, localFile } from "./walk.ts";
@@ -33,8 +38,13 @@ async function readNames(listPath: string): Promise<string[]> {
 }
 
 /** The listed files under `root`, in name order; a missing one is a bad-path error. */
-export async function* listedFiles(root: string, listPath: string): AsyncGenerator<LocalFile> {
+export async function* listedFiles(
+  root: string,
+  listPath: string,
+  exclude?: Exclusion,
+): AsyncGenerator<LocalFile> {
   for (const name of await readNames(listPath)) {
+    if (exclude?.(name)) continue;
     const path = `${root}/${name}`;
     let info: Deno.FileInfo;
     try {
@@ -47,4 +57,45 @@ export async function* listedFiles(root: string, listPath: string): AsyncGenerat
     }
     yield localFile(path, name, info);
   }
+}
+
+/** The file at the top of an uploaded directory naming, in gitignore syntax, what to leave out. */
+export const IGNORE_FILE = ".datamonignore";
+
+/** True for a relative name an upload leaves out; a directory's name ends with "/". */
+export type Exclusion = (name: string) => boolean;
+
+/**
+ * What an upload of `root` leaves out: the rules of `root`/.datamonignore (when `root` is a
+ * local directory that has one), then the `--exclude` globs, with gitignore's meaning (the
+ * `ignore` package: negation, anchoring, `**`, a trailing "/" for directories). None: undefined.
+ */
+export async function uploadExclusion(
+  root: string | undefined,
+  globs: readonly string[],
+): Promise<Exclusion | undefined> {
+  const rules = ignore();
+  const fileRules = root === undefined ? undefined : await readIgnoreFile(`${root}/${IGNORE_FILE}`);
+  if (fileRules === undefined && globs.length === 0) return undefined;
+  if (fileRules !== undefined) rules.add(fileRules);
+  rules.add([...globs]);
+  return (name) => rules.ignores(name);
+}
+
+/** The text of an ignore file; undefined when there is none. */
+async function readIgnoreFile(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new DatamonError("bad-path", `${path} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** The entries of `source` that `exclude` keeps (a bucket's objects: no directories to prune). */
+export async function* withoutExcluded<T extends { name: string }>(
+  source: AsyncIterable<T>,
+  exclude: Exclusion | undefined,
+): AsyncGenerator<T> {
+  for await (const entry of source) if (!exclude?.(entry.name)) yield entry;
 }

@@ -40,7 +40,7 @@ import {
   type Skipped,
   walkTree,
 } from "./walk.ts";
-import { listedFiles } from "./file_selection.ts";
+import { listedFiles, uploadExclusion, withoutExcluded } from "./file_selection.ts";
 import { checkLeafSize, DEFAULT_LEAF_SIZE, packOptions } from "../cafs/tuning.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { type CachedLocation, UploadCache } from "./upload_cache.ts";
@@ -86,6 +86,8 @@ export interface UploadOptions {
   skipOnError?: boolean;
   /** Store what symlinks to files point to instead of the links themselves. */
   followSymlinks?: boolean;
+  /** Globs (gitignore syntax) of names to leave out, after those of `path`/.datamonignore. */
+  exclude?: readonly string[];
   signal?: AbortSignal;
   /** Called as bytes are read and as files complete. */
   onProgress?: (delta: { bytes: number; files: number }) => void;
@@ -134,16 +136,21 @@ export async function uploadBundle(
     skipped.push(s);
     options.onSkip?.(s);
   };
+  const exclude = await uploadExclusion(fromBucket ? undefined : path, options.exclude ?? []);
   const source: AsyncIterable<SourceFile> = fromBucket
-    ? walkBucket(
-      new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
+    ? withoutExcluded(
+      walkBucket(
+        new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
+      ),
+      exclude,
     )
     : options.files
-    ? listedFiles(path, options.files)
+    ? listedFiles(path, options.files, exclude)
     : walkTree(path, {
       followSymlinks: options.followSymlinks,
       skipOnError: options.skipOnError,
       onSkip: skip,
+      exclude,
     });
 
   // A writer's lock keeps purge away until the bundle is committed (or the upload ends), and

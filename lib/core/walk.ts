@@ -55,6 +55,8 @@ export interface WalkOptions {
   skipOnError?: boolean;
   /** Called for each thing passed over: special files, unreadable paths. */
   onSkip?: (skipped: Skipped) => void;
+  /** True for a name to leave out (a directory's ends with "/"; its contents go with it). */
+  exclude?: (name: string) => boolean;
 }
 
 /** A LocalFile from a stat of a regular file; mode keeps the permission bits only. */
@@ -127,6 +129,7 @@ export async function* walkTree(
   for (const entry of entries) {
     const name = `${prefix}${entry.name}`;
     const path = `${root}/${name}`;
+    if (options.exclude?.(entry.isDirectory ? `${name}/` : name)) continue;
     if (entry.isDirectory) {
       const below = yield* walkTree(root, options, `${name}/`);
       if (below === 0) {
@@ -234,10 +237,13 @@ function localSymlink(path: string, name: string, options: WalkOptions): LocalSy
 }
 
 /** Number and total size of the files a walk would yield (for progress totals). */
-export async function scanTotals(root: string): Promise<{ files: number; bytes: number }> {
+export async function scanTotals(
+  root: string,
+  options: WalkOptions = {},
+): Promise<{ files: number; bytes: number }> {
   const totals = { files: 0, bytes: 0 };
   try {
-    for await (const file of walkTree(root)) {
+    for await (const file of walkTree(root, options)) {
       if (!isLocalFile(file)) continue;
       totals.files++;
       totals.bytes += file.size;

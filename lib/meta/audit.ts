@@ -127,6 +127,7 @@ const READ_VERBS: Readonly<Record<ReadRecord["method"], string>> = {
 /** What a write did, in words (a label's name is added from its key). */
 const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
   "create context": "created the context",
+  "delete context": "deleted the context",
   "create repo": "created the repo",
   "delete repo": "deleted the repo",
   "rename repo": "renamed the repo",

@@ -111,7 +111,52 @@ export async function latestBundle(
   );
 }
 
-/** Resolves a selector to a committed bundle of an existing repo. */
+/** The fewest characters of a bundle id accepted as a short id (as git and restic do). */
+export const SHORT_ID_MIN = 8;
+
+/** The most candidates an ambiguous short id names. */
+const AMBIGUOUS_SHOWN = 10;
+
+/**
+ * The committed bundle id that `given` names: the id itself, or a unique prefix of
+ * SHORT_ID_MIN or more characters. An ambiguous prefix is an error listing the candidates.
+ */
+export async function resolveBundleId(ctx: Context, repo: string, given: string): Promise<string> {
+  if (isKsuid(given)) return given;
+  if (!/^[0-9A-Za-z]+$/.test(given) || given.length < SHORT_ID_MIN || given.length > 27) {
+    throw new DatamonError(
+      "invalid-argument",
+      `invalid bundle id "${given}": give the 27-character id or its first ${SHORT_ID_MIN} or more characters`,
+    );
+  }
+  const candidates: string[] = [];
+  let more = false;
+  for await (const rest of childNames(ctx.metadata, `${bundlesPrefix(repo)}${given}`)) {
+    const id = `${given}${rest}`;
+    // An interrupted upload left a directory but never committed: it is no candidate.
+    if (!isKsuid(id) || !await ctx.metadata.head(bundleKey(repo, id))) continue;
+    if (candidates.length === AMBIGUOUS_SHOWN) {
+      more = true;
+      break;
+    }
+    candidates.push(id);
+  }
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) {
+    throw new DatamonError(
+      "not-found",
+      `no bundle of repo "${repo}" has an id starting with ${given}: see "datamon bundle list --repo ${repo}"`,
+    );
+  }
+  throw new DatamonError(
+    "ambiguous",
+    `bundle id ${given} is ambiguous in repo "${repo}": it starts ${candidates.join(", ")}${
+      more ? " and more" : ""
+    }; give more characters`,
+  );
+}
+
+/** Resolves a selector to a committed bundle of an existing repo; an id may be a short id. */
 export async function resolveBundle(
   ctx: Context,
   repo: string,
@@ -121,7 +166,9 @@ export async function resolveBundle(
   if (selector.bundle && selector.label) {
     throw new DatamonError("usage", "give either --bundle or --label, not both");
   }
-  if (selector.bundle) return getBundle(ctx, repo, selector.bundle);
+  if (selector.bundle) {
+    return getBundle(ctx, repo, await resolveBundleId(ctx, repo, selector.bundle));
+  }
   if (selector.label) {
     const label = await getLabel(ctx, repo, selector.label);
     return getBundle(ctx, repo, label.bundleId);

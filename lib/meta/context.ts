@@ -183,6 +183,33 @@ export async function createContext(
   return doc;
 }
 
+/**
+ * Removes a context's document from the config store, recorded first in the context's own wal
+ * store. Its five stores and their data stay: re-creating the context finds them again. The
+ * embedded default has no document to remove.
+ */
+export async function deleteContext(
+  settings: Settings,
+  name: string,
+  actorOf: (metadata: Store) => Promise<Contributor>,
+): Promise<ContextDoc> {
+  if (name === DEFAULT_CONTEXT) {
+    throw new DatamonError(
+      "invalid-argument",
+      `context "${DEFAULT_CONTEXT}" is built in and cannot be deleted`,
+    );
+  }
+  const doc = await getContextDoc(settings, name);
+  const config = openStore(settings.configStore);
+  await logWrite(openStore(doc.wal), await actorOf(openStore(doc.metadata)), {
+    operation: "delete context",
+    store: config,
+    key: contextKey(name),
+  });
+  await config.delete(contextKey(name));
+  return doc;
+}
+
 /** Every context stored in the config store, plus the embedded default, by name. */
 export async function* listContexts(settings: Settings): AsyncGenerator<ContextDoc> {
   const config = openStore(settings.configStore);

@@ -87,27 +87,75 @@ export async function readConfigFile(path: string): Promise<ConfigDoc> {
   }
 }
 
-/** Resolves every setting with its precedence. */
-export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> {
+/** Where a setting's value came from, as `config get` shows it. */
+export type SettingSource = "flag" | "env" | "file" | "default";
+
+/** One resolved setting: its value and where it came from (`env` names the variable). */
+export interface SourcedSetting<T> {
+  value: T;
+  source: SettingSource;
+  /** The environment variable or file path the value was read from. */
+  from?: string;
+}
+
+/** The settings `config get` shows, each with its source. */
+export type SourcedSettings = {
+  [K in "config" | "context" | "name" | "email" | "concurrency" | "metrics"]: SourcedSetting<
+    Settings[K extends "config" ? "configStore" : K]
+  >;
+};
+
+/** Every setting with its precedence (flag > environment > config file > default) and source. */
+export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<SourcedSettings> {
   const home = datamonHome();
   const configFile = configFilePath();
   const file = await readConfigFile(configFile);
-  const env = (key: ConfigKey) => Deno.env.get(CONFIG_KEYS[key]) || undefined;
-  const context = flags.context ?? env("context") ?? file.context ?? DEFAULT_CONTEXT;
-  validateName("context", context);
+  const pick = <T>(
+    key: ConfigKey,
+    flag: T | undefined,
+    stored: T | undefined,
+    fallback: T,
+  ): SourcedSetting<T> => {
+    const variable = CONFIG_KEYS[key];
+    const env = Deno.env.get(variable) || undefined;
+    if (flag !== undefined) return { value: flag, source: "flag" };
+    if (env !== undefined) {
+      const value = key === "concurrency" ? parseConcurrency(env, variable) : env;
+      return { value: value as T, source: "env", from: variable };
+    }
+    if (stored !== undefined) return { value: stored, source: "file", from: configFile };
+    return { value: fallback, source: "default" };
+  };
+  const context = pick("context", flags.context, file.context, DEFAULT_CONTEXT);
+  validateName("context", context.value);
   return {
-    home,
-    configFile,
-    configStore: flags.config ?? env("config") ?? file.config ??
-      pathToFileURL(`${home}/config`).href,
+    config: pick("config", flags.config, file.config, pathToFileURL(`${home}/config`).href),
     context,
-    name: env("name") ?? file.name,
-    email: env("email") ?? file.email,
-    concurrency: flags.concurrencyFactor ??
-      parseConcurrency(env("concurrency"), CONFIG_KEYS.concurrency) ?? file.concurrency ??
+    name: pick("name", undefined, file.name, undefined),
+    email: pick("email", undefined, file.email, undefined),
+    concurrency: pick(
+      "concurrency",
+      flags.concurrencyFactor,
+      file.concurrency,
       DEFAULT_CONCURRENCY,
+    ),
+    metrics: pick("metrics", flags.metrics, file.metrics, undefined),
+  };
+}
+
+/** Resolves every setting with its precedence. */
+export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> {
+  const sourced = await loadSourcedSettings(flags);
+  return {
+    home: datamonHome(),
+    configFile: configFilePath(),
+    configStore: sourced.config.value,
+    context: sourced.context.value,
+    name: sourced.name.value,
+    email: sourced.email.value,
+    concurrency: sourced.concurrency.value,
     run: runIdFromEnv(),
-    metrics: flags.metrics ?? env("metrics") ?? file.metrics,
+    metrics: sourced.metrics.value,
   };
 }
 

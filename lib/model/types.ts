@@ -148,6 +148,7 @@ export interface LabelRecord {
 /** What a metadata write changed, as its write-ahead log record names it. */
 export type WriteOperation =
   | "create context"
+  | "delete context"
   | "create repo"
   | "delete repo"
   | "rename repo"
@@ -160,6 +161,7 @@ export type WriteOperation =
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "create context",
+  "delete context",
   "create repo",
   "delete repo",
   "rename repo",

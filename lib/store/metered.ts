@@ -48,6 +48,9 @@ export class RequestMeter {
   #bytesSent = 0;
   #bytesReceived = 0;
 
+  /** Told of each request as it is made, with the store's URL and the key (e.g. for -vv). */
+  onRequest?: (operation: StoreOperation, store: string, key: string) => void;
+
   /** Records one request that sends `sent` object bytes. */
   count(operation: StoreOperation, sent = 0): void {
     this.#operations[operation]++;
@@ -101,19 +104,25 @@ function combineCounts(a: RequestCounts, b: RequestCounts, sign: 1 | -1): Reques
 export class MeteredStore implements Store {
   constructor(private readonly inner: Store, readonly meter: RequestMeter = new RequestMeter()) {}
 
+  /** Counts one request on `key` and tells the meter's observer, if any. */
+  #count(operation: StoreOperation, key: string, sent = 0): void {
+    this.meter.count(operation, sent);
+    this.meter.onRequest?.(operation, this.inner.url, key);
+  }
+
   get url(): string {
     return this.inner.url;
   }
 
   async get(key: string): Promise<Uint8Array> {
-    this.meter.count("get");
+    this.#count("get", key);
     const bytes = await this.inner.get(key);
     this.meter.received(bytes.length);
     return bytes;
   }
 
   async getInto(key: string, into: Uint8Array): Promise<number> {
-    this.meter.count("getInto");
+    this.#count("getInto", key);
     const size = await this.inner.getInto(key, into);
     // An object larger than `into` is not read, only its size is learnt.
     if (size <= into.length) this.meter.received(size);
@@ -121,34 +130,34 @@ export class MeteredStore implements Store {
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    this.meter.count("getRange");
+    this.#count("getRange", key);
     const bytes = await this.inner.getRange(key, offset, length);
     this.meter.received(bytes.length);
     return bytes;
   }
 
   put(key: string, bytes: Uint8Array): Promise<void> {
-    this.meter.count("put", bytes.length);
+    this.#count("put", key, bytes.length);
     return this.inner.put(key, bytes);
   }
 
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
-    this.meter.count("putIfAbsent", bytes.length);
+    this.#count("putIfAbsent", key, bytes.length);
     return this.inner.putIfAbsent(key, bytes);
   }
 
   head(key: string): Promise<ObjectInfo | null> {
-    this.meter.count("head");
+    this.#count("head", key);
     return this.inner.head(key);
   }
 
   list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
-    this.meter.count("list");
+    this.#count("list", prefix);
     return this.inner.list(prefix, options);
   }
 
   delete(key: string): Promise<void> {
-    this.meter.count("delete");
+    this.#count("delete", key);
     return this.inner.delete(key);
   }
 

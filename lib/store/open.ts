@@ -1,7 +1,8 @@
 /**
  * Picks the backend for a store URL by its scheme: file:// (or a plain path), s3://, gs://.
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { LocalStore } from "./local.ts";
 import { openS3Store } from "./s3.ts";
@@ -29,7 +30,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
   if (url === "") {
     throw new DatamonError("config", "store URL is empty; use file:///path, s3:// or gs://");
   }
-  const scheme = schemeOf(url);
+  const scheme = schemeOf(checkedStoreUrl(url));
   if (scheme === null) return new LocalStore(url);
   const opener = OPENERS[scheme.toLowerCase()];
   if (!opener) {
@@ -39,6 +40,31 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     );
   }
   return opener(url, options);
+}
+
+/** A cloud scheme missing a slash or two ("s3:/bucket", "gs:bucket"), taken for a path otherwise. */
+const MISTYPED_CLOUD_URL = /^(s3|gs):(?!\/\/)/i;
+
+/** `url` unless it is a cloud URL missing slashes, which would open a local directory by that name. */
+function checkedStoreUrl(url: string): string {
+  const typo = MISTYPED_CLOUD_URL.exec(url);
+  if (typo) {
+    throw new DatamonError(
+      "invalid-argument",
+      `store URL ${JSON.stringify(url)} is missing a slash: write ${
+        typo[1].toLowerCase()
+      }://bucket/prefix`,
+    );
+  }
+  return url;
+}
+
+/**
+ * A store URL to keep (in a context or the config file): a plain path becomes an absolute
+ * file:// URL, so that it means the same directory from wherever a later command runs.
+ */
+export function absoluteStoreUrl(url: string): string {
+  return schemeOf(checkedStoreUrl(url)) === null ? pathToFileURL(resolve(url)).href : url;
 }
 
 /**

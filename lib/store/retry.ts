@@ -69,6 +69,16 @@ export function isNetworkError(e: unknown): boolean {
   return false;
 }
 
+/** Told of each retry: the error, the try that failed (1-based) and the wait before the next. */
+export type RetryObserver = (error: unknown, tried: number, waitMs: number) => void;
+
+let retryObserver: RetryObserver | undefined;
+
+/** Sets the one process-wide observer of retries (the CLI's -v), or removes it. */
+export function observeRetries(observer: RetryObserver | undefined): void {
+  retryObserver = observer;
+}
+
 /**
  * Runs `attempt` until it resolves, `isRetryable` rejects its error, the policy runs out of
  * tries, or `signal` aborts; the last error is thrown. `attempt` must start from scratch each
@@ -85,7 +95,9 @@ export async function withRetries<T>(
       return await attempt();
     } catch (e) {
       if (tried >= policy.attempts || !isRetryable(e) || signal?.aborted) throw e;
-      await sleep(backoffDelay(tried, policy), signal);
+      const wait = backoffDelay(tried, policy);
+      retryObserver?.(e, tried, wait);
+      await sleep(wait, signal);
     }
   }
 }

@@ -9,7 +9,11 @@ Deno.test("deno.json's datamon task runs main.ts with the permissions of scripts
   const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
   assertEquals(
     config.tasks.datamon,
-    ["deno run", ...programPermissions("deno"), "main.ts"].join(" "),
+    [
+      'DATAMON_CALLER_DIR="$INIT_CWD" deno run --cached-only',
+      ...programPermissions("deno"),
+      "main.ts",
+    ].join(" "),
   );
 });
 

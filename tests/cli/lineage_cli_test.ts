@@ -59,7 +59,7 @@ Deno.test("lineage follows --input and the bundles a run read across three repos
       "--repo",
       "raw",
       "--downstream",
-      "--format",
+      "--output",
       "dot",
     );
     assert(dot.startsWith("digraph lineage {"), dot);
