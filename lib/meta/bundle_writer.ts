@@ -69,13 +69,19 @@ export class BundleWriter {
   ) {}
 
   /**
-   * Reads the repo (not-found when it does not exist), picks the new bundle's id and writes the
+   * Reads the repo (not-found when it does not exist), picks the new bundle's id (unless given:
+   * a diamond's commit fixes it, so that a re-run makes the same bundle) and writes the
    * write-ahead record of the upload: blobs and packs, written before any metadata key, name
    * none of their own.
    */
-  static async start(ctx: Context, repo: string, actor: Contributor): Promise<BundleWriter> {
+  static async start(
+    ctx: Context,
+    repo: string,
+    actor: Contributor,
+    id = newKsuid(),
+  ): Promise<BundleWriter> {
     const doc = await getRepo(ctx, repo);
-    const writer = new BundleWriter(ctx, actor, doc, { repo, bundle: newKsuid() });
+    const writer = new BundleWriter(ctx, actor, doc, { repo, bundle: id });
     await writer.#log("start upload", bundlePrefix(repo, writer.ref.bundle));
     return writer;
   }
@@ -140,12 +146,21 @@ export class BundleWriter {
     const key = fileListKey(this.ref.repo, this.ref.bundle, this.#lists);
     await this.#log("write file list", key);
     const bytes = encoder.encode(encodeFileList(this.#list));
-    if (!await this.ctx.metadata.putIfAbsent(key, bytes)) {
+    if (!await this.ctx.metadata.putIfAbsent(key, bytes) && !await this.#holds(key, bytes)) {
       throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
     }
     this.#checksums.push(await checksumOf(bytes));
     this.#lists++;
     this.#list = [];
+  }
+
+  /**
+   * True when `key` already holds exactly `bytes`: a re-run of a commit that stopped (a
+   * diamond's, whose bundle id is fixed) writes the same lists again.
+   */
+  async #holds(key: string, bytes: Uint8Array): Promise<boolean> {
+    const stored = await this.ctx.metadata.get(key);
+    return stored.length === bytes.length && stored.every((b, i) => b === bytes[i]);
   }
 
   async #log(operation: Change["operation"], key: string): Promise<void> {
