@@ -87,7 +87,8 @@ export async function commitDiamond(ctx: Context, options: CommitOptions): Promi
     );
   }
   // A cancel or another commit that closed the diamond first decides: run again to obey it.
-  if (await closeDiamond(ctx, repo, diamond, committing) !== committing) {
+  const resumed = status.state === "committing";
+  if (!resumed && await closeDiamond(ctx, repo, diamond, committing) !== committing) {
     return await commitDiamond(ctx, options);
   }
   const bundle = await writeBundle(ctx, repo, committing, sources, scan.kept, options.contributor);
