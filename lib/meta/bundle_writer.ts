@@ -11,23 +11,18 @@ import {
   type BundleDoc,
   type BundleRef,
   type Contributor,
-  isFileEntry,
   type RepoDoc,
   type TreeEntry,
 } from "../model/types.ts";
-import {
-  BUNDLE_FORMAT_VERSION,
-  encodeBundle,
-  encodeFileList,
-  FILES_ONLY_FORMAT_VERSION,
-} from "../model/codec.ts";
-import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
+import { encodeBundle, encodeFileList } from "../model/codec.ts";
+import { bundleKey, bundlePrefix, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { createDocument } from "./documents.ts";
 import { checksumOf, sealed } from "./checksum.ts";
 import { type Change, logWrite } from "./audit.ts";
 import { recordLineage } from "./lineage.ts";
+import { EntryList } from "./entry_list.ts";
 import { getRepo, requireSameRepo } from "./repo.ts";
 
 const encoder = new TextEncoder();
@@ -49,15 +44,9 @@ export interface BundleDetails {
  * const bundle = await writer.commit({ message: "m", leafSize, inputs: [] });
  */
 export class BundleWriter {
-  #list: TreeEntry[] = [];
+  #list = new EntryList();
   #lists = 0;
   #checksums: string[] = [];
-  /** The last name added: sources come in name order, so a duplicate follows its twin. */
-  #lastName: string | undefined;
-  /** Format 3 once a symlink or directory entry is added (see FILES_ONLY_FORMAT_VERSION). */
-  #formatVersion = FILES_ONLY_FORMAT_VERSION;
-  #files = 0;
-  #size = 0;
 
   private constructor(
     private readonly ctx: Context,
@@ -88,23 +77,12 @@ export class BundleWriter {
 
   /** Entries added so far. */
   get fileCount(): number {
-    return this.#files;
+    return this.#list.files;
   }
 
   /** Adds the next entry (in name order); a full list is written at once. */
   async add(entry: TreeEntry): Promise<void> {
-    if (entry.name === this.#lastName) {
-      throw new DatamonError(
-        "invalid-argument",
-        `"${entry.name}" is named twice in the files to upload: give each file once`,
-      );
-    }
-    this.#lastName = entry.name;
-    this.#list.push(entry);
-    this.#files++;
-    if (isFileEntry(entry)) this.#size += entry.size;
-    else this.#formatVersion = BUNDLE_FORMAT_VERSION;
-    if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
+    if (this.#list.add(entry)) await this.#flush();
   }
 
   /**
@@ -114,7 +92,7 @@ export class BundleWriter {
    * stored.
    */
   async commit(details: BundleDetails): Promise<BundleDoc> {
-    if (this.#list.length > 0) await this.#flush();
+    if (this.#list.pending) await this.#flush();
     const { repo, bundle: id } = this.ref;
     await recordLineage(this.ctx, this.actor, this.ref, details.inputs);
     const bundle: BundleDoc = {
@@ -125,11 +103,11 @@ export class BundleWriter {
       contributors: [this.actor],
       leafSize: details.leafSize,
       deduplication: "blake3",
-      formatVersion: this.#formatVersion,
+      formatVersion: this.#list.formatVersion,
       fileListCount: this.#lists,
       fileListChecksums: this.#checksums,
-      fileCount: this.#files,
-      totalSize: this.#size,
+      fileCount: this.#list.files,
+      totalSize: this.#list.size,
     };
     if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
     if (this.repo.incarnation !== undefined) bundle.repoIncarnation = this.repo.incarnation;
@@ -145,13 +123,12 @@ export class BundleWriter {
   async #flush(): Promise<void> {
     const key = fileListKey(this.ref.repo, this.ref.bundle, this.#lists);
     await this.#log("write file list", key);
-    const bytes = encoder.encode(encodeFileList(this.#list));
+    const bytes = encoder.encode(encodeFileList(this.#list.take()));
     if (!await this.ctx.metadata.putIfAbsent(key, bytes) && !await this.#holds(key, bytes)) {
       throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
     }
     this.#checksums.push(await checksumOf(bytes));
     this.#lists++;
-    this.#list = [];
   }
 
   /**

@@ -37,7 +37,6 @@ import {
   diamondRecordKey,
   diamondsPrefix,
   diamondsRoot,
-  FILE_LIST_SIZE,
   generationFileListKey,
   generationStateKey,
   splitPrefix,
@@ -50,6 +49,7 @@ import { childNames, createDocument, mapOrdered, readDocument } from "./document
 import { checksumOf } from "./checksum.ts";
 import { logWrite } from "./audit.ts";
 import { getRepo } from "./repo.ts";
+import { EntryList } from "./entry_list.ts";
 
 /** Where a diamond stands, from its records. */
 export type DiamondState = "initialized" | "committing" | "done" | "cancelled";
@@ -216,11 +216,8 @@ export interface RunStart {
  * await run.commit(leafSize, []);
  */
 export class SplitWriter {
-  #list: TreeEntry[] = [];
+  #list = new EntryList();
   #checksums: string[] = [];
-  #lastName: string | undefined;
-  #files = 0;
-  #size = 0;
 
   private constructor(
     private readonly ctx: Context,
@@ -249,33 +246,23 @@ export class SplitWriter {
 
   /** Entries added so far. */
   get fileCount(): number {
-    return this.#files;
+    return this.#list.files;
   }
 
   /** Adds the next entry (in name order); a full list is written at once. */
   async add(entry: TreeEntry): Promise<void> {
-    if (entry.name === this.#lastName) {
-      throw new DatamonError(
-        "invalid-argument",
-        `"${entry.name}" is named twice in the files to upload: give each file once`,
-      );
-    }
-    this.#lastName = entry.name;
-    this.#list.push(entry);
-    this.#files++;
-    if (isFileEntry(entry)) this.#size += entry.size;
-    if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
+    if (this.#list.add(entry)) await this.#flush();
   }
 
   /** Writes the last list, then done.yaml: the run is part of the diamond from here on. */
   async commit(leafSize: number, inputs: readonly BundleRef[]): Promise<SplitDone> {
-    if (this.#list.length > 0) await this.#flush();
+    if (this.#list.pending) await this.#flush();
     const done: SplitDone = {
       time: new Date(),
       fileListCount: this.#checksums.length,
       fileListChecksums: this.#checksums,
-      fileCount: this.#files,
-      totalSize: this.#size,
+      fileCount: this.#list.files,
+      totalSize: this.#list.size,
       leafSize,
       inputs: [...inputs],
     };
@@ -293,10 +280,9 @@ export class SplitWriter {
     const { split, generation } = this.record;
     const i = this.#checksums.length;
     const key = generationFileListKey(this.repo, this.diamond, split, generation, i);
-    const text = encodeFileList(this.#list);
+    const text = encodeFileList(this.#list.take());
     await this.#create(key, text, "write file list");
     this.#checksums.push(await checksumOf(new TextEncoder().encode(text)));
-    this.#list = [];
   }
 
   #key(state: RunState): string {

@@ -15,7 +15,7 @@ const SPLITS: Record<string, Record<string, string | number>> = {
   w4: { "w4/y": "y4", "w4/z": "", "shared.txt": "the same in every split" },
 };
 
-function splitAdd(home: string, diamond: string, path: string, ...flags: string[]): string[] {
+function splitAdd(diamond: string, path: string, ...flags: string[]): string[] {
   return ["diamond", "split", "add", "--repo", "r", "--diamond", diamond, "--path", path, ...flags];
 }
 
@@ -30,7 +30,7 @@ backendTest(
     }
     const added = await Promise.all(
       Object.keys(SPLITS).map((name) =>
-        datamonOk(home, ...splitAdd(home, diamond, `${dir}/${name}`, "--split", name))
+        datamonOk(home, ...splitAdd(diamond, `${dir}/${name}`, "--split", name))
       ),
     );
     assertEquals(added.map((out) => out.trim()), Object.keys(SPLITS));
@@ -88,12 +88,12 @@ Deno.test("a split killed midway shows dead, and commit refuses it in one line o
     const diamond = (await datamonOk(home, "diamond", "initialize", "--repo", "r")).trim();
     await writeTree(`${dir}/ok`, { "ok.txt": "ok" });
     await writeTree(`${dir}/killed`, { "a": 100_000, "b": 100_000, "c": 100_000 });
-    await datamonOk(home, ...splitAdd(home, diamond, `${dir}/ok`, "--split", "ok"));
+    await datamonOk(home, ...splitAdd(diamond, `${dir}/ok`, "--split", "ok"));
     // Killed (SIGKILL) before its 8th store write: after running.yaml, before done.yaml.
     const killed = await datamonWith(
       home,
       { DATAMON_TEST_CRASH_AT: "8" },
-      ...splitAdd(home, diamond, `${dir}/killed`, "--split", "killed"),
+      ...splitAdd(diamond, `${dir}/killed`, "--split", "killed"),
     );
     assertEquals(killed.code, 137, killed.stderr);
     // Locks refreshed twice a second go stale in 3: the killed split's is stale once waited for.
@@ -120,13 +120,13 @@ Deno.test("unknown diamond, commit twice and split after commit are one line eac
     await datamonOk(home, "repo", "create", "--repo", "r");
     const diamond = (await datamonOk(home, "diamond", "initialize", "--repo", "r")).trim();
     await writeTree(`${dir}/a`, { "a": "a" });
-    await datamonOk(home, ...splitAdd(home, diamond, `${dir}/a`));
+    await datamonOk(home, ...splitAdd(diamond, `${dir}/a`));
     const commit = ["diamond", "commit", "--repo", "r", "--message", "m", "--diamond"];
     await datamonOk(home, ...commit, diamond);
     const cases: [string[], number, RegExp][] = [
       [[...commit, "2kTgN7nEvKsTBAnQA2E0QzmHfYz"], 3, /diamond \S+ not found in repo "r"/],
       [[...commit, diamond], 4, /is already committed as bundle/],
-      [splitAdd(home, diamond, `${dir}/a`), 5, /it takes no more splits/],
+      [splitAdd(diamond, `${dir}/a`), 5, /it takes no more splits/],
       [[...commit, diamond, "--no-conflicts", "--ignore-conflicts"], 2, /exclude each other/],
     ];
     for (const [args, code, pattern] of cases) {
