@@ -27,11 +27,6 @@ const actor = { name: "bench", email: "bench@example.com" };
 
 const home = await Deno.makeTempDir({ prefix: "datamon-diamond-bench-" });
 const ctx = openContext(contextFromBaseUrl("local", `file://${home}/data`));
-await Deno.writeTextFile(
-  `${home}/config.yaml`,
-  `context: local\n`,
-);
-await Deno.mkdir(`${home}/contexts`, { recursive: true });
 
 /** A synthetic entry: its key stands for bytes, distinct per split for the conflicting paths. */
 function entry(split: number, i: number): FileEntry {
@@ -82,7 +77,8 @@ const out = await new Deno.Command("/usr/bin/time", {
     ...["diamond", "commit", "--repo", "r", "--diamond", diamond.id, "--message", "bench"],
     "--ignore-conflicts",
   ],
-  env: { DATAMON_HOME: home, DATAMON_CONFIG: `${home}/config.yaml`, DATAMON_CONTEXT: "local" },
+  // The default context of a new DATAMON_HOME is "local", on ${home}/data: the one written above.
+  env: { DATAMON_HOME: home, DATAMON_CONFIG: `${home}/config.yaml` },
   stdout: "piped",
   stderr: "null",
 }).output();
