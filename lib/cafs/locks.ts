@@ -104,6 +104,11 @@ export class HeldLock {
     return new HeldLock(store, key, record, timing);
   }
 
+  /** The lock's key in its store: a diamond's split records it, to tell a run that died. */
+  get key(): string {
+    return this.#key;
+  }
+
   /** The lock's object, for messages. */
   get where(): string {
     return `${this.#key} in ${this.#store.url}`;

@@ -28,6 +28,7 @@ import { lineageCommand } from "./lineage.ts";
 import { fsckCommand } from "./fsck.ts";
 import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
+import { diamondCommands } from "./diamond.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   lineageCommand(program);
   fsckCommand(program);
   purgeCommand(program);
+  diamondCommands(program);
   versionCommand(program);
   completionCommand(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.

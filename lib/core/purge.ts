@@ -15,6 +15,7 @@ import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries } from "../meta/bundles.ts";
 import { committedBundles } from "../meta/committed.ts";
+import { liveSplitFiles } from "../meta/diamond.ts";
 import {
   holdsMetadata,
   isRecordOf,
@@ -153,6 +154,7 @@ async function markContext(
     await markBundle(ctx, found.doc, collector, options);
     bundles++;
   }
+  await markLiveSplits(ctx, collector, options);
   return bundles;
 }
 
@@ -176,4 +178,29 @@ async function markBundle(
     return entry.size;
   });
   for await (const bytes of marked) options.onProgress?.({ files: 1, bytes });
+}
+
+/**
+ * Diamond: marks what the finished splits of every diamond of `ctx` neither committed nor
+ * cancelled need, since its commit will name them (a split still running holds a writer lock,
+ * which keeps the purge away).
+ */
+async function markLiveSplits(
+  ctx: Context,
+  collector: BlobCollector,
+  options: PurgeOptions,
+): Promise<void> {
+  for await (const split of liveSplitFiles(ctx)) {
+    const chunking = chunkingOf(split.leafSize);
+    const marked = mapOrdered(split.entries, options.concurrency, async (entry) => {
+      if (await collector.mark(entry, chunking)) return entry.size;
+      throw new DatamonError(
+        "integrity",
+        `purge stopped before deleting anything: root object ${entry.key} of ${entry.name} ` +
+          `in ${split.what} is missing from ${ctx.blob.url}; run that split again or cancel ` +
+          "its diamond",
+      );
+    });
+    for await (const bytes of marked) options.onProgress?.({ files: 1, bytes });
+  }
 }

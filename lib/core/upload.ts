@@ -25,7 +25,7 @@ import { addCounts, MeteredStore, type RequestCounts, RequestMeter } from "../st
 import type { PackWriter } from "../cafs/pack_writer.ts";
 import type { CafsWriter, PutResult } from "../cafs/writer.ts";
 import { CafsSession } from "../cafs/session.ts";
-import { takeWriterLock } from "../cafs/locks.ts";
+import { type HeldLock, takeWriterLock } from "../cafs/locks.ts";
 import { registerContext } from "../meta/registry.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { type Context, ensureMetered, requestsFor } from "../meta/context.ts";
@@ -118,6 +118,59 @@ export async function uploadBundle(
   given: Context,
   options: UploadOptions,
 ): Promise<UploadResult> {
+  const { committed, ...result } = await storeUpload(
+    given,
+    options,
+    "bundle upload",
+    async (ctx) => {
+      const writer = await BundleWriter.start(ctx, options.repo, options.contributor);
+      return {
+        writer,
+        commit: async (leafSize) =>
+          writer.commit({
+            message: options.message,
+            leafSize,
+            inputs: await lineageInputs(ctx, options, writer.ref),
+          }),
+      };
+    },
+  );
+  return { bundle: committed, ...result };
+}
+
+/** What an upload's stored entries are written to, in name order. */
+export interface EntryWriter {
+  readonly fileCount: number;
+  add(entry: TreeEntry): Promise<void>;
+}
+
+/** Where an upload writes its entries, and its commit: a bundle's, or a diamond split's. */
+export interface UploadTarget<T> {
+  writer: EntryWriter;
+  /** Called once every blob and pack the entries name is stored, the writer lock still held. */
+  commit(leafSize: number): Promise<T>;
+}
+
+/** How the blobs of an upload are written, whatever its target. */
+export type StoreOptions = Omit<UploadOptions, "message" | "inputs" | "run"> & {
+  /** Only files (and links, directories) whose name matches. */
+  nameFilter?: RegExp;
+};
+
+/** What an upload stored, and what its target's commit returned. */
+export type StoredUpload<T> = Omit<UploadResult, "bundle"> & { committed: T };
+
+/**
+ * Stores a directory's (or bucket prefix's) files as blobs and packs and their entries in the
+ * target `open` makes (given the metered context and the writer lock the upload holds), then
+ * commits the target. The writer lock keeps purge away until the commit.
+ */
+export async function storeUpload<T>(
+  given: Context,
+  options: StoreOptions,
+  command: string,
+  open: (ctx: Context, lock: HeldLock) => Promise<UploadTarget<T>>,
+): Promise<StoredUpload<T>> {
   const { repo, path, signal } = options;
   const leafSize = checkLeafSize(options.leafSize ?? DEFAULT_LEAF_SIZE);
   const packing = packOptions(leafSize, options.packSize, options.maxPacked);
@@ -137,7 +190,7 @@ export async function uploadBundle(
     options.onSkip?.(s);
   };
   const exclude = await uploadExclusion(fromBucket ? undefined : path, options.exclude ?? []);
-  const source: AsyncIterable<SourceFile> = fromBucket
+  const walked: AsyncIterable<SourceFile> = fromBucket
     ? withoutExcluded(
       walkBucket(
         new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
@@ -152,10 +205,11 @@ export async function uploadBundle(
       onSkip: skip,
       exclude,
     });
+  const source = options.nameFilter ? named(walked, options.nameFilter) : walked;
 
   // A writer's lock keeps purge away until the bundle is committed (or the upload ends), and
   // the registry makes purges run from other contexts sharing the blob store keep its blobs.
-  await using writerLock = await takeWriterLock(ctx.blob, "bundle upload");
+  await using writerLock = await takeWriterLock(ctx.blob, command);
   await registerContext(ctx);
   using blobs = await CafsSession.open(ctx.blob);
   const chunking = chunkingOf(leafSize);
@@ -165,7 +219,8 @@ export async function uploadBundle(
   const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
-  const bundleWriter = await BundleWriter.start(ctx, repo, options.contributor);
+  const target = await open(ctx, writerLock);
+  const entryWriter = target.writer;
   const previous = await latestEntries(ctx, repo);
   let committed = false;
   const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0 };
@@ -233,29 +288,25 @@ export async function uploadBundle(
   try {
     for await (const stored of mapOrdered(withLocations(), options.concurrency, storeFile)) {
       if (!stored) continue;
-      await bundleWriter.add(stored.entry);
+      await entryWriter.add(stored.entry);
       if (cache && "path" in stored.file && isFileEntry(stored.entry)) {
         await cache.record(stored.file, stored.entry);
       }
     }
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
-    if (bundleWriter.fileCount === 0) {
+    if (entryWriter.fileCount === 0) {
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
     await packs.flush();
     await writerLock.check();
-    const bundle = await bundleWriter.commit({
-      message: options.message,
-      leafSize,
-      inputs: await lineageInputs(ctx, options, bundleWriter.ref),
-    });
+    const done = await target.commit(leafSize);
     committed = true;
     // Released here (not only on leaving) so that its request is among the upload's counts.
     await writerLock.release();
     // The bundle is committed: a cache that cannot be saved only costs the next upload a re-hash.
     await cache?.commit().catch(() => cache.discard());
     return {
-      bundle,
+      committed: done,
       leavesStored: totals.leavesStored,
       leavesDeduplicated: totals.leavesDeduplicated,
       bytesStored: totals.bytesStored,
@@ -270,6 +321,11 @@ export async function uploadBundle(
       await cache?.discard();
     }
   }
+}
+
+/** The files of `source` whose name matches `filter`. */
+async function* named(source: AsyncIterable<SourceFile>, filter: RegExp) {
+  for await (const file of source) if (filter.test(file.name)) yield file;
 }
 
 /** A local file that changed while it was read, twice. */
@@ -309,10 +365,10 @@ function sameVersion(a: LocalFile, b: LocalFile): boolean {
 }
 
 /** The upload's inputs: `inputs`, then what its run read, each once and never itself. */
-async function lineageInputs(
+export async function lineageInputs(
   ctx: Context,
-  options: UploadOptions,
-  self: BundleRef,
+  options: Pick<UploadOptions, "inputs" | "run">,
+  self?: BundleRef,
 ): Promise<BundleRef[]> {
   const read = options.run === undefined ? [] : await Array.fromAsync(runInputs(ctx, options.run));
   return distinctInputs([...options.inputs ?? [], ...read], self);

@@ -136,6 +136,7 @@ const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
   "record lineage": "recorded the bundle's inputs",
   "commit bundle": "committed the bundle",
   "set label": "set label",
+  "record diamond": "recorded a step of a diamond",
 };
 
 /** What an audit record says was done, in words rather than storage keys. */

@@ -11,23 +11,18 @@ import {
   type BundleDoc,
   type BundleRef,
   type Contributor,
-  isFileEntry,
   type RepoDoc,
   type TreeEntry,
 } from "../model/types.ts";
-import {
-  encodeBundle,
-  encodeFileList,
-  entryFormatVersion,
-  FILES_ONLY_FORMAT_VERSION,
-} from "../model/codec.ts";
-import { bundleKey, bundlePrefix, FILE_LIST_SIZE, fileListKey } from "../model/keys.ts";
+import { encodeBundle, encodeFileList } from "../model/codec.ts";
+import { bundleKey, bundlePrefix, fileListKey } from "../model/keys.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import type { Context } from "./context.ts";
 import { createDocument } from "./documents.ts";
 import { checksumOf, sealed } from "./checksum.ts";
 import { type Change, logWrite } from "./audit.ts";
 import { recordLineage } from "./lineage.ts";
+import { EntryList } from "./entry_list.ts";
 import { getRepo, requireSameRepo } from "./repo.ts";
 
 const encoder = new TextEncoder();
@@ -49,15 +44,9 @@ export interface BundleDetails {
  * const bundle = await writer.commit({ message: "m", leafSize, inputs: [] });
  */
 export class BundleWriter {
-  #list: TreeEntry[] = [];
+  #list = new EntryList();
   #lists = 0;
   #checksums: string[] = [];
-  /** The last name added: sources come in name order, so a duplicate follows its twin. */
-  #lastName: string | undefined;
-  /** The oldest format that holds every entry added (see entryFormatVersion). */
-  #formatVersion = FILES_ONLY_FORMAT_VERSION;
-  #files = 0;
-  #size = 0;
 
   private constructor(
     private readonly ctx: Context,
@@ -69,36 +58,31 @@ export class BundleWriter {
   ) {}
 
   /**
-   * Reads the repo (not-found when it does not exist), picks the new bundle's id and writes the
+   * Reads the repo (not-found when it does not exist), picks the new bundle's id (unless given:
+   * a diamond's commit fixes it, so that a re-run makes the same bundle) and writes the
    * write-ahead record of the upload: blobs and packs, written before any metadata key, name
    * none of their own.
    */
-  static async start(ctx: Context, repo: string, actor: Contributor): Promise<BundleWriter> {
+  static async start(
+    ctx: Context,
+    repo: string,
+    actor: Contributor,
+    id = newKsuid(),
+  ): Promise<BundleWriter> {
     const doc = await getRepo(ctx, repo);
-    const writer = new BundleWriter(ctx, actor, doc, { repo, bundle: newKsuid() });
+    const writer = new BundleWriter(ctx, actor, doc, { repo, bundle: id });
     await writer.#log("start upload", bundlePrefix(repo, writer.ref.bundle));
     return writer;
   }
 
   /** Entries added so far. */
   get fileCount(): number {
-    return this.#files;
+    return this.#list.files;
   }
 
   /** Adds the next entry (in name order); a full list is written at once. */
   async add(entry: TreeEntry): Promise<void> {
-    if (entry.name === this.#lastName) {
-      throw new DatamonError(
-        "invalid-argument",
-        `"${entry.name}" is named twice in the files to upload: give each file once`,
-      );
-    }
-    this.#lastName = entry.name;
-    this.#list.push(entry);
-    this.#files++;
-    if (isFileEntry(entry)) this.#size += entry.size;
-    this.#formatVersion = Math.max(this.#formatVersion, entryFormatVersion(entry));
-    if (this.#list.length === FILE_LIST_SIZE) await this.#flush();
+    if (this.#list.add(entry)) await this.#flush();
   }
 
   /**
@@ -108,7 +92,7 @@ export class BundleWriter {
    * stored.
    */
   async commit(details: BundleDetails): Promise<BundleDoc> {
-    if (this.#list.length > 0) await this.#flush();
+    if (this.#list.pending) await this.#flush();
     const { repo, bundle: id } = this.ref;
     await recordLineage(this.ctx, this.actor, this.ref, details.inputs);
     const bundle: BundleDoc = {
@@ -119,11 +103,11 @@ export class BundleWriter {
       contributors: [this.actor],
       leafSize: details.leafSize,
       deduplication: "blake3",
-      formatVersion: this.#formatVersion,
+      formatVersion: this.#list.formatVersion,
       fileListCount: this.#lists,
       fileListChecksums: this.#checksums,
-      fileCount: this.#files,
-      totalSize: this.#size,
+      fileCount: this.#list.files,
+      totalSize: this.#list.size,
     };
     if (details.inputs.length > 0) bundle.inputs = [...details.inputs];
     if (this.repo.incarnation !== undefined) bundle.repoIncarnation = this.repo.incarnation;
@@ -139,13 +123,21 @@ export class BundleWriter {
   async #flush(): Promise<void> {
     const key = fileListKey(this.ref.repo, this.ref.bundle, this.#lists);
     await this.#log("write file list", key);
-    const bytes = encoder.encode(encodeFileList(this.#list));
-    if (!await this.ctx.metadata.putIfAbsent(key, bytes)) {
+    const bytes = encoder.encode(encodeFileList(this.#list.take()));
+    if (!await this.ctx.metadata.putIfAbsent(key, bytes) && !await this.#holds(key, bytes)) {
       throw new DatamonError("already-exists", `file list ${key} already exists: retry the upload`);
     }
     this.#checksums.push(await checksumOf(bytes));
     this.#lists++;
-    this.#list = [];
+  }
+
+  /**
+   * True when `key` already holds exactly `bytes`: a re-run of a commit that stopped (a
+   * diamond's, whose bundle id is fixed) writes the same lists again.
+   */
+  async #holds(key: string, bytes: Uint8Array): Promise<boolean> {
+    const stored = await this.ctx.metadata.get(key);
+    return stored.length === bytes.length && stored.every((b, i) => b === bytes[i]);
   }
 
   async #log(operation: Change["operation"], key: string): Promise<void> {

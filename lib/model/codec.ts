@@ -35,6 +35,16 @@ import {
   WRITE_OPERATIONS,
   type WriteOperation,
 } from "./types.ts";
+import {
+  CONFLICT_MODES,
+  type DiamondClosed,
+  type DiamondCommitting,
+  type DiamondDoc,
+  type DiamondDone,
+  type SplitDone,
+  type SplitFailed,
+  type SplitRunning,
+} from "./diamond.ts";
 
 /**
  * The newest bundle.yaml format version: 2 adds packed files (FileEntry.pack), 3 adds symlink
@@ -751,4 +761,165 @@ function got(v: unknown): string {
 function show(v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+// Diamond records (lib/model/diamond.ts).
+
+/** YAML text of diamonds/{repo}/{diamond}/diamond.yaml. */
+export function encodeDiamond(doc: DiamondDoc): string {
+  return encodeChecked(diamondToYaml(doc), "diamond to write", diamondFromYaml);
+}
+
+/** Reads a diamond.yaml; `what` names it in errors. */
+export function decodeDiamond(text: string, what: string): DiamondDoc {
+  return diamondFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a diamond's closed.yaml (committing or cancelled). */
+export function encodeDiamondClosed(doc: DiamondClosed): string {
+  return encodeChecked(closedToYaml(doc), "diamond record to write", closedFromYaml);
+}
+
+/** Reads a diamond's closed.yaml. */
+export function decodeDiamondClosed(text: string, what: string): DiamondClosed {
+  return closedFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a diamond's done.yaml. */
+export function encodeDiamondDone(doc: DiamondDone): string {
+  const yaml = { ...doc, time: timeText(doc.time) };
+  return encodeChecked(yaml, "diamond record to write", diamondDoneFromYaml);
+}
+
+/** Reads a diamond's done.yaml. */
+export function decodeDiamondDone(text: string, what: string): DiamondDone {
+  return diamondDoneFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a split run's running.yaml. */
+export function encodeSplitRunning(doc: SplitRunning): string {
+  const yaml: Mapping = {
+    ...doc,
+    time: timeText(doc.time),
+    contributor: contributorToYaml(doc.contributor),
+  };
+  return encodeChecked(yaml, "split record to write", splitRunningFromYaml);
+}
+
+/** Reads a split run's running.yaml. */
+export function decodeSplitRunning(text: string, what: string): SplitRunning {
+  return splitRunningFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a split run's done.yaml. */
+export function encodeSplitDone(doc: SplitDone): string {
+  const { fileListChecksums, ...rest } = doc;
+  const yaml = {
+    ...rest,
+    bundleentrieschecksums: fileListChecksums,
+    time: timeText(doc.time),
+    inputs: doc.inputs.map(bundleRefToYaml),
+  };
+  return encodeChecked(yaml, "split record to write", splitDoneFromYaml);
+}
+
+/** Reads a split run's done.yaml. */
+export function decodeSplitDone(text: string, what: string): SplitDone {
+  return splitDoneFromYaml(rootMapping(text, what, "integrity"));
+}
+
+/** YAML text of a split run's failed.yaml. */
+export function encodeSplitFailed(doc: SplitFailed): string {
+  return encodeChecked({ ...doc, time: timeText(doc.time) }, "split record", splitFailedFromYaml);
+}
+
+/** Reads a split run's failed.yaml. */
+export function decodeSplitFailed(text: string, what: string): SplitFailed {
+  return splitFailedFromYaml(rootMapping(text, what, "integrity"));
+}
+
+function diamondToYaml(doc: DiamondDoc): Mapping {
+  return { ...doc, time: timeText(doc.time), contributor: contributorToYaml(doc.contributor) };
+}
+
+function diamondFromYaml(f: Fields): DiamondDoc {
+  const doc: DiamondDoc = {
+    id: f.ksuid("id"),
+    repo: f.name("repo"),
+    time: f.time("time"),
+    contributor: contributorFromYaml(f.mapping("contributor")),
+  };
+  if (f.has("tag")) doc.tag = f.string("tag");
+  return doc;
+}
+
+function closedToYaml(doc: DiamondClosed): Mapping {
+  return { ...doc, time: timeText(doc.time), contributor: contributorToYaml(doc.contributor) };
+}
+
+function closedFromYaml(f: Fields): DiamondClosed {
+  const common = {
+    time: f.time("time"),
+    contributor: contributorFromYaml(f.mapping("contributor")),
+  };
+  if (f.oneOf("state", ["committing", "cancelled"] as const) === "cancelled") {
+    return { state: "cancelled", ...common };
+  }
+  const doc: DiamondCommitting = {
+    state: "committing",
+    ...common,
+    bundle: f.ksuid("bundle"),
+    mode: f.oneOf("mode", CONFLICT_MODES),
+    message: f.string("message"),
+    sources: f.sequence("sources").map((s) => ({
+      split: s.name("split"),
+      generation: s.ksuid("generation"),
+    })),
+    excluded: f.items("excluded").map((split, i) => {
+      if (typeof split === "string" && isValidName(split)) return split;
+      throw f.fail(`field "excluded[${i}]" must be a split id, got ${show(split)}`);
+    }),
+  };
+  if (f.has("label")) doc.label = f.name("label");
+  if (f.has("tag")) doc.tag = f.string("tag");
+  return doc;
+}
+
+function diamondDoneFromYaml(f: Fields): DiamondDone {
+  return {
+    bundle: f.ksuid("bundle"),
+    time: f.time("time"),
+    conflicts: f.integer("conflicts", 0),
+    checkpoints: f.integer("checkpoints", 0),
+  };
+}
+
+function splitRunningFromYaml(f: Fields): SplitRunning {
+  const doc: SplitRunning = {
+    split: f.name("split"),
+    generation: f.ksuid("generation"),
+    time: f.time("time"),
+    contributor: contributorFromYaml(f.mapping("contributor")),
+    lock: f.nonEmptyString("lock"),
+    path: f.nonEmptyString("path"),
+  };
+  if (f.has("tag")) doc.tag = f.string("tag");
+  return doc;
+}
+
+function splitDoneFromYaml(f: Fields): SplitDone {
+  const fileListCount = f.integer("fileListCount", 0);
+  return {
+    time: f.time("time"),
+    fileListCount,
+    fileListChecksums: fileListChecksumsFromYaml(f, fileListCount),
+    fileCount: f.integer("fileCount", 0),
+    totalSize: f.integer("totalSize", 0),
+    leafSize: f.integer("leafSize", 1),
+    inputs: f.sequence("inputs").map(bundleRefFromYaml),
+  };
+}
+
+function splitFailedFromYaml(f: Fields): SplitFailed {
+  return { time: f.time("time"), error: f.string("error") };
 }

@@ -122,3 +122,72 @@ export function runReadsPrefix(run: string): string {
 export function runReadKey(run: string, read: BundleRef): string {
   return `${runReadsPrefix(run)}${read.repo}/${read.bundle}`;
 }
+
+// Diamonds (lib/meta/diamond.ts): many writers, one bundle.
+
+/** diamonds/: every repo's diamonds, for the purge's marking of live splits. */
+export const diamondsRoot = "diamonds/";
+
+/** diamonds/{repo}/: list with delimiter "/" to find a repo's diamond ids. */
+export function diamondsPrefix(repo: string): string {
+  return `${diamondsRoot}${repo}/`;
+}
+
+/** diamonds/{repo}/{diamond}/: every record of one diamond. */
+export function diamondPrefix(repo: string, diamond: string): string {
+  return `${diamondsPrefix(repo)}${diamond}/`;
+}
+
+/**
+ * diamonds/{repo}/{diamond}/{record}.yaml: diamond.yaml (initialized), closed.yaml (committing
+ * or cancelled: whichever is created first wins), done.yaml (committed).
+ */
+export function diamondRecordKey(
+  repo: string,
+  diamond: string,
+  record: "diamond" | "closed" | "done",
+): string {
+  return `${diamondPrefix(repo, diamond)}${record}.yaml`;
+}
+
+/** diamonds/{repo}/{diamond}/splits/: list with delimiter "/" to find the split ids. */
+export function splitsPrefix(repo: string, diamond: string): string {
+  return `${diamondPrefix(repo, diamond)}splits/`;
+}
+
+/** diamonds/{repo}/{diamond}/splits/{split}/: one run (generation) per sub-directory. */
+export function splitPrefix(repo: string, diamond: string, split: string): string {
+  return `${splitsPrefix(repo, diamond)}${split}/`;
+}
+
+/** diamonds/{repo}/{diamond}/splits/{split}/{generation}/: one run of a split. */
+export function generationPrefix(
+  repo: string,
+  diamond: string,
+  split: string,
+  generation: string,
+): string {
+  return `${splitPrefix(repo, diamond, split)}${generation}/`;
+}
+
+/** .../{generation}/{state}.yaml: running, then done or failed. */
+export function generationStateKey(
+  repo: string,
+  diamond: string,
+  split: string,
+  generation: string,
+  state: "running" | "done" | "failed",
+): string {
+  return `${generationPrefix(repo, diamond, split, generation)}${state}.yaml`;
+}
+
+/** .../{generation}/bundle-files-{i}.yaml: the i-th list of the run's file entries, from 0. */
+export function generationFileListKey(
+  repo: string,
+  diamond: string,
+  split: string,
+  generation: string,
+  i: number,
+): string {
+  return `${generationPrefix(repo, diamond, split, generation)}bundle-files-${i}.yaml`;
+}

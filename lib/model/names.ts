@@ -4,7 +4,7 @@ import { DatamonError } from "../errors.ts";
 import { isKsuid } from "./ksuid.ts";
 
 /** What a user-chosen name names. */
-export type NameKind = "repo" | "label" | "context" | "run id";
+export type NameKind = "repo" | "label" | "context" | "run id" | "split";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -156,7 +156,8 @@ export type WriteOperation =
   | "write file list"
   | "record lineage"
   | "commit bundle"
-  | "set label";
+  | "set label"
+  | "record diamond";
 
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
@@ -170,6 +171,7 @@ export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "record lineage",
   "commit bundle",
   "set label",
+  "record diamond",
 ];
 
 /** One write-ahead log record, written (create-only) before the change it describes. */
