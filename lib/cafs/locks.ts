@@ -172,16 +172,31 @@ export async function takeWriterLock(
 ): Promise<HeldLock> {
   const key = writerLockKey(newKsuid());
   const lock = (await HeldLock.write(store, key, command, timing, false))!;
-  const purge = await readLock(store, purgeLockKey, timing);
-  if (purge && !purge.stale) {
+  try {
+    await requireNoPurge(store, timing);
+  } catch (e) {
     await lock.release();
-    throw new DatamonError(
-      "locked",
-      `${describeHolder(purge)} holds ${purgeLockKey} in ${store.url}: wait for it to end, ` +
-        "then run the command again",
-    );
+    throw e;
   }
   return lock;
+}
+
+/**
+ * Throws "locked", naming the holder, while a live purge holds its lock: for a writer that
+ * checks before it starts (a writable mount, refused before it is mounted), and for
+ * takeWriterLock once its own lock is written.
+ */
+export async function requireNoPurge(
+  store: Store,
+  timing: LockTiming = lockTimingFromEnv(),
+): Promise<void> {
+  const purge = await readLock(store, purgeLockKey, timing);
+  if (!purge || purge.stale) return;
+  throw new DatamonError(
+    "locked",
+    `${describeHolder(purge)} holds ${purgeLockKey} in ${store.url}: wait for it to end, ` +
+      "then run the command again",
+  );
 }
 
 /** How a purge takes its lock. */
@@ -276,7 +291,8 @@ async function readLock(
   return record ? { key, record, stale } : { key, stale };
 }
 
-function hostName(): string {
+/** This machine's name, as locks and quarantine records give it. */
+export function hostName(): string {
   try {
     return Deno.hostname();
   } catch {

@@ -13,6 +13,7 @@ import type { Context } from "../meta/context.ts";
 import { getRepo } from "../meta/repo.ts";
 import { uploadBundle, type UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
+import { requireNoPurge } from "../cafs/locks.ts";
 import type { Mount } from "./bundle_mount.ts";
 
 /** A mutable mount being served, where its files are staged, and how they become a bundle. */
@@ -28,7 +29,8 @@ export interface StagingMount extends Mount {
 /**
  * Mounts an empty, writable directory on `mountPoint` whose files are staged in a new
  * directory under `stagingRoot`, to be committed as `commit` says. The repo (and label name)
- * are checked first, so a mount that cannot be committed is refused before anything is written.
+ * are checked first, and that no purge runs, so a mount that cannot be committed is refused
+ * before anything is written.
  */
 export async function mountStaging(
   ctx: Context,
@@ -38,6 +40,8 @@ export async function mountStaging(
   openLibfuse();
   await getRepo(ctx, repo);
   if (label !== undefined) validateName("label", label);
+  // Refused while a purge runs; the commit holds a writer's lock (uploadBundle takes it).
+  await requireNoPurge(ctx.blob);
   const mountPoint = await prepareMountPoint(options.mountPoint);
   await Deno.mkdir(options.stagingRoot, { recursive: true });
   const staging = await Deno.makeTempDir({ dir: options.stagingRoot, prefix: "mount-" });
