@@ -310,13 +310,20 @@ function encodeLock(record: LockRecord): Uint8Array {
   }));
 }
 
-function decodeLock(bytes: Uint8Array): LockRecord {
-  let doc: Record<string, unknown> | undefined;
+/**
+ * The YAML mapping of a small record of the blob store (a lock, a quarantine record), or
+ * undefined when the bytes are no YAML; the caller checks the fields.
+ */
+export function decodeYamlRecord(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    doc = parse(new TextDecoder().decode(bytes));
+    return parse(new TextDecoder().decode(bytes)) ?? undefined;
   } catch {
-    doc = undefined;
+    return undefined;
   }
+}
+
+function decodeLock(bytes: Uint8Array): LockRecord {
+  const doc = decodeYamlRecord(bytes);
   const time = new Date(String(doc?.time));
   const refreshed = new Date(String(doc?.refreshed));
   if (

@@ -8,7 +8,7 @@
  * period. Copy before delete: a killed move leaves the object in both places, never in none.
  * The quarantine is only changed under the purge lock (locks.ts).
  */
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { DatamonError, isKind } from "../errors.ts";
 import { ksuidTime, newKsuid } from "../model/ksuid.ts";
 import { copyObject, type Store } from "../store/store.ts";
@@ -20,7 +20,7 @@ import {
   quarantinedKey,
   quarantineRecordKey,
 } from "./layout.ts";
-import { hostName } from "./locks.ts";
+import { decodeYamlRecord, hostName } from "./locks.ts";
 
 /** What a whole batch's record says. */
 export interface QuarantineRecord {
@@ -282,12 +282,7 @@ async function readRecord(store: Store, id: string): Promise<QuarantineRecord | 
     if (isKind(e, "not-found")) return undefined;
     throw e;
   }
-  let doc: Record<string, unknown> | undefined;
-  try {
-    doc = parse(new TextDecoder().decode(bytes));
-  } catch {
-    doc = undefined;
-  }
+  const doc = decodeYamlRecord(bytes);
   const time = new Date(String(doc?.time));
   const objects = doc?.objects;
   const bytesMoved = doc?.bytes;

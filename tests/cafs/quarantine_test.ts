@@ -13,6 +13,9 @@ import {
   settleQuarantine,
 } from "../../lib/cafs/quarantine.ts";
 import { MemoryStore } from "../../lib/store/memory.ts";
+import { openStore } from "../../lib/store/open.ts";
+import type { Store } from "../../lib/store/store.ts";
+import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 
 /** A store holding objects "a" (3 bytes), "packs/b" (5) and "c" (7). */
 async function storeWithObjects(): Promise<MemoryStore> {
@@ -139,3 +142,40 @@ Deno.test("QuarantineLookup names the purge holding a key, and missingObjectReme
   assertEquals(await missingObjectRemedy(store, "zz", "upload again"), "upload again");
   assert(await store.head(quarantinedKey(batch.id, "a")), "a look-up changes nothing");
 });
+
+for (const backend of BACKENDS) {
+  Deno.test(`${backend}: quarantine moves, a killed move is finished, and restore brings back every byte`, async () => {
+    const { url, cleanup } = await freshStoreUrl(backend);
+    try {
+      const store: Store = openStore(url);
+      const objects = {
+        "a": patternBytes(3, 1),
+        "packs/b": patternBytes(70_000, 2),
+        "c": patternBytes(7, 3),
+      };
+      for (const [key, bytes] of Object.entries(objects)) await store.put(key, bytes);
+      const batch = new QuarantineBatch(store, "ctx");
+      await batch.move("a", 3);
+      await batch.move("packs/b", 70_000);
+      // Killed between the copy of "c" and its delete, before the record.
+      await store.copy!("c", quarantinedKey(batch.id, "c"));
+      const settled = await settleQuarantine(store, settling());
+      assertEquals(settled.finished, 1);
+      assertEquals(await listed(store, ""), [
+        "c",
+        quarantineRecordKey(batch.id),
+        quarantinedKey(batch.id, "a"),
+        quarantinedKey(batch.id, "packs/b"),
+      ]);
+      assertEquals(await new QuarantineLookup(store).find("packs/b"), batch.id);
+      const restored = await restoreBatches(store, { dryRun: false, concurrency: 4 });
+      assertEquals(restored, { batches: 1, objects: 2, bytes: 70_003 });
+      assertEquals(await listed(store, ""), ["a", "c", "packs/b"]);
+      for (const [key, bytes] of Object.entries(objects)) {
+        assertEquals(await store.get(key), bytes);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+}

@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
 import { backdate, blobKeys, createContextArgs } from "../support/purge.ts";
+import { backendTest } from "../support/backends.ts";
 
 /** Contexts "a" and "b" sharing one blob store; b has a bundle in repo "r". */
 async function sharedContexts(dir: string): Promise<{ home: string; blob: string }> {
@@ -172,3 +173,26 @@ Deno.test("purge restore is refused (exit 16) while a purge holds its lock", asy
     assertEquals(await storedBlobs(blob), [], "nothing restored");
   });
 });
+
+backendTest(
+  "purge quarantines a deleted repo's objects, purge list shows the batch, and purge restore brings them back",
+  async (dir, home) => {
+    await writeTree(`${dir}/src`, { "a.txt": "aaaa", "big.bin": patternBytes(150_000, 3) });
+    await datamonOk(home, "repo", "create", "--repo", "gone");
+    await upload(home, "gone", `${dir}/src`, "g", "--leaf-size", "64K");
+    await datamonOk(home, "repo", "delete", "--repo", "gone", "--force-yes");
+    const noGrace = ["--grace", "0s", "--unsafe-grace"];
+    const dry = JSON.parse(await datamonOk(home, "purge", "--dry-run", ...noGrace, "--json"));
+    assert(dry.quarantined > 0, "the deleted repo left garbage");
+    const purged = JSON.parse(await datamonOk(home, "purge", ...noGrace, "--json"));
+    assertEquals(purged.quarantined, dry.quarantined);
+    const listing = JSON.parse(await datamonOk(home, "purge", "list", "--json"));
+    assertEquals(listing.map((b: { id: string }) => b.id), [purged.batch]);
+    assertEquals(listing[0].objects, purged.quarantined);
+    const restored = JSON.parse(await datamonOk(home, "purge", "restore", "--json"));
+    assertEquals(restored.objects, purged.quarantined);
+    assertEquals(JSON.parse(await datamonOk(home, "purge", "list", "--json")), []);
+    const again = JSON.parse(await datamonOk(home, "purge", "--dry-run", ...noGrace, "--json"));
+    assertEquals(again.quarantined, dry.quarantined, "every object is back at its key");
+  },
+);
