@@ -63,6 +63,12 @@ Deno.test("a wrong purge only quarantines: download and fsck name the purge, and
       download.stderr,
       new RegExp(`purge ${id} moved it into quarantine: run "datamon purge restore --purge ${id}"`),
     );
+    const deep = await datamon(home, "fsck", "--context", "b", "--deep");
+    assertEquals(deep.code, 9, deep.stderr);
+    assertMatch(
+      deep.stdout,
+      new RegExp(`is quarantined by purge ${id}: run "datamon fsck --repair"`),
+    );
     const fsck = await datamon(home, "fsck", "--context", "b");
     assertEquals(fsck.code, 9, fsck.stderr);
     assertMatch(

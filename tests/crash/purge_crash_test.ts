@@ -56,8 +56,7 @@ function purgeCase(dir: string): CrashCase {
       const again = JSON.parse(await datamonOk(home, "purge", "--dry-run", ...NO_GRACE, "--json"));
       assertEquals(again.quarantined, 0, "a purge after the finished one still finds garbage");
       const batches = JSON.parse(await datamonOk(home, "purge", "list", "--json"));
-      // The older batch is deleted; a killed purge's batch was finished by the re-run.
-      assert(batches.length >= 1, "the purge moved the gone repo's objects into quarantine");
+      // A killed purge's batch was finished by the re-run (or, whole, deleted by it: 0s).
       for (const batch of batches) assert(batch.whole, `batch ${batch.id} left unfinished`);
     },
   };
