@@ -8,6 +8,7 @@ import { datamon, datamonCommand, datamonOk, datamonWith, upload } from "../supp
 import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 import { backdate, blobKeys, createContextArgs } from "../support/purge.ts";
 import { joinStoreUrl } from "../../lib/store/open.ts";
+import { newKsuid } from "../../lib/model/ksuid.ts";
 
 /** Files whose bytes differ from every other test tree's (seeded from `seed`). */
 function tree(seed: number, big: number, small: number): Record<string, Uint8Array> {
@@ -310,5 +311,25 @@ Deno.test("purge in a loop against uploads reusing garbage: every upload that ex
       await datamonOk(home, "bundle", "list", "--repo", "new", "--json"),
     );
     assertEquals(committed.length, codes.filter((code) => code === 0).length);
+  });
+});
+
+Deno.test("purge removes the file lists of an upload killed before its commit once older than the grace period", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const kept = await upload(home, "r", `${dir}/src`, "kept");
+    // What a killed upload leaves: file lists under an id started two days ago, no bundle.yaml.
+    const dead = newKsuid(new Date(Date.now() - 2 * 24 * 3600 * 1000));
+    const deadDir = `${home}/data/metadata/bundles/r/${dead}`;
+    await Deno.mkdir(deadDir, { recursive: true });
+    await Deno.writeTextFile(`${deadDir}/bundle-files-0.yaml`, "files: []\n");
+    const dry = JSON.parse(await datamonOk(home, "purge", "--dry-run", "--json"));
+    assertEquals(dry.uncommitted, { directories: 1, objects: 1 });
+    const purged = await datamon(home, "purge");
+    assertEquals(purged.code, 0, purged.stderr);
+    assertMatch(purged.stderr, /^removed 1 uncommitted bundle directory \(1 file list\)/m);
+    assertEquals(await namesIn(`${home}/data/metadata/bundles/r`), [kept]);
   });
 });
