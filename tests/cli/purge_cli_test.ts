@@ -8,7 +8,7 @@ import { datamon, datamonCommand, datamonOk, datamonWith, upload } from "../supp
 import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 import { backdate, blobKeys, createContextArgs } from "../support/purge.ts";
 import { joinStoreUrl } from "../../lib/store/open.ts";
-import { newKsuid } from "../../lib/model/ksuid.ts";
+import { ksuidGenerator } from "../../lib/model/ksuid.ts";
 
 /** Files whose bytes differ from every other test tree's (seeded from `seed`). */
 function tree(seed: number, big: number, small: number): Record<string, Uint8Array> {
@@ -321,7 +321,8 @@ Deno.test("purge removes the file lists of an upload killed before its commit on
     await datamonOk(home, "repo", "create", "--repo", "r");
     const kept = await upload(home, "r", `${dir}/src`, "kept");
     // What a killed upload leaves: file lists under an id started two days ago, no bundle.yaml.
-    const dead = newKsuid(new Date(Date.now() - 2 * 24 * 3600 * 1000));
+    // A generator of its own: the process's newKsuid never goes back in time.
+    const dead = ksuidGenerator()(new Date(Date.now() - 2 * 24 * 3600 * 1000));
     const deadDir = `${home}/data/metadata/bundles/r/${dead}`;
     await Deno.mkdir(deadDir, { recursive: true });
     await Deno.writeTextFile(`${deadDir}/bundle-files-0.yaml`, "files: []\n");

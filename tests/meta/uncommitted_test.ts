@@ -4,14 +4,15 @@ import { memoryContext } from "../support/context.ts";
 import { listed } from "../support/store.ts";
 import { removeUncommittedBundles } from "../../lib/meta/uncommitted.ts";
 import { bundleKey, fileListKey, repoIntentKey } from "../../lib/model/keys.ts";
-import { newKsuid } from "../../lib/model/ksuid.ts";
+import { ksuidGenerator } from "../../lib/model/ksuid.ts";
 import type { Context } from "../../lib/meta/context.ts";
 
 const DAY_MS = 86_400_000;
 
 /** A bundle directory of repo "r" started `daysAgo`, with two file lists, committed or not. */
 async function bundleDirectory(ctx: Context, daysAgo: number, committed: boolean) {
-  const id = newKsuid(new Date(Date.now() - daysAgo * DAY_MS));
+  // A generator of its own: the process's newKsuid never goes back in time.
+  const id = ksuidGenerator()(new Date(Date.now() - daysAgo * DAY_MS));
   for (const i of [0, 1]) await ctx.metadata.put(fileListKey("r", id, i), new Uint8Array(1));
   if (committed) await ctx.metadata.put(bundleKey("r", id), new Uint8Array(1));
   return id;
