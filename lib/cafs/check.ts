@@ -25,15 +25,20 @@ const HEADS_AT_ONCE = 16;
 export interface FileProblem<T extends StoredFile> {
   file: T;
   problem: string;
+  /** The key of the object found missing, when that is the problem. */
+  missing?: string;
 }
 
 /** What a head of a pack found: its size, or why it is damaged. */
-type PackState = { size: number; problem?: undefined } | { problem: string };
+type PackState = { size: number; problem?: undefined } | { problem: string; missing?: string };
+
+/** Why an object is damaged, and its key when it is missing. */
+type ObjectProblem = { problem: string; missing?: string } | undefined;
 
 /** The checks of one fsck run; answers about objects are remembered over its bundles. */
 export class ObjectChecks {
   /** Answers about blobs and packs lately asked, damaged ones included. */
-  readonly #blobs = new BoundedMap<string, Promise<string | undefined>>(CHECKED_KEPT);
+  readonly #blobs = new BoundedMap<string, Promise<ObjectProblem>>(CHECKED_KEPT);
   readonly #packs = new BoundedMap<string, Promise<PackState>>(CHECKED_KEPT);
   /**
    * Every leaf and root object found stored by the quick check, over all bundles: a blob that
@@ -73,14 +78,14 @@ export class ObjectChecks {
     const problems: FileProblem<T>[] = [];
     for (const file of group) {
       const problem = await this.#objectProblem(file, reader);
-      if (problem !== undefined) problems.push({ file, problem });
+      if (problem !== undefined) problems.push({ file, ...problem });
     }
     if (!this.#deep || problems.length > 0) return problems;
     return await readBack(group, reader);
   }
 
   /** Why the file's objects or pack are damaged, or undefined when they are sound. */
-  #objectProblem(file: StoredFile, reader: CafsReader): Promise<string | undefined> {
+  #objectProblem(file: StoredFile, reader: CafsReader): Promise<ObjectProblem> {
     if (file.pack) return this.#packedProblem(file, file.pack);
     if (this.#stored.has(file.key)) return Promise.resolve(undefined);
     return remembered(
@@ -90,22 +95,24 @@ export class ObjectChecks {
     );
   }
 
-  async #blobProblem(key: string): Promise<string | undefined> {
+  async #blobProblem(key: string): Promise<ObjectProblem> {
     if (await this.#store.head(key)) return undefined;
-    return `blob ${key} is missing from ${this.#store.url}`;
+    return { problem: `blob ${key} is missing from ${this.#store.url}`, missing: key };
   }
 
   /**
    * Quick check of a file's blobs: its root object read and verified (small), then a head of
    * each leaf not yet found stored. A one-leaf file's only blob is its leaf.
    */
-  async #leavesProblem(file: StoredFile, reader: CafsReader): Promise<string | undefined> {
+  async #leavesProblem(file: StoredFile, reader: CafsReader): Promise<ObjectProblem> {
     let leaves: string[];
     try {
       leaves = await reader.leafKeys(file);
     } catch (e) {
       if (!isKind(e, "integrity")) throw e;
-      return (e as Error).message;
+      // A root object that is not stored at all is missing; one that is stored is damaged.
+      const missing = await this.#store.head(file.key) ? undefined : file.key;
+      return { problem: (e as Error).message, ...(missing ? { missing } : {}) };
     }
     const unknown = leaves.filter((leaf) => !this.#stored.has(leaf));
     for (let at = 0; at < unknown.length; at += HEADS_AT_ONCE) {
@@ -113,9 +120,10 @@ export class ObjectChecks {
       const found = await Promise.all(batch.map((leaf) => this.#store.head(leaf)));
       const missing = batch.find((_, i) => !found[i]);
       if (missing !== undefined) {
-        return missing === file.key
+        const problem = missing === file.key
           ? `blob ${missing} is missing from ${this.#store.url}`
           : `leaf ${missing} of root object ${file.key} is missing from ${this.#store.url}`;
+        return { problem, missing };
       }
       for (const leaf of batch) this.#stored.add(leaf);
     }
@@ -124,19 +132,23 @@ export class ObjectChecks {
   }
 
   /** Why a packed file's pack is damaged or too short to hold it, or undefined. */
-  async #packedProblem(file: StoredFile, pack: PackLocation): Promise<string | undefined> {
+  async #packedProblem(file: StoredFile, pack: PackLocation): Promise<ObjectProblem> {
     const state = await remembered(this.#packs, pack.id, () => this.#packState(pack.id));
-    if (state.problem !== undefined) return state.problem;
+    if (state.problem !== undefined) return state;
     if (pack.offset + file.size + PACK_FOOTER_BYTES > state.size) {
-      return `pack ${pack.id} in ${this.#store.url} is ${state.size} bytes, too short for the ` +
-        `${file.size} bytes at offset ${pack.offset} (the pack is truncated)`;
+      return {
+        problem: `pack ${pack.id} in ${this.#store.url} is ${state.size} bytes, too short for ` +
+          `the ${file.size} bytes at offset ${pack.offset} (the pack is truncated)`,
+      };
     }
     return undefined;
   }
 
   async #packState(id: string): Promise<PackState> {
     const info = await this.#store.head(packKey(id));
-    if (!info) return { problem: `pack ${id} is missing from ${this.#store.url}` };
+    if (!info) {
+      return { problem: `pack ${id} is missing from ${this.#store.url}`, missing: packKey(id) };
+    }
     if (!this.#deep) return { size: info.size };
     try {
       await readPackIndex(this.#store, id, info.size, this.#hasher);

@@ -2,8 +2,8 @@
  * Garbage collection primitives of the blob store, mark and sweep. Mark: each file that a
  * committed bundle names adds what it needs to a compact KeySet: its leaf, or its root object
  * and the leaves the root names, or its packed blob and its pack. Sweep: the blob store is
- * listed, and each blob or pack no marked file needs is deleted once its stored time is older
- * than a cutoff, so the objects of an upload still running (stored before its bundle.yaml)
+ * listed, and each blob or pack no marked file needs is moved into quarantine (quarantine.ts:
+ * deleted only by a later purge) once its stored time is older than a cutoff, so the objects of an upload still running (stored before its bundle.yaml)
  * are never taken. A pack is one object: it is kept whole while any marked file names it,
  * and the bytes of its entries no file needs are counted.
  */
@@ -12,8 +12,9 @@ import type { Store } from "../store/store.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 import type { Chunking } from "./chunking.ts";
 import { KeySet } from "./key_set.ts";
-import { objectAt } from "./layout.ts";
+import { objectAt, quarantinedKey } from "./layout.ts";
 import { readPackIndex } from "./pack.ts";
+import { type QuarantineBatch, QuarantineLookup } from "./quarantine.ts";
 import type { StoredFile } from "./reader.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
 
@@ -21,22 +22,22 @@ import { decodeRoot, type HashFn } from "./root.ts";
 export interface SweepOptions {
   /** Unneeded objects stored at or after this time are kept. */
   cutoff: Date;
-  /** Count what would be deleted; delete nothing. */
-  dryRun: boolean;
-  /** Deletions and pack index reads in flight at once. */
+  /** The batch unneeded objects are moved into; absent for a dry run, which moves nothing. */
+  into?: QuarantineBatch;
+  /** Moves and pack index reads in flight at once. */
   concurrency: number;
-  /** Called for each object deleted (or, dry, that would be). */
-  onDelete?: (object: { key: string; size: number }) => void;
+  /** Called for each object moved (or, dry, that would be). */
+  onMove?: (object: { key: string; size: number }) => void;
   /** Called for each object listed, so that a long listing shows it is moving. */
   onListed?: () => void;
 }
 
 /** What a sweep did. */
 export interface SweepResult {
-  /** Objects deleted (or that would be). */
-  deleted: number;
+  /** Objects moved into quarantine (or that would be). */
+  quarantined: number;
   /** Their bytes. */
-  bytesFreed: number;
+  bytesQuarantined: number;
   /** Unneeded objects kept because they were stored after the cutoff. */
   keptYoung: number;
   /** Needed packs that hold entries no marked file names, and those entries' bytes. */
@@ -47,11 +48,11 @@ export interface SweepResult {
   temporaryBytesFreed: number;
 }
 
-/** A listed object the sweep acts on: an object to delete, or a needed pack to account. */
+/** A listed object the sweep acts on: an object to quarantine, or a needed pack to account. */
 interface Candidate {
   key: string;
   size: number;
-  /** The id of a needed pack; absent for an object to delete. */
+  /** The id of a needed pack; absent for an object to quarantine. */
   livePack?: string;
 }
 
@@ -61,10 +62,12 @@ export class BlobCollector {
   readonly #hasher: HashFn;
   readonly #live = new KeySet();
   readonly #packs = new Set<string>();
+  readonly #quarantine: QuarantineLookup;
 
   constructor(store: Store, hasher: HashFn) {
     this.#store = store;
     this.#hasher = hasher;
+    this.#quarantine = new QuarantineLookup(store);
   }
 
   /** Distinct leaves, root objects and packed blobs marked. */
@@ -77,10 +80,18 @@ export class BlobCollector {
     return this.#packs.size;
   }
 
+  /** True when `key` is a blob or pack that a marked file needs. */
+  needs(key: string): boolean {
+    const object = objectAt(key);
+    if (object?.kind === "pack") return this.#packs.has(object.id);
+    return object?.kind === "blob" && this.#live.has(key);
+  }
+
   /**
    * Marks what `file` needs, cut by `chunking`; a file with a root object has its root read
-   * (once per key) for its leaves. False when that root object is missing, so its leaves are
-   * unknown and nothing may be swept; a corrupt one throws "integrity".
+   * (once per key) for its leaves, from quarantine when a purge moved it there (the purge then
+   * moves it back). False when that root object is missing, so its leaves are unknown and
+   * nothing may be swept; a corrupt one throws "integrity".
    */
   async mark(file: StoredFile, chunking: Chunking): Promise<boolean> {
     if (file.pack) {
@@ -89,27 +100,33 @@ export class BlobCollector {
       return true;
     }
     if (!this.#live.add(file.key) || !chunking.hasRoot(file.size)) return true;
-    let root: Uint8Array;
-    try {
-      root = await this.#store.get(file.key);
-    } catch (e) {
-      if (!isKind(e, "not-found")) throw e;
-      return false;
-    }
+    const root = await this.#readRoot(file.key);
+    if (!root) return false;
     const leaves = await decodeRoot(file.key, root, this.#hasher, this.#store.url);
     for (const key of leaves) this.#live.add(key);
     return true;
   }
 
+  /** The root object under `key`, or in quarantine; undefined when it is in neither. */
+  async #readRoot(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#store.get(key);
+    } catch (e) {
+      if (!isKind(e, "not-found")) throw e;
+    }
+    const id = await this.#quarantine.find(key);
+    return id === undefined ? undefined : await this.#store.get(quarantinedKey(id, key));
+  }
+
   /**
-   * Lists the blob store and deletes (or, dry, counts) each blob and pack nothing marked needs
-   * and stored before the cutoff; then, unless dry, has the store remove its stale temporary
-   * files.
+   * Lists the blob store and moves into quarantine (or, dry, counts) each blob and pack
+   * nothing marked needs and stored before the cutoff; then, unless dry, has the store remove
+   * its stale temporary files.
    */
   async sweep(options: SweepOptions): Promise<SweepResult> {
     const result: SweepResult = {
-      deleted: 0,
-      bytesFreed: 0,
+      quarantined: 0,
+      bytesQuarantined: 0,
       keptYoung: 0,
       partlyDeadPacks: 0,
       deadPackBytes: 0,
@@ -125,11 +142,11 @@ export class BlobCollector {
           result.deadPackBytes += dead;
         }
       } else {
-        result.deleted++;
-        result.bytesFreed += candidate.size;
+        result.quarantined++;
+        result.bytesQuarantined += candidate.size;
       }
     }
-    if (!options.dryRun && this.#store.removeStaleTemporaries) {
+    if (options.into && this.#store.removeStaleTemporaries) {
       const removed = await this.#store.removeStaleTemporaries(options.cutoff);
       result.temporariesRemoved = removed.files;
       result.temporaryBytesFreed = removed.bytes;
@@ -158,7 +175,7 @@ export class BlobCollector {
     }
   }
 
-  /** Deletes an unneeded object, or counts the dead bytes of a needed pack. */
+  /** Quarantines an unneeded object, or counts the dead bytes of a needed pack. */
   async #settle(
     candidate: Candidate,
     options: SweepOptions,
@@ -167,8 +184,8 @@ export class BlobCollector {
     if (livePack !== undefined) {
       return { candidate, dead: await this.#deadPackBytes(livePack, size) };
     }
-    options.onDelete?.({ key, size });
-    if (!options.dryRun) await this.#store.delete(key);
+    await options.into?.move(key, size);
+    options.onMove?.({ key, size });
     return { candidate, dead: 0 };
   }
 

@@ -177,16 +177,31 @@ export async function takeWriterLock(
 ): Promise<HeldLock> {
   const key = writerLockKey(newKsuid());
   const lock = (await HeldLock.write(store, key, command, timing, false))!;
-  const purge = await readLock(store, purgeLockKey, timing);
-  if (purge && !purge.stale) {
+  try {
+    await requireNoPurge(store, timing);
+  } catch (e) {
     await lock.release();
-    throw new DatamonError(
-      "locked",
-      `${describeHolder(purge)} holds ${purgeLockKey} in ${store.url}: wait for it to end, ` +
-        "then run the command again",
-    );
+    throw e;
   }
   return lock;
+}
+
+/**
+ * Throws "locked", naming the holder, while a live purge holds its lock: for a writer that
+ * checks before it starts (a writable mount, refused before it is mounted), and for
+ * takeWriterLock once its own lock is written.
+ */
+export async function requireNoPurge(
+  store: Store,
+  timing: LockTiming = lockTimingFromEnv(),
+): Promise<void> {
+  const purge = await readLock(store, purgeLockKey, timing);
+  if (!purge || purge.stale) return;
+  throw new DatamonError(
+    "locked",
+    `${describeHolder(purge)} holds ${purgeLockKey} in ${store.url}: wait for it to end, ` +
+      "then run the command again",
+  );
 }
 
 /** How a purge takes its lock. */
@@ -281,7 +296,8 @@ async function readLock(
   return record ? { key, record, stale } : { key, stale };
 }
 
-function hostName(): string {
+/** This machine's name, as locks and quarantine records give it. */
+export function hostName(): string {
   try {
     return Deno.hostname();
   } catch {
@@ -299,13 +315,20 @@ function encodeLock(record: LockRecord): Uint8Array {
   }));
 }
 
-function decodeLock(bytes: Uint8Array): LockRecord {
-  let doc: Record<string, unknown> | undefined;
+/**
+ * The YAML mapping of a small record of the blob store (a lock, a quarantine record), or
+ * undefined when the bytes are no YAML; the caller checks the fields.
+ */
+export function decodeYamlRecord(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    doc = parse(new TextDecoder().decode(bytes));
+    return parse(new TextDecoder().decode(bytes)) ?? undefined;
   } catch {
-    doc = undefined;
+    return undefined;
   }
+}
+
+function decodeLock(bytes: Uint8Array): LockRecord {
+  const doc = decodeYamlRecord(bytes);
   const time = new Date(String(doc?.time));
   const refreshed = new Date(String(doc?.refreshed));
   if (

@@ -9,6 +9,7 @@ import type { Store } from "../store/store.ts";
 import type { Chunking } from "./chunking.ts";
 import { packKey } from "./layout.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
+import { missingObjectRemedy } from "./quarantine.ts";
 import { LeafCache } from "./leaf_cache.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
 
@@ -314,10 +315,14 @@ export class CafsReader {
       return await this.#store.getRange(packKey(id), offset, length);
     } catch (e) {
       if (!isKind(e, "not-found")) throw e;
+      const remedy = await missingObjectRemedy(
+        this.#store,
+        packKey(id),
+        "upload the files again to store them anew",
+      );
       throw new DatamonError(
         "integrity",
-        `pack ${id} holding ${describe(file)} is missing from ${this.#store.url}: ` +
-          `upload the files again to store them anew`,
+        `pack ${id} holding ${describe(file)} is missing from ${this.#store.url}: ${remedy}`,
         { cause: e },
       );
     }
@@ -368,9 +373,14 @@ export class CafsReader {
       return await read();
     } catch (e) {
       if (!isKind(e, "not-found")) throw e;
+      const remedy = await missingObjectRemedy(
+        this.#store,
+        key,
+        "upload the files again to restore it",
+      );
       throw new DatamonError(
         "integrity",
-        `blob ${key} missing from ${this.#store.url}: upload the files again to restore it`,
+        `blob ${key} missing from ${this.#store.url}: ${remedy}`,
         { cause: e },
       );
     }

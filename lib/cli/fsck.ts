@@ -1,7 +1,7 @@
 /** `datamon fsck`: are every bundle's file lists, objects and packs stored and sound. */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { type Damage, fsck, type FsckTotals } from "../core/fsck.ts";
+import { type Damage, emptyTotals, fsck } from "../core/fsck.ts";
 import { getRepo } from "../meta/repo.ts";
 import {
   type ContextFlags,
@@ -14,7 +14,12 @@ import { count, formatBytes, type OutputFlags, printRows, writeErr } from "./out
 import { Progress } from "./progress.ts";
 import { writeSummary } from "./verbosity.ts";
 
-type Flags = ContextFlags & OutputFlags & { repo?: string; deep?: boolean; quiet?: boolean };
+type Flags = ContextFlags & OutputFlags & {
+  repo?: string;
+  deep?: boolean;
+  repair?: boolean;
+  quiet?: boolean;
+};
 
 export function fsckCommand(program: Command): void {
   quietOption(outputOptions(contextOptions(
@@ -24,15 +29,20 @@ export function fsckCommand(program: Command): void {
           "re-hash every byte); lists each damaged file; exit 9 when anything is damaged",
       )
       .option("--repo <name>", "only this repo (default: every repo of the context)")
-      .option("--deep", "read back every file and re-hash each leaf and packed file"),
+      .option("--deep", "read back every file and re-hash each leaf and packed file")
+      .option(
+        "--repair",
+        "move back the missing objects a purge holds in quarantine (takes the purge lock)",
+      ),
   ))).action(async (flags: Flags) => {
     const { settings, ctx } = await openContextFrom(flags);
     if (flags.repo !== undefined) await getRepo(ctx, flags.repo);
     const progress = new Progress("checking", {}, flags.quiet ?? false);
-    const totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0 };
+    const totals = emptyTotals();
     const damages = fsck(ctx, {
       repo: flags.repo,
       deep: flags.deep,
+      repair: flags.repair,
       concurrency: settings.concurrency,
       onProgress: progress.add,
     }, totals);
@@ -51,15 +61,26 @@ export function fsckCommand(program: Command): void {
     }
     const checked = `${count(totals.bundles, "bundle")}, ${count(totals.files, "file")} ` +
       `(${formatBytes(totals.bytes)})${flags.deep ? ", every byte re-hashed" : ""}`;
-    if (totals.damaged > 0) {
-      throw new DatamonError(
-        "integrity",
-        `fsck found ${
-          count(totals.damaged, "damaged file or bundle", "damaged files or bundles")
-        } ` +
-          `in ${checked}: restore the objects named above from a backup or upload them again`,
+    if (totals.restored > 0) {
+      writeErr(
+        `restored ${count(totals.restored, "object")} from quarantine for the files above: ` +
+          'run "datamon fsck" again to check everything they hold',
       );
     }
+    const damaged = totals.damaged - totals.restored;
+    if (damaged > 0) {
+      const quarantined = totals.quarantined - totals.restored;
+      throw new DatamonError(
+        "integrity",
+        `fsck found ${count(damaged, "damaged file or bundle", "damaged files or bundles")} ` +
+          `in ${checked}: ` + (quarantined > 0
+            ? `${quarantined} of them name objects a purge holds in quarantine: run ` +
+              '"datamon fsck --repair" to move them back; restore the others'
+            : "restore the objects named above") +
+          " from a backup or upload them again",
+      );
+    }
+    if (totals.restored > 0) return;
     writeSummary(`checked ${checked}: no damage`);
   });
 }

@@ -3,13 +3,17 @@
  * read, match the checksums bundle.yaml records and name no file twice, and every object a
  * file needs (its leaves, its root object, its pack) is stored. Deep: every file is read back, every leaf and packed file re-hashed against its
  * key, and every pack's index checked (cafs/check.ts does the checks). Each damaged file is
- * reported by repo, bundle and path; the check goes on past damage and never changes anything.
+ * reported by repo, bundle and path; the check goes on past damage. A missing object that a
+ * purge holds in quarantine is its own finding, naming the purge; with repair, exactly those
+ * objects are moved back (under the purge lock). Nothing else is ever changed.
  */
 import { isKind } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { ObjectChecks } from "../cafs/check.ts";
 import { bundleReader } from "./bundle_blobs.ts";
 import type { CafsReader } from "../cafs/reader.ts";
+import { takePurgeLock } from "../cafs/locks.ts";
+import { QuarantineLookup, restoreObject } from "../cafs/quarantine.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries, hasFileListChecksums } from "../meta/bundles.ts";
@@ -22,6 +26,10 @@ export interface Damage {
   bundle: string;
   path?: string;
   problem: string;
+  /** The purge whose quarantine holds the missing object. */
+  quarantinedBy?: string;
+  /** True when repair moved that object back. */
+  restored?: boolean;
 }
 
 export interface FsckOptions {
@@ -29,6 +37,8 @@ export interface FsckOptions {
   repo?: string;
   /** Re-hash every leaf and packed file, and check each pack's index. */
   deep?: boolean;
+  /** Move back the quarantined objects found missing (takes the purge lock). */
+  repair?: boolean;
   concurrency: number;
   onProgress?: (delta: { bytes: number; files: number }) => void;
 }
@@ -41,16 +51,28 @@ export interface FsckTotals {
   damaged: number;
   /** Bundles written before bundle.yaml recorded file-list checksums: lists read unverified. */
   unverified: number;
+  /** Damages that are objects held in quarantine, and of those, the ones repair restored. */
+  quarantined: number;
+  restored: number;
+}
+
+/** Totals before anything is checked. */
+export function emptyTotals(): FsckTotals {
+  return { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0, quarantined: 0, restored: 0 };
 }
 
 /** Checks the bundles and yields each damage found; `totals` counts what was checked. */
 export async function* fsck(
   ctx: Context,
   options: FsckOptions,
-  totals: FsckTotals = { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0 },
+  totals: FsckTotals = emptyTotals(),
 ): AsyncGenerator<Damage> {
+  await using _lock = options.repair
+    ? await takePurgeLock(ctx.blob, { command: "fsck --repair", removeStale: false })
+    : undefined;
   using cafs = await CafsSession.open(ctx.blob);
   const checks = cafs.checks(options.deep ?? false);
+  const quarantine = new QuarantineLookup(ctx.blob);
   for await (const found of committedBundles(ctx, options.repo)) {
     totals.bundles++;
     if ("error" in found) {
@@ -62,9 +84,46 @@ export async function* fsck(
     const reader = bundleReader(ctx, cafs, found.doc, options.concurrency);
     for await (const damage of checkBundle(ctx, found.doc, reader, checks, options, totals)) {
       totals.damaged++;
-      yield damage;
+      if (damage.missing === undefined) {
+        yield damage.found;
+        continue;
+      }
+      yield await quarantined(ctx, damage.found, damage.missing, quarantine, options, totals);
     }
   }
+}
+
+/**
+ * A damage whose missing object a purge holds in quarantine becomes that finding (and, with
+ * repair, the object is moved back); any other stays as found.
+ */
+async function quarantined(
+  ctx: Context,
+  damage: Damage,
+  missing: string,
+  quarantine: QuarantineLookup,
+  options: FsckOptions,
+  totals: FsckTotals,
+): Promise<Damage> {
+  const id = await quarantine.find(missing);
+  if (id === undefined) return damage;
+  totals.quarantined++;
+  if (options.repair) {
+    // Files sharing the object report it once restored: the restore is idempotent.
+    await restoreObject(ctx.blob, id, missing);
+    totals.restored++;
+  }
+  const problem = `${missing} is quarantined by purge ${id}` +
+    (options.repair
+      ? ": restored"
+      : `: run "datamon fsck --repair" or "datamon purge restore --purge ${id}"`);
+  return { ...damage, problem, quarantinedBy: id, ...(options.repair ? { restored: true } : {}) };
+}
+
+/** A damage found, with the key of the object found missing when that is the problem. */
+interface Found {
+  found: Damage;
+  missing?: string;
 }
 
 async function* checkBundle(
@@ -74,11 +133,13 @@ async function* checkBundle(
   checks: ObjectChecks,
   options: FsckOptions,
   totals: FsckTotals,
-): AsyncGenerator<Damage> {
-  const at = (path: string | undefined, problem: string): Damage =>
-    path === undefined
+): AsyncGenerator<Found> {
+  const at = (path: string | undefined, problem: string, missing?: string): Found => ({
+    found: path === undefined
       ? { repo: bundle.repo, bundle: bundle.id, problem }
-      : { repo: bundle.repo, bundle: bundle.id, path, problem };
+      : { repo: bundle.repo, bundle: bundle.id, path, problem },
+    ...(missing === undefined ? {} : { missing }),
+  });
   let listed = 0;
   let listFailure: string | undefined;
   async function* entries(): AsyncGenerator<FileEntry> {
@@ -107,7 +168,7 @@ async function* checkBundle(
   for await (const { group, problems } of checked) {
     totals.files += group.length;
     totals.bytes += group.reduce((sum, entry) => sum + entry.size, 0);
-    for (const { file, problem } of problems) yield at(file.name, problem);
+    for (const { file, problem, missing } of problems) yield at(file.name, problem, missing);
   }
   if (listFailure !== undefined) {
     yield at(undefined, listFailure);

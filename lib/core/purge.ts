@@ -2,15 +2,30 @@
  * Purge: garbage collection of the blob store over every committed bundle of every context
  * registered in it (meta/registry.ts). Each bundle's file entries are marked as needed, then
  * the blob store is swept of what no bundle needs once it is older than the grace period
- * (cafs/gc.ts does both). Purge holds the exclusive purge lock, taken only while no live writer
+ * (cafs/gc.ts does both). Two phases: the sweep moves those objects into a quarantine batch
+ * (cafs/quarantine.ts); a later purge deletes a batch for good once it is older than the
+ * quarantine period, and brings back first any quarantined object a bundle needs again. The
+ * bundle directories of uploads that never committed go too, once older than the grace period
+ * (meta/uncommitted.ts). Purge holds the exclusive purge lock, taken only while no live writer
  * holds a lock, and writers refuse to start while it is held (cafs/locks.ts): no upload runs
  * during a purge, so none can reuse a blob the sweep deletes.
  */
 import { DatamonError } from "../errors.ts";
-import type { BundleDoc } from "../model/types.ts";
-import { chunkingOf } from "../cafs/chunking.ts";
+import type { BundleDoc, FileEntry } from "../model/types.ts";
+import { type Chunking, chunkingOf } from "../cafs/chunking.ts";
 import type { BlobCollector, SweepResult } from "../cafs/gc.ts";
 import { type FoundLock, takePurgeLock } from "../cafs/locks.ts";
+import {
+  batchObjects,
+  QuarantineBatch,
+  quarantineBatches,
+  type QuarantineCounts,
+  restoreBatches,
+  type RestoreOptions,
+  type Settled,
+  settleQuarantine,
+} from "../cafs/quarantine.ts";
+import { ksuidTime } from "../model/ksuid.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleEntries } from "../meta/bundles.ts";
@@ -23,6 +38,7 @@ import {
   registerContext,
   registeredContexts,
 } from "../meta/registry.ts";
+import { removeUncommittedBundles, type UncommittedResult } from "../meta/uncommitted.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
 /** Objects younger than this are never swept unless told otherwise: 24 hours. */
@@ -31,22 +47,31 @@ export const DEFAULT_GRACE_MS = 24 * 60 * 60 * 1000;
 /** A shorter grace needs an explicit flag: it only protects writers that hold no lock. */
 export const MIN_GRACE_MS = 60 * 60 * 1000;
 
+/** Quarantined objects are deleted for good after this, unless told otherwise: 7 days. */
+export const DEFAULT_QUARANTINE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** How a purge goes. */
 export interface PurgeOptions {
   /** Unreferenced objects modified less than this long ago are kept. */
   graceMs: number;
-  /** Report what would be deleted; delete nothing (the lock is still taken). */
+  /** Quarantine batches older than this are deleted for good. */
+  quarantineMs: number;
+  /** Report what would be moved and deleted; change nothing (the lock is still taken). */
   dryRun?: boolean;
   /** Remove stale locks (of writers or a purge that died) instead of only reporting them. */
   removeStaleLocks?: boolean;
   /** Called for each stale lock found, and whether it was removed. */
   onStaleLock?: (lock: FoundLock, removed: boolean) => void;
   concurrency: number;
-  /** Called for each object deleted (or, dry, that would be). */
+  /** Called for each object moved into quarantine (or, dry, that would be). */
+  onQuarantine?: (object: { key: string; size: number }) => void;
+  /** Called for each quarantined object deleted for good (or, dry, that would be). */
   onDelete?: (object: { key: string; size: number }) => void;
   /** Called as bundles are marked and objects swept. */
   onProgress?: (delta: { bytes: number; files: number }) => void;
-  /** The time the grace period counts back from (default: now). */
+  /** Called when a context's uncommitted bundle directories are left, and why. */
+  onSkippedCleanup?: (context: string, why: string) => void;
+  /** The time the grace and quarantine periods count back from (default: now). */
   now?: Date;
 }
 
@@ -61,12 +86,22 @@ export interface PurgeResult extends SweepResult {
   liveKeys: number;
   /** Packs the bundles need. */
   livePacks: number;
+  /** The quarantine batch this purge made, when it moved anything. */
+  batch?: string;
+  /** What became of the objects quarantined before. */
+  quarantine: Settled;
+  /** Directories of uploads that never committed, removed (their file lists counted). */
+  uncommitted: UncommittedResult;
 }
 
-/** Marks what every committed bundle needs, then sweeps the rest of the blob store. */
+/**
+ * Marks what every committed bundle needs, settles the quarantine (restores what is needed,
+ * deletes expired batches), then sweeps the rest of the blob store into a new batch.
+ */
 export async function purge(ctx: Context, options: PurgeOptions): Promise<PurgeResult> {
   const now = options.now ?? new Date();
   const cutoff = new Date(now.getTime() - options.graceMs);
+  const expireBefore = new Date(now.getTime() - options.quarantineMs);
   await using lock = await takePurgeLock(ctx.blob, {
     command: "purge",
     removeStale: options.removeStaleLocks ?? false,
@@ -74,24 +109,50 @@ export async function purge(ctx: Context, options: PurgeOptions): Promise<PurgeR
   });
   using cafs = await CafsSession.open(ctx.blob);
   const collector = cafs.collector();
+  const dryRun = options.dryRun ?? false;
   let bundles = 0;
   let contexts = 0;
+  const uncommitted: UncommittedResult = { directories: 0, objects: 0 };
   for await (const marked of markedContexts(ctx)) {
     contexts++;
     bundles += await markContext(marked, collector, options);
+    await lock.check();
+    const removed = await removeUncommittedBundles(marked, { before: cutoff, dryRun });
+    uncommitted.directories += removed.directories;
+    uncommitted.objects += removed.objects;
+    if (removed.skipped) options.onSkippedCleanup?.(marked.doc.name, removed.skipped);
   }
-  const dryRun = options.dryRun ?? false;
   const { liveKeys, livePacks } = collector;
-  // Marking may have been long: the lock must still be held before anything is deleted.
+  // Marking may have been long: the lock must still be held before anything is moved.
   await lock.check();
-  const swept = await collector.sweep({
-    cutoff,
+  const quarantine = await settleQuarantine(ctx.blob, {
+    needed: (key) => collector.needs(key),
+    expireBefore,
+    context: ctx.doc.name,
     dryRun,
     concurrency: options.concurrency,
     onDelete: options.onDelete,
+  });
+  const into = dryRun ? undefined : new QuarantineBatch(ctx.blob, ctx.doc.name, now);
+  const swept = await collector.sweep({
+    cutoff,
+    into,
+    concurrency: options.concurrency,
+    onMove: options.onQuarantine,
     onListed: () => options.onProgress?.({ files: 0, bytes: 0 }),
   });
-  return { dryRun, bundles, contexts, liveKeys, livePacks, ...swept };
+  const record = await into?.close();
+  return {
+    dryRun,
+    bundles,
+    contexts,
+    liveKeys,
+    livePacks,
+    ...swept,
+    ...(record ? { batch: record.id } : {}),
+    quarantine,
+    uncommitted,
+  };
 }
 
 /**
@@ -159,25 +220,18 @@ async function markContext(
 }
 
 /** Marks every object a bundle's files need. */
-async function markBundle(
+function markBundle(
   ctx: Context,
   bundle: BundleDoc,
   collector: BlobCollector,
   options: PurgeOptions,
 ): Promise<void> {
-  const chunking = chunkingOf(bundle.leafSize);
-  const marked = mapOrdered(bundleEntries(ctx, bundle), options.concurrency, async (entry) => {
-    if (!await collector.mark(entry, chunking)) {
-      throw new DatamonError(
-        "integrity",
-        `purge stopped before deleting anything: root object ${entry.key} of ${entry.name} ` +
-          `in bundle ${bundle.id} of repo "${bundle.repo}" is missing from ${ctx.blob.url}, so ` +
-          `its leaves are unknown; run "datamon fsck"`,
-      );
-    }
-    return entry.size;
+  return markEntries(ctx, bundleEntries(ctx, bundle), chunkingOf(bundle.leafSize), {
+    collector,
+    options,
+    what: `bundle ${bundle.id} of repo "${bundle.repo}"`,
+    fix: 'run "datamon fsck"',
   });
-  for await (const bytes of marked) options.onProgress?.({ files: 1, bytes });
 }
 
 /**
@@ -191,16 +245,93 @@ async function markLiveSplits(
   options: PurgeOptions,
 ): Promise<void> {
   for await (const split of liveSplitFiles(ctx)) {
-    const chunking = chunkingOf(split.leafSize);
-    const marked = mapOrdered(split.entries, options.concurrency, async (entry) => {
-      if (await collector.mark(entry, chunking)) return entry.size;
-      throw new DatamonError(
-        "integrity",
-        `purge stopped before deleting anything: root object ${entry.key} of ${entry.name} ` +
-          `in ${split.what} is missing from ${ctx.blob.url}; run that split again or cancel ` +
-          "its diamond",
-      );
+    await markEntries(ctx, split.entries, chunkingOf(split.leafSize), {
+      collector,
+      options,
+      what: split.what,
+      fix: "run that split again or cancel its diamond",
     });
-    for await (const bytes of marked) options.onProgress?.({ files: 1, bytes });
+  }
+}
+
+/**
+ * Marks every object the files of `entries` need; a root object that is missing (so that its
+ * leaves are unknown) stops the purge, naming where the file is listed and what to do.
+ */
+async function markEntries(
+  ctx: Context,
+  entries: AsyncIterable<FileEntry>,
+  chunking: Chunking,
+  how: { collector: BlobCollector; options: PurgeOptions; what: string; fix: string },
+): Promise<void> {
+  const { collector, options } = how;
+  const marked = mapOrdered(entries, options.concurrency, async (entry) => {
+    if (await collector.mark(entry, chunking)) return entry.size;
+    throw new DatamonError(
+      "integrity",
+      `purge stopped before deleting anything: root object ${entry.key} of ${entry.name} ` +
+        `in ${how.what} is missing from ${ctx.blob.url}, so its leaves are unknown; ${how.fix}`,
+    );
+  });
+  for await (const bytes of marked) options.onProgress?.({ files: 1, bytes });
+}
+
+/** How `purge restore` goes. */
+export interface RestoreQuarantineOptions extends RestoreOptions {
+  /** Remove stale locks instead of only reporting them. */
+  removeStaleLocks?: boolean;
+  onStaleLock?: (lock: FoundLock, removed: boolean) => void;
+}
+
+/** What `purge restore` did (as --json prints it). */
+export interface RestoreResult extends QuarantineCounts {
+  dryRun: boolean;
+}
+
+/**
+ * Moves quarantined objects back to their keys: every batch, or one. Holds the purge lock, so
+ * it is refused while a purge runs (or a writer: restoring is as exclusive as purging).
+ */
+export async function restoreQuarantine(
+  ctx: Context,
+  options: RestoreQuarantineOptions,
+): Promise<RestoreResult> {
+  await using _lock = await takePurgeLock(ctx.blob, {
+    command: "purge restore",
+    removeStale: options.removeStaleLocks ?? false,
+    onStale: options.onStaleLock,
+  });
+  return { dryRun: options.dryRun, ...await restoreBatches(ctx.blob, options) };
+}
+
+/** One quarantine batch as `purge list` shows it. */
+export interface QuarantineListing {
+  id: string;
+  /** When its purge moved the objects. */
+  time: Date;
+  /** False for a batch a killed purge left unfinished (the next purge finishes it). */
+  whole: boolean;
+  /** Objects and bytes held now. */
+  objects: number;
+  bytes: number;
+  /** When a purge may delete it for good (with a quarantine period of `quarantineMs`). */
+  deletableAfter: Date;
+}
+
+/** The quarantine's batches, oldest first, counted from what they hold now. */
+export async function* quarantineListing(
+  ctx: Context,
+  quarantineMs: number,
+): AsyncGenerator<QuarantineListing> {
+  for await (const batch of quarantineBatches(ctx.blob)) {
+    const time = batch.record?.time ?? ksuidTime(batch.id);
+    let objects = 0;
+    let bytes = 0;
+    for await (const object of batchObjects(ctx.blob, batch.id)) {
+      objects++;
+      bytes += object.size;
+    }
+    const deletableAfter = new Date(time.getTime() + quarantineMs);
+    yield { id: batch.id, time, whole: batch.record !== undefined, objects, bytes, deletableAfter };
   }
 }

@@ -27,8 +27,11 @@ export function repoKey(repo: string): string {
  * written before its first step and removed after its last (outside repos/, which lists repos).
  */
 export function repoIntentKey(repo: string): string {
-  return `intents/repos/${repo}.yaml`;
+  return `${repoIntentsPrefix}${repo}.yaml`;
 }
+
+/** intents/repos/: where every unfinished rename or delete is recorded. */
+export const repoIntentsPrefix = "intents/repos/";
 
 /** bundles/{repo}/: list with delimiter "/" to find a repo's bundle ids. */
 export function bundlesPrefix(repo: string): string {

@@ -14,6 +14,7 @@ import type { Context } from "../meta/context.ts";
 import { getRepo } from "../meta/repo.ts";
 import { uploadBundle, type UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
+import { requireNoPurge } from "../cafs/locks.ts";
 import type { Mount } from "./bundle_mount.ts";
 import { changedBeforeStart, UUID_PATTERN } from "../util/leftovers.ts";
 
@@ -30,9 +31,10 @@ export interface StagingMount extends Mount {
 /**
  * Mounts an empty, writable directory on `mountPoint` whose files are staged in a new
  * directory under `stagingRoot`, to be committed as `commit` says. The repo (and label name)
- * are checked first, so a mount that cannot be committed is refused before anything is written.
- * Staging directories killed mounts left are removed when empty, else named through
- * `onLeftover` (one line each, saying how to commit them): they hold files never committed.
+ * are checked first, and that no purge runs, so a mount that cannot be committed is refused
+ * before anything is written. Staging directories killed mounts left are removed when empty,
+ * else named through `onLeftover` (one line each, saying how to commit them): they hold files
+ * never committed.
  */
 export async function mountStaging(
   ctx: Context,
@@ -47,6 +49,8 @@ export async function mountStaging(
   openLibfuse();
   await getRepo(ctx, repo);
   if (label !== undefined) validateName("label", label);
+  // Refused while a purge runs; the commit holds a writer's lock (uploadBundle takes it).
+  await requireNoPurge(ctx.blob);
   const mountPoint = await prepareMountPoint(options.mountPoint);
   await Deno.mkdir(options.stagingRoot, { recursive: true });
   await recoverStaging(options.stagingRoot, options.onLeftover ?? (() => {}));

@@ -1,7 +1,7 @@
 /**
  * Test-only crash points: a Store decorator that lets the crash tests kill a command at each of
  * its commit points. Every commit point of a mutating command is a store write, so killing the
- * process just before its Nth write (put, putIfAbsent, delete), counted across all its stores
+ * process just before its Nth write (put, putIfAbsent, delete, copy), counted across all its stores
  * in the order the process starts them, reaches every point at which a real crash could stop it.
  *
  * Two environment variables drive it, and are never set outside tests:
@@ -106,6 +106,17 @@ export class CrashPointStore implements Store {
   delete(key: string): Promise<void> {
     this.points.beforeWrite();
     return this.inner.delete(key);
+  }
+
+  /** The inner store's server-side copy, if it has one (a write). */
+  get copy(): ((from: string, to: string) => Promise<void>) | undefined {
+    const inner = this.inner;
+    return inner.copy
+      ? (from, to) => {
+        this.points.beforeWrite();
+        return inner.copy!(from, to);
+      }
+      : undefined;
   }
 
   /** The inner store's identity look-up, if it has one. */

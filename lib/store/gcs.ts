@@ -206,6 +206,17 @@ export class GcsStore implements Store {
     }
   }
 
+  /** A rewrite on the server: the bytes do not pass through this process. */
+  async copy(from: string, to: string): Promise<void> {
+    const source = await this.#file(from);
+    const target = await this.#file(to);
+    try {
+      await this.#request(() => source.copy(target));
+    } catch (e) {
+      throw this.#readFailure(e, from);
+    }
+  }
+
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     checkPrefix(prefix);
     const delimiter = checkDelimiter(options.delimiter, this.url);

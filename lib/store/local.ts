@@ -129,6 +129,31 @@ export class LocalStore implements Store {
     }
   }
 
+  /**
+   * A hard link of the object's file, placed by rename: no bytes are copied, and the copy
+   * keeps the original's stored time. Objects are never changed in place (put renames a new
+   * file over), so sharing the file is safe.
+   */
+  async copy(from: string, to: string): Promise<void> {
+    const source = this.#path(from);
+    const path = this.#path(to);
+    // A directory at `from` is a prefix, not an object.
+    if (!await this.#isFile(source)) throw this.#notFound(from);
+    const temp = this.#tempPath();
+    try {
+      await this.#place(temp, () => Deno.link(source, temp));
+    } catch (e) {
+      throw (await this.#readFailure(e)) ?? this.#notFound(from);
+    }
+    try {
+      await this.#place(path, () => Deno.rename(temp, path));
+    } catch (e) {
+      throw await this.#writeFailure(e, to);
+    } finally {
+      await removeQuietly(temp);
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | null> {
     const path = this.#path(key);
     try {
@@ -277,7 +302,7 @@ export class LocalStore implements Store {
 
   /** Writes `bytes` to a fresh temp file and returns its path; leaves nothing on failure. */
   async #writeTemp(key: string, bytes: Uint8Array): Promise<string> {
-    const temp = `${this.#tempDir}/${this.#tempTag}-${this.#tempCount++}`;
+    const temp = this.#tempPath();
     try {
       try {
         await Deno.writeFile(temp, bytes);
@@ -291,6 +316,11 @@ export class LocalStore implements Store {
       await removeQuietly(temp);
       throw await this.#writeFailure(e, key);
     }
+  }
+
+  /** A fresh temp file path, unique to this store instance. */
+  #tempPath(): string {
+    return `${this.#tempDir}/${this.#tempTag}-${this.#tempCount++}`;
   }
 
   /** Runs `move` (rename or link into `path`), creating the parent directory when missing. */

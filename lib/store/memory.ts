@@ -80,6 +80,13 @@ export class MemoryStore implements Store {
     });
   }
 
+  copy(from: string, to: string): Promise<void> {
+    return settled(() => {
+      const { bytes } = this.#object(from);
+      this.#objects.set(checkKey(to), { bytes: bytes.slice(), modified: new Date() });
+    });
+  }
+
   /**
    * Pages through the keys under `prefix` as an object store does: each page is taken from the
    * objects present when it is asked for, after the last key or prefix of the page before.

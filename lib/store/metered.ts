@@ -23,6 +23,7 @@ export const STORE_OPERATIONS = [
   "head",
   "list",
   "delete",
+  "copy",
 ] as const;
 /** One of the Store operations. */
 export type StoreOperation = typeof STORE_OPERATIONS[number];
@@ -159,6 +160,17 @@ export class MeteredStore implements Store {
   delete(key: string): Promise<void> {
     this.#count("delete", key);
     return this.inner.delete(key);
+  }
+
+  /** The inner store's server-side copy, if it has one. */
+  get copy(): ((from: string, to: string) => Promise<void>) | undefined {
+    const inner = this.inner;
+    return inner.copy
+      ? (from, to) => {
+        this.meter.count("copy");
+        return inner.copy!(from, to);
+      }
+      : undefined;
   }
 
   /** The inner store's identity look-up, if it has one (not a data request: not counted). */

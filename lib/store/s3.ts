@@ -229,6 +229,22 @@ export class S3Store implements Store {
     }
   }
 
+  /** CopyObject: the server copies the bytes. */
+  async copy(from: string, to: string): Promise<void> {
+    const source = this.#name(from);
+    const name = this.#name(to);
+    const { sdk, client } = await this.#connect();
+    // CopySource is "bucket/key", URL-encoded but for the "/" between segments.
+    const copySource = [this.#bucket, ...source.split("/")].map(encodeURIComponent).join("/");
+    await this.#request(
+      from,
+      () =>
+        client.send(
+          new sdk.CopyObjectCommand({ Bucket: this.#bucket, Key: name, CopySource: copySource }),
+        ),
+    );
+  }
+
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListEntry> {
     checkPrefix(prefix);
     const delimiter = checkDelimiter(options.delimiter, this.url) || undefined;

@@ -47,6 +47,13 @@ export interface Store {
   /** Removes the object; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
   /**
+   * Server-side copy of the object at `from` to `to` (create-or-replace, atomic like put),
+   * without its bytes passing through this process. The copy's stored time may be the
+   * original's or the copy's. Throws "not-found" when `from` is absent. Backends without a
+   * cheap copy leave it out; callers then get and put (see copyObject).
+   */
+  copy?(from: string, to: string): Promise<void>;
+  /**
    * The account behind the store's credentials as the cloud authenticates it (an AWS ARN, a
    * Google account's email), or why it could not be learnt. Backends without authentication of
    * their own (the local filesystem) leave it out. Never throws.
@@ -72,4 +79,10 @@ export interface StoreOptions {
    * --concurrency-factor); local stores ignore it.
    */
   maxRequests?: number;
+}
+
+/** Copies `from` to `to` in `store`: server-side when the store can, else by get and put. */
+export async function copyObject(store: Store, from: string, to: string): Promise<void> {
+  if (store.copy) return await store.copy(from, to);
+  await store.put(to, await store.get(from));
 }

@@ -14,6 +14,7 @@
 "use strict";
 
 const fs = require("node:fs");
+const http = require("node:http");
 const os = require("node:os");
 const path = require("node:path");
 
@@ -54,11 +55,23 @@ const { createApp } = firebase("lib/emulator/storage/server");
 const { EmulatorRegistry } = firebase("lib/emulator/registry");
 const { createDestroyer } = firebase("lib/utils");
 
+/**
+ * The emulator serves an object copy (rewriteTo, copyTo) only at /b/..., not at the
+ * /storage/v1/b/... path the SDK asks: this passes such requests on under the path it serves.
+ */
+function withCopyRoute(app) {
+  const copy = /^\/storage\/v1(\/b\/[^/]+\/o\/[^/]+\/(rewriteTo|copyTo)\/)/;
+  return (req, res) => {
+    req.url = req.url.replace(copy, "$1");
+    app(req, res);
+  };
+}
+
 /** The storage emulator without its rules runtime (Java), blobs kept in dataDir. */
 class GcsEmulator extends StorageEmulator {
   async start() {
     this._app = await createApp(this.args.projectId, this);
-    const server = this._app.listen(port, HOST);
+    const server = http.createServer(withCopyRoute(this._app)).listen(port, HOST);
     this.destroyServer = createDestroyer(server);
     await new Promise((resolve, reject) => {
       server.once("listening", resolve);

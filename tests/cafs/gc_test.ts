@@ -2,8 +2,9 @@
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { storeFiles, TEST_CHUNKING, withCafs } from "../support/cafs.ts";
 import { isKind } from "../../lib/errors.ts";
-import { packKey, purgeLockKey } from "../../lib/cafs/layout.ts";
+import { packKey, purgeLockKey, quarantinedKey } from "../../lib/cafs/layout.ts";
 import type { SweepOptions } from "../../lib/cafs/gc.ts";
+import { QuarantineBatch } from "../../lib/cafs/quarantine.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import type { LocalStore } from "../../lib/store/local.ts";
 
@@ -14,12 +15,17 @@ async function objectKeys(store: LocalStore): Promise<Set<string>> {
   return keys;
 }
 
-/** A sweep for which everything stored so far is old enough to delete. */
-function sweepAll(extra: Partial<SweepOptions> = {}): SweepOptions {
-  return { cutoff: new Date(Date.now() + 60_000), dryRun: false, concurrency: 4, ...extra };
+/** A sweep into a new batch for which everything stored so far is old enough to move. */
+function sweepAll(store: LocalStore, extra: Partial<SweepOptions> = {}): SweepOptions {
+  return {
+    cutoff: new Date(Date.now() + 60_000),
+    into: new QuarantineBatch(store, "test"),
+    concurrency: 4,
+    ...extra,
+  };
 }
 
-Deno.test("mark keeps what marked files need; sweep deletes unneeded blobs and packs, nothing else", async () => {
+Deno.test("mark keeps what marked files need; sweep moves unneeded blobs and packs into quarantine, nothing else", async () => {
   await withCafs(async (bench) => {
     const { store, cafs } = bench;
     const live = await storeFiles(bench, { small: 100, one: 3000, big: 3 * 4096 + 5 });
@@ -37,12 +43,19 @@ Deno.test("mark keeps what marked files need; sweep deletes unneeded blobs and p
     for (const file of Object.values(live)) assert(await collector.mark(file, TEST_CHUNKING));
     assertEquals(collector.livePacks, 1);
     assertEquals(collector.liveKeys, 3 + 4, "the files' keys and the big file's 4 leaves");
-    const deleted: string[] = [];
-    const result = await collector.sweep(sweepAll({ onDelete: ({ key }) => deleted.push(key) }));
+    const moved: string[] = [];
+    const options = sweepAll(store, { onMove: ({ key }) => moved.push(key) });
+    const result = await collector.sweep(options);
     const after = await objectKeys(store);
-    assertEquals(deleted.sort(), expected.sort());
-    assertEquals(result.deleted, expected.length);
+    assertEquals(moved.sort(), expected.sort());
+    assertEquals(result.quarantined, expected.length);
     assertEquals([...before].filter((key) => !after.has(key)).sort(), expected.sort());
+    const id = options.into!.id;
+    assertEquals(
+      [...after].filter((key) => !before.has(key)).sort(),
+      expected.map((key) => quarantinedKey(id, key)).sort(),
+      "each moved object is under quarantine/{id}/ (no record before close)",
+    );
     assert(after.has(purgeLockKey) && after.has("notes/readme.txt"), "no blob, never swept");
     assert(after.has(packKey(live.small.pack!.id)) && after.has(live.big.key));
     assertEquals(result.keptYoung, 0);
@@ -50,17 +63,17 @@ Deno.test("mark keeps what marked files need; sweep deletes unneeded blobs and p
   });
 });
 
-Deno.test("sweep keeps unneeded objects stored after the cutoff, and a dry run deletes nothing", async () => {
+Deno.test("sweep keeps unneeded objects stored after the cutoff, and a dry run moves nothing", async () => {
   await withCafs(async (bench) => {
     const { store, cafs } = bench;
     await storeFiles(bench, { a: 2000, b: 3000 });
     const before = await objectKeys(store);
-    const young = await cafs.collector().sweep(sweepAll({ cutoff: new Date(0) }));
+    const young = await cafs.collector().sweep(sweepAll(store, { cutoff: new Date(0) }));
     assertEquals(young.keptYoung, 2);
-    assertEquals(young.deleted, 0);
-    const dry = await cafs.collector().sweep(sweepAll({ dryRun: true }));
-    assertEquals(dry.deleted, 2);
-    assertEquals(dry.bytesFreed, 5000);
+    assertEquals(young.quarantined, 0);
+    const dry = await cafs.collector().sweep(sweepAll(store, { into: undefined }));
+    assertEquals(dry.quarantined, 2);
+    assertEquals(dry.bytesQuarantined, 5000);
     assertEquals(await objectKeys(store), before);
   });
 });
@@ -71,8 +84,8 @@ Deno.test("a pack any marked file names is kept whole, its unneeded entries coun
     const files = await storeFiles(bench, { kept: 100, dropped: 700 });
     const collector = cafs.collector();
     await collector.mark(files.kept, TEST_CHUNKING);
-    const result = await collector.sweep(sweepAll());
-    assertEquals(result.deleted, 0);
+    const result = await collector.sweep(sweepAll(store));
+    assertEquals(result.quarantined, 0);
     assertEquals(result.partlyDeadPacks, 1);
     assertEquals(result.deadPackBytes, 700);
     assert(await store.head(packKey(files.kept.pack!.id)));

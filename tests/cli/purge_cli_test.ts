@@ -6,28 +6,9 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonCommand, datamonOk, datamonWith, upload } from "../support/cli.ts";
 import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
+import { backdate, blobKeys, createContextArgs } from "../support/purge.ts";
 import { joinStoreUrl } from "../../lib/store/open.ts";
-
-const TWO_DAYS_AGO = new Date(Date.now() - 2 * 24 * 3600 * 1000);
-
-/** Every object file under a local blob store, as keys (locks and context records too). */
-async function blobKeys(root: string, prefix = ""): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const e of Deno.readDir(prefix ? `${root}/${prefix}` : root)) {
-    if (e.name === ".datamon-tmp") continue;
-    const key = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory) keys.push(...await blobKeys(root, key));
-    else keys.push(key);
-  }
-  return keys;
-}
-
-/** Makes every object of a local store look two days old, as if written long ago. */
-async function backdate(root: string): Promise<void> {
-  for (const key of await blobKeys(root)) {
-    await Deno.utime(`${root}/${key}`, TWO_DAYS_AGO, TWO_DAYS_AGO);
-  }
-}
+import { ksuidGenerator } from "../../lib/model/ksuid.ts";
 
 /** Files whose bytes differ from every other test tree's (seeded from `seed`). */
 function tree(seed: number, big: number, small: number): Record<string, Uint8Array> {
@@ -47,18 +28,9 @@ async function namesIn(path: string): Promise<string[]> {
   }
 }
 
-/** `context create` of `name` with stores of its own under `base` but the blob store `blob`. */
-function createContextArgs(name: string, base: string, blob: string): string[] {
-  const at = (role: string) => joinStoreUrl(base, `${name}/${role}`);
-  return [
-    ...["context", "create", "--context", name, "--blob", blob, "--meta", at("metadata")],
-    ...["--vmeta", at("vmetadata"), "--wal", at("wal"), "--read-log", at("readlog")],
-  ];
-}
-
-/** The keys of blobs and packs among `keys`: no lock, no context record. */
+/** The keys of blobs and packs among `keys`: no lock, no context record, nothing quarantined. */
 function blobsOnly(keys: string[]): string[] {
-  return keys.filter((key) => !key.startsWith("locks/") && !key.startsWith("contexts/"));
+  return keys.filter((key) => !/^(locks|contexts|quarantine)\//.test(key));
 }
 
 /** A lock record of a process on another host, last refreshed `ago` ms ago. */
@@ -67,7 +39,7 @@ function lockRecord(command: string, ago: number): string {
   return `host: elsewhere\npid: 42\ncommand: ${command}\ntime: ${time}\nrefreshed: ${time}\n`;
 }
 
-Deno.test("purge during an upload is refused or takes none of its blobs, then frees a deleted repo's blobs", async () => {
+Deno.test("purge during an upload is refused or takes none of its blobs, then quarantines a deleted repo's blobs", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const blob = `${home}/data/blob`;
@@ -107,7 +79,7 @@ Deno.test("purge during an upload is refused or takes none of its blobs, then fr
     );
     assertMatch(
       purged.stderr,
-      /^deleted \d+ objects \([\d.]+ [KM]iB\) not needed by any of 1 bundle of 1 context/,
+      /^moved \d+ objects \([\d.]+ [KM]iB\) into quarantine as batch \w+, not needed by any of 1 bundle of 1 context/m,
     );
     await datamonOk(home, "bundle", "download", "--repo", "new", "--destination", `${dir}/out`);
     await assertSameTree(`${dir}/new`, `${dir}/out`);
@@ -115,7 +87,7 @@ Deno.test("purge during an upload is refused or takes none of its blobs, then fr
   });
 });
 
-Deno.test("purge --dry-run deletes nothing and reports a pack kept for its live entries with its dead bytes", async () => {
+Deno.test("purge --dry-run moves nothing and reports a pack kept for its live entries with its dead bytes", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
     const blob = `${home}/data/blob`;
@@ -135,7 +107,7 @@ Deno.test("purge --dry-run deletes nothing and reports a pack kept for its live 
     assertEquals(result.livePacks, 1);
     assertEquals(result.partlyDeadPacks, 1);
     assertEquals(result.deadPackBytes, 10);
-    assertMatch(dry.stderr, /^would delete /);
+    assertMatch(dry.stderr, /^would move /);
     assertEquals(await blobKeys(blob), before, "nothing deleted");
   });
 });
@@ -266,7 +238,7 @@ for (const backend of BACKENDS) {
           ...["purge", "--context", "a", "--grace", "0s", "--unsafe-grace"],
         );
         assertEquals(purged.code, 0, purged.stderr);
-        assertMatch(purged.stderr, /^deleted 0 objects .* of 1 bundle of 2 contexts/m);
+        assertMatch(purged.stderr, /^moved 0 objects .* of 1 bundle of 2 contexts/m);
         const fsck = await datamon(home, "fsck", "--context", "b", "--deep");
         assertEquals(fsck.code, 0, fsck.stdout + fsck.stderr);
       });
@@ -339,5 +311,26 @@ Deno.test("purge in a loop against uploads reusing garbage: every upload that ex
       await datamonOk(home, "bundle", "list", "--repo", "new", "--json"),
     );
     assertEquals(committed.length, codes.filter((code) => code === 0).length);
+  });
+});
+
+Deno.test("purge removes the file lists of an upload killed before its commit once older than the grace period", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const kept = await upload(home, "r", `${dir}/src`, "kept");
+    // What a killed upload leaves: file lists under an id started two days ago, no bundle.yaml.
+    // A generator of its own: the process's newKsuid never goes back in time.
+    const dead = ksuidGenerator()(new Date(Date.now() - 2 * 24 * 3600 * 1000));
+    const deadDir = `${home}/data/metadata/bundles/r/${dead}`;
+    await Deno.mkdir(deadDir, { recursive: true });
+    await Deno.writeTextFile(`${deadDir}/bundle-files-0.yaml`, "files: []\n");
+    const dry = JSON.parse(await datamonOk(home, "purge", "--dry-run", "--json"));
+    assertEquals(dry.uncommitted, { directories: 1, objects: 1 });
+    const purged = await datamon(home, "purge");
+    assertEquals(purged.code, 0, purged.stderr);
+    assertMatch(purged.stderr, /^removed 1 uncommitted bundle directory \(1 file list\)/m);
+    assertEquals(await namesIn(`${home}/data/metadata/bundles/r`), [kept]);
   });
 });

@@ -215,10 +215,11 @@ Deno.test("purge keeps the blobs of finished splits of a diamond not yet committ
     await split(ctx, dir, diamond, "a", { "big": 200_000, "small": "s" });
     const swept = await purge(ctx, {
       graceMs: 0,
+      quarantineMs: 0,
       concurrency: 4,
       now: new Date(Date.now() + 60_000),
     });
-    assertEquals(swept.deleted, 0);
+    assertEquals(swept.quarantined, 0);
     const result = await commit(ctx, diamond);
     assertEquals(await tree(ctx, result.bundle), { "big": 200_000, "small": 1 });
     assert(swept.liveKeys > 0);

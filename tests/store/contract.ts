@@ -235,6 +235,28 @@ export function storeContract(name: string, open: OpenStore, options: ContractOp
     assertSameBytes(await store.get("del/keep"), patternBytes(5, 2));
   });
 
+  test("copy makes a second object with the same bytes that outlives the original", async (store) => {
+    assert.ok(store.copy, "the backend has a server-side copy");
+    const bytes = patternBytes(70_000, 4);
+    await store.put("from/k", bytes);
+    await store.put("to/q ü/k", patternBytes(3, 1));
+    await store.copy!("from/k", "to/q ü/k");
+    await store.copy!("from/k", "to/fresh/k");
+    await store.delete("from/k");
+    assertSameBytes(await store.get("to/q ü/k"), bytes);
+    assertSameBytes(await store.get("to/fresh/k"), bytes);
+    assert.equal((await store.head("to/fresh/k"))?.size, bytes.length);
+    assert.deepEqual(await listed(store, ""), ["to/fresh/k", "to/q ü/k"]);
+  });
+
+  test("copy of an absent object is not-found and creates nothing", async (store) => {
+    assert.ok(store.copy, "the backend has a server-side copy");
+    await store.put("dir/k", patternBytes(1, 1));
+    await assertRejectsKind("not-found", () => store.copy!("absent", "target"));
+    await assertRejectsKind("not-found", () => store.copy!("dir", "target"));
+    assert.equal(await store.head("target"), null);
+  });
+
   test("deleting the last key under a prefix removes the prefix from listings", async (store) => {
     await store.put("gone/deep/k", patternBytes(1, 1));
     await store.put("stay", patternBytes(1, 1));

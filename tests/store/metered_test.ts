@@ -19,10 +19,11 @@ Deno.test("a metered store counts requests per operation and the bytes sent and 
     await store.head("a");
     await store.head("missing");
     await Array.fromAsync(store.list(""));
+    await store.copy!("a", "b");
     await store.delete("a");
     await assert.rejects(store.get("a"));
     assert.deepEqual(meter.counts(), {
-      total: 12,
+      total: 13,
       operations: {
         get: 2,
         getInto: 2,
@@ -32,6 +33,7 @@ Deno.test("a metered store counts requests per operation and the bytes sent and 
         head: 2,
         list: 1,
         delete: 1,
+        copy: 1,
       },
       bytesSent: 25,
       bytesReceived: 23,
