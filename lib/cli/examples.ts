@@ -171,6 +171,52 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ["datamon purge --dry-run", "what garbage collection would free"],
     ["datamon purge --grace 7d", "keep what is younger than a week"],
   ],
+  "purge list": [
+    ["datamon purge list", "the quarantine's batches and when each may be deleted"],
+    ["datamon purge list --json", "as JSON"],
+  ],
+  "purge restore": [
+    ["datamon purge restore --dry-run", "what would come back from quarantine"],
+    ["datamon purge restore --purge ID", "bring back one purge's batch"],
+  ],
+  "diamond initialize": [
+    ["datamon diamond initialize --repo images", "prints the new diamond's id"],
+    ["D=$(datamon diamond initialize --repo images --diamond-tag nightly)", "tagged, in a script"],
+  ],
+  "diamond get": [
+    ["datamon diamond get --repo images --diamond D", "its state and, once done, its bundle"],
+    ["datamon diamond get --repo images --diamond D --json", "as JSON"],
+  ],
+  "diamond list": [
+    ["datamon diamond list --repo images", "the repo's diamonds"],
+    ["datamon diamond list --repo images --json", "as JSON"],
+  ],
+  "diamond cancel": [
+    ["datamon diamond cancel --repo images --diamond D", "no commit will be made"],
+    ["datamon --context team diamond cancel --repo images --diamond D", "in another context"],
+  ],
+  "diamond split add": [
+    ["datamon diamond split add --repo images --diamond D --path ./shard-3", "one pod's share"],
+    [
+      "datamon diamond split add --repo images --diamond D --path ./out --split-tag pod-3",
+      "tagged with the pod",
+    ],
+  ],
+  "diamond split get": [
+    ["datamon diamond split get --repo images --diamond D --split S", "one split's state"],
+    ["datamon diamond split get --repo images --diamond D --split S --json", "as JSON"],
+  ],
+  "diamond split list": [
+    ["datamon diamond split list --repo images --diamond D", "every split and its state"],
+    ["datamon diamond split list --repo images --diamond D --json", "as JSON"],
+  ],
+  "diamond commit": [
+    ["datamon diamond commit --repo images --diamond D --message 'nightly'", "one bundle"],
+    [
+      "datamon diamond commit --repo images --diamond D --message m --no-conflicts",
+      "fail if two splits wrote one path differently",
+    ],
+  ],
   "version": [
     ["datamon version", "the version and build"],
     ["datamon version --json", "as JSON"],

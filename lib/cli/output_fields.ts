@@ -18,6 +18,7 @@ import type { UpdateResult } from "../core/update.ts";
 import type { Change } from "../core/diff.ts";
 import type { PlannedChange } from "./bundle_download.ts";
 import type { Damage } from "../core/fsck.ts";
+import type { QuarantineListing } from "../core/purge.ts";
 import type { SidecarResult } from "../sidecar/sidecar.ts";
 import type { RequestCounts } from "../store/metered.ts";
 import { fieldsOf, fieldsUnder, type OutputFields } from "./output.ts";
@@ -151,6 +152,32 @@ const AUDIT_FIELDS = fieldsOf<WalRecord & ReadRecord & { kind: string }>(
 /** `sidecar`: what the run read and wrote. */
 const SIDECAR_FIELDS = fieldsOf<SidecarResult>("runId", "inputs.*", "outputs.*");
 
+/** A diamond as `diamond get` and `diamond list` show it. */
+const DIAMOND_FIELDS: OutputFields = [
+  "id",
+  "state",
+  "tag",
+  "time",
+  "bundle",
+  "mode",
+  "conflicts",
+  "checkpoints",
+];
+
+/** A split as `diamond split get` and `diamond split list` show it. */
+const SPLIT_FIELDS: OutputFields = [
+  "split",
+  "state",
+  "generation",
+  "runs",
+  "tag",
+  "path",
+  "time",
+  "files",
+  "size",
+  "error",
+];
+
 /** `config get`: one row per setting, with where its value comes from. */
 const CONFIG_FIELDS: OutputFields = ["key", "value", "source", "from"];
 
@@ -187,6 +214,31 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
   "fsck": DAMAGE_FIELDS,
   "log": AUDIT_FIELDS,
   "sidecar": SIDECAR_FIELDS,
+  "purge list": fieldsOf<QuarantineListing>(
+    "id",
+    "time",
+    "whole",
+    "objects",
+    "bytes",
+    "deletableAfter",
+  ),
+  "diamond initialize": ["id", "repo", "tag", "time", ...fieldsUnder("contributor", CONTRIBUTOR)],
+  "diamond get": DIAMOND_FIELDS,
+  "diamond list": DIAMOND_FIELDS,
+  "diamond split add": [
+    "split",
+    "generation",
+    "leavesStored",
+    "leavesDeduplicated",
+    "bytesStored",
+    "packsStored",
+    ...fieldsUnder("requests", REQUESTS),
+    "skipped.*",
+    "done.*",
+  ],
+  "diamond split get": SPLIT_FIELDS,
+  "diamond split list": SPLIT_FIELDS,
+  "diamond commit": ["bundle", "conflicts", "checkpoints", "excluded.*"],
   "version": VERSION_FIELDS,
 };
 

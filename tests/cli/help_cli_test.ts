@@ -57,7 +57,12 @@ function helpOf(cmd: Command): string {
 Deno.test("each command's help lists its own options, then the global ones, and ends with examples", () => {
   const withoutExamples: string[] = [];
   for (const [path, cmd] of commands(buildProgram())) {
-    if (cmd.commands.length > 0 && path.split(" ").length === 1) continue; // a group: no action
+    // A group (no action of its own) and a hidden command have no help of their own to read.
+    const { _actionHandler, _hidden } = cmd as unknown as {
+      _actionHandler?: unknown;
+      _hidden?: boolean;
+    };
+    if ((cmd.commands.length > 0 && !_actionHandler) || _hidden) continue;
     const help = helpOf(cmd);
     const examples = help.match(/\nExamples:\n([\s\S]*)$/)?.[1];
     if (!examples) {
