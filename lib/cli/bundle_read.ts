@@ -24,6 +24,7 @@ import {
   formatBytes,
   type OutputFlags,
   printRecord,
+  printResult,
   printRows,
   tableTime,
   wantsData,
@@ -153,7 +154,13 @@ export function getCommand(bundle: Command): void {
       .description("show a bundle (default: the latest)")
       .requiredOption("--repo <name>", "repo"),
   ))).action(async (flags: BundleFlags) => {
-    printRecord((await openSelectedBundle(flags)).doc, flags);
+    const { doc } = await openSelectedBundle(flags);
+    printResult(doc, flags, () =>
+      printRecord({
+        ...doc,
+        totalSize: `${formatBytes(doc.totalSize)} (${doc.totalSize} bytes)`,
+        leafSize: formatBytes(doc.leafSize),
+      }, {}));
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { DatamonError } from "../errors.ts";
 import type { Contributor } from "../model/types.ts";
-import { type Column, printTable } from "./table.ts";
+import { type Column, escapeControl, printTable } from "./table.ts";
 
 export type { Column } from "./table.ts";
 import { displayName } from "../util/byte_names.ts";
@@ -133,11 +133,12 @@ export async function printRows<T>(
 ): Promise<number> {
   let count = 0;
   if (flags.json) {
-    writeOut("[");
+    // "[" waits for the first row, so a list that fails before it (an unknown repo) prints
+    // nothing on stdout rather than the start of a document.
     for await (const row of rows) {
-      writeOut(`${count++ ? "," : ""}\n  ${JSON.stringify(toJson(row))}`);
+      writeOut(`${count++ ? "," : "["}\n  ${JSON.stringify(toJson(row))}`);
     }
-    writeOut(count ? "\n]\n" : "]\n");
+    writeOut(count ? "\n]\n" : "[]\n");
     return count;
   }
   if (flags.format !== undefined) {
@@ -179,7 +180,7 @@ export function printRecord(record: unknown, flags: OutputFlags): void {
     const width = Math.max(...Object.keys(data).map((k) => k.length));
     for (const [key, value] of Object.entries(data)) {
       const shown = typeof value === "object" && value !== null ? describe(value) : String(value);
-      writeOut(`${`${key}:`.padEnd(width + 1)} ${shown}\n`);
+      writeOut(`${`${key}:`.padEnd(width + 1)} ${escapeControl(shown)}\n`);
     }
   }
 }

@@ -52,3 +52,25 @@ Deno.test("piped tables are whole; --wide adds emails, --no-headers drops the he
     assertMatch(wide[0], /^r\s+.*Test User <test@example\.com>$/);
     assertEquals(wide.filter((line) => line !== "").length, 1);
   }));
+
+Deno.test("bundle get shows sizes for people and escapes a message's control characters; --json keeps numbers", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "x".repeat(3000) });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "first\x1b[31m line");
+    const shown = await datamonOk(home, "bundle", "get", "--repo", "r");
+    assertMatch(shown, /^totalSize: +2\.93 KiB \(3000 bytes\)$/m);
+    assertMatch(shown, /^leafSize: +2\.00 MiB$/m);
+    assertMatch(shown, /^message: +first\\x1b\[31m line$/m);
+    const data = JSON.parse(await datamonOk(home, "bundle", "get", "--repo", "r", "--json"));
+    assertEquals([data.totalSize, data.message], [3000, "first\x1b[31m line"]);
+  }));
+
+Deno.test("--json on a list that fails prints nothing on stdout; an empty list prints []", () =>
+  withTempDir(async (home) => {
+    const failed = await datamon(home, "bundle", "list", "--repo", "nope", "--json");
+    assertEquals([failed.code, failed.stdout], [3, ""]);
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    assertEquals(await datamonOk(home, "bundle", "list", "--repo", "r", "--json"), "[]\n");
+  }));
