@@ -20,6 +20,7 @@ import {
 import { uploadBundle } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
 import { clearSignals, SIGNALS, waitForSignal, writeSignal } from "./signal_files.ts";
+import { redactSecrets } from "../util/redact.ts";
 
 export interface SidecarOptions {
   /** The run's id (DATAMON_RUN_ID), written into the signals. */
@@ -88,7 +89,8 @@ export async function runSidecar(
     return result;
   } catch (e) {
     await unmountAll(mounts).catch(() => {});
-    const line = ((e as Error)?.message ?? String(e)).split("\n")[0];
+    // The main step (and whoever reads the shared volume) sees the line: no credentials in it.
+    const line = redactSecrets(((e as Error)?.message ?? String(e)).split("\n")[0]);
     await writeSignal(dir, SIGNALS.failed, line).catch(() => {});
     throw e;
   }

@@ -3,7 +3,7 @@
  * (text and --json), `context list`, `doctor`, an error message, nor the web API.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { datamon, datamonOk } from "../support/cli.ts";
+import { datamon, datamonOk, datamonWith } from "../support/cli.ts";
 import { startWeb, stopWeb } from "../support/web.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
@@ -77,5 +77,25 @@ Deno.test("the web API serves no password of an endpoint, in contexts or in erro
     } finally {
       await stopWeb(child);
     }
+  });
+});
+
+Deno.test("the sidecar's failed signal names the store without its password", async () => {
+  await withTempDir(async (dir) => {
+    const home = await contextWithPassword(dir);
+    const signals = `${dir}/signals`;
+    await Deno.writeTextFile(
+      `${dir}/params.yaml`,
+      `signals: ${signals}\ninputs:\n  - repo: raw\n    path: ${dir}/in\noutputs: []\n`,
+    );
+    const side = await datamonWith(
+      home,
+      { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" },
+      ...["sidecar", "--params", `${dir}/params.yaml`, "--context", "c", "--skip-auth"],
+    );
+    assert(side.code !== 0, "the store is unreachable");
+    const failed = await Deno.readTextFile(`${signals}/failed`);
+    assertMatch(failed, /minio:\*\*\*@/);
+    assertNoSecret("the failed signal", failed);
   });
 });
