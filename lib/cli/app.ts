@@ -19,6 +19,7 @@ import { lineageCommand } from "./lineage.ts";
 import { fsckCommand } from "./fsck.ts";
 import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
+import { goGlobalFlags } from "./go_flags.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   purgeCommand(program);
   versionCommand(program);
   completionCommand(program);
+  goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({

@@ -8,7 +8,7 @@ import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { commandMetrics } from "./metrics.ts";
-import { writeErr } from "./output.ts";
+import { writeWarning } from "./output.ts";
 
 /** Flags every command that reaches a context accepts. */
 export interface ContextFlags {
@@ -101,7 +101,7 @@ export function actorFrom(
 ): Promise<Contributor> {
   return resolveActor(settings, store, { name: flags.name, email: flags.email }, {
     skipAuth: flags.skipAuth,
-    onWarning: (message) => writeErr(`datamon: warning: ${message}`),
+    onWarning: writeWarning,
   });
 }
 

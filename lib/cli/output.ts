@@ -1,5 +1,5 @@
 /** Printing data: JSON, a `--format` template, or aligned columns for people. */
-import { DatamonError } from "../errors.ts";
+import { fillTemplate } from "./template.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -19,40 +19,21 @@ export function writeErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(`${line}\n`));
 }
 
+let warningsHidden = false;
+
+/** From now on warnings are not shown (`--loglevel error` or `none`). */
+export function hideWarnings(): void {
+  warningsHidden = true;
+}
+
 /** Writes one warning line to stderr: something was passed over, and the command goes on. */
 export function writeWarning(line: string): void {
-  writeErr(`datamon: warning: ${line}`);
+  if (!warningsHidden) writeErr(`datamon: warning: ${line}`);
 }
 
 /** Plain JSON values: Dates become ISO strings. */
 export function toJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
-}
-
-/**
- * Fills a `--format` template: `{{field}}` or `{{field.sub}}` from the row's JSON form;
- * `\t` and `\n` escapes are honoured.
- */
-export function fillTemplate(template: string, row: unknown): string {
-  const data = toJson(row) as Record<string, unknown>;
-  return template
-    .replace(/\\t/g, "\t")
-    .replace(/\\n/g, "\n")
-    .replace(/\{\{\s*\.?([\w.]+)\s*\}\}/g, (_, path: string) => {
-      let value: unknown = data;
-      for (const part of path.split(".")) {
-        if (value === null || typeof value !== "object" || !(part in value)) {
-          throw new DatamonError(
-            "invalid-argument",
-            `--format names "${path}", which this output does not have: use one of ${
-              Object.keys(data).join(", ")
-            }`,
-          );
-        }
-        value = (value as Record<string, unknown>)[part];
-      }
-      return typeof value === "object" ? JSON.stringify(value) : String(value);
-    });
 }
 
 /** A column of a human table: its header and how to show a row's value. */
@@ -84,7 +65,7 @@ export async function printRows<T>(
   }
   if (flags.format !== undefined) {
     for await (const row of rows) {
-      writeOut(`${fillTemplate(flags.format, row)}\n`);
+      writeOut(`${fillTemplate(flags.format, toJson(row))}\n`);
       count++;
     }
     return count;
@@ -140,7 +121,7 @@ export function printRecord(record: unknown, flags: OutputFlags): void {
   if (flags.json) {
     writeOut(`${JSON.stringify(toJson(record), null, 2)}\n`);
   } else if (flags.format !== undefined) {
-    writeOut(`${fillTemplate(flags.format, record)}\n`);
+    writeOut(`${fillTemplate(flags.format, toJson(record))}\n`);
   } else {
     const data = toJson(record) as Record<string, unknown>;
     const width = Math.max(...Object.keys(data).map((k) => k.length));

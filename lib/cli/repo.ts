@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { createRepo, deleteRepo, getRepo, listRepos } from "../meta/repo.ts";
 import { renameRepo } from "../core/repo_rename.ts";
+import { repoSize } from "../core/repo_size.ts";
 import { readIntent } from "../meta/repo_journal.ts";
 import {
   actorFrom,
@@ -12,11 +13,33 @@ import {
   openContextFrom,
   outputOptions,
 } from "./common.ts";
-import { formatContributor, type OutputFlags, printRecord, printRows, writeErr } from "./output.ts";
+import {
+  formatBytes,
+  formatContributor,
+  type OutputFlags,
+  printRecord,
+  printRows,
+  writeErr,
+  writeWarning,
+} from "./output.ts";
 import { confirm } from "./confirm.ts";
 import type { RepoDoc } from "../model/types.ts";
+import type { Context } from "../meta/context.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string };
+type SizeFlags = Flags & { withSize?: boolean };
+
+const withSizeOption = [
+  "--with-size",
+  "add each repo's size: the bytes of all its bundles, shared blobs counted in each",
+] as const;
+
+/** A repo, with its size when --with-size asked for it. */
+type SizedRepo = RepoDoc & { size?: number };
+
+async function withSize(ctx: Context, doc: RepoDoc, concurrency: number): Promise<SizedRepo> {
+  return { ...doc, size: await repoSize(ctx, doc.name, concurrency, writeWarning) };
+}
 
 export function repoCommands(program: Command): void {
   const repo = program.command("repo").description("create, list and manage repos");
@@ -39,22 +62,32 @@ export function repoCommands(program: Command): void {
   });
 
   outputOptions(contextOptions(
-    repo.command("get").description("show a repo").requiredOption("--repo <name>", "repo name"),
-  )).action(async (flags: Flags) => {
-    const { ctx } = await openContextFrom(flags);
-    printRecord(await getRepo(ctx, flags.repo), flags);
+    repo.command("get").description("show a repo").requiredOption("--repo <name>", "repo name")
+      .option(...withSizeOption),
+  )).action(async (flags: SizeFlags) => {
+    const { ctx, settings } = await openContextFrom(flags);
+    const doc = await getRepo(ctx, flags.repo);
+    printRecord(flags.withSize ? await withSize(ctx, doc, settings.concurrency) : doc, flags);
   });
 
-  outputOptions(contextOptions(repo.command("list").description("list the repos of a context")))
-    .action(async (flags: Flags) => {
-      const { ctx, settings } = await openContextFrom(flags);
-      await printRows<RepoDoc>(listRepos(ctx, settings.concurrency), [
-        { header: "NAME", value: (r) => r.name },
-        { header: "CREATED", value: (r) => r.timestamp.toISOString() },
-        { header: "CONTRIBUTOR", value: (r) => formatContributor(r.contributor) },
-        { header: "DESCRIPTION", value: (r) => r.description },
-      ], flags);
-    });
+  outputOptions(contextOptions(
+    repo.command("list").description("list the repos of a context").option(...withSizeOption),
+  )).action(async (flags: SizeFlags) => {
+    const { ctx, settings } = await openContextFrom(flags);
+    const columns = [
+      { header: "NAME", value: (r: SizedRepo) => r.name },
+      { header: "CREATED", value: (r: SizedRepo) => r.timestamp.toISOString() },
+      { header: "CONTRIBUTOR", value: (r: SizedRepo) => formatContributor(r.contributor) },
+      { header: "DESCRIPTION", value: (r: SizedRepo) => r.description },
+    ];
+    const repos = listRepos(ctx, settings.concurrency);
+    if (!flags.withSize) return void await printRows<SizedRepo>(repos, columns, flags);
+    async function* sized() {
+      for await (const doc of repos) yield await withSize(ctx, doc, settings.concurrency);
+    }
+    const size = { header: "SIZE", value: (r: SizedRepo) => formatBytes(r.size ?? 0) };
+    await printRows<SizedRepo>(sized(), [...columns, size], flags);
+  });
 
   contextOptions(
     repo.command("delete")
