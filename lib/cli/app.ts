@@ -20,6 +20,7 @@ import { fsckCommand } from "./fsck.ts";
 import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
 import { goGlobalFlags } from "./go_flags.ts";
+import { squashCommands } from "./squash.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   purgeCommand(program);
   versionCommand(program);
   completionCommand(program);
+  squashCommands(program);
   goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {

@@ -13,9 +13,8 @@ import {
 } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import { newKsuid } from "../model/ksuid.ts";
-import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
-import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { childNames, createDocument, deleteUnder, mapOrdered, readDocument } from "./documents.ts";
 import { logWrite } from "./audit.ts";
 import { beginIntent, endIntent, readIntent, requireNoIntent } from "./repo_journal.ts";
 
@@ -139,16 +138,6 @@ export async function* listRepos(ctx: Context, concurrency = 16): AsyncGenerator
     concurrency,
     (name) => readDocument(ctx.metadata, repoKey(name), decodeRepo),
   );
-}
-
-async function deleteUnder(store: Store, prefix: string): Promise<number> {
-  let deleted = 0;
-  for await (const entry of store.list(prefix)) {
-    if (entry.kind !== "object") continue;
-    await store.delete(entry.key);
-    deleted++;
-  }
-  return deleted;
 }
 
 /**

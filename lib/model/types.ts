@@ -152,7 +152,10 @@ export type WriteOperation =
   | "write file list"
   | "record lineage"
   | "commit bundle"
-  | "set label";
+  | "set label"
+  | "delete bundle"
+  | "delete label"
+  | "redact file";
 
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
@@ -165,6 +168,9 @@ export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "record lineage",
   "commit bundle",
   "set label",
+  "delete bundle",
+  "delete label",
+  "redact file",
 ];
 
 /** One write-ahead log record, written (create-only) before the change it describes. */
