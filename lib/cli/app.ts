@@ -21,6 +21,7 @@ import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
 import { goGlobalFlags } from "./go_flags.ts";
 import { squashCommands } from "./squash.ts";
+import { usageCommands } from "./usage.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   versionCommand(program);
   completionCommand(program);
   squashCommands(program);
+  usageCommands(program);
   goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {

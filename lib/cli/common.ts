@@ -45,7 +45,10 @@ export const skipAuthOption = [
 export function outputOptions(cmd: Command): Command {
   return cmd
     .option("--json", "print JSON")
-    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'");
+    .option(
+      "--format <template>",
+      "print each item with a template, e.g. '{{id}}\\t{{message}}' or Go's '{{.ID}}'",
+    );
 }
 
 /** --name and --email: who is recorded as the contributor. */
