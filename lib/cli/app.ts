@@ -22,6 +22,7 @@ import { commandMetrics } from "./metrics.ts";
 import { goGlobalFlags } from "./go_flags.ts";
 import { squashCommands } from "./squash.ts";
 import { usageCommands } from "./usage.ts";
+import { repoFilesCommands } from "./repo_files.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   completionCommand(program);
   squashCommands(program);
   usageCommands(program);
+  repoFilesCommands(program);
   goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {

@@ -19,6 +19,7 @@ import {
 import { count, formatBytes, printResult, writeErr, writeWarning } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
+import { warnRedacted } from "./repo_files.ts";
 
 type DownloadFlags = BundleFlags & {
   destination: string;
@@ -76,6 +77,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     `downloaded ${count(result.files, "file")} (${formatBytes(result.bytes)}) of bundle ` +
       `${doc.id} to ${flags.destination} in ${count(result.requests.total, "request")}`,
   );
+  warnRedacted(result.redacted);
 }
 
 /** Adds `bundle download file` under `bundle download`. */

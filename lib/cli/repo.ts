@@ -12,6 +12,7 @@ import {
   contributorOptions,
   openContextFrom,
   outputOptions,
+  required,
 } from "./common.ts";
 import {
   formatBytes,
@@ -92,9 +93,11 @@ export function repoCommands(program: Command): void {
   contextOptions(
     repo.command("delete")
       .description("delete a repo with its bundles and labels (blobs stay until purged)")
-      .requiredOption("--repo <name>", "repo name")
+      // Not a requiredOption: commander would then require it of `repo delete files` too.
+      .option("--repo <name>", "repo name (required)")
       .option("--force-yes", "do not ask for confirmation"),
   ).action(async (flags: Flags & { forceYes?: boolean }) => {
+    required(flags.repo, "--repo");
     const { settings, ctx } = await openContextFrom(flags);
     // A delete that was killed may have removed repo.yaml already: its re-run finishes it.
     if ((await readIntent(ctx, flags.repo))?.operation !== "delete") await getRepo(ctx, flags.repo);

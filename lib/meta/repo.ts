@@ -7,6 +7,7 @@ import {
   bundlePrefix,
   bundlesPrefix,
   labelsPrefix,
+  redactionsPrefix,
   repoKey,
   repoLineagePrefix,
   reposPrefix,
@@ -181,6 +182,7 @@ export async function removeRepo(
   });
   await deleteUnder(ctx.vmetadata, labelsPrefix(name));
   await deleteUnder(ctx.metadata, repoLineagePrefix(name));
+  await deleteUnder(ctx.metadata, redactionsPrefix(name));
   for await (const id of childNames(ctx.metadata, bundlesPrefix(name))) {
     await ctx.metadata.delete(bundleKey(name, id));
     await deleteUnder(ctx.metadata, bundlePrefix(name, id));

@@ -117,3 +117,13 @@ export function runReadsPrefix(run: string): string {
 export function runReadKey(run: string, read: BundleRef): string {
   return `${runReadsPrefix(run)}${read.repo}/${read.bundle}`;
 }
+
+/** redactions/{repo}/: a repo's redaction records (copied by a rename, removed by a delete). */
+export function redactionsPrefix(repo: string): string {
+  return `redactions/${repo}/`;
+}
+
+/** redactions/{repo}/{recordId}.json: one redaction. */
+export function redactionKey(repo: string, recordId: string): string {
+  return `${redactionsPrefix(repo)}${recordId}.json`;
+}
