@@ -29,6 +29,10 @@ import { fsckCommand } from "./fsck.ts";
 import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
 import { diamondCommands } from "./diamond.ts";
+import { goGlobalFlags } from "./go_flags.ts";
+import { squashCommands } from "./squash.ts";
+import { usageCommands } from "./usage.ts";
+import { repoFilesCommands } from "./repo_files.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -59,6 +63,10 @@ export function buildProgram(): Command {
   diamondCommands(program);
   versionCommand(program);
   completionCommand(program);
+  squashCommands(program);
+  usageCommands(program);
+  repoFilesCommands(program);
+  goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({

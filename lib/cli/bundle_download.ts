@@ -33,6 +33,7 @@ import {
 import { Progress } from "./progress.ts";
 import { writeSummary } from "./verbosity.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
+import { warnRedacted } from "./repo_files.ts";
 
 type DownloadFlags = BundleFlags & {
   destination: string;
@@ -149,6 +150,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     `downloaded ${count(result.files, "file")} (${formatBytes(result.bytes)}) of bundle ` +
       `${doc.id} to ${flags.destination} in ${count(result.requests.total, "request")}`,
   );
+  warnRedacted(result.redacted);
 }
 
 /** Adds `bundle download file` under `bundle download`. */

@@ -32,6 +32,7 @@ import {
   writeWarning,
 } from "./output.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
+import { warnRedacted } from "./repo_files.ts";
 
 const BUNDLE_COLUMNS: Column<BundleDoc>[] = [
   { header: "ID", value: (b) => b.id },
@@ -138,12 +139,15 @@ export function listFilesCommand(list: Command): void {
     const { ctx } = await openContextFrom(flags);
     const nameFilter = compileNameFilter(flags.nameFilter);
     const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
+    const selects = (name: string) => !nameFilter || nameFilter.test(name);
+    let redacted = 0;
     async function* entries(): AsyncGenerator<FileEntry> {
-      for await (const e of bundleEntries(ctx, doc)) {
-        if (!nameFilter || nameFilter.test(e.name)) yield e;
+      for await (const e of bundleEntries(ctx, doc, (name) => redacted += selects(name) ? 1 : 0)) {
+        if (selects(e.name)) yield e;
       }
     }
     await printRows(entries(), FILE_COLUMNS, flags);
+    warnRedacted(redacted);
   });
 }
 

@@ -13,7 +13,7 @@ import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { commandMetrics } from "./metrics.ts";
-import { checkOutputFlags, writeErr } from "./output.ts";
+import { checkOutputFlags, writeWarning } from "./output.ts";
 import { outputFieldsOf } from "./output_fields.ts";
 
 /** Flags every command that reaches a context accepts. */
@@ -100,7 +100,10 @@ export const skipAuthOption = [
 export function outputOptions(cmd: Command): Command {
   return cmd
     .option("--json", "print JSON")
-    .option("--format <template>", "print each item with a template, e.g. '{{id}}\\t{{message}}'")
+    .option(
+      "--format <template>",
+      "print each item with a template, e.g. '{{id}}\\t{{message}}' or Go's '{{.ID}}'",
+    )
     .option("--no-headers", "tables: no header line")
     .option("--wide", "tables: contributors with their email, nothing cut to the terminal width")
     .hook("preAction", (_, action) => {
@@ -177,7 +180,7 @@ export function actorFrom(
 ): Promise<Contributor> {
   return resolveActor(settings, store, { name: flags.name, email: flags.email }, {
     skipAuth: flags.skipAuth,
-    onWarning: (message) => writeErr(`datamon: warning: ${message}`),
+    onWarning: writeWarning,
   });
 }
 

@@ -27,6 +27,7 @@ export function configCommands(program: Command): void {
   const config = program.command("config").description("user settings (config file)");
 
   config.command("set")
+    .alias("create")
     .description(`set user settings in the config file ($DATAMON_CONFIG or ~/.datamon/config.yaml)`)
     .option("--config <url>", "config store holding contexts")
     .option("--context <name>", "default context (it must exist; same as `context use`)")

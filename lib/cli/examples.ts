@@ -171,6 +171,29 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ["datamon purge --dry-run", "what garbage collection would free"],
     ["datamon purge --grace 7d", "keep what is younger than a week"],
   ],
+  "repo delete files": [
+    ["datamon repo delete files --repo images --file secrets/key.pem", "no longer served"],
+    ["datamon repo delete files --repo images --files ./to-redact.txt", "a list, one per line"],
+  ],
+  "repo squash": [
+    ["datamon repo squash --repo images --retain-n-latest 5 --dry-run", "what would be removed"],
+    [
+      "datamon repo squash --repo images --retain-n-latest 5 --retain-tags --yes",
+      "keep labelled ones",
+    ],
+  ],
+  "context squash": [
+    ["datamon context squash --retain-n-latest 3 --dry-run", "every repo of the context"],
+    ["datamon context squash --retain-n-latest 3 --retain-semver-tags --yes", "keep v1.2.3"],
+  ],
+  "usage": [
+    ["datamon usage --target-dir docs/usage", "one markdown page per command"],
+    ["datamon usage --target-dir /tmp/usage && ls /tmp/usage", "and list them"],
+  ],
+  "upgrade": [
+    ["datamon upgrade", "how to replace this binary"],
+    ["datamon version", "which one this is"],
+  ],
   "purge list": [
     ["datamon purge list", "the quarantine's batches and when each may be deleted"],
     ["datamon purge list --json", "as JSON"],

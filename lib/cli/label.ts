@@ -79,12 +79,15 @@ export function labelCommands(program: Command): void {
     label.command("list")
       .description("list a repo's labels with their current bundles")
       .requiredOption("--repo <name>", "repo")
-      .option("--prefix <text>", "only labels whose name starts with this"),
-  )).action(async (flags: Flags & { prefix?: string }) => {
+      .option("--prefix <text>", "only labels whose name starts with this")
+      .option("--with-versions", "list every bundle each label pointed at, newest first"),
+  )).action(async (flags: Flags & { prefix?: string; withVersions?: boolean }) => {
     const { ctx, settings } = await openContextFrom(flags);
     async function* labels() {
       for await (const l of listLabels(ctx, flags.repo, settings.concurrency, writeWarning)) {
-        if (!flags.prefix || l.name.startsWith(flags.prefix)) yield l;
+        if (flags.prefix && !l.name.startsWith(flags.prefix)) continue;
+        if (flags.withVersions) yield* await labelHistory(ctx, flags.repo, l.name);
+        else yield l;
       }
     }
     await printRows(labels(), labelColumns, flags);

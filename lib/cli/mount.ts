@@ -20,7 +20,7 @@ import {
   selectorOptions,
   settingsFrom,
 } from "./common.ts";
-import { formatBytes, writeErr, writeWarning } from "./output.ts";
+import { count, formatBytes, writeErr, writeWarning } from "./output.ts";
 import { daemonizeOption, serve, type ServeFlags, unmountServed } from "./mount_serve.ts";
 
 /** Adds `mount`, `mount new` and `unmount` to the `bundle` command. */
@@ -85,7 +85,9 @@ async function mountReadOnly(flags: MountFlags): Promise<void> {
       mounted,
       ready: `mounted bundle ${doc.id} of repo ${repo} (${doc.fileCount} files, ${
         formatBytes(doc.totalSize)
-      }) at ${mounted.path}`,
+      }) at ${mounted.path}${
+        mounted.redacted ? `; ${count(mounted.redacted, "redacted file")} left out` : ""
+      }`,
       finish: () => Promise.resolve({ code: 0, stdout: "", stderr: `unmounted ${mounted.path}` }),
     };
   });

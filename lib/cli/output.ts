@@ -10,6 +10,7 @@ import { type Column, escapeControl, printTable } from "./table.ts";
 export type { Column } from "./table.ts";
 import { displayName } from "../util/byte_names.ts";
 import { redactSecrets } from "../util/redact.ts";
+import { admitsField, fillTemplate, templateFields } from "./template.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -33,18 +34,22 @@ export function writeErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(`${displayName(redactSecrets(line))}\n`));
 }
 
+let warningsHidden = false;
+
+/** From now on warnings are not shown (`--loglevel error` or `none`). */
+export function hideWarnings(): void {
+  warningsHidden = true;
+}
+
 /** Writes one warning line to stderr: something was passed over, and the command goes on. */
 export function writeWarning(line: string): void {
-  writeErr(`datamon: warning: ${line}`);
+  if (!warningsHidden) writeErr(`datamon: warning: ${line}`);
 }
 
 /** Plain JSON values: Dates become ISO strings. */
 export function toJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
-
-/** A `--format` placeholder: `{{field}}`, `{{ field.sub }}` or Go's `{{.field}}`. */
-const PLACEHOLDER = /\{\{\s*\.?([\w.]+)\s*\}\}/g;
 
 /**
  * The fields a command prints, as dotted paths (`bundle.id`); a path ending in `.*` admits
@@ -67,14 +72,6 @@ export function fieldsUnder<P extends string>(
   return fields.map((f) => `${parent}.${f}` as const);
 }
 
-/** True when `path` names a field of `fields`, or an object holding some (`bundle`). */
-function admits(fields: OutputFields, path: string): boolean {
-  return fields.some((f) =>
-    f === path || f.startsWith(`${path}.`) ||
-    (f.endsWith(".*") && path.startsWith(f.slice(0, -1)))
-  );
-}
-
 /**
  * Checks --json and --format before a command does anything: a command that would commit
  * and then fail on its output template makes scripts retry and duplicate what it wrote.
@@ -84,42 +81,15 @@ export function checkOutputFlags(flags: OutputFlags, fields: OutputFields): void
     throw new DatamonError("usage", "give --json or --format, not both");
   }
   if (flags.format === undefined) return;
-  const rest = flags.format.replace(PLACEHOLDER, "");
-  if (rest.includes("{{") || rest.includes("}}")) {
-    throw new DatamonError(
-      "invalid-argument",
-      `--format "${flags.format}" has a "{{" or "}}" that is not a field: write {{name}}`,
-    );
-  }
   const tops = [...new Set(fields.map((f) => f.split(".")[0]))];
-  for (const [, path] of flags.format.matchAll(PLACEHOLDER)) {
-    if (!admits(fields, path)) {
+  for (const path of templateFields(flags.format)) {
+    if (!admitsField(fields, path)) {
       throw new DatamonError(
         "invalid-argument",
         `--format names "${path}", which this output does not have: use one of ${tops.join(", ")}`,
       );
     }
   }
-}
-
-/**
- * Fills a `--format` template checked by checkOutputFlags: `{{field}}` or `{{field.sub}}` from
- * the row's JSON form, empty where this row lacks an optional field (a label not set);
- * `\t` and `\n` escapes are honoured.
- */
-export function fillTemplate(template: string, row: unknown): string {
-  const data = toJson(row);
-  return template
-    .replace(/\\t/g, "\t")
-    .replace(/\\n/g, "\n")
-    .replace(PLACEHOLDER, (_, path: string) => {
-      let value: unknown = data;
-      for (const part of path.split(".")) {
-        if (value === null || typeof value !== "object" || !(part in value)) return "";
-        value = (value as Record<string, unknown>)[part];
-      }
-      return typeof value === "object" ? JSON.stringify(value) : String(value);
-    });
 }
 
 /**
@@ -143,7 +113,7 @@ export async function printRows<T>(
   }
   if (flags.format !== undefined) {
     for await (const row of rows) {
-      writeOut(`${fillTemplate(flags.format, row)}\n`);
+      writeOut(`${fillTemplate(flags.format, toJson(row))}\n`);
       count++;
     }
     return count;
@@ -174,7 +144,7 @@ export function printRecord(record: unknown, flags: OutputFlags): void {
   if (flags.json) {
     writeOut(`${JSON.stringify(toJson(record), null, 2)}\n`);
   } else if (flags.format !== undefined) {
-    writeOut(`${fillTemplate(flags.format, record)}\n`);
+    writeOut(`${fillTemplate(flags.format, toJson(record))}\n`);
   } else {
     const data = toJson(record) as Record<string, unknown>;
     const width = Math.max(...Object.keys(data).map((k) => k.length));

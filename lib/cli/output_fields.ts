@@ -19,6 +19,7 @@ import type { Change } from "../core/diff.ts";
 import type { PlannedChange } from "./bundle_download.ts";
 import type { Damage } from "../core/fsck.ts";
 import type { QuarantineListing } from "../core/purge.ts";
+import type { SquashedBundle } from "../core/squash.ts";
 import type { SidecarResult } from "../sidecar/sidecar.ts";
 import type { RequestCounts } from "../store/metered.ts";
 import { fieldsOf, fieldsUnder, type OutputFields } from "./output.ts";
@@ -178,6 +179,15 @@ const SPLIT_FIELDS: OutputFields = [
   "error",
 ];
 
+/** A bundle `repo squash` and `context squash` remove (or would). */
+const SQUASHED_FIELDS = fieldsOf<SquashedBundle & { repo: string }>(
+  "repo",
+  "id",
+  "timestamp",
+  "message",
+  "labels.*",
+);
+
 /** `config get`: one row per setting, with where its value comes from. */
 const CONFIG_FIELDS: OutputFields = ["key", "value", "source", "from"];
 
@@ -222,6 +232,8 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
     "bytes",
     "deletableAfter",
   ),
+  "repo squash": SQUASHED_FIELDS,
+  "context squash": SQUASHED_FIELDS,
   "diamond initialize": ["id", "repo", "tag", "time", ...fieldsUnder("contributor", CONTRIBUTOR)],
   "diamond get": DIAMOND_FIELDS,
   "diamond list": DIAMOND_FIELDS,

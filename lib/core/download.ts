@@ -47,6 +47,8 @@ export interface DownloadOptions {
 export interface DownloadResult {
   files: number;
   bytes: number;
+  /** Files left out because their names were redacted from the repo. */
+  redacted: number;
   /** Requests made to the context's stores. */
   requests: RequestCounts;
 }
@@ -265,14 +267,16 @@ export async function downloadBundle(
   }
   using blobs = await CafsSession.open(ctx.blob);
   const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
-  const result = { files: 0, bytes: 0 };
+  const result = { files: 0, bytes: 0, redacted: 0 };
   const writer = new EntryWriter(reader, options.destination, (n) => {
     result.bytes += n;
     options.onProgress?.({ bytes: n, files: 0 });
   }, options.keepSetid);
   async function* selected() {
-    for await (const entry of bundleTree(ctx, bundle)) {
-      if (!options.nameFilter || options.nameFilter.test(entry.name)) yield entry;
+    const selects = (name: string) => !options.nameFilter || options.nameFilter.test(name);
+    const onRedacted = (name: string) => selects(name) && result.redacted++;
+    for await (const entry of bundleTree(ctx, bundle, onRedacted)) {
+      if (selects(entry.name)) yield entry;
     }
   }
   const groups = reader.packRuns(selected(), (entry) => isFileEntry(entry) ? entry : undefined);
@@ -295,9 +299,17 @@ export async function findEntry(
   name: string,
 ): Promise<FileEntry> {
   const wanted = name.replace(/^\/+/, "");
-  for await (const entry of bundleEntries(ctx, bundle)) {
+  let redacted = false;
+  for await (const entry of bundleEntries(ctx, bundle, (n) => redacted ||= n === wanted)) {
     if (entry.name === wanted) return entry;
     if (entry.name > wanted) break;
+  }
+  if (redacted) {
+    throw new DatamonError(
+      "not-found",
+      `file "${wanted}" was redacted from repo "${bundle.repo}" ("datamon repo delete files"): ` +
+        `it is no longer served`,
+    );
   }
   // A name that is not UTF-8 can only be typed as shown, its bytes as \xNN: a full scan.
   if (wanted.includes("\\x")) {
@@ -353,5 +365,5 @@ export async function downloadFile(
   );
   await writer.write(entry, options.signal);
   options.onProgress?.({ bytes: 0, files: 1 });
-  return { files: 1, bytes: entry.size, requests: ctx.meter.since(start) };
+  return { files: 1, bytes: entry.size, redacted: 0, requests: ctx.meter.since(start) };
 }

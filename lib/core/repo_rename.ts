@@ -10,6 +10,7 @@ import { createRenamedRepo, findRepo, getRepo, removeRepo } from "../meta/repo.t
 import { beginIntent, endIntent, readIntent } from "../meta/repo_journal.ts";
 import { copyBundles } from "../meta/bundles.ts";
 import { copyLabels } from "../meta/labels.ts";
+import { copyRedactions } from "../meta/redactions.ts";
 import { validateName } from "../model/names.ts";
 import { DatamonError } from "../errors.ts";
 
@@ -48,6 +49,7 @@ export async function renameRepo(
     await createRenamedRepo(ctx, source, to, actor);
     await copyBundles(ctx, from, to);
     await copyLabels(ctx, from, to);
+    await copyRedactions(ctx, from, to);
     await removeRepo(ctx, from, intent.incarnation, actor);
   }
   await endIntent(ctx, from);

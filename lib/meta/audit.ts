@@ -137,6 +137,9 @@ const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
   "commit bundle": "committed the bundle",
   "set label": "set label",
   "record diamond": "recorded a step of a diamond",
+  "delete bundle": "removed the bundle (squash)",
+  "delete label": "removed a label (squash)",
+  "redact file": "redacted files",
 };
 
 /** What an audit record says was done, in words rather than storage keys. */

@@ -14,6 +14,7 @@ import { getRepo, ofIncarnation } from "./repo.ts";
 import { getLabel } from "./labels.ts";
 import { checksumOf, sealed, unseal } from "./checksum.ts";
 import { goBundle, goBundles, goEntries, goLatestBundle } from "./go/view.ts";
+import { redactedNames } from "./redactions.ts";
 
 /** How a command picks a bundle: an id, a label, or (neither) the latest. */
 export interface BundleSelector {
@@ -208,31 +209,48 @@ export async function* listBundles(
  * verified against the checksum bundle.yaml records (when it records one) and checked for a
  * name given twice before any of its entries is yielded, so a damaged list hands out nothing.
  */
-export function bundleEntries(ctx: Context, bundle: BundleDoc): AsyncGenerator<FileEntry> {
-  return entryLists(ctx, bundle, decodeFileList);
+export function bundleEntries(
+  ctx: Context,
+  bundle: BundleDoc,
+  onRedacted?: OnRedacted,
+): AsyncGenerator<FileEntry> {
+  return entryLists(ctx, bundle, decodeFileList, onRedacted);
 }
 
 /**
  * Every entry of a bundle in name order, symlinks and directories (format 3) included: what
  * restoring or showing the tree needs; verified as bundleEntries' are.
  */
-export function bundleTree(ctx: Context, bundle: BundleDoc): AsyncGenerator<TreeEntry> {
-  return entryLists(ctx, bundle, decodeTreeList);
+export function bundleTree(
+  ctx: Context,
+  bundle: BundleDoc,
+  onRedacted?: OnRedacted,
+): AsyncGenerator<TreeEntry> {
+  return entryLists(ctx, bundle, decodeTreeList, onRedacted);
 }
 
+/** Told of each entry left out because its name was redacted from the repo. */
+export type OnRedacted = (name: string) => void;
+
+/** A bundle's entries, list by list, less those redacted from its repo (redactions.ts). */
 async function* entryLists<T extends { name: string }>(
   ctx: Context,
   bundle: BundleDoc,
   decode: (text: string, what: string) => T[],
+  onRedacted?: OnRedacted,
 ): AsyncGenerator<T> {
   // Go bundles hold regular files only: their entries are FileEntry, in name order.
   if (ctx.go) return yield* goEntries(ctx, bundle) as AsyncGenerator<unknown> as AsyncGenerator<T>;
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
+  const redacted = await redactedNames(ctx, bundle.repo);
   const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i, decode));
   let lastName: string | undefined;
   for await (const list of lists) {
     lastName = checkNoTwice(bundle, list, lastName);
-    yield* list;
+    for (const entry of list) {
+      if (bundle.id < (redacted.get(entry.name) ?? "")) onRedacted?.(entry.name);
+      else yield entry;
+    }
   }
 }
 

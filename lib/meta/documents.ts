@@ -27,3 +27,14 @@ export async function* childNames(store: Store, prefix: string): AsyncGenerator<
     if (entry.kind === "prefix") yield entry.prefix.slice(prefix.length, -1);
   }
 }
+
+/** Deletes every object under a prefix; the number deleted. */
+export async function deleteUnder(store: Store, prefix: string): Promise<number> {
+  let deleted = 0;
+  for await (const entry of store.list(prefix)) {
+    if (entry.kind !== "object") continue;
+    await store.delete(entry.key);
+    deleted++;
+  }
+  return deleted;
+}

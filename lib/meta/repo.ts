@@ -7,15 +7,15 @@ import {
   bundlePrefix,
   bundlesPrefix,
   labelsPrefix,
+  redactionsPrefix,
   repoKey,
   repoLineagePrefix,
   reposPrefix,
 } from "../model/keys.ts";
 import { validateName } from "../model/names.ts";
 import { newKsuid } from "../model/ksuid.ts";
-import type { Store } from "../store/store.ts";
 import type { Context } from "./context.ts";
-import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
+import { childNames, createDocument, deleteUnder, mapOrdered, readDocument } from "./documents.ts";
 import { logWrite } from "./audit.ts";
 import { goRepo, goRepos } from "./go/view.ts";
 import { beginIntent, endIntent, readIntent, requireNoIntent } from "./repo_journal.ts";
@@ -146,16 +146,6 @@ export async function* listRepos(ctx: Context, concurrency = 16): AsyncGenerator
   );
 }
 
-async function deleteUnder(store: Store, prefix: string): Promise<number> {
-  let deleted = 0;
-  for await (const entry of store.list(prefix)) {
-    if (entry.kind !== "object") continue;
-    await store.delete(entry.key);
-    deleted++;
-  }
-  return deleted;
-}
-
 /**
  * Deletes a repo with its bundles' metadata, labels and lineage markers; blobs stay for
  * garbage collection (purge). Journaled: the intent is recorded first and removed last, so a
@@ -197,6 +187,7 @@ export async function removeRepo(
   });
   await deleteUnder(ctx.vmetadata, labelsPrefix(name));
   await deleteUnder(ctx.metadata, repoLineagePrefix(name));
+  await deleteUnder(ctx.metadata, redactionsPrefix(name));
   for await (const id of childNames(ctx.metadata, bundlesPrefix(name))) {
     await ctx.metadata.delete(bundleKey(name, id));
     await deleteUnder(ctx.metadata, bundlePrefix(name, id));

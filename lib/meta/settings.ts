@@ -1,12 +1,14 @@
 /**
  * Settings resolution: flag > environment > config file > built-in default.
  * The config file is `$DATAMON_CONFIG`, else `$DATAMON_HOME/config.yaml`, else
- * `~/.datamon/config.yaml`.
+ * `~/.datamon/config.yaml`; when that file is absent, Go datamon's `~/.datamon2/datamon.yaml`.
+ * The config store may also come from Go datamon's DATAMON_GLOBAL_CONFIG.
  */
 import { pathToFileURL } from "node:url";
 import { DatamonError } from "../errors.ts";
 import type { ConfigDoc } from "../model/types.ts";
 import { decodeConfig, encodeConfig } from "../model/codec.ts";
+import { decodeGoConfig, goStoreUrl } from "../model/go_config.ts";
 import { validateName } from "../model/names.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { writeFileAtomic } from "../util/atomic_file.ts";
@@ -71,15 +73,41 @@ export function configFilePath(): string {
   return Deno.env.get("DATAMON_CONFIG") ?? `${datamonHome()}/config.yaml`;
 }
 
-/** Reads the config file; a missing file is an empty config. */
-export async function readConfigFile(path: string): Promise<ConfigDoc> {
-  let text: string;
+/** Go datamon's environment variable naming its config store (a bucket name or a URL). */
+export const GO_CONFIG_STORE_VARIABLE = "DATAMON_GLOBAL_CONFIG";
+
+/** Path of Go datamon's default config file, ~/.datamon2/datamon.yaml; undefined without HOME. */
+export function goConfigFilePath(): string | undefined {
+  const home = Deno.env.get("HOME");
+  return home ? `${home}/.datamon2/datamon.yaml` : undefined;
+}
+
+/** A file's text, or undefined when there is no such file. */
+async function readTextIfPresent(path: string): Promise<string | undefined> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readTextFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return {};
+    if (e instanceof Deno.errors.NotFound) return undefined;
     throw new DatamonError("config", `cannot read config file ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Our config file, else (when it is absent) Go datamon's; neither is an empty config. */
+async function readUserConfig(path: string): Promise<ConfigDoc> {
+  const text = await readTextIfPresent(path);
+  if (text !== undefined) return decodeOwnConfig(text, path);
+  const goPath = goConfigFilePath();
+  const goText = goPath === undefined ? undefined : await readTextIfPresent(goPath);
+  return goText === undefined ? {} : decodeGoConfig(goText, `Go datamon config file ${goPath}`);
+}
+
+/** Reads the config file; a missing file is an empty config. */
+export async function readConfigFile(path: string): Promise<ConfigDoc> {
+  const text = await readTextIfPresent(path);
+  return text === undefined ? {} : decodeOwnConfig(text, path);
+}
+
+function decodeOwnConfig(text: string, path: string): ConfigDoc {
   try {
     return decodeConfig(text, `config file ${path}`);
   } catch (e) {
@@ -109,7 +137,7 @@ export type SourcedSettings = {
 export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<SourcedSettings> {
   const home = datamonHome();
   const configFile = configFilePath();
-  const file = await readConfigFile(configFile);
+  const file = await readUserConfig(configFile);
   const pick = <T>(
     key: ConfigKey,
     flag: T | undefined,
@@ -129,7 +157,7 @@ export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<Sou
   const context = pick("context", flags.context, file.context, DEFAULT_CONTEXT);
   validateName("context", context.value);
   return {
-    config: pick("config", flags.config, file.config, pathToFileURL(`${home}/config`).href),
+    config: await sourcedConfigStore(flags.config, file.config, configFile, home),
     context,
     name: pick("name", undefined, file.name, undefined),
     email: pick("email", undefined, file.email, undefined),
@@ -141,6 +169,30 @@ export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<Sou
     ),
     metrics: pick("metrics", flags.metrics, file.metrics, undefined),
   };
+}
+
+/**
+ * The config store and where it was named: --config, DATAMON_CONFIG_STORE, Go datamon's
+ * DATAMON_GLOBAL_CONFIG (a bucket name), the config file, else the one under DATAMON_HOME.
+ */
+async function sourcedConfigStore(
+  flag: string | undefined,
+  stored: string | undefined,
+  configFile: string,
+  home: string,
+): Promise<SourcedSetting<string>> {
+  const fromFlag = await namedConfigStore(flag, "--config");
+  if (fromFlag !== undefined) return { value: fromFlag, source: "flag" };
+  const variable = CONFIG_KEYS.config;
+  const fromEnv = await namedConfigStore(Deno.env.get(variable) || undefined, variable);
+  if (fromEnv !== undefined) return { value: fromEnv, source: "env", from: variable };
+  const goStore = Deno.env.get(GO_CONFIG_STORE_VARIABLE) || undefined;
+  if (goStore !== undefined) {
+    return { value: goStoreUrl(goStore), source: "env", from: GO_CONFIG_STORE_VARIABLE };
+  }
+  const fromFile = await namedConfigStore(stored, `config in ${configFile}`);
+  if (fromFile !== undefined) return { value: fromFile, source: "file", from: configFile };
+  return { value: pathToFileURL(`${home}/config`).href, source: "default" };
 }
 
 /** Resolves every setting with its precedence. */
@@ -157,6 +209,29 @@ export async function loadSettings(flags: SettingFlags = {}): Promise<Settings> 
     run: runIdFromEnv(),
     metrics: sourced.metrics.value,
   };
+}
+
+/**
+ * A config store as the user named it. A bare name (no scheme, no "/") that is no local path
+ * is refused: Go datamon reads it as a GCS bucket, so taking it for a new local directory
+ * would quietly point a Go user at an empty store.
+ */
+async function namedConfigStore(
+  value: string | undefined,
+  source: string,
+): Promise<string | undefined> {
+  if (value === undefined || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(value) || value.includes("/")) {
+    return value;
+  }
+  try {
+    await Deno.stat(value);
+    return value;
+  } catch {
+    throw new DatamonError(
+      "config",
+      `${source} "${value}" has no scheme: write gs://${value} for a bucket, or file://, or ./${value} for a local directory`,
+    );
+  }
 }
 
 /**

@@ -194,3 +194,13 @@ export function generationFileListKey(
 ): string {
   return `${generationPrefix(repo, diamond, split, generation)}bundle-files-${i}.yaml`;
 }
+
+/** redactions/{repo}/: a repo's redaction records (copied by a rename, removed by a delete). */
+export function redactionsPrefix(repo: string): string {
+  return `redactions/${repo}/`;
+}
+
+/** redactions/{repo}/{recordId}.json: one redaction. */
+export function redactionKey(repo: string, recordId: string): string {
+  return `${redactionsPrefix(repo)}${recordId}.json`;
+}

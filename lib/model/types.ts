@@ -157,7 +157,10 @@ export type WriteOperation =
   | "record lineage"
   | "commit bundle"
   | "set label"
-  | "record diamond";
+  | "record diamond"
+  | "delete bundle"
+  | "delete label"
+  | "redact file";
 
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
@@ -172,6 +175,9 @@ export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "commit bundle",
   "set label",
   "record diamond",
+  "delete bundle",
+  "delete label",
+  "redact file",
 ];
 
 /** One write-ahead log record, written (create-only) before the change it describes. */

@@ -50,12 +50,18 @@ export interface Mount {
   unmount(): Promise<void>;
 }
 
+/** A mounted bundle, with the files its view leaves out. */
+export interface BundleMount extends Mount {
+  /** Files left out because their names were redacted from the repo. */
+  redacted: number;
+}
+
 /** Mounts `bundle` read-only on `options.mountPoint`; resolves once it is ready to read. */
 export async function mountBundle(
   ctx: Context,
   bundle: BundleDoc,
   options: MountBundleOptions,
-): Promise<Mount> {
+): Promise<BundleMount> {
   openLibfuse();
   const mountPoint = await prepareMountPoint(options.mountPoint);
   const blobs = await CafsSession.open(ctx.blob);
@@ -79,8 +85,9 @@ export async function mountBundle(
       });
       content = diskContent(downloaded);
     }
+    let redacted = 0;
     const inodes = await BundleInodes.fromEntries(
-      bundleTree(ctx, bundle),
+      bundleTree(ctx, bundle, () => redacted++),
       bundle.timestamp.getTime(),
       mountPoint,
     );
@@ -101,6 +108,7 @@ export async function mountBundle(
       path: mountPoint.path,
       done: session.done.finally(release),
       unmount: () => session.unmount(),
+      redacted,
     };
   } catch (e) {
     await release();
