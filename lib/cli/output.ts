@@ -155,7 +155,8 @@ export function printRecord(record: unknown, flags: OutputFlags): void {
   }
 }
 
-function describe(value: object): string {
+function describe(value: unknown): string {
+  if (typeof value !== "object" || value === null) return String(value);
   if (Array.isArray(value)) return value.map((v) => describe(v)).join(", ");
   const v = value as Record<string, unknown>;
   if ("name" in v && "email" in v) return `${v.name} <${v.email}>`;

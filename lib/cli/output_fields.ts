@@ -222,7 +222,8 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
   "context list": [...CONTEXT_FIELDS, "current"],
   "config get": CONFIG_FIELDS,
   "fsck": DAMAGE_FIELDS,
-  "log": AUDIT_FIELDS,
+  // On a Go datamon context, log prints Go's entries: time, token, payload.
+  "log": [...AUDIT_FIELDS, "token", "payload"],
   "sidecar": SIDECAR_FIELDS,
   "purge list": fieldsOf<QuarantineListing>(
     "id",

@@ -2,6 +2,7 @@
 import { assertEquals, assertMatch } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { EXIT_CODES } from "../../lib/errors.ts";
 
 /** Runs `fn` with a home whose repo "r" has one bundle (of a.txt), and that bundle's id. */
 function withFirstBundle(fn: (dir: string, home: string, id: string) => Promise<void>) {
@@ -50,7 +51,7 @@ Deno.test("a short id shorter than 8 characters, or matching nothing, is refused
   });
 });
 
-Deno.test("an ambiguous short id lists the bundles it could mean and exits 17", async () => {
+Deno.test("an ambiguous short id lists the bundles it could mean and exits 21", async () => {
   await withFirstBundle(async (_, home, id) => {
     // A second committed bundle whose id shares the first 26 characters (made by copying the
     // first's documents: two real ids sharing 8 characters would take millions of uploads).
@@ -61,7 +62,7 @@ Deno.test("an ambiguous short id lists the bundles it could mean and exits 17", 
       await Deno.copyFile(`${bundles}/${id}/${f.name}`, `${bundles}/${twin}/${f.name}`);
     }
     const r = await datamon(home, "bundle", "get", "--repo", "r", "--bundle", id.slice(0, 10));
-    assertEquals(r.code, 17, r.stderr);
+    assertEquals(r.code, EXIT_CODES.ambiguous, r.stderr);
     assertMatch(r.stderr, new RegExp(`ambiguous in repo "r": it starts .*${id}`));
     assertMatch(r.stderr, new RegExp(twin));
     assertEquals(r.stderr.trim().split("\n").length, 1);

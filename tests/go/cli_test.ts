@@ -236,7 +236,11 @@ for (const backend of BACKENDS) {
         "--format",
         "{{kind}} {{name}}",
       );
-      assertEquals(diff, "A b.txt\nD dir/exact.bin\nD dir/multi.bin\nD empty\nU z.txt\n");
+      assertEquals(
+        diff,
+        "only-in-bundle b.txt\nonly-in-directory dir/exact.bin\nonly-in-directory dir/multi.bin\n" +
+          "only-in-directory empty\nchanged z.txt\n",
+      );
       await datamonOk(home, "bundle", "update", ...select, "--destination", out);
       await assertTree(out, filesOf(written, 1));
       const one = `${dir}/one`;
