@@ -12,11 +12,27 @@ export async function datamonTask(
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "--config", `${root}deno.json`, "datamon", ...args],
     cwd,
-    env: { DATAMON_HOME: home, DATAMON_CONFIG: `${home}/config.yaml`, NO_COLOR: "1", ...env },
+    // A fresh shell's environment: the suite itself runs under `deno task test`, whose INIT_CWD
+    // an inner `deno task` keeps (as npm does) and would read as the caller's directory.
+    env: {
+      ...shellEnvironment(),
+      DATAMON_HOME: home,
+      DATAMON_CONFIG: `${home}/config.yaml`,
+      NO_COLOR: "1",
+      ...env,
+    },
+    clearEnv: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** This process's environment without what an enclosing task runner set. */
+function shellEnvironment(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return env;
 }
