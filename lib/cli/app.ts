@@ -2,9 +2,6 @@
 import { Command, CommanderError } from "commander";
 import { DatamonError, EXIT_BROKEN_PIPE, EXIT_CODES, isBrokenPipe } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { bundleCommands } from "./bundle.ts";
-import { contextCommands } from "./context.ts";
-import { configCommands } from "./config.ts";
 import {
   commandPath,
   enterCallerDirectory,
@@ -15,27 +12,16 @@ import {
 } from "./common.ts";
 import { applyVerbosity, writeTimings } from "./verbosity.ts";
 import { applyHelpConventions, helpArgs, inheritGlobalOptions } from "./help.ts";
-import { labelCommands } from "./label.ts";
 import { writeErr } from "./output.ts";
-import { repoCommands } from "./repo.ts";
-import { versionCommand } from "./version.ts";
-import { completionCommand } from "./completion.ts";
-import { sidecarCommand } from "./sidecar.ts";
-import { doctorCommand } from "./doctor.ts";
-import { webCommand } from "./web.ts";
-import { logCommand } from "./log.ts";
-import { lineageCommand } from "./lineage.ts";
-import { fsckCommand } from "./fsck.ts";
-import { purgeCommand } from "./purge.ts";
 import { commandMetrics } from "./metrics.ts";
-import { diamondCommands } from "./diamond.ts";
 import { goGlobalFlags } from "./go_flags.ts";
-import { squashCommands } from "./squash.ts";
-import { usageCommands } from "./usage.ts";
-import { repoFilesCommands } from "./repo_files.ts";
+import { commandRegistrars } from "./command_modules.ts";
 
-/** Builds the whole command tree. */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree: with `args`, only the groups a command line can name (their modules
+ * load only then, which keeps start-up short); without, the whole tree.
+ */
+export async function buildProgram(args?: string[]): Promise<Command> {
   const program = new Command("datamon")
     .description("versioned datasets on object storage: repos, bundles, labels")
     .version(VERSION, "-V, --version", "print the version")
@@ -48,24 +34,7 @@ export function buildProgram(): Command {
       applyVerbosity(action.opts(), commandMetrics.meter);
     });
   globalOptions(program);
-  repoCommands(program);
-  bundleCommands(program);
-  labelCommands(program);
-  contextCommands(program);
-  configCommands(program);
-  sidecarCommand(program);
-  doctorCommand(program);
-  webCommand(program);
-  logCommand(program);
-  lineageCommand(program);
-  fsckCommand(program);
-  purgeCommand(program);
-  diamondCommands(program);
-  versionCommand(program);
-  completionCommand(program);
-  squashCommands(program);
-  usageCommands(program);
-  repoFilesCommands(program);
+  for (const register of await commandRegistrars(args)) register(program);
   goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {
@@ -101,7 +70,7 @@ function installSignalHandlers(): () => void {
 
 /** Runs one command line and returns the process exit code. */
 export async function runCli(args: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(args);
   if (args.length === 0) {
     program.outputHelp();
     return EXIT_CODES.usage;

@@ -37,11 +37,17 @@ type Flags = ContextFlags & OutputFlags & {
   yes?: boolean;
 };
 
-/** Adds `squash` under the `repo` and `context` groups. */
+/** Adds `squash` under the `repo` and `context` groups, those of them the program has. */
 export function squashCommands(program: Command): void {
-  const group = (name: string) => program.commands.find((c) => c.name() === name)!;
+  const repo = program.commands.find((c) => c.name() === "repo");
+  if (repo) repoSquashCommand(repo);
+  const context = program.commands.find((c) => c.name() === "context");
+  if (context) contextSquashCommand(context);
+}
+
+function repoSquashCommand(repo: Command): void {
   squashOptions(
-    group("repo").command("squash")
+    repo.command("squash")
       .description("remove older bundles of a repo, keeping the latest (and labelled) ones")
       .requiredOption("--repo <name>", "repo to squash"),
   ).action(async (flags: Flags) => {
@@ -49,8 +55,11 @@ export function squashCommands(program: Command): void {
     const options = squashSettings(flags, settings.concurrency);
     await squash({ settings, ctx }, [await planSquash(ctx, flags.repo!, options)], options, flags);
   });
+}
+
+function contextSquashCommand(context: Command): void {
   squashOptions(
-    group("context").command("squash")
+    context.command("squash")
       .description("squash every repo of a context, as repo squash does one"),
   ).action(async (flags: Flags) => {
     const { settings, ctx } = await openContextFrom(flags);

@@ -54,9 +54,9 @@ function helpOf(cmd: Command): string {
   return text;
 }
 
-Deno.test("each command's help lists its own options, then the global ones, and ends with examples", () => {
+Deno.test("each command's help lists its own options, then the global ones, and ends with examples", async () => {
   const withoutExamples: string[] = [];
-  for (const [path, cmd] of commands(buildProgram())) {
+  for (const [path, cmd] of commands(await buildProgram())) {
     // A group (no action of its own) and a hidden command have no help of their own to read.
     const { _actionHandler, _hidden } = cmd as unknown as {
       _actionHandler?: unknown;
@@ -78,8 +78,8 @@ Deno.test("each command's help lists its own options, then the global ones, and 
   assertEquals(withoutExamples, [], "commands whose help has no examples (lib/cli/examples.ts)");
 });
 
-Deno.test("every required option is marked required in its command's help", () => {
-  for (const [path, cmd] of commands(buildProgram())) {
+Deno.test("every required option is marked required in its command's help", async () => {
+  for (const [path, cmd] of commands(await buildProgram())) {
     const help = helpOf(cmd);
     for (const option of cmd.options.filter((o) => o.mandatory)) {
       const line = help.split("\n").find((l) => l.trimStart().startsWith(option.flags));

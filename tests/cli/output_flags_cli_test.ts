@@ -130,8 +130,8 @@ function leafPaths(value: unknown, prefix = ""): string[] {
   return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
 }
 
-Deno.test("every command that takes --format has its output fields declared", () => {
-  type Cmd = ReturnType<typeof buildProgram>;
+Deno.test("every command that takes --format has its output fields declared", async () => {
+  type Cmd = Awaited<ReturnType<typeof buildProgram>>;
   const withFormat: string[] = [];
   const visit = (cmd: Cmd) => {
     // lineage's --format picks tree, json or dot, and is checked by lineage itself.
@@ -140,6 +140,6 @@ Deno.test("every command that takes --format has its output fields declared", ()
     }
     cmd.commands.forEach(visit);
   };
-  visit(buildProgram());
+  visit(await buildProgram());
   assertEquals(withFormat.sort(), Object.keys(OUTPUT_FIELDS).sort());
 });

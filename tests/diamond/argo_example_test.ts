@@ -18,14 +18,15 @@ function subcommand(cmd: Command, name: string): Command {
   return found;
 }
 
-Deno.test("the diamond workflow example runs initialize, split add and commit with flags datamon has", () => {
+Deno.test("the diamond workflow example runs initialize, split add and commit with flags datamon has", async () => {
+  const program = await buildProgram();
   const url = new URL("../../examples/argo/diamond_workflow.yaml", import.meta.url);
   const lines = datamonLines(parse(Deno.readTextFileSync(url)));
   const paths: string[] = [];
   for (const line of lines) {
     const words = line.split(/\s+/).slice(1);
     const path = words.slice(0, words.findIndex((w) => w.startsWith("--")));
-    const cmd = path.reduce(subcommand, buildProgram());
+    const cmd = path.reduce(subcommand, program);
     const flags = cmd.options.map((o) => o.long);
     for (const flag of line.match(/ --[a-z-]+/g) ?? []) {
       assert(flags.includes(flag.trim()), `"${path.join(" ")}" has no ${flag.trim()}`);
