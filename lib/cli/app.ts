@@ -16,6 +16,7 @@ import { writeErr } from "./output.ts";
 import { commandMetrics } from "./metrics.ts";
 import { goGlobalFlags } from "./go_flags.ts";
 import { commandRegistrars } from "./command_modules.ts";
+import { unmappedFsError } from "../util/fs_errors.ts";
 
 /**
  * Builds the command tree: with `args`, only the groups a command line can name (their modules
@@ -102,6 +103,11 @@ async function runProgram(program: Command, args: string[]): Promise<number> {
     if (e instanceof DatamonError) {
       writeErr(`datamon: ${e.message}`);
       return EXIT_CODES[e.kind];
+    }
+    const fsError = unmappedFsError(e);
+    if (fsError) {
+      writeErr(`datamon: ${fsError.message}`);
+      return EXIT_CODES[fsError.kind];
     }
     writeErr(`datamon: internal error: ${(e as Error)?.message ?? e}`);
     if (Deno.env.get("DATAMON_DEBUG")) writeErr((e as Error)?.stack ?? "");

@@ -101,6 +101,8 @@ function facts(file: LocalFile): Omit<CachedFile, "key"> {
 export class UploadCache {
   #old: NameCursor<CachedFile>;
   #pending: string[] = [];
+  /** Why the new cache stopped being written, once a write failed. */
+  #unwritable?: Error;
 
   private constructor(
     private readonly path: string,
@@ -159,12 +161,22 @@ export class UploadCache {
     if (this.#pending.length === 0) return;
     const bytes = encoder.encode(`${this.#pending.join("\n")}\n`);
     this.#pending = [];
-    await this.next.write(bytes);
+    if (this.#unwritable) return;
+    try {
+      await this.next.write(bytes);
+    } catch (e) {
+      // A full disk or a lost right only costs the next upload a re-hash: never this upload.
+      this.#unwritable = e as Error;
+    }
   }
 
-  /** Keeps what was recorded as the cache for the next upload (call after the commit). */
+  /**
+   * Keeps what was recorded as the cache for the next upload (call after the commit); throws
+   * when the new cache could not be written whole (the caller then discards it).
+   */
   async commit(): Promise<void> {
     await this.#flush();
+    if (this.#unwritable) throw this.#unwritable;
     await this.#old.close();
     await this.next.commit();
   }

@@ -11,6 +11,7 @@
  */
 import { writeAll } from "./file_io.ts";
 import * as byteFs from "./byte_fs.ts";
+import { fsError } from "./fs_errors.ts";
 
 /** How the temporary is named and created. */
 export interface AtomicFileOptions {
@@ -75,18 +76,26 @@ export class AtomicFile {
   }
 }
 
-/** Writes `data` to `path` whole or not at all. */
+/**
+ * Writes `data` to `path` whole or not at all; a full disk or a missing right is a one-line
+ * error naming `path`.
+ */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   options?: AtomicFileOptions,
 ): Promise<void> {
-  const file = await AtomicFile.create(path, options);
+  let file: AtomicFile;
+  try {
+    file = await AtomicFile.create(path, options);
+  } catch (e) {
+    throw fsError(e, path, { doing: "writing" });
+  }
   try {
     await file.write(typeof data === "string" ? encoder.encode(data) : data);
     await file.commit();
   } catch (e) {
     await file.discard();
-    throw e;
+    throw fsError(e, path, { doing: "writing" });
   }
 }

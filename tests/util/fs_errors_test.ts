@@ -25,11 +25,12 @@ function raised(fn: () => unknown): unknown {
 async function mappedInChild(
   failing: string,
   path: string,
+  mapping = `fsError(e, "${path}", { doing: "writing" })`,
 ): Promise<{ kind: string; message: string }> {
   const module = new URL("../../lib/util/fs_errors.ts", import.meta.url).href;
-  const script = `import { fsError } from "${module}";
+  const script = `import { fsError, unmappedFsError } from "${module}";
     try { ${failing}; } catch (e) {
-      const m = fsError(e, "${path}", { doing: "writing" });
+      const m = ${mapping};
       console.log(JSON.stringify({ kind: m.kind, message: m.message }));
     }`;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -53,6 +54,21 @@ Deno.test("a denied operation (EPERM, mkdir in /sys) is permission-denied naming
   const { kind, message } = await mappedInChild(`Deno.mkdirSync("/sys/datamon-test")`, "/sys/d");
   assertEquals(kind, "permission-denied");
   assertMatch(message, /^permission denied writing \/sys\/d: /);
+});
+
+Deno.test("an error no caller mapped keeps its exit code and names the path Deno names, if any", async () => {
+  const top = "unmappedFsError(e)";
+  const full = await mappedInChild(`Deno.writeFileSync("/dev/full", new Uint8Array(8))`, "", top);
+  assertEquals(full.kind, "no-space");
+  assertMatch(full.message, /^no space left \(disk full or quota reached\) writing \/dev\/full: /);
+  const write =
+    `const f = Deno.openSync("/dev/full", { write: true }); f.writeSync(new Uint8Array(8))`;
+  const unnamed = await mappedInChild(write, "", top);
+  assertEquals(unnamed.kind, "no-space");
+  assertMatch(unnamed.message, /^no space left \(disk full or quota reached\) writing a file: /);
+  const denied = await mappedInChild(`Deno.mkdirSync("/sys/datamon-test")`, "", top);
+  assertEquals(denied.kind, "permission-denied");
+  assertMatch(denied.message, /^permission denied writing \/sys\/datamon-test: /);
 });
 
 Deno.test("a read-only file system (EROFS) is read-only naming the path", () => {
