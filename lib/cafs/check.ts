@@ -25,15 +25,17 @@ const HEADS_AT_ONCE = 16;
 export interface FileProblem<T extends StoredFile> {
   file: T;
   problem: string;
-  /** The key of the object found missing, when that is the problem. */
-  missing?: string;
+  /** The keys of the objects found missing, when that is the problem. */
+  missing?: readonly string[];
 }
 
 /** What a head of a pack found: its size, or why it is damaged. */
-type PackState = { size: number; problem?: undefined } | { problem: string; missing?: string };
+type PackState =
+  | { size: number; problem?: undefined }
+  | { problem: string; missing?: readonly string[] };
 
-/** Why an object is damaged, and its key when it is missing. */
-type ObjectProblem = { problem: string; missing?: string } | undefined;
+/** Why an object is damaged, and the keys of those missing. */
+type ObjectProblem = { problem: string; missing?: readonly string[] } | undefined;
 
 /** The checks of one fsck run; answers about objects are remembered over its bundles. */
 export class ObjectChecks {
@@ -81,7 +83,34 @@ export class ObjectChecks {
       if (problem !== undefined) problems.push({ file, ...problem });
     }
     if (!this.#deep || problems.length > 0) return problems;
-    return await readBack(group, reader);
+    const unreadable = await readBack(group, reader);
+    return await Promise.all(unreadable.map((p) => this.#missingLeaves(p, reader)));
+  }
+
+  /**
+   * Checks `file` again, asking the store afresh (objects it needs were just restored): a
+   * restored root object names leaves that could not be checked before.
+   */
+  async recheck<T extends StoredFile>(
+    file: T,
+    reader: CafsReader,
+  ): Promise<FileProblem<T> | undefined> {
+    if (file.pack) this.#packs.delete(file.pack.id);
+    else this.#blobs.delete(file.key);
+    return (await this.problems([file], reader))[0];
+  }
+
+  /**
+   * A file that could not be read back, with the leaves it lacks when that is why: deep checks
+   * head only the root object before reading, so a missing leaf shows as a failed read.
+   */
+  async #missingLeaves<T extends StoredFile>(
+    unreadable: FileProblem<T>,
+    reader: CafsReader,
+  ): Promise<FileProblem<T>> {
+    if (unreadable.file.pack) return unreadable;
+    const leaves = await this.#leavesProblem(unreadable.file, reader);
+    return leaves?.missing ? { file: unreadable.file, ...leaves } : unreadable;
   }
 
   /** Why the file's objects or pack are damaged, or undefined when they are sound. */
@@ -97,7 +126,7 @@ export class ObjectChecks {
 
   async #blobProblem(key: string): Promise<ObjectProblem> {
     if (await this.#store.head(key)) return undefined;
-    return { problem: `blob ${key} is missing from ${this.#store.url}`, missing: key };
+    return { problem: `blob ${key} is missing from ${this.#store.url}`, missing: [key] };
   }
 
   /**
@@ -112,23 +141,26 @@ export class ObjectChecks {
       if (!isKind(e, "integrity")) throw e;
       // A root object that is not stored at all is missing; one that is stored is damaged.
       const missing = await this.#store.head(file.key) ? undefined : file.key;
-      return { problem: (e as Error).message, ...(missing ? { missing } : {}) };
+      return { problem: (e as Error).message, ...(missing ? { missing: [missing] } : {}) };
     }
+    // Every missing leaf is named, so that a repair brings them all back in one pass.
     const unknown = leaves.filter((leaf) => !this.#stored.has(leaf));
+    const missing: string[] = [];
     for (let at = 0; at < unknown.length; at += HEADS_AT_ONCE) {
       const batch = unknown.slice(at, at + HEADS_AT_ONCE);
       const found = await Promise.all(batch.map((leaf) => this.#store.head(leaf)));
-      const missing = batch.find((_, i) => !found[i]);
-      if (missing !== undefined) {
-        const problem = missing === file.key
-          ? `blob ${missing} is missing from ${this.#store.url}`
-          : `leaf ${missing} of root object ${file.key} is missing from ${this.#store.url}`;
-        return { problem, missing };
-      }
-      for (const leaf of batch) this.#stored.add(leaf);
+      batch.forEach((leaf, i) => found[i] ? this.#stored.add(leaf) : missing.push(leaf));
     }
-    this.#stored.add(file.key);
-    return undefined;
+    if (missing.length === 0) {
+      this.#stored.add(file.key);
+      return undefined;
+    }
+    const [first] = missing;
+    const more = missing.length > 1 ? ` (and ${missing.length - 1} more of its leaves)` : "";
+    const problem = first === file.key
+      ? `blob ${first} is missing from ${this.#store.url}`
+      : `leaf ${first} of root object ${file.key} is missing from ${this.#store.url}${more}`;
+    return { problem, missing };
   }
 
   /** Why a packed file's pack is damaged or too short to hold it, or undefined. */
@@ -147,7 +179,7 @@ export class ObjectChecks {
   async #packState(id: string): Promise<PackState> {
     const info = await this.#store.head(packKey(id));
     if (!info) {
-      return { problem: `pack ${id} is missing from ${this.#store.url}`, missing: packKey(id) };
+      return { problem: `pack ${id} is missing from ${this.#store.url}`, missing: [packKey(id)] };
     }
     if (!this.#deep) return { size: info.size };
     try {

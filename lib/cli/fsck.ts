@@ -61,10 +61,10 @@ export function fsckCommand(program: Command): void {
     }
     const checked = `${count(totals.bundles, "bundle")}, ${count(totals.files, "file")} ` +
       `(${formatBytes(totals.bytes)})${flags.deep ? ", every byte re-hashed" : ""}`;
-    if (totals.restored > 0) {
+    if (totals.restoredObjects > 0) {
       writeErr(
-        `restored ${count(totals.restored, "object")} from quarantine for the files above: ` +
-          'run "datamon fsck" again to check everything they hold',
+        `restored ${count(totals.restoredObjects, "object")} from quarantine: ` +
+          `${count(totals.restored, "damaged file is", "damaged files are")} whole again`,
       );
     }
     const damaged = totals.damaged - totals.restored;
@@ -80,7 +80,6 @@ export function fsckCommand(program: Command): void {
           " from a backup or upload them again",
       );
     }
-    if (totals.restored > 0) return;
-    writeSummary(`checked ${checked}: no damage`);
+    writeSummary(`checked ${checked}: ${totals.restored > 0 ? "no damage left" : "no damage"}`);
   });
 }

@@ -51,14 +51,28 @@ export interface FsckTotals {
   damaged: number;
   /** Bundles written before bundle.yaml recorded file-list checksums: lists read unverified. */
   unverified: number;
-  /** Damages that are objects held in quarantine, and of those, the ones repair restored. */
+  /**
+   * Damages whose missing objects a purge holds in quarantine, and of those, the ones repair
+   * made whole (every object moved back, the file checked again).
+   */
   quarantined: number;
   restored: number;
+  /** Objects repair moved back out of quarantine. */
+  restoredObjects: number;
 }
 
 /** Totals before anything is checked. */
 export function emptyTotals(): FsckTotals {
-  return { bundles: 0, files: 0, bytes: 0, damaged: 0, unverified: 0, quarantined: 0, restored: 0 };
+  return {
+    bundles: 0,
+    files: 0,
+    bytes: 0,
+    damaged: 0,
+    unverified: 0,
+    quarantined: 0,
+    restored: 0,
+    restoredObjects: 0,
+  };
 }
 
 /** Checks the bundles and yields each damage found; `totals` counts what was checked. */
@@ -84,46 +98,91 @@ export async function* fsck(
     const reader = bundleReader(ctx, cafs, found.doc, options.concurrency);
     for await (const damage of checkBundle(ctx, found.doc, reader, checks, options, totals)) {
       totals.damaged++;
-      if (damage.missing === undefined) {
-        yield damage.found;
-        continue;
-      }
-      yield await quarantined(ctx, damage.found, damage.missing, quarantine, options, totals);
+      yield damage.missing && damage.file
+        ? await quarantined(ctx, damage, { quarantine, checks, reader }, options, totals)
+        : damage.found;
     }
   }
 }
 
+/** What a repair needs to find, restore and check again a file's objects. */
+interface Repairer {
+  quarantine: QuarantineLookup;
+  checks: ObjectChecks;
+  reader: CafsReader;
+}
+
 /**
- * A damage whose missing object a purge holds in quarantine becomes that finding (and, with
- * repair, the object is moved back); any other stays as found.
+ * A damage whose missing objects a purge holds in quarantine becomes that finding. With
+ * repair they are moved back and the file is checked again, until it is whole or what is still
+ * missing is not in quarantine: a restored root object names leaves that could not be checked
+ * before. Each round moves at least one object out of quarantine, so the rounds end.
  */
 async function quarantined(
   ctx: Context,
-  damage: Damage,
-  missing: string,
-  quarantine: QuarantineLookup,
+  damage: Found,
+  { quarantine, checks, reader }: Repairer,
   options: FsckOptions,
   totals: FsckTotals,
 ): Promise<Damage> {
-  const id = await quarantine.find(missing);
-  if (id === undefined) return damage;
-  totals.quarantined++;
-  if (options.repair) {
-    // Files sharing the object report it once restored: the restore is idempotent.
-    await restoreObject(ctx.blob, id, missing);
-    totals.restored++;
+  let current = { problem: damage.found.problem, missing: damage.missing ?? [] };
+  let purge: string | undefined;
+  let restored = 0;
+  for (;;) {
+    const held = await heldBy(quarantine, current.missing);
+    if (held.size === 0) break;
+    purge ??= held.values().next().value!;
+    if (!options.repair) break;
+    for (const [key, id] of held) await restoreObject(ctx.blob, id, key);
+    restored += held.size;
+    totals.restoredObjects += held.size;
+    const again = await checks.recheck(damage.file!, reader);
+    if (!again) {
+      totals.quarantined++;
+      totals.restored++;
+      const objects = restored > 1 ? ` (${restored} objects)` : "";
+      const problem = `${damage.missing![0]} is quarantined by purge ${purge}: restored${objects}`;
+      return { ...damage.found, problem, quarantinedBy: purge, restored: true };
+    }
+    current = { problem: again.problem, missing: again.missing ?? [] };
   }
-  const problem = `${missing} is quarantined by purge ${id}` +
-    (options.repair
-      ? ": restored"
-      : `: run "datamon fsck --repair" or "datamon purge restore --purge ${id}"`);
-  return { ...damage, problem, quarantinedBy: id, ...(options.repair ? { restored: true } : {}) };
+  if (purge === undefined) return damage.found;
+  const held = await heldBy(quarantine, current.missing);
+  if (held.size === 0 || held.size < current.missing.length) {
+    // Something it needs is gone for good (or damaged): the damage stands.
+    const note = restored > 0
+      ? ` (${restored} objects restored from purge ${purge})`
+      : held.size > 0
+      ? ` (${held.size} of the objects it lacks are quarantined by purge ${purge})`
+      : "";
+    return { ...damage.found, problem: `${current.problem}${note}`, quarantinedBy: purge };
+  }
+  totals.quarantined++;
+  const [key, id] = held.entries().next().value!;
+  const more = held.size > 1 ? ` (and ${held.size - 1} more of its objects)` : "";
+  const problem = `${key} is quarantined by purge ${id}${more}: ` +
+    `run "datamon fsck --repair" or "datamon purge restore --purge ${id}"`;
+  return { ...damage.found, problem, quarantinedBy: id };
 }
 
-/** A damage found, with the key of the object found missing when that is the problem. */
+/** The purge holding each of `keys` in quarantine, for those a purge holds. */
+async function heldBy(
+  quarantine: QuarantineLookup,
+  keys: readonly string[],
+): Promise<Map<string, string>> {
+  const held = new Map<string, string>();
+  for (const key of keys) {
+    const id = await quarantine.find(key);
+    if (id !== undefined) held.set(key, id);
+  }
+  return held;
+}
+
+/** A damage found, with the file and the keys of the objects found missing, if that is why. */
 interface Found {
   found: Damage;
-  missing?: string;
+  file?: FileEntry;
+  missing?: readonly string[];
 }
 
 async function* checkBundle(
@@ -134,10 +193,11 @@ async function* checkBundle(
   options: FsckOptions,
   totals: FsckTotals,
 ): AsyncGenerator<Found> {
-  const at = (path: string | undefined, problem: string, missing?: string): Found => ({
-    found: path === undefined
+  const at = (file: FileEntry | undefined, problem: string, missing?: readonly string[]) => ({
+    found: file === undefined
       ? { repo: bundle.repo, bundle: bundle.id, problem }
-      : { repo: bundle.repo, bundle: bundle.id, path, problem },
+      : { repo: bundle.repo, bundle: bundle.id, path: file.name, problem },
+    ...(file === undefined ? {} : { file }),
     ...(missing === undefined ? {} : { missing }),
   });
   let listed = 0;
@@ -168,7 +228,7 @@ async function* checkBundle(
   for await (const { group, problems } of checked) {
     totals.files += group.length;
     totals.bytes += group.reduce((sum, entry) => sum + entry.size, 0);
-    for (const { file, problem, missing } of problems) yield at(file.name, problem, missing);
+    for (const { file, problem, missing } of problems) yield at(file, problem, missing);
   }
   if (listFailure !== undefined) {
     yield at(undefined, listFailure);
