@@ -196,6 +196,7 @@ export function updateCommand(bundle: Command): void {
         run: "update",
         destination: flags.destination,
         concurrency: settings.concurrency,
+        force: flags.forceDest,
       });
       return await printPlan(changes, doc, flags.destination, flags);
     }

@@ -59,6 +59,32 @@ async function isEmptyDirectory(path: string): Promise<boolean> {
 }
 
 /**
+ * True when `change` writes a file or link where `root` has a directory (the update writes it
+ * once the directory's contents are deleted); refuses a directory that holds something unless
+ * `force`. The dry run asks the same, so it refuses what the run would.
+ */
+export async function replacesDirectory(
+  root: string,
+  bundle: BundleDoc,
+  change: Change,
+  force = false,
+): Promise<boolean> {
+  const entry = change.entry;
+  if (change.kind === "D" || !entry || ("kind" in entry && entry.kind === "dir")) return false;
+  const path = `${root}/${change.name}`;
+  const info = await byteFs.lstat(path).catch(() => undefined);
+  if (!info?.isDirectory) return false;
+  if (!force && !await isEmptyDirectory(path)) {
+    throw new DatamonError(
+      "destination-not-empty",
+      `${path} is a directory where bundle ${bundle.id} has a file: move it away, or pass ` +
+        `--force-dest to replace it (each file it holds is deleted and named)`,
+    );
+  }
+  return true;
+}
+
+/**
  * Downloads added and changed files, deletes files the bundle does not have (each reported
  * through `onDeleted`, so none disappears silently). Part files a killed run left are removed.
  */
@@ -84,31 +110,15 @@ export async function updateDirectory(
   // contents come later in name order, so these are written once every deletion is done.
   // Only such clashes are kept, so the list stays small.
   const overDirectories: Change[] = [];
-  // True when `change` writes a file or link where the destination has a directory; refuses
-  // a directory that holds something unless `force`.
-  async function replacesDirectory(change: Change): Promise<boolean> {
-    const entry = change.entry!;
-    if ("kind" in entry && entry.kind === "dir") return false;
-    const path = `${root}/${change.name}`;
-    const info = await byteFs.lstat(path).catch(() => undefined);
-    if (!info?.isDirectory) return false;
-    if (!options.force && !await isEmptyDirectory(path)) {
-      throw new DatamonError(
-        "destination-not-empty",
-        `${path} is a directory where bundle ${bundle.id} has a file: move it away, or pass ` +
-          `--force-dest to replace it (each file it holds is deleted and named)`,
-      );
-    }
-    return true;
-  }
   // Deletions are applied in order as the diff yields them, before any later name is written:
   // a local symlink or file where the bundle has a directory is gone before anything is
   // written beneath that name, so no write ever goes through it.
   async function* writesAfterDeletions(changes: AsyncIterable<Change>): AsyncGenerator<Change> {
     for await (const change of changes) {
       if (change.kind !== "D") {
-        if (await replacesDirectory(change)) overDirectories.push(change);
-        else yield change;
+        if (await replacesDirectory(root, bundle, change, options.force)) {
+          overDirectories.push(change);
+        } else yield change;
         continue;
       }
       const path = `${root}/${change.name.replace(/\/$/, "")}`;

@@ -20,7 +20,7 @@ async function names(root: string, prefix = ""): Promise<string[]> {
 const update = (home: string, destination: string, ...flags: string[]) =>
   datamon(home, "bundle", "update", "--repo", "r", "--destination", destination, ...flags);
 
-Deno.test("update refuses a directory of the user's where the bundle has a file, naming it; --force-dest replaces it, naming each file it held", () =>
+Deno.test("update and its dry run refuse a directory of the user's where the bundle has a file, naming it; --force-dest replaces it, naming each file it held", () =>
   withTempDir(async (dir) => {
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, { "a": "the bundle's a", "b.txt": "b" });
@@ -28,14 +28,20 @@ Deno.test("update refuses a directory of the user's where the bundle has a file,
     const id = await upload(home, "r", `${dir}/src`, "m");
     await writeTree(`${dir}/work`, { "a/mine.txt": "the user's", "a/deep/x": "x" });
     const before = await names(`${dir}/work`);
-    const refused = await update(home, `${dir}/work`);
-    assertEquals(refused.code, 7, refused.stderr);
-    assertEquals(
-      refused.stderr,
-      `datamon: ${dir}/work/a is a directory where bundle ${id} has a file: move it away, or ` +
-        "pass --force-dest to replace it (each file it holds is deleted and named)\n",
-    );
-    assertEquals(await names(`${dir}/work`), before);
+    const refusal = `datamon: ${dir}/work/a is a directory where bundle ${id} has a file: ` +
+      "move it away, or pass --force-dest to replace it (each file it holds is deleted and named)\n";
+    for (const flags of [["--dry-run"], []]) {
+      const refused = await update(home, `${dir}/work`, ...flags);
+      assertEquals([refused.code, refused.stderr], [7, refusal], flags.join(" "));
+      assertEquals(await names(`${dir}/work`), before);
+    }
+    const plan = await update(home, `${dir}/work`, "--force-dest", "--dry-run");
+    assertEquals(plan.stdout.trim().split("\n"), [
+      "would add a",
+      "would delete a/deep/x",
+      "would delete a/mine.txt",
+      "would add b.txt",
+    ]);
     const forced = await update(home, `${dir}/work`, "--force-dest");
     assertEquals(forced.code, 0, forced.stderr);
     assertEquals(forced.stderr.split("\n").filter((line) => line.startsWith("deleted ")), [
