@@ -5,20 +5,9 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamonOk, writeDatamonOnPath } from "../support/cli.ts";
+import { rawOnTerminal } from "../support/terminal.ts";
 import { displayWidth } from "../../lib/cli/table.ts";
 import { fitLine } from "../../lib/cli/progress.ts";
-
-/** Runs `datamon args` on a pseudo-terminal `columns` wide; everything it wrote, raw. */
-async function rawOnTerminal(bin: string, columns: number, args: string): Promise<string> {
-  const out = await new Deno.Command("script", {
-    args: ["-qec", `stty cols ${columns}; datamon ${args}`, "/dev/null"],
-    env: { PATH: `${bin}:${Deno.env.get("PATH")}`, TERM: "dumb" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout);
-}
 
 /**
  * A terminal `columns` wide, enough of one to replay a progress line: text wraps at the last

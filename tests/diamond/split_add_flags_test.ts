@@ -33,31 +33,9 @@ Deno.test("a split leaves out what --exclude and .datamonignore name, and stores
     await Deno.symlink("keep.txt", `${dir}/src/link.txt`);
     await datamonOk(home, "repo", "create", "--repo", "r");
     const diamond = (await datamonOk(home, "diamond", "initialize", "--repo", "r")).trim();
-    await datamonOk(home, ...[
-      "diamond",
-      "split",
-      "add",
-      "--repo",
-      "r",
-      "--diamond",
-      diamond,
-      "--path",
-      `${dir}/src`,
-      "--exclude",
-      "*.tmp",
-      "--follow-symlinks",
-    ]);
-    await datamonOk(
-      home,
-      "diamond",
-      "commit",
-      "--repo",
-      "r",
-      "--diamond",
-      diamond,
-      "--message",
-      "m",
-    );
+    const add = `diamond split add --repo r --diamond ${diamond} --path ${dir}/src`;
+    await datamonOk(home, ...add.split(" "), "--exclude", "*.tmp", "--follow-symlinks");
+    await datamonOk(home, ...`diamond commit --repo r --diamond ${diamond} --message m`.split(" "));
     await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
     const names = [];
     for await (const entry of Deno.readDir(`${dir}/out`)) names.push(entry.name);
