@@ -99,9 +99,8 @@ export async function updateDirectory(
   using blobs = await CafsSession.open(ctx.blob);
   const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
   const keyOf = bundleKeyOfFile(ctx, blobs, bundle, options.concurrency);
-  const writer = new EntryWriter(reader, root, (n) => {
-    options.onProgress?.({ bytes: n, files: 0 });
-  }, options.keepSetid);
+  const onBytes = (n: number) => options.onProgress?.({ bytes: n, files: 0 });
+  const writer = new EntryWriter(reader, root, onBytes, options.keepSetid);
   const result: UpdateResult = { added: 0, deleted: 0, updated: 0 };
   // Directories a deletion may have emptied, pruned once every write is done: pruning while
   // writes run could remove a directory a write has just made. In name order, so compact.
@@ -134,6 +133,7 @@ export async function updateDirectory(
   }
   // The bundle's empty directories are made once deletions are pruned.
   const emptyDirs: DirectoryEntry[] = [];
+  // Counts what a group added or replaced.
   const counted = (group: Change[]) => {
     for (const change of group) {
       if (change.kind === "A") result.added++;
@@ -159,9 +159,7 @@ export async function updateDirectory(
   // Deepest last in name order: pruning climbs, so going backwards empties parents last.
   for (const dir of emptied.reverse()) await pruneEmptyDirs(root, dir);
   // A fresh writer: directories the first one made may have been pruned since.
-  const laterWriter = new EntryWriter(reader, root, (n) => {
-    options.onProgress?.({ bytes: n, files: 0 });
-  }, options.keepSetid);
+  const laterWriter = new EntryWriter(reader, root, onBytes, options.keepSetid);
   for (const change of overDirectories) {
     // What the directory held is deleted (and named) by now, and pruning has most likely
     // removed the directory too; one that still holds something fails here, named.
