@@ -183,6 +183,10 @@ export function updateCommand(bundle: Command): void {
       .description("make a local directory match a bundle: add, replace and delete files")
       .requiredOption("--repo <name>", "repo")
       .requiredOption("--destination <dir>", "local directory to update")
+      .option(
+        "--force-dest",
+        "replace a local directory where the bundle has a file (each file in it is named)",
+      )
       .option(...KEEP_SETID)
       .option(...DRY_RUN),
   )))).action(async (flags: BundleFlags & DownloadFlags) => {
@@ -192,6 +196,7 @@ export function updateCommand(bundle: Command): void {
         run: "update",
         destination: flags.destination,
         concurrency: settings.concurrency,
+        force: flags.forceDest,
       });
       return await printPlan(changes, doc, flags.destination, flags);
     }
@@ -200,6 +205,7 @@ export function updateCommand(bundle: Command): void {
       destination: flags.destination,
       concurrency: settings.concurrency,
       keepSetid: flags.keepSetid,
+      force: flags.forceDest,
       signal: interrupt.signal,
       onProgress: progress.add,
       // Files the user added are deleted: each is named, so none disappears silently.

@@ -6,7 +6,6 @@ import { setLabel } from "../meta/labels.ts";
 import { scanTotals } from "../core/walk.ts";
 import { uploadExclusion } from "../core/file_selection.ts";
 import { isBucketUrl } from "../store/cloud_url.ts";
-import { resolveInput } from "../meta/lineage.ts";
 import {
   actorFrom,
   contextOptions,
@@ -14,7 +13,6 @@ import {
   interrupt,
   openContextFrom,
   outputOptions,
-  parseByteSize,
   quietOption,
 } from "./common.ts";
 import { count, formatBytes, printResult, writeErr, writeOut } from "./output.ts";
@@ -22,25 +20,23 @@ import { Progress } from "./progress.ts";
 import { writeSummary } from "./verbosity.ts";
 import { commandMetrics } from "./metrics.ts";
 import type { BundleFlags } from "./bundle_select.ts";
+import {
+  type UploadSourceFlags,
+  uploadSourceOptions,
+  uploadSourceSettings,
+} from "./upload_source.ts";
 
-type UploadFlags = BundleFlags & {
+type UploadFlags = BundleFlags & UploadSourceFlags & {
   path: string;
   message: string;
-  leafSize?: string;
-  files?: string;
-  skipOnError?: boolean;
-  followSymlinks?: boolean;
-  cache: boolean;
   quiet?: boolean;
   name?: string;
   email?: string;
-  input?: string[];
-  exclude?: string[];
 };
 
 /** Adds `bundle upload`. */
 export function uploadCommand(bundle: Command): void {
-  quietOption(contributorOptions(outputOptions(contextOptions(
+  quietOption(contributorOptions(outputOptions(contextOptions(uploadSourceOptions(
     bundle.command("upload")
       .description(
         "upload a directory (or every object under a bucket prefix) as a new bundle; " +
@@ -52,37 +48,14 @@ export function uploadCommand(bundle: Command): void {
         "local directory to upload, or s3://bucket/prefix or gs://bucket/prefix to upload from",
       )
       .requiredOption("--message <text>", "what this bundle is")
-      .option("--label <name>", "set this label on the bundle once it is committed")
-      .option("--leaf-size <size>", "bytes per leaf, e.g. 2M (default 2M)")
-      .option("--files <list>", "upload only the files this text file names, one per line")
-      .option("--skip-on-error", "skip files that cannot be read, and list them at the end")
-      .option(
-        "--follow-symlinks",
-        "store what symlinks to files point to, not the links (default: keep links as links)",
-      )
-      .option(
-        "--input <bundle>",
-        "a bundle this one is made from, REPO@BUNDLE or REPO:LABEL (repeatable): lineage",
-        (value: string, previous: string[] = []) => [...previous, value],
-      )
-      .option(
-        "--exclude <glob>",
-        "leave out what this gitignore-style glob matches (repeatable); " +
-          "<path>/.datamonignore adds its own",
-        (value: string, previous: string[] = []) => [...previous, value],
-      )
-      .option(
-        "--no-cache",
-        "read and hash every file, even those unchanged since the last upload of this path",
-      ),
-  )))).action(upload);
+      .option("--label <name>", "set this label on the bundle once it is committed"),
+  ))))).action(upload);
 }
 
 /** Uploads, sets the label if asked, prints the new bundle's id (or its record) and a summary. */
 async function upload(flags: UploadFlags): Promise<void> {
   const { settings, ctx } = await openContextFrom(flags);
-  const inputs = [];
-  for (const input of flags.input ?? []) inputs.push(await resolveInput(ctx, input));
+  const source = await uploadSourceSettings(ctx, flags, settings.home);
   const contributor = await actorFrom(settings, ctx.metadata, flags);
   const progress = new Progress("uploading", {}, flags.quiet ?? false);
   const fromBucket = isBucketUrl(flags.path);
@@ -95,15 +68,9 @@ async function upload(flags: UploadFlags): Promise<void> {
     path: fromBucket ? flags.path : flags.path.replace(/\/+$/, "") || "/",
     message: flags.message,
     contributor,
-    inputs,
+    ...source,
     run: settings.run,
     concurrency: settings.concurrency,
-    leafSize: flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined,
-    files: flags.files,
-    skipOnError: flags.skipOnError,
-    followSymlinks: flags.followSymlinks,
-    exclude: flags.exclude,
-    cacheDir: flags.cache ? `${settings.home}/cache/uploads` : undefined,
     signal: interrupt.signal,
     onProgress: progress.add,
     onSkip: (s) => writeErr(`skipped ${s.name}: ${s.reason}`),

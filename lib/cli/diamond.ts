@@ -7,7 +7,6 @@ import { DatamonError } from "../errors.ts";
 import { CONFLICT_MODES, type ConflictMode } from "../model/diamond.ts";
 import { createDiamond, type DiamondStatus, getDiamond, listDiamonds } from "../meta/diamond.ts";
 import { compileNameFilter } from "../meta/bundles.ts";
-import { resolveInput } from "../meta/lineage.ts";
 import { addSplit, getSplit, listSplits, type SplitStatus } from "../core/diamond_split.ts";
 import { cancelDiamond, commitDiamond } from "../core/diamond_commit.ts";
 import {
@@ -18,7 +17,6 @@ import {
   interrupt,
   openContextFrom,
   outputOptions,
-  parseByteSize,
   quietOption,
 } from "./common.ts";
 import {
@@ -32,6 +30,11 @@ import {
   writeOut,
 } from "./output.ts";
 import { Progress } from "./progress.ts";
+import {
+  type UploadSourceFlags,
+  uploadSourceOptions,
+  uploadSourceSettings,
+} from "./upload_source.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; name?: string; email?: string };
 type DiamondFlags = Flags & { diamond: string };
@@ -129,21 +132,16 @@ function cancelCommand(diamond: Command): void {
   });
 }
 
-type SplitAddFlags = DiamondFlags & {
+type SplitAddFlags = DiamondFlags & UploadSourceFlags & {
   path: string;
   split?: string;
   splitTag?: string;
-  files?: string;
   nameFilter?: string;
-  skipOnError?: boolean;
-  leafSize?: string;
-  input?: string[];
-  cache: boolean;
   quiet?: boolean;
 };
 
 function splitCommands(split: Command): void {
-  quietOption(contributorOptions(outputOptions(contextOptions(
+  quietOption(contributorOptions(outputOptions(contextOptions(uploadSourceOptions(
     split.command("add")
       .description("upload a directory as a split of a diamond; prints the split id")
       .requiredOption("--repo <name>", "repo")
@@ -151,17 +149,8 @@ function splitCommands(split: Command): void {
       .requiredOption("--path <dir|url>", "local directory, or s3://bucket/prefix or gs://...")
       .option("--split <id>", "split id (default: a new one); again adds a new run of it")
       .option("--split-tag <tag>", "a tag shown with the split")
-      .option("--files <list>", "upload only the files this text file names, one per line")
-      .option("--name-filter <regex>", "upload only files whose name matches")
-      .option("--skip-on-error", "skip files that cannot be read, and list them at the end")
-      .option("--leaf-size <size>", "bytes per leaf, e.g. 2M (default 2M)")
-      .option(
-        "--input <bundle>",
-        "a bundle this split is made from, REPO@BUNDLE or REPO:LABEL (repeatable): lineage",
-        (value: string, previous: string[] = []) => [...previous, value],
-      )
-      .option("--no-cache", "read and hash every file, even those unchanged since the last upload"),
-  )))).action(splitAdd);
+      .option("--name-filter <regex>", "upload only files whose name matches"),
+  ))))).action(splitAdd);
 
   outputOptions(contextOptions(
     split.command("get")
@@ -190,8 +179,7 @@ function splitCommands(split: Command): void {
 
 async function splitAdd(flags: SplitAddFlags): Promise<void> {
   const { settings, ctx } = await openContextFrom(flags);
-  const inputs = [];
-  for (const input of flags.input ?? []) inputs.push(await resolveInput(ctx, input));
+  const source = await uploadSourceSettings(ctx, flags, settings.home);
   const progress = new Progress("uploading", {}, flags.quiet ?? false);
   const result = await addSplit(ctx, {
     repo: flags.repo,
@@ -200,14 +188,10 @@ async function splitAdd(flags: SplitAddFlags): Promise<void> {
     tag: flags.splitTag,
     path: flags.path.replace(/(.)\/+$/, "$1"),
     contributor: await actorFrom(settings, ctx.metadata, flags),
-    inputs,
+    ...source,
     run: settings.run,
     concurrency: settings.concurrency,
-    leafSize: flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined,
-    files: flags.files,
     nameFilter: compileNameFilter(flags.nameFilter),
-    skipOnError: flags.skipOnError,
-    cacheDir: flags.cache ? `${settings.home}/cache/uploads` : undefined,
     signal: interrupt.signal,
     onProgress: progress.add,
     onSkip: (s) => writeErr(`skipped ${s.name}: ${s.reason}`),

@@ -10,6 +10,7 @@ import { CafsSession } from "../cafs/session.ts";
 import { chunkingOf } from "../cafs/chunking.ts";
 import { type Change, diffLocal } from "./diff.ts";
 import { checkDestination } from "./download.ts";
+import { replacesDirectory } from "./update.ts";
 import { requireDirectory } from "./walk.ts";
 
 /** What a dry run looks at, and which run it stands for. */
@@ -21,7 +22,10 @@ export interface PlanOptions {
    * "download" deletes nothing and, unless `force`, needs an absent or empty one.
    */
   run: "update" | "download";
-  /** download: allow a non-empty destination (--force-dest). */
+  /**
+   * --force-dest. download: allow a non-empty destination; update: replace a local directory
+   * where the bundle has a file.
+   */
   force?: boolean;
   /** download: only entries whose name matches. */
   nameFilter?: RegExp;
@@ -49,7 +53,9 @@ export async function* planLocalChanges(
   const hashing = blobs.writer(chunkingOf(bundle.leafSize), options.concurrency);
   const keyOf = (path: string) => hashing.keyOfFile(path);
   const changes = diffLocal(ctx, dir, bundle, keyOf, options.concurrency);
-  const checked = options.run === "download" ? refuseWritesBeneath(dir, changes) : changes;
+  const checked = options.run === "download"
+    ? refuseWritesBeneath(dir, changes)
+    : refuseDirectoryClashes(dir, bundle, changes, options.force);
   for await (const change of checked) {
     if (change.kind === "D" ? options.run === "update" : selected(change.name, options)) {
       yield change;
@@ -80,6 +86,19 @@ async function* refuseWritesBeneath(
           "the destination, and datamon never writes through one: remove it",
       );
     }
+    yield change;
+  }
+}
+
+/** Fails as update would where a directory of the user's holds the name of a bundle's file. */
+async function* refuseDirectoryClashes(
+  dir: string,
+  bundle: BundleDoc,
+  changes: AsyncIterable<Change>,
+  force?: boolean,
+): AsyncGenerator<Change> {
+  for await (const change of changes) {
+    await replacesDirectory(dir, bundle, change, force);
     yield change;
   }
 }

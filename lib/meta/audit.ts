@@ -25,6 +25,7 @@ import {
   auditRecordId,
   auditRecordKey,
   contextAuditPrefix,
+  labelOfPrefix,
   labelOfRecordKey,
   repoAuditPrefix,
   runReadKey,
@@ -124,7 +125,7 @@ const READ_VERBS: Readonly<Record<ReadRecord["method"], string>> = {
   "mount": "mounted",
 };
 
-/** What a write did, in words (a label's name is added from its key). */
+/** What a write did, in words (a label's name is added from its key: labelWords). */
 const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
   "create context": "created the context",
   "delete context": "deleted the context",
@@ -144,10 +145,7 @@ const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
 
 /** What an audit record says was done, in words rather than storage keys. */
 export function describeAuditEntry(entry: AuditEntry): string {
-  if (entry.kind === "write") {
-    const label = entry.operation === "set label" ? labelOfRecordKey(entry.key) : undefined;
-    return label === undefined ? WRITE_WORDS[entry.operation] : `set label ${label}`;
-  }
+  if (entry.kind === "write") return labelWords(entry) ?? WRITE_WORDS[entry.operation];
   const what = entry.selection === "all"
     ? "all files"
     : entry.selection === "file"
@@ -155,6 +153,19 @@ export function describeAuditEntry(entry: AuditEntry): string {
     : `files matching ${entry.target}`;
   const run = entry.run === undefined ? "" : ` (run ${entry.run})`;
   return `${READ_VERBS[entry.method]} ${what} on ${entry.host}${run}`;
+}
+
+/** What a write to a label did, naming the label its key names; undefined for other writes. */
+function labelWords(entry: WalRecord): string | undefined {
+  if (entry.operation === "set label") {
+    const label = labelOfRecordKey(entry.key);
+    return label === undefined ? undefined : `set label ${label}`;
+  }
+  if (entry.operation === "delete label") {
+    const label = labelOfPrefix(entry.key);
+    return label === undefined ? undefined : `removed label ${label} (squash)`;
+  }
+  return undefined;
 }
 
 /** Which records auditTrail yields, and how many at most. */

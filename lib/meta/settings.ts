@@ -92,13 +92,18 @@ async function readTextIfPresent(path: string): Promise<string | undefined> {
   }
 }
 
-/** Our config file, else (when it is absent) Go datamon's; neither is an empty config. */
-async function readUserConfig(path: string): Promise<ConfigDoc> {
+/**
+ * Our config file, else (when it is absent) Go datamon's; neither is an empty config. `path` is
+ * the file the settings were read from, which `config get` names as their source.
+ */
+async function readUserConfig(path: string): Promise<{ doc: ConfigDoc; path: string }> {
   const text = await readTextIfPresent(path);
-  if (text !== undefined) return decodeOwnConfig(text, path);
+  if (text !== undefined) return { doc: decodeOwnConfig(text, path), path };
   const goPath = goConfigFilePath();
   const goText = goPath === undefined ? undefined : await readTextIfPresent(goPath);
-  return goText === undefined ? {} : decodeGoConfig(goText, `Go datamon config file ${goPath}`);
+  return goText === undefined
+    ? { doc: {}, path }
+    : { doc: decodeGoConfig(goText, `Go datamon config file ${goPath}`), path: goPath! };
 }
 
 /** Reads the config file; a missing file is an empty config. */
@@ -137,7 +142,7 @@ export type SourcedSettings = {
 export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<SourcedSettings> {
   const home = datamonHome();
   const configFile = configFilePath();
-  const file = await readUserConfig(configFile);
+  const { doc: file, path: filePath } = await readUserConfig(configFile);
   const pick = <T>(
     key: ConfigKey,
     flag: T | undefined,
@@ -151,13 +156,13 @@ export async function loadSourcedSettings(flags: SettingFlags = {}): Promise<Sou
       const value = key === "concurrency" ? parseConcurrency(env, variable) : env;
       return { value: value as T, source: "env", from: variable };
     }
-    if (stored !== undefined) return { value: stored, source: "file", from: configFile };
+    if (stored !== undefined) return { value: stored, source: "file", from: filePath };
     return { value: fallback, source: "default" };
   };
   const context = pick("context", flags.context, file.context, DEFAULT_CONTEXT);
   validateName("context", context.value);
   return {
-    config: await sourcedConfigStore(flags.config, file.config, configFile, home),
+    config: await sourcedConfigStore(flags.config, file.config, filePath, home),
     context,
     name: pick("name", undefined, file.name, undefined),
     email: pick("email", undefined, file.email, undefined),

@@ -63,6 +63,11 @@ export function labelPrefix(repo: string, label: string): string {
   return `${labelsPrefix(repo)}${label}/`;
 }
 
+/** The label a labelPrefix names (the key of a label's removal); undefined for any other key. */
+export function labelOfPrefix(key: string): string | undefined {
+  return /^labels\/[^/]+\/([^/]+)\/$/.exec(key)?.[1];
+}
+
 /** labels/{repo}/{label}/{recordId}.yaml: one move of a label. */
 export function labelRecordKey(repo: string, label: string, recordId: string): string {
   return `${labelPrefix(repo, label)}${recordId}.yaml`;

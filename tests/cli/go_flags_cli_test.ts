@@ -163,3 +163,22 @@ Deno.test("Go datamon's ~/.datamon2/datamon.yaml is read when datamon's config f
     const ours = settingsOf(await datamonWith(home, env, "config", "get", "--json"));
     assertEquals([ours.context, ours.name], ["ours", null]);
   }));
+
+Deno.test("config get names Go datamon's config file and DATAMON_GLOBAL_CONFIG as the sources of their values", () =>
+  withTempDir(async (home) => {
+    await Deno.mkdir(`${home}/.datamon2`);
+    const goFile = `${home}/.datamon2/datamon.yaml`;
+    await Deno.writeTextFile(goFile, "config: go-config-bucket\ncontext: dev\n");
+    const env = { HOME: home };
+    const sources = async (more: Record<string, string> = {}) => {
+      const r = await datamonWith(home, { ...env, ...more }, "config", "get", "--json");
+      const rows = JSON.parse(r.stdout) as { key: string; source: string; from: string | null }[];
+      return Object.fromEntries(rows.map((row) => [row.key, `${row.source} ${row.from}`]));
+    };
+    const fromGoFile = await sources();
+    assertEquals([fromGoFile.config, fromGoFile.context], [`file ${goFile}`, `file ${goFile}`]);
+    const fromGoEnv = await sources({ DATAMON_GLOBAL_CONFIG: "go-bucket" });
+    assertEquals(fromGoEnv.config, "env DATAMON_GLOBAL_CONFIG");
+    const table = await datamonWith(home, env, "config", "get");
+    assertMatch(table.stdout, new RegExp(`^context +dev +file ${goFile}$`, "m"));
+  }));

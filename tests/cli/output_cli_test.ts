@@ -5,18 +5,13 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload, writeDatamonOnPath } from "../support/cli.ts";
+import { rawOnTerminal } from "../support/terminal.ts";
 import { displayWidth } from "../../lib/cli/table.ts";
 
 /** Runs `datamon args` on a pseudo-terminal `columns` wide; the lines it printed. */
 async function onTerminal(bin: string, columns: number, args: string): Promise<string[]> {
-  const out = await new Deno.Command("script", {
-    args: ["-qec", `stty cols ${columns}; datamon ${args}`, "/dev/null"],
-    env: { PATH: `${bin}:${Deno.env.get("PATH")}`, TERM: "dumb" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout).split(/\r?\n/).filter((line) => line !== "");
+  const raw = await rawOnTerminal(bin, columns, args);
+  return raw.split(/\r?\n/).filter((line) => line !== "");
 }
 
 Deno.test("bundle list fits a 100-column terminal: ids whole, message cut with an ellipsis, contributor by name", () =>

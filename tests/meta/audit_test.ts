@@ -1,8 +1,12 @@
-/** The audit trail read a page at a time: each page ends with the cursor of the next. */
+/**
+ * The audit trail read a page at a time: each page ends with the cursor of the next; its records
+ * described in words.
+ */
 import { assertEquals } from "../support/assert.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { localContext } from "../support/context.ts";
-import { auditTrail, logWrite } from "../../lib/meta/audit.ts";
+import { auditTrail, describeAuditEntry, logWrite } from "../../lib/meta/audit.ts";
+import { labelPrefix, labelRecordKey } from "../../lib/model/keys.ts";
 
 const who = { name: "t", email: "t@example.com" };
 
@@ -26,4 +30,28 @@ Deno.test("auditTrail() pages newest first and says where the next page starts",
     assertEquals((await Array.fromAsync(all.entries)).map((e) => e.id), ids);
     assertEquals(all.next(), null);
   });
+});
+
+Deno.test("a label's setting and its removal by squash are described with the label's name", () => {
+  const write = (operation: "set label" | "delete label", key: string) => ({
+    kind: "write" as const,
+    id: "2kTgN7nEvKsTBAnQA2E0QzmHfYz",
+    actor: who,
+    operation,
+    key,
+    store: "file:///s",
+    repo: "r",
+    time: new Date(0),
+  });
+  assertEquals(
+    describeAuditEntry(
+      write("set label", labelRecordKey("r", "prod", "2kTgN7nEvKsTBAnQA2E0QzmHfYz")),
+    ),
+    "set label prod",
+  );
+  assertEquals(
+    describeAuditEntry(write("delete label", labelPrefix("r", "prod"))),
+    "removed label prod (squash)",
+  );
+  assertEquals(describeAuditEntry(write("delete label", "other")), "removed a label (squash)");
 });
