@@ -175,11 +175,10 @@ function purgeRestoreCommand(purgeCommand: Command): void {
     purgeCommand.command("restore")
       .description(
         "move quarantined objects back to their keys (every batch, or one with --purge); " +
-          "refused while a purge or an upload runs; prints each object restored",
+          "refused while a purge runs; prints each object restored",
       )
       .option("--purge <id>", "only the batch of this purge (see datamon purge list)")
       .option("--dry-run", "print what would be restored; change nothing")
-      .option("--remove-stale-locks", "remove stale locks instead of only reporting them")
       .option("--json", "print the summary as JSON (not each object)"),
   )).action(async (flags: ContextFlags & RestoreFlags) => {
     const { settings, ctx } = await openContextFrom(flags);
@@ -187,8 +186,6 @@ function purgeRestoreCommand(purgeCommand: Command): void {
       id: flags.purge,
       dryRun: flags.dryRun ?? false,
       concurrency: settings.concurrency,
-      removeStaleLocks: flags.removeStaleLocks,
-      onStaleLock: reportStaleLock,
       onRestore: flags.json
         ? undefined
         : ({ key, size, id }) => writeOut(`${key}\t${size}\t${id}\n`),
@@ -206,7 +203,6 @@ function purgeRestoreCommand(purgeCommand: Command): void {
 type RestoreFlags = {
   purge?: string;
   dryRun?: boolean;
-  removeStaleLocks?: boolean;
   json?: boolean;
   quiet?: boolean;
 };

@@ -12,7 +12,7 @@ import type { BundleDoc, FileEntry } from "../model/types.ts";
 import type { ObjectChecks } from "../cafs/check.ts";
 import { bundleReader } from "./bundle_blobs.ts";
 import type { CafsReader } from "../cafs/reader.ts";
-import { takePurgeLock } from "../cafs/locks.ts";
+import { takeWriterLock } from "../cafs/locks.ts";
 import { QuarantineLookup, restoreObject } from "../cafs/quarantine.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
@@ -37,7 +37,7 @@ export interface FsckOptions {
   repo?: string;
   /** Re-hash every leaf and packed file, and check each pack's index. */
   deep?: boolean;
-  /** Move back the quarantined objects found missing (takes the purge lock). */
+  /** Move back the quarantined objects found missing (refused while a purge runs). */
   repair?: boolean;
   concurrency: number;
   onProgress?: (delta: { bytes: number; files: number }) => void;
@@ -81,9 +81,8 @@ export async function* fsck(
   options: FsckOptions,
   totals: FsckTotals = emptyTotals(),
 ): AsyncGenerator<Damage> {
-  await using _lock = options.repair
-    ? await takePurgeLock(ctx.blob, { command: "fsck --repair", removeStale: false })
-    : undefined;
+  // Repair only adds objects back: a writer's lock keeps purges away, uploads may run.
+  await using _lock = options.repair ? await takeWriterLock(ctx.blob, "fsck --repair") : undefined;
   using cafs = await CafsSession.open(ctx.blob);
   const checks = cafs.checks(options.deep ?? false);
   const quarantine = new QuarantineLookup(ctx.blob);

@@ -14,7 +14,7 @@ import { DatamonError } from "../errors.ts";
 import type { BundleDoc, FileEntry } from "../model/types.ts";
 import { type Chunking, chunkingOf } from "../cafs/chunking.ts";
 import type { BlobCollector, SweepResult } from "../cafs/gc.ts";
-import { type FoundLock, takePurgeLock } from "../cafs/locks.ts";
+import { type FoundLock, takePurgeLock, takeWriterLock } from "../cafs/locks.ts";
 import {
   batchObjects,
   QuarantineBatch,
@@ -277,30 +277,21 @@ async function markEntries(
 }
 
 /** How `purge restore` goes. */
-export interface RestoreQuarantineOptions extends RestoreOptions {
-  /** Remove stale locks instead of only reporting them. */
-  removeStaleLocks?: boolean;
-  onStaleLock?: (lock: FoundLock, removed: boolean) => void;
-}
-
 /** What `purge restore` did (as --json prints it). */
 export interface RestoreResult extends QuarantineCounts {
   dryRun: boolean;
 }
 
 /**
- * Moves quarantined objects back to their keys: every batch, or one. Holds the purge lock, so
- * it is refused while a purge runs (or a writer: restoring is as exclusive as purging).
+ * Moves quarantined objects back to their keys: every batch, or one. Restoring only adds what
+ * a bundle may need, so it runs beside uploads: it holds a writer's lock, which keeps purges
+ * (that move objects into quarantine and delete batches) away, and is refused while one runs.
  */
 export async function restoreQuarantine(
   ctx: Context,
-  options: RestoreQuarantineOptions,
+  options: RestoreOptions,
 ): Promise<RestoreResult> {
-  await using _lock = await takePurgeLock(ctx.blob, {
-    command: "purge restore",
-    removeStale: options.removeStaleLocks ?? false,
-    onStale: options.onStaleLock,
-  });
+  await using _lock = await takeWriterLock(ctx.blob, "purge restore");
   return { dryRun: options.dryRun, ...await restoreBatches(ctx.blob, options) };
 }
 

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
-import { backdate, blobKeys, createContextArgs } from "../support/purge.ts";
+import { backdate, blobKeys, createContextArgs, lockRecord } from "../support/purge.ts";
 import { backendTest } from "../support/backends.ts";
 
 /** Contexts "a" and "b" sharing one blob store; b has a bundle in repo "r". */
@@ -182,20 +182,34 @@ Deno.test("the next purge that sees a context again restores its quarantined obj
   });
 });
 
-Deno.test("purge restore is refused (exit 16) while a purge holds its lock", async () => {
+Deno.test("purge restore and fsck --repair are refused (exit 16) while a purge holds its lock", async () => {
   await withTempDir(async (dir) => {
     const { home, blob } = await sharedContexts(dir);
     await wrongPurge(home, blob);
-    const now = new Date().toISOString();
     await Deno.mkdir(`${blob}/locks`, { recursive: true });
-    await Deno.writeTextFile(
-      `${blob}/locks/purge.yaml`,
-      `host: elsewhere\npid: 42\ncommand: purge\ntime: ${now}\nrefreshed: ${now}\n`,
-    );
-    const refused = await datamon(home, "purge", "restore", "--context", "a");
-    assertEquals(refused.code, 16, refused.stderr);
-    assertMatch(refused.stderr, /a purge \("purge" on elsewhere, pid 42/);
-    assertEquals(await storedBlobs(blob), [], "nothing restored");
+    await Deno.writeTextFile(`${blob}/locks/purge.yaml`, lockRecord("purge", 1000));
+    for (const command of [["purge", "restore"], ["fsck", "--repair"]]) {
+      const refused = await datamon(home, ...command, "--context", "b");
+      assertEquals(refused.code, 16, refused.stderr);
+      assertMatch(refused.stderr, /a purge \("purge" on elsewhere, pid 42/);
+      assertEquals(await storedBlobs(blob), [], "nothing restored");
+    }
+  });
+});
+
+Deno.test("purge restore and fsck --repair run while an upload holds its lock: they only add", async () => {
+  await withTempDir(async (dir) => {
+    const { home, blob } = await sharedContexts(dir);
+    const before = await storedBlobs(blob);
+    const id = await wrongPurge(home, blob);
+    await Deno.mkdir(`${blob}/locks/writers`, { recursive: true });
+    await Deno.writeTextFile(`${blob}/locks/writers/live.yaml`, lockRecord("bundle upload", 1000));
+    const repaired = await datamon(home, "fsck", "--context", "b", "--repair");
+    assertEquals(repaired.code, 0, repaired.stderr);
+    const restored = await datamon(home, "purge", "restore", "--context", "a", "--purge", id);
+    assertEquals(restored.code, 0, restored.stderr);
+    assertEquals(await storedBlobs(blob), before);
+    assertEquals(await blobKeys(`${blob}/locks/writers`), ["live.yaml"], "only the upload's lock");
   });
 });
 

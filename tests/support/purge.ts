@@ -30,3 +30,9 @@ export function createContextArgs(name: string, base: string, blob: string): str
     ...["--vmeta", at("vmetadata"), "--wal", at("wal"), "--read-log", at("readlog")],
   ];
 }
+
+/** A lock record as another host's process `command` refreshed it `ago` milliseconds ago. */
+export function lockRecord(command: string, ago: number): string {
+  const time = new Date(Date.now() - ago).toISOString();
+  return `host: elsewhere\npid: 42\ncommand: ${command}\ntime: ${time}\nrefreshed: ${time}\n`;
+}
