@@ -99,9 +99,29 @@ export async function applySquash(
   const remove = fresh.remove.filter((b) => agreed.has(b.id));
   const plan = { ...fresh, remove, kept: fresh.kept + fresh.remove.length - remove.length };
   for (const label of squashedLabels(plan)) await removeLabel(ctx, plan.repo, label, actor);
-  for (const bundle of plan.remove) {
-    await removeBundle(ctx, plan.repo, bundle.id, actor);
-    onRemoved?.(bundle);
-  }
+  for (const bundle of plan.remove) await removeBundle(ctx, plan.repo, bundle.id, actor);
+  await removeLateLabels(ctx, plan, options, actor);
+  plan.remove.forEach((bundle) => onRemoved?.(bundle));
   return plan;
+}
+
+/**
+ * Removes the labels set on a removed bundle while the squash ran (label set looks for the
+ * bundle after writing its record: one that saw it still there wrote before this listing),
+ * so no label is left naming a bundle that is gone. Each joins its bundle's labels.
+ */
+async function removeLateLabels(
+  ctx: Context,
+  plan: SquashPlan,
+  options: SquashOptions,
+  actor: Contributor,
+): Promise<void> {
+  if (plan.remove.length === 0) return;
+  const removed = new Map(plan.remove.map((b) => [b.id, b]));
+  for await (const label of listLabels(ctx, plan.repo, options.concurrency, options.onSkipped)) {
+    const bundle = removed.get(label.bundleId);
+    if (!bundle) continue;
+    await removeLabel(ctx, plan.repo, label.name, actor);
+    if (!bundle.labels.includes(label.name)) bundle.labels.push(label.name);
+  }
 }

@@ -52,6 +52,16 @@ export async function setLabel(
   if (!await createDocument(ctx.vmetadata, key, encodeLabelRecord(record))) {
     throw new DatamonError("already-exists", `label record ${key} already exists: retry`);
   }
+  // A squash may have removed the bundle since it was looked for. Checked after the write:
+  // a squash that removes it later sees this record and removes the label with it.
+  if (!await ctx.metadata.head(bundleKey(repo, bundleId))) {
+    await ctx.vmetadata.delete(key);
+    throw new DatamonError(
+      "not-found",
+      `bundle ${bundleId} was removed from repo "${repo}" while label ${name} was set: ` +
+        "the label was not set; set it on a bundle the repo has",
+    );
+  }
   return record;
 }
 
