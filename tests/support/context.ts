@@ -9,7 +9,6 @@ import {
   STORE_ROLES,
 } from "../../lib/meta/context.ts";
 import { MemoryStore } from "../../lib/store/memory.ts";
-import type { Store } from "../../lib/store/store.ts";
 import { DelegatingStore } from "../../lib/store/delegating.ts";
 import type { UploadOptions } from "../../lib/core/upload.ts";
 
