@@ -1,9 +1,9 @@
 /**
- * goLabelHistory reads every object version of a Go label.yaml: versions that vanish between
+ * getGoLabelVersions reads every object version of a Go label.yaml: versions that vanish between
  * listing and reading are passed over, and a version naming another label is damage.
  */
 import { assertEquals, assertMatch, assertRejectsKind } from "../support/assert.ts";
-import { goLabelHistory } from "../../lib/meta/go/labels.ts";
+import { getGoLabelVersions } from "../../lib/meta/go/labels.ts";
 import { encodeGoLabel } from "../../lib/model/go_format.ts";
 import { goLabelKey } from "../../lib/model/go_keys.ts";
 import { newKsuid } from "../../lib/model/ksuid.ts";
@@ -62,7 +62,7 @@ Deno.test("a Go label's history passes over a version gone between listing and r
   await moveLabel(store, "l");
   const third = await moveLabel(store, "l");
   store.lost.add("v2");
-  const history = await goLabelHistory(store, "r", "l");
+  const history = await getGoLabelVersions(store, "r", "l");
   assertEquals(history.map((doc) => doc.bundleId), [third, first]);
 });
 
@@ -71,13 +71,13 @@ Deno.test("a Go label version that names another label is an integrity error (fa
   await moveLabel(store, "l");
   await moveLabel(store, "l", "other");
   await moveLabel(store, "l");
-  await assertRejectsKind("integrity", () => goLabelHistory(store, "r", "l"));
+  await assertRejectsKind("integrity", () => getGoLabelVersions(store, "r", "l"));
 });
 
 Deno.test("a Go label with no version is not-found, naming the label (fake: no test server keeps versions)", async () => {
   const error = await assertRejectsKind(
     "not-found",
-    () => goLabelHistory(new VersionedStore(), "r", "l"),
+    () => getGoLabelVersions(new VersionedStore(), "r", "l"),
   );
   assertMatch(error.message, /^label "l" not found in repo "r"/);
 });

@@ -51,7 +51,7 @@ export function goLabelHistoryKept(vmetadata: Store): boolean {
  * else the current document only. Versions gone between listing and reading are passed over;
  * "not-found" when the label has none.
  */
-export async function goLabelHistory(
+export async function getGoLabelVersions(
   vmetadata: Store,
   repo: string,
   name: string,

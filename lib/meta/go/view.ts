@@ -11,12 +11,7 @@ import type { BundleDoc, Contributor, FileEntry, LabelRecord, RepoDoc } from "..
 import type { Context } from "../context.ts";
 import { mapOrdered } from "../documents.ts";
 import { getGoBundle, goBundleEntries, latestGoBundle, listGoBundles } from "./bundles.ts";
-import {
-  getGoLabel,
-  goLabelHistory as goLabelVersions,
-  goLabelHistoryKept,
-  listGoLabels,
-} from "./labels.ts";
+import { getGoLabel, getGoLabelVersions, goLabelHistoryKept, listGoLabels } from "./labels.ts";
 import { getGoRepo, listGoRepos } from "./repos.ts";
 import { listGoWalEntries } from "./wal.ts";
 
@@ -96,7 +91,7 @@ export async function goLabelHistory(
   name: string,
 ): Promise<LabelRecord[]> {
   validateName("label", name);
-  const docs = await inContext(ctx, goLabelVersions(ctx.vmetadata, repo, name));
+  const docs = await inContext(ctx, getGoLabelVersions(ctx.vmetadata, repo, name));
   return docs.map((doc) => labelRecord(repo, doc));
 }
 
