@@ -1,7 +1,8 @@
 /** `datamon label ...`: set, get (with history), list. */
 import type { Command } from "commander";
 import type { LabelRecord } from "../model/types.ts";
-import { getLabel, labelHistory, listLabels, setLabel } from "../meta/labels.ts";
+import type { Context } from "../meta/context.ts";
+import { getLabel, labelHistory, labelHistoryGap, listLabels, setLabel } from "../meta/labels.ts";
 import { latestBundle, resolveBundleId } from "../meta/bundles.ts";
 import { getRepo } from "../meta/repo.ts";
 import {
@@ -69,6 +70,7 @@ export function labelCommands(program: Command): void {
     const { ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
     if (flags.history) {
+      warnOfHistoryGap(ctx);
       await printRows(await labelHistory(ctx, flags.repo, flags.label), labelColumns, flags);
     } else {
       printRecord(await getLabel(ctx, flags.repo, flags.label), flags);
@@ -83,6 +85,7 @@ export function labelCommands(program: Command): void {
       .option("--with-versions", "list every bundle each label pointed at, newest first"),
   )).action(async (flags: Flags & { prefix?: string; withVersions?: boolean }) => {
     const { ctx, settings } = await openContextFrom(flags);
+    if (flags.withVersions) warnOfHistoryGap(ctx);
     async function* labels() {
       for await (const l of listLabels(ctx, flags.repo, settings.concurrency, writeWarning)) {
         if (flags.prefix && !l.name.startsWith(flags.prefix)) continue;
@@ -92,4 +95,10 @@ export function labelCommands(program: Command): void {
     }
     await printRows(labels(), labelColumns, flags);
   });
+}
+
+/** Says once, on stderr, when the context cannot show a label's earlier targets. */
+function warnOfHistoryGap(ctx: Context): void {
+  const gap = labelHistoryGap(ctx);
+  if (gap !== undefined) writeWarning(gap);
 }

@@ -14,7 +14,7 @@ import type { Context } from "./context.ts";
 import { childNames, createDocument, mapOrdered, readDocument } from "./documents.ts";
 import { getRepo } from "./repo.ts";
 import { logWrite } from "./audit.ts";
-import { goLabel, goLabels } from "./go/view.ts";
+import { goLabel, goLabelHistory, goLabelHistoryGap, goLabels } from "./go/view.ts";
 
 /** Points a label at a committed bundle, keeping the previous targets as history. */
 export async function setLabel(
@@ -101,11 +101,18 @@ export async function labelHistory(
   repo: string,
   name: string,
 ): Promise<LabelRecord[]> {
-  const current = await getLabel(ctx, repo, name);
-  // Go keeps a label's history only as object versions, which a Store does not read.
-  if (ctx.go) return [current];
+  if (ctx.go) return goLabelHistory(ctx, repo, name);
+  await getLabel(ctx, repo, name);
   const ids = (await recordIds(ctx, repo, name)).reverse();
   return await Array.fromAsync(mapOrdered(ids, 16, (id) => readRecord(ctx, repo, name, id)));
+}
+
+/**
+ * Why labelHistory cannot show a context's label moves (a Go context on a store that keeps no
+ * object versions), or undefined when it shows them all.
+ */
+export function labelHistoryGap(ctx: Context): string | undefined {
+  return ctx.go ? goLabelHistoryGap(ctx) : undefined;
 }
 
 /**

@@ -9,14 +9,8 @@
  * - DATAMON_TEST_CRASH_COUNT=path: the number of writes started so far is kept in `path`, so
  *   that a first, whole run tells the harness how many kill points a command has.
  */
-import type {
-  ListEntry,
-  ListOptions,
-  ObjectInfo,
-  RemovedTemporaries,
-  Store,
-  StoreIdentity,
-} from "./store.ts";
+import { DelegatingStore } from "./delegating.ts";
+import type { RemovedTemporaries, Store } from "./store.ts";
 
 /** Kill before the Nth write of the process (1-based). */
 export const CRASH_AT_VARIABLE = "DATAMON_TEST_CRASH_AT";
@@ -66,72 +60,46 @@ export function withTestCrashPoints(store: Store): Store {
 }
 
 /** A Store whose writes pass the crash points first; reads pass straight through. */
-export class CrashPointStore implements Store {
-  constructor(private readonly inner: Store, private readonly points: CrashPoints) {}
-
-  get url(): string {
-    return this.inner.url;
+export class CrashPointStore extends DelegatingStore {
+  constructor(inner: Store, private readonly points: CrashPoints) {
+    super(inner);
   }
 
-  get(key: string): Promise<Uint8Array> {
-    return this.inner.get(key);
-  }
-
-  getInto(key: string, into: Uint8Array): Promise<number> {
-    return this.inner.getInto(key, into);
-  }
-
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    return this.inner.getRange(key, offset, length);
-  }
-
-  put(key: string, bytes: Uint8Array): Promise<void> {
+  override put(key: string, bytes: Uint8Array): Promise<void> {
     this.points.beforeWrite();
-    return this.inner.put(key, bytes);
+    return super.put(key, bytes);
   }
 
-  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+  override putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     this.points.beforeWrite();
-    return this.inner.putIfAbsent(key, bytes);
+    return super.putIfAbsent(key, bytes);
   }
 
-  head(key: string): Promise<ObjectInfo | null> {
-    return this.inner.head(key);
-  }
-
-  list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
-    return this.inner.list(prefix, options);
-  }
-
-  delete(key: string): Promise<void> {
+  override delete(key: string): Promise<void> {
     this.points.beforeWrite();
-    return this.inner.delete(key);
+    return super.delete(key);
   }
 
   /** The inner store's server-side copy, if it has one (a write). */
-  get copy(): ((from: string, to: string) => Promise<void>) | undefined {
-    const inner = this.inner;
-    return inner.copy
+  override get copy(): ((from: string, to: string) => Promise<void>) | undefined {
+    const copy = super.copy;
+    return copy
       ? (from, to) => {
         this.points.beforeWrite();
-        return inner.copy!(from, to);
+        return copy(from, to);
       }
       : undefined;
   }
 
-  /** The inner store's identity look-up, if it has one. */
-  get identity(): (() => Promise<StoreIdentity>) | undefined {
-    const inner = this.inner;
-    return inner.identity ? () => inner.identity!() : undefined;
-  }
-
   /** The inner store's clean-up of its temporary files, if it has one (deletes: a write). */
-  get removeStaleTemporaries(): ((olderThan: Date) => Promise<RemovedTemporaries>) | undefined {
-    const inner = this.inner;
-    return inner.removeStaleTemporaries
+  override get removeStaleTemporaries():
+    | ((olderThan: Date) => Promise<RemovedTemporaries>)
+    | undefined {
+    const remove = super.removeStaleTemporaries;
+    return remove
       ? (olderThan) => {
         this.points.beforeWrite();
-        return inner.removeStaleTemporaries!(olderThan);
+        return remove(olderThan);
       }
       : undefined;
   }

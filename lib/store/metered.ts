@@ -4,14 +4,8 @@
  * tells a workload's cost. Several MeteredStores may share one RequestMeter; a part of the work
  * reads its own share as the difference since a snapshot, so no request is counted twice.
  */
-import type {
-  ListEntry,
-  ListOptions,
-  ObjectInfo,
-  RemovedTemporaries,
-  Store,
-  StoreIdentity,
-} from "./store.ts";
+import { DelegatingStore } from "./delegating.ts";
+import type { ListEntry, ListOptions, ObjectInfo, ObjectVersion, Store } from "./store.ts";
 
 /** The Store operations, as counted. */
 export const STORE_OPERATIONS = [
@@ -102,8 +96,10 @@ function combineCounts(a: RequestCounts, b: RequestCounts, sign: 1 | -1): Reques
 }
 
 /** A Store that counts every request it passes on, whether or not it succeeds, into a meter. */
-export class MeteredStore implements Store {
-  constructor(private readonly inner: Store, readonly meter: RequestMeter = new RequestMeter()) {}
+export class MeteredStore extends DelegatingStore {
+  constructor(inner: Store, readonly meter: RequestMeter = new RequestMeter()) {
+    super(inner);
+  }
 
   /** Counts one request on `key` and tells the meter's observer, if any. */
   #count(operation: StoreOperation, key: string, sent = 0): void {
@@ -111,79 +107,85 @@ export class MeteredStore implements Store {
     this.meter.onRequest?.(operation, this.inner.url, key);
   }
 
-  get url(): string {
-    return this.inner.url;
-  }
-
-  async get(key: string): Promise<Uint8Array> {
+  override async get(key: string): Promise<Uint8Array> {
     this.#count("get", key);
-    const bytes = await this.inner.get(key);
+    const bytes = await super.get(key);
     this.meter.received(bytes.length);
     return bytes;
   }
 
-  async getInto(key: string, into: Uint8Array): Promise<number> {
+  override async getInto(key: string, into: Uint8Array): Promise<number> {
     this.#count("getInto", key);
-    const size = await this.inner.getInto(key, into);
+    const size = await super.getInto(key, into);
     // An object larger than `into` is not read, only its size is learnt.
     if (size <= into.length) this.meter.received(size);
     return size;
   }
 
-  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+  override async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     this.#count("getRange", key);
-    const bytes = await this.inner.getRange(key, offset, length);
+    const bytes = await super.getRange(key, offset, length);
     this.meter.received(bytes.length);
     return bytes;
   }
 
-  put(key: string, bytes: Uint8Array): Promise<void> {
+  override put(key: string, bytes: Uint8Array): Promise<void> {
     this.#count("put", key, bytes.length);
-    return this.inner.put(key, bytes);
+    return super.put(key, bytes);
   }
 
-  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+  override putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     this.#count("putIfAbsent", key, bytes.length);
-    return this.inner.putIfAbsent(key, bytes);
+    return super.putIfAbsent(key, bytes);
   }
 
-  head(key: string): Promise<ObjectInfo | null> {
+  override head(key: string): Promise<ObjectInfo | null> {
     this.#count("head", key);
-    return this.inner.head(key);
+    return super.head(key);
   }
 
-  list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
+  override list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
     this.#count("list", prefix);
-    return this.inner.list(prefix, options);
+    return super.list(prefix, options);
   }
 
-  delete(key: string): Promise<void> {
+  override delete(key: string): Promise<void> {
     this.#count("delete", key);
-    return this.inner.delete(key);
+    return super.delete(key);
   }
 
   /** The inner store's server-side copy, if it has one. */
-  get copy(): ((from: string, to: string) => Promise<void>) | undefined {
-    const inner = this.inner;
-    return inner.copy
+  override get copy(): ((from: string, to: string) => Promise<void>) | undefined {
+    const copy = super.copy;
+    return copy
       ? (from, to) => {
         this.meter.count("copy");
-        return inner.copy!(from, to);
+        return copy(from, to);
       }
       : undefined;
   }
 
-  /** The inner store's identity look-up, if it has one (not a data request: not counted). */
-  get identity(): (() => Promise<StoreIdentity>) | undefined {
-    const inner = this.inner;
-    return inner.identity ? () => inner.identity!() : undefined;
+  /** The inner store's listing of an object's versions, if it has one: counted as a list. */
+  override get listVersions(): ((key: string) => AsyncIterable<ObjectVersion>) | undefined {
+    const listVersions = super.listVersions;
+    return listVersions
+      ? (key) => {
+        this.#count("list", key);
+        return listVersions(key);
+      }
+      : undefined;
   }
 
-  /** The inner store's clean-up of its temporary files, if it has one (not counted). */
-  get removeStaleTemporaries(): ((olderThan: Date) => Promise<RemovedTemporaries>) | undefined {
-    const inner = this.inner;
-    return inner.removeStaleTemporaries
-      ? (olderThan) => inner.removeStaleTemporaries!(olderThan)
+  /** The inner store's read of one version, if it has one: counted as a get. */
+  override get getVersion(): ((key: string, versionId: string) => Promise<Uint8Array>) | undefined {
+    const getVersion = super.getVersion;
+    return getVersion
+      ? async (key, versionId) => {
+        this.#count("get", key);
+        const bytes = await getVersion(key, versionId);
+        this.meter.received(bytes.length);
+        return bytes;
+      }
       : undefined;
   }
 }

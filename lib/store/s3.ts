@@ -17,6 +17,7 @@ import type {
   ListEntry,
   ListOptions,
   ObjectInfo,
+  ObjectVersion,
   Store,
   StoreIdentity,
   StoreOptions,
@@ -105,15 +106,60 @@ export class S3Store implements Store {
     return stsCallerArn(this.#sts);
   }
 
-  async get(key: string): Promise<Uint8Array> {
+  get(key: string): Promise<Uint8Array> {
+    return this.#getObject(key);
+  }
+
+  /** GetObject with the VersionId ListObjectVersions gave. */
+  getVersion(key: string, versionId: string): Promise<Uint8Array> {
+    return this.#getObject(key, versionId);
+  }
+
+  async #getObject(key: string, versionId?: string): Promise<Uint8Array> {
     const name = this.#name(key);
     const { sdk, reads } = await this.#connect();
     return await this.#request(key, async () => {
       const out = await reads.send(
-        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: name }),
+        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: name, VersionId: versionId }),
       );
       return completeBody(await out.Body!.transformToByteArray(), out.ContentLength);
     });
+  }
+
+  /**
+   * ListObjectVersions with the key as prefix: S3 lists in key order, each key's versions
+   * newest first, and every other key under that prefix is longer, so the key's own versions
+   * come first and the listing stops at the first other key. A bucket without versioning
+   * lists its object once (VersionId "null").
+   */
+  async *listVersions(key: string): AsyncGenerator<ObjectVersion> {
+    const name = this.#name(key);
+    const { sdk, client } = await this.#connect();
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.#request(key, () =>
+        client.send(
+          new sdk.ListObjectVersionsCommand({
+            Bucket: this.#bucket,
+            Prefix: name,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+            MaxKeys: this.#pageSize,
+          }),
+        ));
+      for (const version of page.Versions ?? []) {
+        if (version.Key !== name) return;
+        yield {
+          versionId: version.VersionId ?? "null",
+          size: version.Size ?? 0,
+          modified: version.LastModified ?? new Date(0),
+        };
+      }
+      const more = page.IsTruncated === true;
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      versionIdMarker = more ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
   }
 
   async getInto(key: string, into: Uint8Array): Promise<number> {

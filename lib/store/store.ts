@@ -19,6 +19,14 @@ export interface ListOptions {
   delimiter?: string;
 }
 
+/** One stored version of an object, in a bucket that keeps versions (listVersions). */
+export interface ObjectVersion {
+  /** The backend's name for this version (an S3 VersionId, a GCS generation). */
+  versionId: string;
+  size: number;
+  modified: Date;
+}
+
 /** Who a store's credentials belong to, or why that cannot be told. */
 export type StoreIdentity = { identity: string } | { unavailable: string };
 
@@ -64,6 +72,15 @@ export interface Store {
    * writers that died), for garbage collection. Only backends that keep such files have it.
    */
   removeStaleTemporaries?(olderThan: Date): Promise<RemovedTemporaries>;
+  /**
+   * Every stored version of the object at `key`, newest first: only the current one where the
+   * bucket keeps no versions, none when the key was never written (an S3 delete marker is not
+   * a version).
+   * Backends that never keep versions (local, memory) leave it out, with getVersion.
+   */
+  listVersions?(key: string): AsyncIterable<ObjectVersion>;
+  /** The bytes of one version listVersions named. Throws "not-found" when it is gone. */
+  getVersion?(key: string, versionId: string): Promise<Uint8Array>;
 }
 
 /** What removeStaleTemporaries removed. */

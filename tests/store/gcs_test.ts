@@ -1,4 +1,4 @@
-import { assert } from "../support/assert.ts";
+import { assert, assertRejectsKind } from "../support/assert.ts";
 import { isKind } from "../../lib/errors.ts";
 import { GcsStore } from "../../lib/store/gcs.ts";
 import { storeContract } from "./contract.ts";
@@ -257,4 +257,38 @@ Deno.test("gcs URLs: bad buckets, parameters and endpoints are config errors; ur
     assert.throws(() => new GcsStore(url), (e) => isKind(e, "config"), url);
   }
   assert.equal(new GcsStore("gs://bucket/a/b/?endpoint=http://127.0.0.1:1").url, "gs://bucket/a/b");
+});
+
+Deno.test("gcs lists a key's generations newest first across pages, stops at the next name and reads each by generation (fake: no test server keeps versions)", async () => {
+  // GCS lists a name's generations oldest first; the store sorts them newest first.
+  const item = (name: string, generation: string, size: number) => ({
+    name,
+    generation,
+    size: String(size),
+    updated: `2026-01-0${size}T00:00:00.000Z`,
+  });
+  await using fake = serveFake((req) => {
+    const query = req.url.searchParams;
+    if (query.get("alt") === "media") {
+      return new Response(new TextEncoder().encode(query.get("generation") ?? "live"));
+    }
+    if (query.get("versions") !== "true") return gcsError(400, "not a listing of versions");
+    if (query.get("pageToken") === "t2") return gcsError(400, "listed past the key");
+    return query.get("pageToken") === "t1"
+      ? Response.json({ items: [item("p/k", "300", 3), item("p/k2", "5", 9)], nextPageToken: "t2" })
+      : Response.json({
+        items: [item("p/k", "100", 1), item("p/k", "200", 2)],
+        nextPageToken: "t1",
+      });
+  });
+  const store = fakeStore(fake.url);
+  const versions = await Array.fromAsync(store.listVersions("k"));
+  assert.deepEqual(versions.map((v) => [v.versionId, v.size, v.modified.getUTCDate()]), [
+    ["300", 3, 3],
+    ["200", 2, 2],
+    ["100", 1, 1],
+  ]);
+  assert.equal(fake.requests[0].url.searchParams.get("prefix"), "p/k");
+  assert.equal(new TextDecoder().decode(await store.getVersion("k", "200")), "200");
+  await assertRejectsKind("invalid-argument", () => store.getVersion("k", "v2"));
 });

@@ -2,6 +2,7 @@
 import { assert } from "../support/assert.ts";
 import { addCounts, MeteredStore, RequestMeter } from "../../lib/store/metered.ts";
 import { LocalStore } from "../../lib/store/local.ts";
+import { MemoryStore } from "../../lib/store/memory.ts";
 import { withTempDir } from "../support/fixtures.ts";
 
 Deno.test("a metered store counts requests per operation and the bytes sent and received", async () => {
@@ -57,4 +58,22 @@ Deno.test("since() gives what a meter counted after a snapshot; addCounts() sums
     const both = addCounts(start, used);
     assert.deepEqual(both, meter.counts());
   });
+});
+
+Deno.test("a metered store counts a listing of versions as a list and a version read as a get, and has neither when the inner store has none", async () => {
+  const versioned = Object.assign(new MemoryStore(), {
+    async *listVersions(_key: string) {
+      yield { versionId: "v1", size: 3, modified: new Date(0) };
+    },
+    getVersion: (_key: string, _versionId: string) => Promise.resolve(new Uint8Array(3)),
+  });
+  const meter = new RequestMeter();
+  const store = new MeteredStore(versioned, meter);
+  const versions = await Array.fromAsync(store.listVersions!("k"));
+  assert.equal((await store.getVersion!("k", versions[0].versionId)).length, 3);
+  const counts = meter.counts();
+  assert.deepEqual([counts.total, counts.operations.list, counts.operations.get], [2, 1, 1]);
+  assert.equal(counts.bytesReceived, 3);
+  const plain = new MeteredStore(new MemoryStore(), meter);
+  assert.deepEqual([plain.listVersions, plain.getVersion], [undefined, undefined]);
 });

@@ -5,6 +5,10 @@ import { storeContract } from "./contract.ts";
 import { serveFake } from "../support/fake_http.ts";
 import { freshStoreUrl } from "../support/servers.ts";
 
+/** The versions test against a fake that keeps versions, as a versioned S3 bucket does. */
+const VERSIONS_TEST =
+  "s3 lists a key's versions newest first across pages, stops at the next key, skips delete markers and reads each by VersionId (fake: no test server keeps versions)";
+
 /** The create-only test against a fake that enforces the precondition, as S3 does. */
 const PRECONDITION_TEST =
   "s3 putIfAbsent sends If-None-Match: * and maps 412 to false (fake server: the S3 test server ignores the precondition)";
@@ -17,6 +21,8 @@ storeContract("s3", async () => {
 }, {
   createOnlyIgnored:
     `the test server does not enforce If-None-Match; covered by the fake-server test "${PRECONDITION_TEST}"`,
+  versionsIgnored:
+    `the test server does not implement ListObjectVersions; covered by the fake-server test "${VERSIONS_TEST}"`,
 });
 
 const QUICK_RETRY = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
@@ -154,4 +160,58 @@ Deno.test("s3 putIfAbsent whose first answer was lost finds its own bytes and re
   const store = fakeStore(fake.url);
   assert.equal(await store.putIfAbsent("mine", new Uint8Array([1, 2, 3])), true);
   assert.equal(await store.putIfAbsent("mine", new Uint8Array([9])), false);
+});
+
+/** One <Version> of a ListVersionsResult. */
+function versionXml(key: string, id: string, size: number, day: number): string {
+  return `<Version><Key>${key}</Key><VersionId>${id}</VersionId><IsLatest>false</IsLatest>` +
+    `<LastModified>2026-01-0${day}T00:00:00.000Z</LastModified><ETag>"e"</ETag>` +
+    `<Size>${size}</Size><StorageClass>STANDARD</StorageClass></Version>`;
+}
+
+/** A ListVersionsResult page; `next` continues it at that key and version. */
+function versionsPage(entries: string[], next?: { key: string; versionId: string }): Response {
+  const more = next
+    ? `<IsTruncated>true</IsTruncated><NextKeyMarker>${next.key}</NextKeyMarker>` +
+      `<NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>`
+    : "<IsTruncated>false</IsTruncated>";
+  const xml = '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>bucket</Name><Prefix>p/k</Prefix><MaxKeys>1000</MaxKeys>${more}${entries.join("")}` +
+    "</ListVersionsResult>";
+  return new Response(xml, { headers: { "content-type": "application/xml" } });
+}
+
+Deno.test(VERSIONS_TEST, async () => {
+  const marker = "<DeleteMarker><Key>p/k</Key><VersionId>d4</VersionId><IsLatest>true</IsLatest>" +
+    "<LastModified>2026-01-04T00:00:00.000Z</LastModified></DeleteMarker>";
+  await using fake = serveFake((req) => {
+    const query = req.url.searchParams;
+    if (query.get("key-marker") === "p/k2") return s3Error(400, "ListedPastTheKey");
+    if (query.has("versions")) {
+      return query.get("key-marker") === "p/k"
+        ? versionsPage([versionXml("p/k", "v1", 1, 1), versionXml("p/k2", "w1", 9, 1)], {
+          key: "p/k2",
+          versionId: "w1",
+        })
+        : versionsPage([marker, versionXml("p/k", "v3", 3, 3), versionXml("p/k", "v2", 2, 2)], {
+          key: "p/k",
+          versionId: "v2",
+        });
+    }
+    const id = query.get("versionId") ?? "";
+    return new Response(new TextEncoder().encode(id), { headers: { etag: '"e"' } });
+  });
+  const store = fakeStore(fake.url);
+  const versions = await Array.fromAsync(store.listVersions("k"));
+  assert.deepEqual(versions.map((v) => [v.versionId, v.size, v.modified.getUTCDate()]), [
+    ["v3", 3, 3],
+    ["v2", 2, 2],
+    ["v1", 1, 1],
+  ]);
+  assert.equal(fake.requests.length, 2, "the listing stops at the next key, p/k2");
+  assert.equal(fake.requests[0].url.searchParams.get("prefix"), "p/k");
+  assert.equal(fake.requests[1].url.searchParams.get("version-id-marker"), "v2");
+  assert.equal(new TextDecoder().decode(await store.getVersion("k", "v2")), "v2");
+  assert.equal(fake.requests[2].url.pathname, "/bucket/p/k");
 });

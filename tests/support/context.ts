@@ -9,7 +9,7 @@ import {
   STORE_ROLES,
 } from "../../lib/meta/context.ts";
 import { MemoryStore } from "../../lib/store/memory.ts";
-import type { Store } from "../../lib/store/store.ts";
+import { DelegatingStore } from "../../lib/store/delegating.ts";
 import type { UploadOptions } from "../../lib/core/upload.ts";
 
 /** Who the core tests' repos and bundles are by. */
@@ -28,38 +28,23 @@ export function memoryContext(): Context {
 }
 
 /** Counts the writes that reach a store (puts that stored something). */
-export class CountingStore implements Store {
+export class CountingStore extends DelegatingStore {
   writes = 0;
-  constructor(private readonly inner: Store) {}
-  get url() {
-    return this.inner.url;
-  }
-  get(key: string) {
-    return this.inner.get(key);
-  }
-  getInto(key: string, into: Uint8Array) {
-    return this.inner.getInto(key, into);
-  }
-  getRange(key: string, offset: number, length: number) {
-    return this.inner.getRange(key, offset, length);
-  }
-  async put(key: string, bytes: Uint8Array) {
-    await this.inner.put(key, bytes);
+  override async put(key: string, bytes: Uint8Array) {
+    await super.put(key, bytes);
     this.writes++;
   }
-  async putIfAbsent(key: string, bytes: Uint8Array) {
-    const created = await this.inner.putIfAbsent(key, bytes);
+  override async putIfAbsent(key: string, bytes: Uint8Array) {
+    const created = await super.putIfAbsent(key, bytes);
     if (created) this.writes++;
     return created;
   }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  list(prefix: string, options?: { delimiter?: string }) {
-    return this.inner.list(prefix, options);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
+  override get copy() {
+    const copy = super.copy;
+    return copy && (async (from: string, to: string) => {
+      await copy(from, to);
+      this.writes++;
+    });
   }
 }
 

@@ -31,20 +31,7 @@ export function startFaultProxy(upstream: string, every: number, port = 0): Faul
       await req.body?.cancel();
       return new Response("injected fault", { status: 503 });
     }
-    const target = new URL(req.url);
-    const base = new URL(upstream);
-    target.protocol = base.protocol;
-    target.host = base.host;
-    const headers = new Headers(req.headers);
-    headers.set("host", base.host);
-    // Bodies pass through untouched: fetch would otherwise decompress what it asked for.
-    headers.delete("accept-encoding");
-    const answer = await fetch(target, {
-      method: req.method,
-      headers,
-      body: req.body === null ? null : await req.arrayBuffer(),
-      redirect: "manual",
-    });
+    const answer = await forward(req, upstream);
     if (fault === "applied-then-500") {
       await answer.body?.cancel();
       return new Response("injected fault", { status: 500 });
@@ -62,6 +49,28 @@ export function startFaultProxy(upstream: string, every: number, port = 0): Faul
     stats,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
+}
+
+/** Sends `req` on to `upstream` (`body`: its bytes, when the caller has read them already). */
+export async function forward(
+  req: Request,
+  upstream: string,
+  body?: Uint8Array<ArrayBuffer>,
+): Promise<Response> {
+  const target = new URL(req.url);
+  const base = new URL(upstream);
+  target.protocol = base.protocol;
+  target.host = base.host;
+  const headers = new Headers(req.headers);
+  headers.set("host", base.host);
+  // Bodies pass through untouched: fetch would otherwise decompress what it asked for.
+  headers.delete("accept-encoding");
+  return await fetch(target, {
+    method: req.method,
+    headers,
+    body: body ?? (req.body === null ? null : await req.arrayBuffer()),
+    redirect: "manual",
+  });
 }
 
 /**

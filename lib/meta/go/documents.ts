@@ -41,10 +41,10 @@ export function checkSelfNamed(
  * The documents `get` finds for `names`, in their order, with up to `concurrency` reads in
  * flight; names whose document is absent ("not-found") are skipped.
  */
-export async function* foundDocuments<T>(
-  names: AsyncIterable<string>,
+export async function* foundDocuments<N, T>(
+  names: AsyncIterable<N>,
   concurrency: number,
-  get: (name: string) => Promise<T>,
+  get: (name: N) => Promise<T>,
 ): AsyncGenerator<T> {
   const docs = mapOrdered(names, concurrency, async (name) => {
     try {

@@ -5,13 +5,8 @@
 import { DatamonError } from "../../errors.ts";
 import { decodeGoContext, type GoContextDoc } from "../../model/go_format.ts";
 import type { ContextDoc } from "../../model/types.ts";
-import type {
-  ListEntry,
-  ListOptions,
-  ObjectInfo,
-  Store,
-  StoreIdentity,
-} from "../../store/store.ts";
+import { DelegatingStore } from "../../store/delegating.ts";
+import type { RemovedTemporaries, Store } from "../../store/store.ts";
 
 /** A bucket name as GCS and S3 allow them: what Go's context.yaml holds in each store field. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/;
@@ -68,46 +63,34 @@ export function goReadOnlyError(name: string): DatamonError {
  * A store of a Go context: reads pass through, every write is refused with goReadOnlyError, so
  * no command can change Go datamon's buckets, whatever path it takes.
  */
-export class GoReadOnlyStore implements Store {
-  readonly identity?: () => Promise<StoreIdentity>;
-
-  constructor(private readonly inner: Store, private readonly context: string) {
-    if (inner.identity) this.identity = () => inner.identity!();
+export class GoReadOnlyStore extends DelegatingStore {
+  constructor(inner: Store, private readonly context: string) {
+    super(inner);
   }
 
-  get url(): string {
-    return this.inner.url;
+  override put(_key: string, _bytes: Uint8Array): Promise<void> {
+    return this.#refuse();
   }
 
-  get(key: string): Promise<Uint8Array> {
-    return this.inner.get(key);
+  override putIfAbsent(_key: string, _bytes: Uint8Array): Promise<boolean> {
+    return this.#refuse();
   }
 
-  getInto(key: string, into: Uint8Array): Promise<number> {
-    return this.inner.getInto(key, into);
+  override delete(_key: string): Promise<void> {
+    return this.#refuse();
   }
 
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    return this.inner.getRange(key, offset, length);
+  /** A copy is a write: refused, whether or not the inner store can copy. */
+  override get copy(): (from: string, to: string) => Promise<void> {
+    return () => this.#refuse();
   }
 
-  head(key: string): Promise<ObjectInfo | null> {
-    return this.inner.head(key);
+  /** Removing temporaries deletes: refused, whether or not the inner store keeps any. */
+  override get removeStaleTemporaries(): (olderThan: Date) => Promise<RemovedTemporaries> {
+    return () => this.#refuse();
   }
 
-  list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry> {
-    return this.inner.list(prefix, options);
-  }
-
-  put(_key: string, _bytes: Uint8Array): Promise<void> {
-    return Promise.reject(goReadOnlyError(this.context));
-  }
-
-  putIfAbsent(_key: string, _bytes: Uint8Array): Promise<boolean> {
-    return Promise.reject(goReadOnlyError(this.context));
-  }
-
-  delete(_key: string): Promise<void> {
+  #refuse(): Promise<never> {
     return Promise.reject(goReadOnlyError(this.context));
   }
 }

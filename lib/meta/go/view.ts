@@ -11,7 +11,7 @@ import type { BundleDoc, Contributor, FileEntry, LabelRecord, RepoDoc } from "..
 import type { Context } from "../context.ts";
 import { mapOrdered } from "../documents.ts";
 import { getGoBundle, goBundleEntries, latestGoBundle, listGoBundles } from "./bundles.ts";
-import { getGoLabel, listGoLabels } from "./labels.ts";
+import { getGoLabel, getGoLabelVersions, goLabelHistoryKept, listGoLabels } from "./labels.ts";
 import { getGoRepo, listGoRepos } from "./repos.ts";
 import { listGoWalEntries } from "./wal.ts";
 
@@ -75,10 +75,34 @@ export async function* goEntries(ctx: Context, bundle: BundleDoc): AsyncGenerato
   yield* entries;
 }
 
-/** Label `name` of a Go repo: its current target (Go keeps history only as object versions). */
+/** Label `name` of a Go repo: its current target. */
 export async function goLabel(ctx: Context, repo: string, name: string): Promise<LabelRecord> {
   validateName("label", name);
   return labelRecord(repo, await inContext(ctx, getGoLabel(ctx.vmetadata, repo, name)));
+}
+
+/**
+ * Every target label `name` of a Go repo had, newest first: Go keeps a label's history only as
+ * object versions of its bucket, so where the store lists none, the current target alone.
+ */
+export async function goLabelHistory(
+  ctx: Context,
+  repo: string,
+  name: string,
+): Promise<LabelRecord[]> {
+  validateName("label", name);
+  const docs = await inContext(ctx, getGoLabelVersions(ctx.vmetadata, repo, name));
+  return docs.map((doc) => labelRecord(repo, doc));
+}
+
+/**
+ * Why a Go context's label history shows only current labels (its store lists no object
+ * versions), or undefined when the history is read from the versions.
+ */
+export function goLabelHistoryGap(ctx: Context): string | undefined {
+  if (goLabelHistoryKept(ctx.vmetadata)) return undefined;
+  return `the labels bucket of Go context "${ctx.doc.name}" (${ctx.vmetadata.url}) keeps no ` +
+    "object versions: only the current label is shown";
 }
 
 /** Every label of a Go repo, in name order. */
