@@ -6,17 +6,17 @@ import { datamonOk } from "../support/cli.ts";
 import { buildProgram } from "../../lib/cli/app.ts";
 
 /** The long flags of the command at `path`. */
-function flagsOf(...path: string[]): string[] {
+async function flagsOf(...path: string[]): Promise<string[]> {
   const cmd = path.reduce(
     (parent: Command, name) => parent.commands.find((c) => c.name() === name)!,
-    buildProgram(),
+    await buildProgram(),
   );
   return cmd.options.map((o) => o.long!);
 }
 
-Deno.test("diamond split add takes every flag of bundle upload but the message and the label", () => {
-  const split = flagsOf("diamond", "split", "add");
-  const missing = flagsOf("bundle", "upload")
+Deno.test("diamond split add takes every flag of bundle upload but the message and the label", async () => {
+  const split = await flagsOf("diamond", "split", "add");
+  const missing = (await flagsOf("bundle", "upload"))
     .filter((flag) => !["--message", "--label"].includes(flag) && !split.includes(flag));
   assertEquals(missing, []);
 });
