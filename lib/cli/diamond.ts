@@ -32,6 +32,7 @@ import {
   writeOut,
 } from "./output.ts";
 import { Progress } from "./progress.ts";
+import { withContributors } from "./json_records.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; name?: string; email?: string };
 type DiamondFlags = Flags & { diamond: string };
@@ -58,7 +59,7 @@ function initializeCommand(diamond: Command): void {
     const { settings, ctx } = await openContextFrom(flags);
     const actor = await actorFrom(settings, ctx.metadata, flags);
     const doc = await createDiamond(ctx, flags.repo, actor, flags.diamondTag);
-    printResult(doc, flags, () => writeOut(`${doc.id}\n`));
+    printResult(withContributors(doc), flags, () => writeOut(`${doc.id}\n`));
   });
 }
 

@@ -21,6 +21,7 @@ import {
   writeErr,
   writeWarning,
 } from "./output.ts";
+import { labelJson } from "./json_records.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; label: string };
 
@@ -55,7 +56,7 @@ export function labelCommands(program: Command): void {
       bundleId,
       await actorFrom(settings, ctx.metadata, flags),
     );
-    if (flags.json || flags.format !== undefined) printRecord(record, flags);
+    if (flags.json || flags.format !== undefined) printRecord(labelJson(record), flags);
     else writeErr(`label ${record.name} of repo ${flags.repo} now points at bundle ${bundleId}`);
   });
 
@@ -69,9 +70,10 @@ export function labelCommands(program: Command): void {
     const { ctx } = await openContextFrom(flags);
     await getRepo(ctx, flags.repo);
     if (flags.history) {
-      await printRows(await labelHistory(ctx, flags.repo, flags.label), labelColumns, flags);
+      const history = await labelHistory(ctx, flags.repo, flags.label);
+      await printRows(history, labelColumns, flags, labelJson);
     } else {
-      printRecord(await getLabel(ctx, flags.repo, flags.label), flags);
+      printRecord(labelJson(await getLabel(ctx, flags.repo, flags.label)), flags);
     }
   });
 
@@ -90,6 +92,6 @@ export function labelCommands(program: Command): void {
         else yield l;
       }
     }
-    await printRows(labels(), labelColumns, flags);
+    await printRows(labels(), labelColumns, flags, labelJson);
   });
 }
