@@ -67,19 +67,18 @@ const CHANGE_FIELDS = fieldsOf<ChangeJson>(
   "oldSize",
 );
 
+/** What storing files cost: `bundle upload` and `diamond split add`. */
+const STORED_FIELDS = fieldsOf<UploadJson>(
+  "leavesStored",
+  "leavesDeduplicated",
+  "bytesStored",
+  "packsStored",
+  ...fieldsUnder("requests", REQUESTS),
+  "skipped.*",
+);
+
 /** `bundle upload`: the committed bundle, what storing it cost, and the label set. */
-const UPLOAD_FIELDS = [
-  ...BUNDLE_FIELDS,
-  ...fieldsOf<UploadJson>(
-    "leavesStored",
-    "leavesDeduplicated",
-    "bytesStored",
-    "packsStored",
-    ...fieldsUnder("requests", REQUESTS),
-    "skipped.*",
-    "label",
-  ),
-];
+const UPLOAD_FIELDS = [...BUNDLE_FIELDS, ...STORED_FIELDS, "label"];
 
 /** A row of `--dry-run` on download and update: what would be done to which name. */
 const PLANNED_FIELDS = fieldsOf<PlannedChange>("action", "name", "size");
@@ -255,17 +254,7 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
   ),
   "diamond get": DIAMOND_FIELDS,
   "diamond list": DIAMOND_FIELDS,
-  "diamond split add": [
-    "split",
-    "generation",
-    "leavesStored",
-    "leavesDeduplicated",
-    "bytesStored",
-    "packsStored",
-    ...fieldsUnder("requests", REQUESTS),
-    "skipped.*",
-    "done.*",
-  ],
+  "diamond split add": ["split", "generation", ...STORED_FIELDS, "done.*"],
   "diamond split get": SPLIT_FIELDS,
   "diamond split list": SPLIT_FIELDS,
   "diamond commit": ["bundle", "conflicts", "checkpoints", "excluded.*"],

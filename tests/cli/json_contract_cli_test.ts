@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
-import { datamon, datamonOk } from "../support/cli.ts";
+import { datamon, datamonOk, upload } from "../support/cli.ts";
 
 /**
  * What a JSON value must be: a type word, `[shape]` for a list of such values, or an object
@@ -87,6 +87,16 @@ const REQUESTS: Fields = {
   operations: "map",
   bytesSent: "number",
   bytesReceived: "number",
+};
+
+/** What storing files cost: `bundle upload` and `diamond split add`. */
+const STORED: Fields = {
+  leavesStored: "number",
+  leavesDeduplicated: "number",
+  bytesStored: "number",
+  packsStored: "number",
+  requests: REQUESTS,
+  skipped: [{ name: "string", reason: "string" }],
 };
 
 const BUNDLE: Fields = {
@@ -193,15 +203,10 @@ Deno.test("every command that prints data prints the documented JSON: exact keys
     await Deno.chmod(`${dir}/src/bin/tool`, 0o755);
 
     await pin(doc(REPO), "repo", "create", "--repo", "r", "--description", "d");
-    const upload = await pin(
+    const uploaded = await pin(
       doc({
         ...BUNDLE,
-        leavesStored: "number",
-        leavesDeduplicated: "number",
-        bytesStored: "number",
-        packsStored: "number",
-        requests: REQUESTS,
-        skipped: ["any"],
+        ...STORED,
         label: "string",
       }),
       "bundle",
@@ -215,22 +220,9 @@ Deno.test("every command that prints data prints the documented JSON: exact keys
       "--label",
       "L",
     );
-    const first: string = upload.id;
+    const first: string = uploaded.id;
     await Deno.writeTextFile(`${dir}/src/a.txt`, "changed");
-    const second = JSON.parse(
-      await datamonOk(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/src`,
-        "--message",
-        "second",
-        "--json",
-      ),
-    ).id;
+    const second = await upload(home, "r", `${dir}/src`, "second");
 
     await pin(doc(REPO), "repo", "get", "--repo", "r");
     await pin(list(REPO), "repo", "list");
@@ -392,12 +384,7 @@ Deno.test("every command that prints data prints the documented JSON: exact keys
       doc({
         split: "string",
         generation: "string",
-        leavesStored: "number",
-        leavesDeduplicated: "number",
-        bytesStored: "number",
-        packsStored: "number",
-        requests: REQUESTS,
-        skipped: ["any"],
+        ...STORED,
         done: "map",
       }),
       ...[
@@ -515,22 +502,7 @@ Deno.test("--format templates name the contract's fields, and Go's names reach t
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, { "a.txt": "a" });
     await datamonOk(home, "repo", "create", "--repo", "r");
-    const id = JSON.parse(
-      await datamonOk(
-        home,
-        "bundle",
-        "upload",
-        "--repo",
-        "r",
-        "--path",
-        `${dir}/src`,
-        "--message",
-        "m",
-        "--label",
-        "L",
-        "--json",
-      ),
-    ).id;
+    const id = await upload(home, "r", `${dir}/src`, "m", "--label", "L");
     const ours = await datamonOk(
       home,
       "label",
