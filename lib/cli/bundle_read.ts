@@ -33,6 +33,7 @@ import {
 } from "./output.ts";
 import { type BundleFlags, openSelectedBundle } from "./bundle_select.ts";
 import { warnRedacted } from "./repo_files.ts";
+import { bundleJson, changeJson, entryJson, octalMode } from "./json_records.ts";
 
 const BUNDLE_COLUMNS: Column<BundleDoc>[] = [
   { header: "ID", value: (b) => b.id },
@@ -46,7 +47,7 @@ const BUNDLE_COLUMNS: Column<BundleDoc>[] = [
 const FILE_COLUMNS: Column<FileEntry>[] = [
   { header: "NAME", value: (e) => e.name },
   { header: "SIZE", value: (e) => String(e.size) },
-  { header: "MODE", value: (e) => e.mode.toString(8).padStart(4, "0") },
+  { header: "MODE", value: (e) => octalMode(e.mode) },
   { header: "MTIME", value: (e) => e.mtime.toISOString() },
   { header: "KEY", value: (e) => e.key },
 ];
@@ -102,7 +103,7 @@ async function printChanges(
     { header: "NAME", value: (c) => c.name },
     { header: "SIZE", value: (c) => (c.entry ? entrySize(c.entry) : "-") },
   ];
-  const count = await printRows(rows(), columns, flags);
+  const count = await printRows(rows(), columns, flags, changeJson);
   if (forPeople && count > 0 && Deno.stdout.isTerminal()) writeErr(kinds.legend);
   return count;
 }
@@ -124,7 +125,7 @@ export function listCommand(bundle: Command): Command {
     required(flags.repo, "--repo");
     const { settings, ctx } = await openContextFrom(flags);
     const bundles = listBundles(ctx, flags.repo, settings.concurrency, writeWarning);
-    await printRows(bundles, BUNDLE_COLUMNS, flags);
+    await printRows(bundles, BUNDLE_COLUMNS, flags, bundleJson);
   });
 }
 
@@ -146,7 +147,7 @@ export function listFilesCommand(list: Command): void {
         if (selects(e.name)) yield e;
       }
     }
-    await printRows(entries(), FILE_COLUMNS, flags);
+    await printRows(entries(), FILE_COLUMNS, flags, entryJson);
     warnRedacted(redacted);
   });
 }
@@ -159,9 +160,9 @@ export function getCommand(bundle: Command): void {
       .requiredOption("--repo <name>", "repo"),
   ))).action(async (flags: BundleFlags) => {
     const { doc } = await openSelectedBundle(flags);
-    printResult(doc, flags, () =>
+    printResult(bundleJson(doc), flags, () =>
       printRecord({
-        ...doc,
+        ...bundleJson(doc),
         totalSize: `${formatBytes(doc.totalSize)} (${doc.totalSize} bytes)`,
         leafSize: formatBytes(doc.leafSize),
       }, {}));

@@ -16,6 +16,7 @@ import {
   quietOption,
 } from "./common.ts";
 import { count, formatBytes, printResult, writeErr, writeOut } from "./output.ts";
+import { uploadJson } from "./json_records.ts";
 import { Progress } from "./progress.ts";
 import { writeSummary } from "./verbosity.ts";
 import { commandMetrics } from "./metrics.ts";
@@ -80,7 +81,7 @@ async function upload(flags: UploadFlags): Promise<void> {
   const label = flags.label
     ? await setLabel(ctx, flags.repo, flags.label, result.bundle.id, contributor)
     : undefined;
-  printResult({ ...result, label: label?.name }, flags, () => writeOut(`${result.bundle.id}\n`));
+  printResult(uploadJson(result, label?.name), flags, () => writeOut(`${result.bundle.id}\n`));
   writeSummary(uploadSummary(result, flags.repo, label));
 }
 

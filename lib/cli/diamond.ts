@@ -35,6 +35,7 @@ import {
   uploadSourceOptions,
   uploadSourceSettings,
 } from "./upload_source.ts";
+import { withContributors } from "./json_records.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; name?: string; email?: string };
 type DiamondFlags = Flags & { diamond: string };
@@ -61,7 +62,7 @@ function initializeCommand(diamond: Command): void {
     const { settings, ctx } = await openContextFrom(flags);
     const actor = await actorFrom(settings, ctx.metadata, flags);
     const doc = await createDiamond(ctx, flags.repo, actor, flags.diamondTag);
-    printResult(doc, flags, () => writeOut(`${doc.id}\n`));
+    printResult(withContributors(doc), flags, () => writeOut(`${doc.id}\n`));
   });
 }
 

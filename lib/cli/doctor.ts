@@ -5,7 +5,7 @@ import { type Check, runDoctor } from "../core/doctor.ts";
 import { fuseChecks } from "../mount/fuse_probe.ts";
 import { parseConcurrency, type SettingFlags } from "../meta/settings.ts";
 import { type ContextFlags, contextOptions } from "./common.ts";
-import { count, writeOut } from "./output.ts";
+import { count, printRecord, writeOut } from "./output.ts";
 import { redactEach } from "../util/redact.ts";
 
 const MARKS: Record<Check["status"], string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
@@ -34,7 +34,7 @@ export function doctorCommand(program: Command): void {
       }
     }
     const failed = checks.filter((c) => c.status === "fail").length;
-    if (flags.json) writeOut(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
+    if (flags.json) printRecord({ ok: failed === 0, checks }, { json: true });
     if (failed > 0) {
       throw new DatamonError(
         "unhealthy",

@@ -22,6 +22,7 @@ import {
   writeErr,
   writeWarning,
 } from "./output.ts";
+import { labelJson } from "./json_records.ts";
 
 type Flags = ContextFlags & OutputFlags & { repo: string; label: string };
 
@@ -56,7 +57,7 @@ export function labelCommands(program: Command): void {
       bundleId,
       await actorFrom(settings, ctx.metadata, flags),
     );
-    if (flags.json || flags.format !== undefined) printRecord(record, flags);
+    if (flags.json || flags.format !== undefined) printRecord(labelJson(record), flags);
     else writeErr(`label ${record.name} of repo ${flags.repo} now points at bundle ${bundleId}`);
   });
 
@@ -71,9 +72,10 @@ export function labelCommands(program: Command): void {
     await getRepo(ctx, flags.repo);
     if (flags.history) {
       warnOfHistoryGap(ctx);
-      await printRows(await labelHistory(ctx, flags.repo, flags.label), labelColumns, flags);
+      const history = await labelHistory(ctx, flags.repo, flags.label);
+      await printRows(history, labelColumns, flags, labelJson);
     } else {
-      printRecord(await getLabel(ctx, flags.repo, flags.label), flags);
+      printRecord(labelJson(await getLabel(ctx, flags.repo, flags.label)), flags);
     }
   });
 
@@ -93,7 +95,7 @@ export function labelCommands(program: Command): void {
         else yield l;
       }
     }
-    await printRows(labels(), labelColumns, flags);
+    await printRows(labels(), labelColumns, flags, labelJson);
   });
 }
 

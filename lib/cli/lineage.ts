@@ -5,6 +5,7 @@ import { resolveBundle } from "../meta/bundles.ts";
 import { type LineageGraph, lineageGraph, type LineageNode, refText } from "../meta/lineage.ts";
 import { type ContextFlags, contextOptions, openContextFrom, selectorOptions } from "./common.ts";
 import { printRecord, writeOut } from "./output.ts";
+import { timed } from "./json_records.ts";
 
 type Flags = ContextFlags & {
   repo: string;
@@ -43,7 +44,7 @@ export function lineageCommand(program: Command): void {
       { repo: doc.repo, bundle: doc.id },
       flags.downstream ? "downstream" : "upstream",
     );
-    if (format === "json") printRecord(graph, { json: true });
+    if (format === "json") printRecord({ ...graph, nodes: graph.nodes.map(timed) }, { json: true });
     else if (format === "dot") writeOut(dotText(graph));
     else writeOut(treeText(graph));
   });

@@ -11,6 +11,7 @@ export type { Column } from "./table.ts";
 import { displayName } from "../util/byte_names.ts";
 import { redactSecrets } from "../util/redact.ts";
 import { admitsField, fillTemplate, templateFields } from "./template.ts";
+import { SCHEMA_VERSION } from "./json_records.ts";
 
 /** How a command that prints data was asked to print it. */
 export interface OutputFlags {
@@ -92,28 +93,35 @@ export function checkOutputFlags(flags: OutputFlags, fields: OutputFields): void
   }
 }
 
+/** A record as a JSON document (or list element) prints it: its schema version first. */
+function versioned(record: unknown): unknown {
+  return { schemaVersion: SCHEMA_VERSION, ...(toJson(record) as object) };
+}
+
 /**
  * Prints rows as they arrive: JSON lines are buffered into one array only with --json (a
- * JSON document must be whole), templates and tables stream one row at a time.
+ * JSON document must be whole), templates and tables stream one row at a time. `asData`
+ * gives a row as --json and --format show it (json_records.ts); tables read the row itself.
  */
 export async function printRows<T>(
   rows: AsyncIterable<T> | Iterable<T>,
   columns: Column<T>[],
   flags: OutputFlags,
+  asData: (row: T) => unknown = (row) => row,
 ): Promise<number> {
   let count = 0;
   if (flags.json) {
     // "[" waits for the first row, so a list that fails before it (an unknown repo) prints
     // nothing on stdout rather than the start of a document.
     for await (const row of rows) {
-      writeOut(`${count++ ? "," : "["}\n  ${JSON.stringify(toJson(row))}`);
+      writeOut(`${count++ ? "," : "["}\n  ${JSON.stringify(versioned(asData(row)))}`);
     }
     writeOut(count ? "\n]\n" : "[]\n");
     return count;
   }
   if (flags.format !== undefined) {
     for await (const row of rows) {
-      writeOut(`${fillTemplate(flags.format, toJson(row))}\n`);
+      writeOut(`${fillTemplate(flags.format, toJson(asData(row)))}\n`);
       count++;
     }
     return count;
@@ -142,7 +150,7 @@ export function printResult(record: unknown, flags: OutputFlags, forPeople?: () 
 /** Prints one record: JSON, a template, or `key: value` lines. */
 export function printRecord(record: unknown, flags: OutputFlags): void {
   if (flags.json) {
-    writeOut(`${JSON.stringify(toJson(record), null, 2)}\n`);
+    writeOut(`${JSON.stringify(versioned(record), null, 2)}\n`);
   } else if (flags.format !== undefined) {
     writeOut(`${fillTemplate(flags.format, toJson(record))}\n`);
   } else {

@@ -2,20 +2,10 @@
  * The fields each command prints, so that its --format template is checked before the
  * command runs (a template naming no field must fail before an upload commits, not after).
  */
-import type {
-  BundleDoc,
-  ContextDoc,
-  Contributor,
-  FileEntry,
-  LabelRecord,
-  ReadRecord,
-  RepoDoc,
-  WalRecord,
-} from "../model/types.ts";
-import type { UploadResult } from "../core/upload.ts";
+import type { ContextDoc, Contributor, FileEntry, ReadRecord, WalRecord } from "../model/types.ts";
+import type { DiamondDoc } from "../model/diamond.ts";
 import type { DownloadResult } from "../core/download.ts";
 import type { UpdateResult } from "../core/update.ts";
-import type { Change } from "../core/diff.ts";
 import type { PlannedChange } from "./bundle_download.ts";
 import type { Damage } from "../core/fsck.ts";
 import type { QuarantineListing } from "../core/purge.ts";
@@ -23,17 +13,27 @@ import type { SquashedBundle } from "../core/squash.ts";
 import type { SidecarResult } from "../sidecar/sidecar.ts";
 import type { RequestCounts } from "../store/metered.ts";
 import { fieldsOf, fieldsUnder, type OutputFields } from "./output.ts";
+import type {
+  BundleJson,
+  ChangeJson,
+  EntryJson,
+  LabelJson,
+  RepoJson,
+  Timed,
+  UploadJson,
+  WithContributors,
+} from "./json_records.ts";
 
 const CONTRIBUTOR = fieldsOf<Contributor>("name", "email", "identity");
 
 const REQUESTS = fieldsOf<RequestCounts>("total", "operations.*", "bytesSent", "bytesReceived");
 
 /** A bundle: `bundle get` and `bundle list`. */
-const BUNDLE_FIELDS = fieldsOf<BundleDoc>(
+const BUNDLE_FIELDS = fieldsOf<BundleJson>(
   "id",
   "repo",
   "message",
-  "timestamp",
+  "time",
   "contributors.*",
   "leafSize",
   "deduplication",
@@ -47,7 +47,7 @@ const BUNDLE_FIELDS = fieldsOf<BundleDoc>(
 );
 
 /** A file of a bundle: `bundle list files`. */
-const FILE_FIELDS = fieldsOf<FileEntry & { kind: string; target: string }>(
+const FILE_FIELDS = fieldsOf<EntryJson<FileEntry> & { kind: string; target: string }>(
   "name",
   "size",
   "mode",
@@ -60,24 +60,25 @@ const FILE_FIELDS = fieldsOf<FileEntry & { kind: string; target: string }>(
 );
 
 /** A difference: `bundle diff`. */
-const CHANGE_FIELDS = fieldsOf<Change>(
+const CHANGE_FIELDS = fieldsOf<ChangeJson>(
   "kind",
   "name",
   ...fieldsUnder("entry", FILE_FIELDS),
   "oldSize",
 );
 
-/** `bundle upload`: the committed bundle, what storing it cost, and the label set. */
-const UPLOAD_FIELDS = fieldsOf<UploadResult & { label: string }>(
-  ...fieldsUnder("bundle", BUNDLE_FIELDS),
+/** What storing files cost: `bundle upload` and `diamond split add`. */
+const STORED_FIELDS = fieldsOf<UploadJson>(
   "leavesStored",
   "leavesDeduplicated",
   "bytesStored",
   "packsStored",
   ...fieldsUnder("requests", REQUESTS),
   "skipped.*",
-  "label",
 );
+
+/** `bundle upload`: the committed bundle, what storing it cost, and the label set. */
+const UPLOAD_FIELDS = [...BUNDLE_FIELDS, ...STORED_FIELDS, "label"];
 
 /** A row of `--dry-run` on download and update: what would be done to which name. */
 const PLANNED_FIELDS = fieldsOf<PlannedChange>("action", "name", "size");
@@ -89,6 +90,7 @@ const DOWNLOAD_FIELDS = [
     "destination",
     "files",
     "bytes",
+    "redacted",
     ...fieldsUnder("requests", REQUESTS),
   ),
   ...PLANNED_FIELDS,
@@ -101,22 +103,23 @@ const UPDATE_FIELDS = [
 ];
 
 /** A label: `label set`, `label get` and `label list`. */
-const LABEL_FIELDS = fieldsOf<LabelRecord>(
+const LABEL_FIELDS = fieldsOf<LabelJson>(
   "id",
   "name",
   "repo",
-  "bundleId",
-  "timestamp",
-  ...fieldsUnder("contributor", CONTRIBUTOR),
+  "bundle",
+  "time",
+  ...fieldsUnder("contributors", CONTRIBUTOR),
 );
 
 /** A repo: `repo create`, `repo get` and `repo list`. */
-const REPO_FIELDS = fieldsOf<RepoDoc>(
+const REPO_FIELDS = fieldsOf<RepoJson & { size: number }>(
   "name",
   "description",
-  "timestamp",
-  ...fieldsUnder("contributor", CONTRIBUTOR),
+  "time",
+  ...fieldsUnder("contributors", CONTRIBUTOR),
   "incarnation",
+  "size",
 );
 
 /** A context: `context create`, `context get` and `context list`. */
@@ -130,7 +133,14 @@ const CONTEXT_FIELDS = fieldsOf<ContextDoc>(
 );
 
 /** A damaged file or bundle: `fsck`. */
-const DAMAGE_FIELDS = fieldsOf<Damage>("repo", "bundle", "path", "problem");
+const DAMAGE_FIELDS = fieldsOf<Damage>(
+  "repo",
+  "bundle",
+  "path",
+  "problem",
+  "quarantinedBy",
+  "restored",
+);
 
 /** An audit record, written or read: `log`. */
 const AUDIT_FIELDS = fieldsOf<WalRecord & ReadRecord & { kind: string }>(
@@ -180,10 +190,10 @@ const SPLIT_FIELDS: OutputFields = [
 ];
 
 /** A bundle `repo squash` and `context squash` remove (or would). */
-const SQUASHED_FIELDS = fieldsOf<SquashedBundle & { repo: string }>(
+const SQUASHED_FIELDS = fieldsOf<Timed<SquashedBundle> & { repo: string }>(
   "repo",
   "id",
-  "timestamp",
+  "time",
   "message",
   "labels.*",
 );
@@ -235,20 +245,16 @@ export const OUTPUT_FIELDS: Readonly<Record<string, OutputFields>> = {
   ),
   "repo squash": SQUASHED_FIELDS,
   "context squash": SQUASHED_FIELDS,
-  "diamond initialize": ["id", "repo", "tag", "time", ...fieldsUnder("contributor", CONTRIBUTOR)],
+  "diamond initialize": fieldsOf<WithContributors<DiamondDoc>>(
+    "id",
+    "repo",
+    "tag",
+    "time",
+    ...fieldsUnder("contributors", CONTRIBUTOR),
+  ),
   "diamond get": DIAMOND_FIELDS,
   "diamond list": DIAMOND_FIELDS,
-  "diamond split add": [
-    "split",
-    "generation",
-    "leavesStored",
-    "leavesDeduplicated",
-    "bytesStored",
-    "packsStored",
-    ...fieldsUnder("requests", REQUESTS),
-    "skipped.*",
-    "done.*",
-  ],
+  "diamond split add": ["split", "generation", ...STORED_FIELDS, "done.*"],
   "diamond split get": SPLIT_FIELDS,
   "diamond split list": SPLIT_FIELDS,
   "diamond commit": ["bundle", "conflicts", "checkpoints", "excluded.*"],

@@ -27,6 +27,7 @@ import {
   writeWarning,
 } from "./output.ts";
 import { confirm } from "./confirm.ts";
+import { repoJson } from "./json_records.ts";
 import type { RepoDoc } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 
@@ -61,7 +62,7 @@ export function repoCommands(program: Command): void {
       flags.description,
       await actorFrom(settings, ctx.metadata, flags),
     );
-    if (flags.json || flags.format !== undefined) printRecord(doc, flags);
+    if (flags.json || flags.format !== undefined) printRecord(repoJson(doc), flags);
     else writeErr(`created repo ${doc.name} in context ${ctx.doc.name}`);
   });
 
@@ -71,7 +72,10 @@ export function repoCommands(program: Command): void {
   )).action(async (flags: SizeFlags) => {
     const { ctx, settings } = await openContextFrom(flags);
     const doc = await getRepo(ctx, flags.repo);
-    printRecord(flags.withSize ? await withSize(ctx, doc, settings.concurrency) : doc, flags);
+    printRecord(
+      repoJson(flags.withSize ? await withSize(ctx, doc, settings.concurrency) : doc),
+      flags,
+    );
   });
 
   outputOptions(contextOptions(
@@ -90,8 +94,8 @@ export function repoCommands(program: Command): void {
     }
     const size = { header: "SIZE", value: (r: SizedRepo) => formatBytes(r.size ?? 0) };
     const shown = flags.withSize
-      ? await printRows<SizedRepo>(sized(), [...columns, size], flags)
-      : await printRows<SizedRepo>(repos, columns, flags);
+      ? await printRows<SizedRepo>(sized(), [...columns, size], flags, repoJson)
+      : await printRows<SizedRepo>(repos, columns, flags, repoJson);
     if (shown === 0 && !wantsData(flags)) {
       writeErr(
         `no repos in context ${ctx.doc.name} yet: create one with ` +

@@ -26,6 +26,7 @@ import {
 } from "./common.ts";
 import { count, type OutputFlags, printRows, writeErr, writeWarning } from "./output.ts";
 import { confirm } from "./confirm.ts";
+import { timed } from "./json_records.ts";
 
 type Flags = ContextFlags & OutputFlags & {
   repo?: string;
@@ -120,7 +121,7 @@ async function squash(
   const what = `${count(removed, "bundle")} of ${count(plans.length, "repo")}` +
     (labels.length ? ` and ${count(labels.length, "label")} (${labels.join(", ")})` : "");
   if (flags.dryRun) {
-    await printRows(removedRows(plans), columns, flags);
+    await printRows(removedRows(plans), columns, flags, timed);
     writeErr(`dry run: squash would remove ${what}; nothing was changed`);
     return;
   }
@@ -135,7 +136,7 @@ async function squash(
   const actor = await actorFrom(settings, ctx.metadata, flags);
   const done: SquashPlan[] = [];
   for (const plan of plans) done.push(await applySquash(ctx, plan, options, actor));
-  await printRows(removedRows(done), columns, flags);
+  await printRows(removedRows(done), columns, flags, timed);
   const total = done.reduce((n, p) => n + p.remove.length, 0);
   writeErr(
     `squashed: removed ${count(total, "bundle")}, kept ${

@@ -12,8 +12,9 @@ const GO_FIELD_NAMES: Readonly<Record<string, readonly string[]>> = {
   hash: ["key"],
   filemode: ["mode"],
   bundleentriesfilecount: ["fileListCount"],
-  // Go labels have Contributors and repos a Contributor; ours say the other where they differ.
-  contributors: ["contributor"],
+  timestamp: ["time"],
+  bundleid: ["bundle"],
+  // Go repos have one Contributor; every record of ours has a list of contributors.
   contributor: ["contributors"],
 };
 
@@ -126,6 +127,8 @@ function field(data: unknown, path: string): unknown {
   const trimmed = path.replace(/^\./, "");
   if (trimmed === "") return value;
   for (const part of trimmed.split(".")) {
+    // A list of one is read as its element: Go's {{.Contributor.Name}} on our contributors.
+    if (Array.isArray(value) && value.length === 1) value = value[0];
     const key = value !== null && typeof value === "object" && !Array.isArray(value)
       ? fieldKey(value as Record<string, unknown>, part)
       : undefined;

@@ -79,11 +79,11 @@ backendTest(
         "--history",
         "--json",
       ),
-    ) as { bundleId: string; contributor: { name: string } }[];
-    assertEquals(history.map((h) => h.bundleId), [first, second, first]);
-    assertEquals(history[0].contributor.name, "Test User");
+    ) as { bundle: string; contributors: { name: string }[] }[];
+    assertEquals(history.map((h) => h.bundle), [first, second, first]);
+    assertEquals(history[0].contributors[0].name, "Test User");
     const labels = JSON.parse(await datamonOk(home, "label", "list", "--repo", "r", "--json"));
-    assertEquals(labels.map((l: { name: string; bundleId: string }) => [l.name, l.bundleId]), [
+    assertEquals(labels.map((l: { name: string; bundle: string }) => [l.name, l.bundle]), [
       ["next", second],
       ["prod", first],
     ]);
@@ -213,7 +213,7 @@ Deno.test("repo list, get, rename and delete keep bundles and labels with the re
     const label = JSON.parse(
       await datamonOk(home, "label", "get", "--repo", "new", "--label", "l", "--json"),
     );
-    assertEquals(label.bundleId, id);
+    assertEquals(label.bundle, id);
     const repo = JSON.parse(await datamonOk(home, "repo", "get", "--repo", "new", "--json"));
     assertEquals(repo.description, "d");
     await datamonOk(home, "repo", "delete", "--repo", "new", "--force-yes");

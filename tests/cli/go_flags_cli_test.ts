@@ -41,7 +41,7 @@ Deno.test("--format fills Go template fields, nested fields and printf of the fi
       home,
       ...["repo", "get", "--repo", "r", "--format", '{{ printf "%#v" . }}'],
     );
-    assertMatch(fields, /^\{name:"r", description:"d", timestamp:"[^"]+", contributor:\{name:/);
+    assertMatch(fields, /^\{name:"r", description:"d", time:"[^"]+", contributors:\[\{name:/);
   }));
 
 Deno.test("--format refuses an action it cannot fill rather than printing it back", () =>

@@ -39,16 +39,16 @@ Deno.test("on S3 the caller's ARN (fake STS server) is recorded on the repo, bun
       await ok("bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
       const identity = { name: "Test User", email: "test@example.com", identity: ARN };
       assertEquals(
-        JSON.parse(await ok("repo", "get", "--repo", "r", "--json")).contributor,
-        identity,
+        JSON.parse(await ok("repo", "get", "--repo", "r", "--json")).contributors,
+        [identity],
       );
       assertEquals(
         JSON.parse(await ok("bundle", "get", "--repo", "r", "--bundle", id, "--json")).contributors,
         [identity],
       );
       assertEquals(
-        JSON.parse(await ok("label", "get", "--repo", "r", "--label", "l", "--json")).contributor,
-        identity,
+        JSON.parse(await ok("label", "get", "--repo", "r", "--label", "l", "--json")).contributors,
+        [identity],
       );
       const log = JSON.parse(await ok("log", "--repo", "r", "--json")) as { actor: unknown }[];
       assert(log.length >= 5);
@@ -76,7 +76,7 @@ Deno.test("on S3 without an STS endpoint the configured name is recorded with a 
       const repo = JSON.parse(
         (await datamonWith(home, env, "repo", "get", "--repo", "r", "--json")).stdout,
       );
-      assertEquals(repo.contributor, { name: "Test User", email: "test@example.com" });
+      assertEquals(repo.contributors, [{ name: "Test User", email: "test@example.com" }]);
     } finally {
       await cleanup();
     }

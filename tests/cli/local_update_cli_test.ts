@@ -81,10 +81,10 @@ Deno.test("update --dry-run --json lists each change with its action as a word",
       `${dir}/work`,
     );
     assertEquals(JSON.parse(out), [
-      { action: "replace", name: "change.txt", size: 4 },
-      { action: "delete", name: "mine/notes.txt" },
-      { action: "delete", name: "my-link" },
-      { action: "add", name: "new.txt", size: 1 },
+      { schemaVersion: 1, action: "replace", name: "change.txt", size: 4 },
+      { schemaVersion: 1, action: "delete", name: "mine/notes.txt" },
+      { schemaVersion: 1, action: "delete", name: "my-link" },
+      { schemaVersion: 1, action: "add", name: "new.txt", size: 1 },
     ]);
     assertEquals(await snapshot(`${dir}/work`), before);
   });

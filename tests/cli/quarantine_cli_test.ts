@@ -89,7 +89,13 @@ Deno.test("a wrong purge only quarantines: download and fsck name the purge, and
     const dry = JSON.parse(
       await datamonOk(home, "purge", "restore", "--context", "a", "--dry-run", "--json"),
     );
-    assertEquals(dry, { dryRun: true, batches: 1, objects: before.length, bytes: dry.bytes });
+    assertEquals(dry, {
+      schemaVersion: 1,
+      dryRun: true,
+      batches: 1,
+      objects: before.length,
+      bytes: dry.bytes,
+    });
     assertEquals(await storedBlobs(blob), [], "a dry run restores nothing");
     const restored = await datamon(home, "purge", "restore", "--context", "a", "--purge", id);
     assertEquals(restored.code, 0, restored.stderr);

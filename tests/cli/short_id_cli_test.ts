@@ -27,7 +27,7 @@ Deno.test("a unique 8-character prefix names a bundle for get, label set, downlo
     const label = JSON.parse(
       await datamonOk(home, "label", "get", "--repo", "r", "--label", "v1", "--json"),
     );
-    assertEquals(label.bundleId, id);
+    assertEquals(label.bundle, id);
     const download = ["bundle", "download", "--repo", "r", "--destination", `${dir}/out`];
     await datamonOk(home, ...download, "--bundle", short);
     assertEquals(await Deno.readTextFile(`${dir}/out/a.txt`), "a");

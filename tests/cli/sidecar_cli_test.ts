@@ -89,7 +89,7 @@ timeouts:
     assert(!await exists(`${signals}/failed`), "no failed signal");
 
     const done = JSON.parse(await Deno.readTextFile(`${signals}/done`));
-    assertEquals(JSON.parse(s.stdout), done);
+    assertEquals(JSON.parse(s.stdout), { schemaVersion: 1, ...done });
     assert(isKsuid(done.runId), "the run has a ksuid");
     assertEquals(
       done.inputs.map((i: { bundle: string }) => i.bundle),
@@ -102,7 +102,7 @@ timeouts:
     const label = JSON.parse(
       await datamonOk(home, "label", "get", "--repo", "results", "--label", "trained", "--json"),
     );
-    assertEquals(label.bundleId, output.bundle);
+    assertEquals(label.bundle, output.bundle);
     await datamonOk(
       home,
       "bundle",

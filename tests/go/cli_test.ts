@@ -165,7 +165,7 @@ for (const backend of BACKENDS) {
         ...flags,
         "--json",
       );
-      assertEquals(JSON.parse(label).bundleId, second);
+      assertEquals(JSON.parse(label).bundle, second);
       const history = await datamonOk(
         home,
         "label",

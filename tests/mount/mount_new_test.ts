@@ -42,7 +42,7 @@ function startMountNew(home: string, mnt: string, ...flags: string[]) {
   );
 }
 
-type Listed = Array<{ name: string; size: number; mode: number; key: string }>;
+type Listed = Array<{ name: string; size: number; mode: string; key: string }>;
 
 async function listFiles(home: string, ...selector: string[]): Promise<Listed> {
   const json = await datamonOk(
@@ -104,7 +104,7 @@ fuseTest(
         "staged-label",
         "--json",
       );
-      assertEquals(JSON.parse(label).bundleId, id);
+      assertEquals(JSON.parse(label).bundle, id);
       assertEquals(await listTree(`${home}/staging`), [], "the staging directory is removed");
     } finally {
       await clearMount(mnt);
