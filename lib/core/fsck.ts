@@ -8,7 +8,7 @@
  * objects are moved back (under the purge lock). Nothing else is ever changed.
  */
 import { isKind } from "../errors.ts";
-import type { BundleDoc, FileEntry } from "../model/types.ts";
+import { type BundleDoc, type FileEntry, isFileEntry } from "../model/types.ts";
 import type { ObjectChecks } from "../cafs/check.ts";
 import { bundleReader } from "./bundle_blobs.ts";
 import type { CafsReader } from "../cafs/reader.ts";
@@ -16,7 +16,7 @@ import { takeWriterLock } from "../cafs/locks.ts";
 import { QuarantineLookup, restoreObject } from "../cafs/quarantine.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleEntries, hasFileListChecksums } from "../meta/bundles.ts";
+import { bundleTree, hasFileListChecksums } from "../meta/bundles.ts";
 import { committedBundles } from "../meta/committed.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
@@ -201,11 +201,13 @@ async function* checkBundle(
   });
   let listed = 0;
   let listFailure: string | undefined;
+  // Every entry counts against bundle.yaml's fileCount (links, directories and names
+  // redacted from the repo too); only regular files have objects to check.
   async function* entries(): AsyncGenerator<FileEntry> {
     try {
-      for await (const entry of bundleEntries(ctx, bundle)) {
+      for await (const entry of bundleTree(ctx, bundle, () => listed++)) {
         listed++;
-        yield entry;
+        if (isFileEntry(entry)) yield entry;
       }
     } catch (e) {
       if (!isKind(e, "integrity")) throw e;

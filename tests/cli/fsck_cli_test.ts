@@ -89,3 +89,33 @@ Deno.test("fsck reports a bundle whose file list is gone, and checks only --repo
     assertEquals((await datamon(home, "fsck", "--repo", "nope")).code, 3);
   });
 });
+
+Deno.test("fsck passes a healthy bundle holding a symlink, an empty directory and a redacted file", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a", "b.txt": "b" });
+    await Deno.mkdir(`${dir}/src/empty`);
+    await Deno.symlink("a.txt", `${dir}/src/link`);
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    for (const deep of [[], ["--deep"]]) {
+      const r = await datamon(home, "fsck", ...deep);
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      assertMatch(r.stderr, /checked 1 bundle, 2 files \(2 B\).*: no damage/);
+    }
+    await datamonOk(
+      home,
+      "repo",
+      "delete",
+      "files",
+      "--repo",
+      "r",
+      "--file",
+      "b.txt",
+      "--force-yes",
+    );
+    const redacted = await datamon(home, "fsck");
+    assertEquals(redacted.code, 0, redacted.stdout + redacted.stderr);
+    assertMatch(redacted.stderr, /checked 1 bundle, 1 file \(1 B\): no damage/);
+  });
+});
