@@ -18,7 +18,7 @@ import {
   type Mount,
   mountBundle,
 } from "../mount/bundle_mount.ts";
-import { uploadBundle } from "../core/upload.ts";
+import { uploadBundle, type UploadOptions } from "../core/upload.ts";
 import { addSplit } from "../core/diamond_split.ts";
 import { setLabel } from "../meta/labels.ts";
 import { clearSignals, SIGNALS, waitForSignal, writeSignal } from "./signal_files.ts";
@@ -177,41 +177,48 @@ async function uploadOutputs(
   options: SidecarOptions,
   inputs: PlacedInput[],
 ): Promise<UploadedOutput[]> {
-  const lineage: BundleRef[] = inputs.map(({ repo, bundle }) => ({ repo, bundle }));
+  const upload: OutputUpload = {
+    contributor: options.contributor,
+    concurrency: options.concurrency,
+    cacheDir: options.cacheDir,
+    inputs: inputs.map(({ repo, bundle }) => ({ repo, bundle })),
+    run: options.runId,
+    signal: options.signal,
+  };
   const uploaded: UploadedOutput[] = [];
   for (const output of params.outputs) {
     uploaded.push(
       "diamond" in output
-        ? await addOutputSplit(ctx, output, options, lineage)
-        : await uploadOutputBundle(ctx, output, options, lineage),
+        ? await addOutputSplit(ctx, output, upload, options.log)
+        : await uploadOutputBundle(ctx, output, upload, options.log),
     );
   }
   return uploaded;
 }
 
+/** How every output of a run is uploaded, bundle or split: as the run, from its inputs. */
+type OutputUpload = Pick<
+  UploadOptions,
+  "contributor" | "concurrency" | "cacheDir" | "inputs" | "run" | "signal"
+>;
+
 /** Uploads one output directory as a new bundle, and labels it. */
 async function uploadOutputBundle(
   ctx: Context,
   output: BundleOutput,
-  options: SidecarOptions,
-  lineage: BundleRef[],
+  upload: OutputUpload,
+  log: (line: string) => void,
 ): Promise<UploadedBundle> {
-  const result = await uploadBundle(ctx, {
+  const { bundle } = await uploadBundle(ctx, {
+    ...upload,
     repo: output.repo,
     path: output.path,
     message: output.message,
-    contributor: options.contributor,
-    concurrency: options.concurrency,
-    cacheDir: options.cacheDir,
-    inputs: lineage,
-    run: options.runId,
-    signal: options.signal,
   });
-  const bundle = result.bundle;
   if (output.label) {
-    await setLabel(ctx, output.repo, output.label, bundle.id, options.contributor);
+    await setLabel(ctx, output.repo, output.label, bundle.id, upload.contributor);
   }
-  options.log(`uploaded ${output.path} to repo ${output.repo} as bundle ${bundle.id}`);
+  log(`uploaded ${output.path} to repo ${output.repo} as bundle ${bundle.id}`);
   return {
     repo: output.repo,
     bundle: bundle.id,
@@ -226,23 +233,18 @@ async function uploadOutputBundle(
 async function addOutputSplit(
   ctx: Context,
   output: SplitOutput,
-  options: SidecarOptions,
-  lineage: BundleRef[],
+  upload: OutputUpload,
+  log: (line: string) => void,
 ): Promise<UploadedSplit> {
   const result = await addSplit(ctx, {
+    ...upload,
     repo: output.repo,
     diamond: output.diamond,
     split: output.split,
     tag: output.splitTag,
     path: output.path,
-    contributor: options.contributor,
-    concurrency: options.concurrency,
-    cacheDir: options.cacheDir,
-    inputs: lineage,
-    run: options.runId,
-    signal: options.signal,
   });
-  options.log(
+  log(
     `uploaded ${output.path} to repo ${output.repo} as split ${result.split} of diamond ` +
       output.diamond,
   );
