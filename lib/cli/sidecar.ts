@@ -32,11 +32,11 @@ export function sidecarCommand(program: Command): void {
     program.command("sidecar")
       .description(
         "run beside a workflow step: place its input bundles, signal ready, wait for the step, " +
-          "upload its outputs as bundles, signal done (or failed)",
+          "upload its outputs as bundles (or splits of a diamond), signal done (or failed)",
       )
       .requiredOption(
         "--params <file>",
-        "params.yaml: inputs, outputs, signals directory, timeouts",
+        "params.yaml: inputs, outputs (bundles or diamond splits), signals directory, timeouts",
       ),
   ))).action(async (
     flags: ContextFlags & OutputFlags & {
@@ -68,7 +68,10 @@ export function sidecarCommand(program: Command): void {
     if (flags.json || flags.format !== undefined) {
       printRecord(result, flags);
     } else {
-      for (const o of result.outputs) writeOut(`${o.repo}\t${o.bundle}\t${o.path}\n`);
+      // A split's id stands where a bundle's would: the commit step makes the bundle.
+      for (const o of result.outputs) {
+        writeOut(`${o.repo}\t${"split" in o ? o.split : o.bundle}\t${o.path}\n`);
+      }
     }
   });
 }

@@ -1,10 +1,11 @@
 /**
  * The sidecar's params.yaml: which bundles a workflow step reads (mounted or downloaded) and
- * which directories it writes back as bundles, where the signal files live, and how long the
- * sidecar waits. Parsing and checking only; no I/O.
+ * which directories it writes back, each as a bundle or as a split of a diamond, where the
+ * signal files live, and how long the sidecar waits. Parsing and checking only; no I/O.
  */
 import { parse } from "yaml";
 import { DatamonError } from "../errors.ts";
+import { isKsuid } from "./ksuid.ts";
 import { validateBundleId, validateName } from "./names.ts";
 
 /** How an input bundle reaches the step: a lazy read-only FUSE mount, or a full download. */
@@ -22,13 +23,30 @@ export interface SidecarInput {
 }
 
 /** A directory the step writes, uploaded as a new bundle once the step is done. */
-export interface SidecarOutput {
+export interface BundleOutput {
   path: string;
   repo: string;
   message: string;
   /** Set on the new bundle once it is committed. */
   label?: string;
 }
+
+/**
+ * A directory the step writes, added as a split of an open diamond once the step is done (one
+ * pod of a fan-out; a later step commits the diamond).
+ */
+export interface SplitOutput {
+  path: string;
+  repo: string;
+  /** The diamond's id, as `diamond initialize` printed it. */
+  diamond: string;
+  /** The split's id (a retried pod gives the same one); by default a new ksuid. */
+  split?: string;
+  splitTag?: string;
+}
+
+/** An output: a bundle of its own, or a split of a diamond (it names `diamond`). */
+export type SidecarOutput = BundleOutput | SplitOutput;
 
 /** The whole params.yaml. */
 export interface SidecarParams {
@@ -120,14 +138,32 @@ function inputFrom(value: unknown, what: string): SidecarInput {
 
 function outputFrom(value: unknown, what: string): SidecarOutput {
   const doc = mapping(value, what);
-  onlyKeys(doc, ["path", "repo", "message", "label"], what);
-  const output: SidecarOutput = {
+  if (doc.diamond !== undefined) return splitOutputFrom(doc, what);
+  onlyKeys(doc, ["path", "repo", "message", "label", "diamond"], what);
+  const output: BundleOutput = {
     path: text(doc, "path", what),
     repo: checked(what, () => validateName("repo", text(doc, "repo", what))),
     message: text(doc, "message", what),
   };
   const label = optionalText(doc, "label", what);
   if (label) output.label = checked(what, () => validateName("label", label));
+  return output;
+}
+
+/** An output naming a diamond: a split, which has no message or label of its own. */
+function splitOutputFrom(doc: Record<string, unknown>, what: string): SplitOutput {
+  onlyKeys(doc, ["path", "repo", "diamond", "split", "splitTag"], what);
+  const diamond = text(doc, "diamond", what);
+  if (!isKsuid(diamond)) fail(what, `"diamond" ${diamond} is not a diamond id`);
+  const output: SplitOutput = {
+    path: text(doc, "path", what),
+    repo: checked(what, () => validateName("repo", text(doc, "repo", what))),
+    diamond,
+  };
+  const split = optionalText(doc, "split", what);
+  if (split) output.split = checked(what, () => validateName("split", split));
+  const tag = optionalText(doc, "splitTag", what);
+  if (tag) output.splitTag = tag;
   return output;
 }
 

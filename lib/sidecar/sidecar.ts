@@ -1,13 +1,14 @@
 /**
  * The sidecar of a workflow step (Argo, Kubernetes): it places the step's input bundles
  * (mounted or downloaded), signals `ready`, waits for the main step's `main-done`, uploads the
- * step's output directories as new bundles that name the inputs as their lineage, and signals
- * `done`. Any failure is signalled as `failed`, so the main step never waits forever.
+ * step's output directories as new bundles (or as splits of a diamond, one pod of a fan-out)
+ * that name the inputs as their lineage, and signals `done`. Any failure is signalled as
+ * `failed`, so the main step never waits forever.
  */
 import { DatamonError } from "../errors.ts";
 import type { BundleDoc, BundleRef, Contributor } from "../model/types.ts";
 import type { Reader } from "../meta/audit.ts";
-import type { SidecarParams } from "../model/sidecar_params.ts";
+import type { BundleOutput, SidecarParams, SplitOutput } from "../model/sidecar_params.ts";
 import type { Context } from "../meta/context.ts";
 import { resolveBundle } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
@@ -17,7 +18,8 @@ import {
   type Mount,
   mountBundle,
 } from "../mount/bundle_mount.ts";
-import { uploadBundle } from "../core/upload.ts";
+import { uploadBundle, type UploadOptions } from "../core/upload.ts";
+import { addSplit } from "../core/diamond_split.ts";
 import { setLabel } from "../meta/labels.ts";
 import { clearSignals, SIGNALS, waitForSignal, writeSignal } from "./signal_files.ts";
 import { redactSecrets } from "../util/redact.ts";
@@ -42,12 +44,25 @@ export interface PlacedInput extends BundleRef {
 }
 
 /** A bundle a run wrote. */
-export interface UploadedOutput extends BundleRef {
+export interface UploadedBundle extends BundleRef {
   path: string;
   label?: string;
   files: number;
   bytes: number;
 }
+
+/** A split of a diamond a run wrote: its id stands where a bundle's would. */
+export interface UploadedSplit {
+  repo: string;
+  diamond: string;
+  split: string;
+  path: string;
+  files: number;
+  bytes: number;
+}
+
+/** An output a run wrote. */
+export type UploadedOutput = UploadedBundle | UploadedSplit;
 
 /** What a finished run did: the content of its `done` signal. */
 export interface SidecarResult {
@@ -152,40 +167,93 @@ async function unmountAll(mounts: Mount[]): Promise<void> {
   }
 }
 
-/** Uploads each output directory as a bundle whose lineage is the run's inputs. */
+/**
+ * Uploads each output directory as a bundle, or adds it as a split of its diamond; either names
+ * the run's inputs as its lineage.
+ */
 async function uploadOutputs(
   ctx: Context,
   params: SidecarParams,
   options: SidecarOptions,
   inputs: PlacedInput[],
 ): Promise<UploadedOutput[]> {
-  const lineage: BundleRef[] = inputs.map(({ repo, bundle }) => ({ repo, bundle }));
+  const upload: OutputUpload = {
+    contributor: options.contributor,
+    concurrency: options.concurrency,
+    cacheDir: options.cacheDir,
+    inputs: inputs.map(({ repo, bundle }) => ({ repo, bundle })),
+    run: options.runId,
+    signal: options.signal,
+  };
   const uploaded: UploadedOutput[] = [];
   for (const output of params.outputs) {
-    const result = await uploadBundle(ctx, {
-      repo: output.repo,
-      path: output.path,
-      message: output.message,
-      contributor: options.contributor,
-      concurrency: options.concurrency,
-      cacheDir: options.cacheDir,
-      inputs: lineage,
-      run: options.runId,
-      signal: options.signal,
-    });
-    const bundle = result.bundle;
-    if (output.label) {
-      await setLabel(ctx, output.repo, output.label, bundle.id, options.contributor);
-    }
-    options.log(`uploaded ${output.path} to repo ${output.repo} as bundle ${bundle.id}`);
-    uploaded.push({
-      repo: output.repo,
-      bundle: bundle.id,
-      path: output.path,
-      ...(output.label ? { label: output.label } : {}),
-      files: bundle.fileCount,
-      bytes: bundle.totalSize,
-    });
+    uploaded.push(
+      "diamond" in output
+        ? await addOutputSplit(ctx, output, upload, options.log)
+        : await uploadOutputBundle(ctx, output, upload, options.log),
+    );
   }
   return uploaded;
+}
+
+/** How every output of a run is uploaded, bundle or split: as the run, from its inputs. */
+type OutputUpload = Pick<
+  UploadOptions,
+  "contributor" | "concurrency" | "cacheDir" | "inputs" | "run" | "signal"
+>;
+
+/** Uploads one output directory as a new bundle, and labels it. */
+async function uploadOutputBundle(
+  ctx: Context,
+  output: BundleOutput,
+  upload: OutputUpload,
+  log: (line: string) => void,
+): Promise<UploadedBundle> {
+  const { bundle } = await uploadBundle(ctx, {
+    ...upload,
+    repo: output.repo,
+    path: output.path,
+    message: output.message,
+  });
+  if (output.label) {
+    await setLabel(ctx, output.repo, output.label, bundle.id, upload.contributor);
+  }
+  log(`uploaded ${output.path} to repo ${output.repo} as bundle ${bundle.id}`);
+  return {
+    repo: output.repo,
+    bundle: bundle.id,
+    path: output.path,
+    ...(output.label ? { label: output.label } : {}),
+    files: bundle.fileCount,
+    bytes: bundle.totalSize,
+  };
+}
+
+/** Adds one output directory as a split of its diamond (`diamond split add`). */
+async function addOutputSplit(
+  ctx: Context,
+  output: SplitOutput,
+  upload: OutputUpload,
+  log: (line: string) => void,
+): Promise<UploadedSplit> {
+  const result = await addSplit(ctx, {
+    ...upload,
+    repo: output.repo,
+    diamond: output.diamond,
+    split: output.split,
+    tag: output.splitTag,
+    path: output.path,
+  });
+  log(
+    `uploaded ${output.path} to repo ${output.repo} as split ${result.split} of diamond ` +
+      output.diamond,
+  );
+  return {
+    repo: output.repo,
+    diamond: output.diamond,
+    split: result.split,
+    path: output.path,
+    files: result.committed.fileCount,
+    bytes: result.committed.totalSize,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { datamon, datamonCommand, datamonOk, upload } from "../support/cli.ts";
-import { exists, withTempDir, writeTree } from "../support/fixtures.ts";
+import { assertSameTree, exists, withTempDir, writeTree } from "../support/fixtures.ts";
 import { FUSE_MISSING } from "../support/mount.ts";
 import { isKsuid } from "../../lib/model/ksuid.ts";
 import { EXIT_CODES } from "../../lib/errors.ts";
@@ -212,4 +212,57 @@ Deno.test("sidecar rejects a params file with an unknown field, naming it", () =
     const r = await datamon(`${dir}/home`, "sidecar", "--params", `${dir}/params.yaml`);
     assertEquals(r.code, EXIT_CODES.config);
     assertMatch(r.stderr, /^datamon: params file .*params.yaml: unknown field "output"/);
+  }));
+
+Deno.test("two sidecars write their steps' outputs as two splits of a diamond, and one commit makes the bundle", () =>
+  withTempDir(async (dir) => {
+    const { home } = await setUp(dir);
+    const diamond = (await datamonOk(home, "diamond", "initialize", "--repo", "results")).trim();
+    const pods = ["w1", "w2"].map((pod) => {
+      const work = `${dir}/${pod}`;
+      const params = `${dir}/${pod}.yaml`;
+      return { pod, work, params, signals: `${work}/.datamon` };
+    });
+    for (const { pod, work, params, signals } of pods) {
+      await Deno.mkdir(work);
+      await Deno.writeTextFile(
+        params,
+        `signals: ${signals}
+inputs:
+  - {repo: raw, label: v1, path: ${work}/in}
+outputs:
+  - {path: ${work}/out, repo: results, diamond: ${diamond}, split: ${pod}, splitTag: pod-${pod}}
+`,
+      );
+    }
+    const ends = await Promise.all(pods.flatMap(({ pod, work, params, signals }) => [
+      ended(sidecar(home, params)),
+      ended(mainStep(signals, work, `mkdir out/${pod} && cp in/a.txt out/${pod}/a.txt`)),
+    ]));
+    for (const e of ends) assertEquals(e.code, 0, e.stderr);
+    for (const { pod, signals } of pods) {
+      const done = JSON.parse(await Deno.readTextFile(`${signals}/done`));
+      const [output, ...more] = done.outputs;
+      assertEquals([output.split, output.diamond, output.bundle, more], [
+        pod,
+        diamond,
+        undefined,
+        [],
+      ]);
+    }
+    const listed = await datamonOk(
+      home,
+      ...["diamond", "split", "list", "--repo", "results", "--diamond", diamond],
+      ...["--format", "{{split}} {{state}} {{tag}}"],
+    );
+    assertEquals(listed.trim().split("\n"), ["w1 done pod-w1", "w2 done pod-w2"]);
+    const commit = ["diamond", "commit", "--repo", "results", "--diamond", diamond];
+    await datamonOk(home, ...commit, "--message", "fan-out", "--label", "merged");
+    await datamonOk(
+      home,
+      ...["bundle", "download", "--repo", "results", "--label", "merged"],
+      ...["--destination", `${dir}/check`],
+    );
+    await writeTree(`${dir}/expected`, { "w1/a.txt": "alpha\n", "w2/a.txt": "alpha\n" });
+    await assertSameTree(`${dir}/expected`, `${dir}/check`);
   }));

@@ -22,7 +22,12 @@ Deno.test("examples/argo/params.yaml is a valid params file", async () => {
     ["images", "mount", "production"],
     ["labels", "download", undefined],
   ]);
-  assertEquals(params.outputs[0].label, "candidate");
+  assertEquals(params.outputs, [{
+    path: "/shared/outputs/model",
+    repo: "models",
+    message: "trained on images@production",
+    label: "candidate",
+  }]);
   assertEquals(params.mainTimeoutMs, 6 * 3_600_000);
 });
 
@@ -56,4 +61,31 @@ Deno.test("durations are seconds, minutes or hours", () => {
   assertEquals(parseDuration("30m", "t"), 1_800_000);
   assertEquals(parseDuration("2h", "t"), 7_200_000);
   assertEquals(parseDuration(5, "t"), 5_000);
+});
+
+Deno.test("an output naming a diamond is a split, with no message or label, and a diamond id", () => {
+  const diamond = "2kTgN7nEvKsTBAnQA2E0QzmHfYz";
+  const params = decodeSidecarParams(
+    `signals: /s\noutputs: [{path: /o, repo: r, diamond: ${diamond}, split: w1, splitTag: p}]`,
+    "params",
+  );
+  assertEquals(params.outputs, [
+    { path: "/o", repo: "r", diamond, split: "w1", splitTag: "p" },
+  ]);
+  assertMatch(
+    refusal(`signals: /s\noutputs: [{path: /o, repo: r, diamond: ${diamond}, message: m}]`),
+    /outputs\[0\]: unknown field "message" \(fields: path, repo, diamond, split, splitTag\)/,
+  );
+  assertMatch(
+    refusal("signals: /s\noutputs: [{path: /o, repo: r, diamond: ../x}]"),
+    /outputs\[0\]: "diamond" \.\.\/x is not a diamond id/,
+  );
+  assertMatch(
+    refusal(`signals: /s\noutputs: [{path: /o, repo: r, diamond: ${diamond}, split: 'a b'}]`),
+    /outputs\[0\]: .*split/,
+  );
+  assertMatch(
+    refusal("signals: /s\noutputs: [{path: /o, repo: r, message: m, split: w1}]"),
+    /unknown field "split" \(fields: path, repo, message, label, diamond\)/,
+  );
 });

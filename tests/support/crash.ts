@@ -39,6 +39,13 @@ export interface CrashCase {
   newBundleTree?: string;
   /** Checks what the finished command must have done (after a whole run or a re-run). */
   finished(home: string, dir: string): Promise<void>;
+  /**
+   * Copies the prepared home `from` to `to` for one kill point; by default `cp -a`, which is
+   * enough when the store lives in the home (local). A case on S3 or GCS copies its store too.
+   */
+  copy?(from: string, to: string): Promise<void>;
+  /** Keeps some of the kill points (a remote backend's case splits them with another). */
+  keep?(point: number): boolean;
 }
 
 /** How a crash case went: its kill points, and what failed at which. */
@@ -98,16 +105,17 @@ export async function runCrashCase(dir: string, c: CrashCase): Promise<CrashRepo
   const prepared = `${dir}/prepared`;
   await c.prepare(prepared, dir);
   const run = runnerOf(c, dir);
+  const copy = c.copy ?? copyTree;
   const whole = `${dir}/whole`;
-  await copyTree(prepared, whole);
+  await copy(prepared, whole);
   const writes = await countWrites(whole, run, dir);
   assert(writes > 0, `datamon ${c.command(dir).join(" ")} made no store write`);
   await c.finished(whole, dir);
-  const points = killPoints(writes);
+  const points = killPoints(writes).filter((n) => c.keep?.(n) ?? true);
   const failures: string[] = [];
   for (const n of points) {
     const home = `${dir}/kill-${n}`;
-    await copyTree(prepared, home);
+    await copy(prepared, home);
     try {
       await killAndRerun(home, dir, n, run, c);
     } catch (e) {
