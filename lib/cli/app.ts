@@ -33,6 +33,7 @@ import { goGlobalFlags } from "./go_flags.ts";
 import { squashCommands } from "./squash.ts";
 import { usageCommands } from "./usage.ts";
 import { repoFilesCommands } from "./repo_files.ts";
+import { migrateCommand } from "./migrate.ts";
 
 /** Builds the whole command tree. */
 export function buildProgram(): Command {
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   squashCommands(program);
   usageCommands(program);
   repoFilesCommands(program);
+  migrateCommand(program);
   goGlobalFlags(program);
   // Every command reports its own usage errors through exitOverride, one line on stderr.
   const configure = (cmd: Command) => {

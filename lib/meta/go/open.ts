@@ -55,12 +55,16 @@ function siblingUrl(url: string, name: string): string {
   return `${parent}${name}${query}`;
 }
 
-/** The one-line refusal of a write to the Go context `name`. */
-export function goReadOnlyError(name: string): DatamonError {
+/**
+ * The one-line refusal of a write to the Go context `name` of the config store `configUrl`:
+ * the migrate command that copies it into a datamon context, which takes writes.
+ */
+export function goReadOnlyError(name: string, configUrl = "<config-url>"): DatamonError {
   return new DatamonError(
     "read-only",
-    `context "${name}" is a Go datamon context, read in place (read-only): write to a ` +
-      "datamon context instead (--context)",
+    `context "${name}" is a Go datamon context, read in place (read-only): copy it into a ` +
+      `datamon context with "datamon migrate --from-config ${configUrl} --from-context ${name} ` +
+      `--context <datamon-context>" and write there`,
   );
 }
 
@@ -71,7 +75,12 @@ export function goReadOnlyError(name: string): DatamonError {
 export class GoReadOnlyStore implements Store {
   readonly identity?: () => Promise<StoreIdentity>;
 
-  constructor(private readonly inner: Store, private readonly context: string) {
+  /** `context` is the Go context's name, `configUrl` its config store (for the refusal). */
+  constructor(
+    private readonly inner: Store,
+    private readonly context: string,
+    private readonly configUrl?: string,
+  ) {
     if (inner.identity) this.identity = () => inner.identity!();
   }
 
@@ -100,14 +109,14 @@ export class GoReadOnlyStore implements Store {
   }
 
   put(_key: string, _bytes: Uint8Array): Promise<void> {
-    return Promise.reject(goReadOnlyError(this.context));
+    return Promise.reject(goReadOnlyError(this.context, this.configUrl));
   }
 
   putIfAbsent(_key: string, _bytes: Uint8Array): Promise<boolean> {
-    return Promise.reject(goReadOnlyError(this.context));
+    return Promise.reject(goReadOnlyError(this.context, this.configUrl));
   }
 
   delete(_key: string): Promise<void> {
-    return Promise.reject(goReadOnlyError(this.context));
+    return Promise.reject(goReadOnlyError(this.context, this.configUrl));
   }
 }
