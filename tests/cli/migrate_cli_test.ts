@@ -9,6 +9,7 @@ import { assertEquals, assertMatch } from "../support/assert.ts";
 import { datamon, datamonOk, datamonWith } from "../support/cli.ts";
 import { exists, patternBytes, withTempDir } from "../support/fixtures.ts";
 import { openGoStores, writeGoContext, type WrittenGoContext } from "../support/go_fixture.ts";
+import { alphaRepo, MIGRATION_LEAF_SIZE } from "../support/go_migration.ts";
 import { countWrites, killPoints } from "../support/crash.ts";
 import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 import { joinStoreUrl, openStore } from "../../lib/store/open.ts";
@@ -16,44 +17,17 @@ import { goBlobKey } from "../../lib/model/go_keys.ts";
 import { formatBytes } from "../../lib/cli/output.ts";
 import { EXIT_CODES } from "../../lib/errors.ts";
 
-/** Small leaves, so that multi-leaf files stay small (Go's smallest workable leaf). */
-const LEAF_SIZE = 32 * 1024;
-/** Files of the big bundle: two Go file lists of 1000. */
-const MANY_FILES = 1200;
 /** Of a killed migration's writes, the last this many are each killed before once. */
 const LAST_WRITES_KILLED = 4;
 /** Exit status of a process killed by SIGKILL. */
 const KILLED = 137;
-const encoder = new TextEncoder();
 
-/** Go context "go-ctx": repo alpha (a small bundle, then one of 1,200 files), labels on each. */
+/** Go context "go-ctx" with repo alpha, under `base`. */
 function writeFixture(base: string): Promise<WrittenGoContext> {
   return writeGoContext(openGoStores(base), {
     context: "go-ctx",
-    leafSize: LEAF_SIZE,
-    repos: [{
-      name: "alpha",
-      description: "Go's repo",
-      bundles: [
-        {
-          message: "first",
-          labels: ["init"],
-          files: [
-            { name: "a.txt", bytes: encoder.encode("hello, Go user\n") },
-            { name: "dir/multi.bin", bytes: patternBytes(2 * LEAF_SIZE + 452, 7) },
-            { name: "empty", bytes: new Uint8Array(0) },
-          ],
-        },
-        {
-          message: "many",
-          labels: ["latest"],
-          files: Array.from({ length: MANY_FILES }, (_, i) => ({
-            name: `many/${String(i).padStart(4, "0")}.txt`,
-            bytes: encoder.encode(`file ${i}\n`),
-          })),
-        },
-      ],
-    }],
+    leafSize: MIGRATION_LEAF_SIZE,
+    repos: [alphaRepo()],
   });
 }
 

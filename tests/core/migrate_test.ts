@@ -14,6 +14,7 @@ import {
   writeGoContext,
   type WrittenGoContext,
 } from "../support/go_fixture.ts";
+import { alphaRepo, MANY_FILES, MIGRATION_LEAF_SIZE } from "../support/go_migration.ts";
 import { migrateGoContext, type MigrateOptions } from "../../lib/core/migrate.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
 import { type Context, loadContext } from "../../lib/meta/context.ts";
@@ -28,41 +29,16 @@ import { DatamonError } from "../../lib/errors.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { BundleDoc } from "../../lib/model/types.ts";
 
-/** Small leaves, so that multi-leaf files stay small (Go's smallest workable leaf). */
-const LEAF_SIZE = 32 * 1024;
-/** Files of the big bundle: two Go file lists of 1000. */
-const MANY_FILES = 1200;
 const SOURCE_NAME = "file:///go/config#go-ctx";
-const encoder = new TextEncoder();
+const LEAF_SIZE = MIGRATION_LEAF_SIZE;
 
+/** Repo alpha, then beta: one bundle of a three-leaf file. */
 function spec(): GoFixtureSpec {
   return {
     context: "go-ctx",
     leafSize: LEAF_SIZE,
     repos: [
-      {
-        name: "alpha",
-        description: "the first repo",
-        bundles: [
-          {
-            message: "first",
-            labels: ["init"],
-            files: [
-              { name: "a.txt", bytes: encoder.encode("hello, Go user\n") },
-              { name: "dir/multi.bin", bytes: patternBytes(2 * LEAF_SIZE + 452, 7) },
-              { name: "empty", bytes: new Uint8Array(0) },
-            ],
-          },
-          {
-            message: "many",
-            labels: ["latest"],
-            files: Array.from({ length: MANY_FILES }, (_, i) => ({
-              name: `many/${String(i).padStart(4, "0")}.txt`,
-              bytes: encoder.encode(`file ${i}\n`),
-            })),
-          },
-        ],
-      },
+      alphaRepo(),
       {
         name: "beta",
         bundles: [{
@@ -154,7 +130,7 @@ Deno.test("a migration copies every Go bundle under its id with its message, con
     assertEquals(result.bundlesCopied, 3);
     assertEquals(result.filesCopied, 3 + MANY_FILES + 1);
     assertEquals(result.labelsSet, 3);
-    assertEquals((await getRepo(target, "alpha")).description, "the first repo");
+    assertEquals((await getRepo(target, "alpha")).description, "Go's repo");
     await assertMigrated(target, written, dir);
     const labels = await Array.fromAsync(listLabels(target, "alpha"));
     assertEquals(
