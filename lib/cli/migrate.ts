@@ -17,7 +17,7 @@ import {
   quietOption,
   settingFlagsFrom,
 } from "./common.ts";
-import { count, formatBytes, writeOut } from "./output.ts";
+import { count, formatBytes, writeOut, writeWarning } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { writeSummary } from "./verbosity.ts";
 import { commandMetrics } from "./metrics.ts";
@@ -68,6 +68,12 @@ async function migrate(flags: MigrateFlags): Promise<void> {
     signal: interrupt.signal,
     onProgress: progress.add,
     onStep: (step) => {
+      if (step.kind === "label" && step.action === "no bundle" && !flags.dryRun) {
+        writeWarning(
+          `label "${step.label}" of Go repo "${step.repo}" names bundle ${step.bundle}, ` +
+            "which the repo does not hold: not copied",
+        );
+      }
       if (!flags.dryRun) return;
       if (flags.json) steps.push(step);
       else writeOut(`${stepText(step)}\n`);
@@ -121,5 +127,6 @@ function summary(result: MigrateResult, from: string, to: string): string {
     `(${count(result.filesCopied, "file")}, ${formatBytes(result.bytesCopied)}), ` +
     `${result.bundlesDone} already there; ${count(result.labelsSet, "label")} ` +
     `${dry ? "to set" : "set"}, ${result.labelsDone} already there` +
+    (result.labelsWithoutBundle > 0 ? `, ${result.labelsWithoutBundle} naming no bundle` : "") +
     (result.dryRun ? "; nothing written" : `; ${formatBytes(result.bytesStored)} stored`);
 }

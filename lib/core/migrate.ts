@@ -6,7 +6,7 @@
  * what a killed one left; nothing of a bundle is visible before its commit.
  */
 import { DatamonError, isKind } from "../errors.ts";
-import type { BundleDoc, BundleRef, Contributor, RepoDoc } from "../model/types.ts";
+import type { BundleDoc, BundleRef, Contributor, LabelRecord, RepoDoc } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
 import { createRepo, findRepo, getRepo, listRepos } from "../meta/repo.ts";
 import { getBundle, listBundles } from "../meta/bundles.ts";
@@ -46,7 +46,14 @@ export type MigrationStep =
     bytes: number;
     action: "copy" | "done";
   }
-  | { kind: "label"; repo: string; label: string; bundle: string; action: "set" | "done" };
+  | {
+    kind: "label";
+    repo: string;
+    label: string;
+    bundle: string;
+    /** "no bundle": the label names a bundle the Go repo does not hold (never finished). */
+    action: "set" | "done" | "no bundle";
+  };
 
 /** What a migration copied (or, dry, would copy) and found done. */
 export interface MigrateResult {
@@ -59,6 +66,8 @@ export interface MigrateResult {
   bytesCopied: number;
   labelsSet: number;
   labelsDone: number;
+  /** Labels not copied: they name a bundle the Go repo does not hold. */
+  labelsWithoutBundle: number;
   /** Leaves and pack bytes written to the target's blob store. */
   leavesStored: number;
   bytesStored: number;
@@ -85,6 +94,7 @@ export async function migrateGoContext(
     bytesCopied: 0,
     labelsSet: 0,
     labelsDone: 0,
+    labelsWithoutBundle: 0,
     leavesStored: 0,
     bytesStored: 0,
   };
@@ -138,7 +148,10 @@ async function migrateRepo(
     }
   }
   const readTarget = exists || !options.dryRun;
+  // The repo's bundle ids (27 bytes each), for its labels: one naming no bundle is not copied.
+  const ids = new Set<string>();
   for await (const bundle of listBundles(source, repo.name, options.concurrency)) {
+    ids.add(bundle.id);
     const done = readTarget && await hasBundle(target, repo.name, bundle.id);
     options.onStep?.({
       kind: "bundle",
@@ -159,19 +172,34 @@ async function migrateRepo(
     if (!options.dryRun) await copyBundle(source, target, bundle, options, result);
   }
   for await (const label of listLabels(source, repo.name, options.concurrency)) {
+    const step = { repo: repo.name, label: label.name, bundle: label.bundleId };
+    if (!ids.has(label.bundleId)) {
+      result.labelsWithoutBundle++;
+      options.onStep?.({ ...step, kind: "label", action: "no bundle" });
+      continue;
+    }
     const current = readTarget ? await currentTarget(target, repo.name, label.name) : undefined;
     const done = current === label.bundleId;
-    const step = { kind: "label", repo: repo.name, label: label.name, bundle: label.bundleId };
     options.onStep?.({ ...step, kind: "label", action: done ? "done" : "set" });
     if (done) {
       result.labelsDone++;
       continue;
     }
     result.labelsSet++;
-    if (!options.dryRun) {
-      await setLabel(target, repo.name, label.name, label.bundleId, options.contributor);
-    }
+    if (!options.dryRun) await copyLabel(target, label, options.contributor);
   }
+}
+
+/**
+ * Sets a Go label on its migrated bundle, with the time and contributor Go recorded (those Go
+ * left out are now and the migrating contributor).
+ */
+async function copyLabel(target: Context, label: LabelRecord, actor: Contributor): Promise<void> {
+  const known = label.contributor.name !== "" || label.contributor.email !== "";
+  await setLabel(target, label.repo, label.name, label.bundleId, actor, {
+    timestamp: label.timestamp.getTime() > 0 ? label.timestamp : new Date(),
+    contributor: known ? label.contributor : actor,
+  });
 }
 
 /**

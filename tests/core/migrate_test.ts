@@ -15,7 +15,14 @@ import {
   type WrittenGoContext,
 } from "../support/go_fixture.ts";
 import { alphaRepo, MANY_FILES, MIGRATION_LEAF_SIZE } from "../support/go_migration.ts";
-import { migrateGoContext, type MigrateOptions } from "../../lib/core/migrate.ts";
+import {
+  migrateGoContext,
+  type MigrateOptions,
+  type MigrationStep,
+} from "../../lib/core/migrate.ts";
+import { encodeGoLabel } from "../../lib/model/go_format.ts";
+import { goLabelKey } from "../../lib/model/go_keys.ts";
+import { newKsuid } from "../../lib/model/ksuid.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
 import { type Context, loadContext } from "../../lib/meta/context.ts";
 import type { Settings } from "../../lib/meta/settings.ts";
@@ -137,6 +144,38 @@ Deno.test("a migration copies every Go bundle under its id with its message, con
       labels.map((l) => [l.name, l.bundleId]),
       [["init", written.bundles[0].doc.id], ["latest", written.bundles[1].doc.id]],
     );
+    const goLabels = await Array.fromAsync(listLabels(source, "alpha"));
+    assertEquals(
+      labels.map((l) => [l.timestamp.getTime(), l.contributor]),
+      goLabels.map((l) => [l.timestamp.getTime(), GO_FIXTURE_CONTRIBUTOR]),
+      "each label as Go set it: its time and contributor",
+    );
+  });
+});
+
+Deno.test("a Go label naming a bundle the repo does not hold is not copied, and the rest is", async () => {
+  await withTempDir(async (dir) => {
+    const { source } = await goSource(dir);
+    const unfinished = newKsuid();
+    await openGoStores(`${dir}/go`).vmetadata.put(
+      goLabelKey("beta", "broken"),
+      new TextEncoder().encode(
+        encodeGoLabel({ name: "broken", bundleId: unfinished, contributors: [] }),
+      ),
+    );
+    const target = memoryContext();
+    const steps: MigrationStep[] = [];
+    const result = await migrateGoContext(
+      source,
+      target,
+      options({ onStep: (s) => steps.push(s) }),
+    );
+    assertEquals([result.labelsSet, result.labelsWithoutBundle], [3, 1]);
+    assertEquals(
+      steps.filter((s) => s.kind === "label" && s.action === "no bundle"),
+      [{ kind: "label", repo: "beta", label: "broken", bundle: unfinished, action: "no bundle" }],
+    );
+    assertEquals((await Array.fromAsync(listLabels(target, "beta"))).map((l) => l.name), ["prod"]);
   });
 });
 
