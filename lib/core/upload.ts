@@ -292,7 +292,8 @@ export async function storeUpload<T>(
       }
     }
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
-    if (entryWriter.fileCount === 0) {
+    // A streamed source is copied as it is, empty or not (Go datamon has bundles of no file).
+    if (entryWriter.fileCount === 0 && !options.source) {
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
     await packs.flush();

@@ -59,8 +59,11 @@ function spec(): GoFixtureSpec {
 }
 
 /** Writes the Go fixture under `dir` and opens it as datamon opens a Go context. */
-async function goSource(dir: string): Promise<{ source: Context; written: WrittenGoContext }> {
-  const written = await writeGoContext(openGoStores(`${dir}/go`), spec());
+async function goSource(
+  dir: string,
+  fixture = spec(),
+): Promise<{ source: Context; written: WrittenGoContext }> {
+  const written = await writeGoContext(openGoStores(`${dir}/go`), fixture);
   const settings: Settings = {
     home: `${dir}/home`,
     configFile: `${dir}/home/config.yaml`,
@@ -285,5 +288,22 @@ Deno.test("a migration reads only a Go context and writes only a datamon one", a
       "invalid-argument",
       () => migrateGoContext(datamon, memoryContext(), options()),
     );
+  });
+});
+
+Deno.test("a Go bundle of no files is migrated as an empty bundle", async () => {
+  await withTempDir(async (dir) => {
+    const { source, written } = await goSource(dir, {
+      context: "go-ctx",
+      repos: [{ name: "e", bundles: [{ message: "nothing", files: [] }] }],
+    });
+    const target = memoryContext();
+    await migrateGoContext(source, target, options());
+    const [bundle] = await bundlesOf(target, "e");
+    assertEquals([bundle.id, bundle.message, bundle.fileCount], [
+      written.bundles[0].doc.id,
+      "nothing",
+      0,
+    ]);
   });
 });
