@@ -37,6 +37,7 @@ const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["repo", "context"], load: async () => (await import("./squash.ts")).squashCommands },
   { names: ["usage", "upgrade"], load: async () => (await import("./usage.ts")).usageCommands },
   { names: ["repo"], load: async () => (await import("./repo_files.ts")).repoFilesCommands },
+  { names: ["migrate"], load: async () => (await import("./migrate.ts")).migrateCommand },
 ];
 
 /** Commands that walk the whole tree (completion of names, one page per command). */

@@ -167,6 +167,16 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ["datamon fsck", "check every repo of the context"],
     ["datamon fsck --repo images --deep", "read back and re-hash every file"],
   ],
+  "migrate": [
+    [
+      "datamon migrate --from-config gs://acme-config --from-context prod --context team --dry-run",
+      "what a migration from Go datamon would copy",
+    ],
+    [
+      "datamon migrate --from-config gs://acme-config --from-context prod --context team",
+      "copy it (run again to finish one that stopped)",
+    ],
+  ],
   "purge": [
     ["datamon purge --dry-run", "what garbage collection would free"],
     ["datamon purge --grace 7d", "keep what is younger than a week"],

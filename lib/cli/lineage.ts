@@ -75,6 +75,7 @@ function treeText(graph: LineageGraph): string {
 
 function nodeText(node: LineageNode): string {
   if (node.missing) return `${refText(node)} (no longer stored)`;
+  if (node.context !== undefined) return refText(node);
   return `${refText(node)}  ${node.timestamp!.toISOString()}  ${node.message}`;
 }
 

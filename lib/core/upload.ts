@@ -48,12 +48,24 @@ import { bundleEntries, latestBundle } from "../meta/bundles.ts";
 import { NameCursor } from "../util/name_cursor.ts";
 import { type BucketFile, openBucketSource, walkBucket } from "../cafs/bucket_source.ts";
 import { isBucketUrl } from "../store/cloud_url.ts";
-import { objectByteSource } from "../cafs/byte_source.ts";
+import { type ByteSource, objectByteSource } from "../cafs/byte_source.ts";
 import { distinctInputs, runInputs } from "../meta/lineage.ts";
 import * as byteFs from "../util/byte_fs.ts";
 
-/** A file, symlink or empty directory found by the local walk, or an object of a bucket. */
-type SourceFile = LocalEntry | BucketFile;
+/**
+ * A file whose bytes come from neither a local path nor a bucket object: a migration's, read
+ * from another blob store. `bytes` opens its bytes each time it is called.
+ */
+export interface StreamedFile {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: Date;
+  bytes(): ByteSource;
+}
+
+/** A file, symlink or empty directory found by the local walk, an object of a bucket, or streamed. */
+type SourceFile = LocalEntry | BucketFile | StreamedFile;
 
 export interface UploadOptions {
   repo: string;
@@ -155,6 +167,11 @@ export interface UploadTarget<T> {
 export type StoreOptions = Omit<UploadOptions, "message" | "inputs" | "run"> & {
   /** Only files (and links, directories) whose name matches. */
   nameFilter?: RegExp;
+  /**
+   * The files to store, in name order, instead of walking `path` (which then only names the
+   * source in messages).
+   */
+  source?: AsyncIterable<StreamedFile>;
 };
 
 /** What an upload stored, and what its target's commit returned. */
@@ -179,32 +196,14 @@ export async function storeUpload<T>(
   // The source bucket is no store of the context: its requests count for this upload only.
   const sourceMeter = new RequestMeter();
   await getRepo(ctx, repo);
-  const fromBucket = isBucketUrl(path);
-  if (fromBucket && options.files) {
-    throw new DatamonError("usage", "--files selects files of a local --path only");
-  }
-  if (!fromBucket) await requireDirectory(path, "upload path");
+  const fromBucket = !options.source && isBucketUrl(path);
   const skipped: Skipped[] = [];
   const skip = (s: Skipped) => {
     skipped.push(s);
     options.onSkip?.(s);
   };
-  const exclude = await uploadExclusion(fromBucket ? undefined : path, options.exclude ?? []);
-  const walked: AsyncIterable<SourceFile> = fromBucket
-    ? withoutExcluded(
-      walkBucket(
-        new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
-      ),
-      exclude,
-    )
-    : options.files
-    ? listedFiles(path, options.files, exclude)
-    : walkTree(path, {
-      followSymlinks: options.followSymlinks,
-      skipOnError: options.skipOnError,
-      onSkip: skip,
-      exclude,
-    });
+  const walked: AsyncIterable<SourceFile> = options.source ??
+    await walkedFiles(options, fromBucket, sourceMeter, skip);
   const source = options.nameFilter ? named(walked, options.nameFilter) : walked;
 
   // A writer's lock keeps purge away until the bundle is committed (or the upload ends), and
@@ -250,11 +249,10 @@ export async function storeUpload<T>(
         entry.mode = file.mode;
         entry.mtime = file.mtime;
       } else {
-        put = await writer.putSource(
-          objectByteSource(file.store, file.name, file.size),
-          onBytes,
-          last,
-        );
+        const bytes = "bytes" in file
+          ? file.bytes()
+          : objectByteSource(file.store, file.name, file.size);
+        put = await writer.putSource(bytes, onBytes, last);
       }
       totals.leavesStored += put.leavesStored;
       totals.leavesDeduplicated += put.leavesDeduplicated;
@@ -294,7 +292,8 @@ export async function storeUpload<T>(
       }
     }
     throwIfAborted(signal, "upload interrupted: no bundle was committed");
-    if (entryWriter.fileCount === 0) {
+    // A streamed source is copied as it is, empty or not (Go datamon has bundles of no file).
+    if (entryWriter.fileCount === 0 && !options.source) {
       throw new DatamonError("bad-path", `upload path ${path} holds no files: nothing to upload`);
     }
     await packs.flush();
@@ -321,6 +320,36 @@ export async function storeUpload<T>(
       await cache?.discard();
     }
   }
+}
+
+/** The files of the local directory or bucket prefix `options.path`, in name order. */
+async function walkedFiles(
+  options: StoreOptions,
+  fromBucket: boolean,
+  sourceMeter: RequestMeter,
+  skip: (s: Skipped) => void,
+): Promise<AsyncIterable<SourceFile>> {
+  const { path } = options;
+  if (fromBucket && options.files) {
+    throw new DatamonError("usage", "--files selects files of a local --path only");
+  }
+  if (!fromBucket) await requireDirectory(path, "upload path");
+  const exclude = await uploadExclusion(fromBucket ? undefined : path, options.exclude ?? []);
+  return fromBucket
+    ? withoutExcluded(
+      walkBucket(
+        new MeteredStore(openBucketSource(path, requestsFor(options.concurrency)), sourceMeter),
+      ),
+      exclude,
+    )
+    : options.files
+    ? listedFiles(path, options.files, exclude)
+    : walkTree(path, {
+      followSymlinks: options.followSymlinks,
+      skipOnError: options.skipOnError,
+      onSkip: skip,
+      exclude,
+    });
 }
 
 /** The files of `source` whose name matches `filter`. */

@@ -141,6 +141,7 @@ const WRITE_WORDS: Readonly<Record<WalRecord["operation"], string>> = {
   "delete bundle": "removed the bundle (squash)",
   "delete label": "removed a label (squash)",
   "redact file": "redacted files",
+  "migrate bundle": "migrated the bundle from Go datamon",
 };
 
 /** What an audit record says was done, in words rather than storage keys. */

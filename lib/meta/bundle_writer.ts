@@ -33,6 +33,9 @@ export interface BundleDetails {
   leafSize: number;
   /** Bundles this one is made from, distinct and without itself (see distinctInputs). */
   inputs: readonly BundleRef[];
+  /** When and by whom the bundle was made, when not now by the writer's actor (a migration). */
+  timestamp?: Date;
+  contributors?: readonly Contributor[];
 }
 
 /**
@@ -99,8 +102,8 @@ export class BundleWriter {
       id,
       repo,
       message: details.message,
-      timestamp: new Date(),
-      contributors: [this.actor],
+      timestamp: details.timestamp ?? new Date(),
+      contributors: [...details.contributors ?? [this.actor]],
       leafSize: details.leafSize,
       deduplication: "blake3",
       formatVersion: this.#list.formatVersion,

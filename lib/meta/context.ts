@@ -94,11 +94,19 @@ export function openContext(doc: ContextDoc, options: StoreOptions = {}): Contex
   return ctx;
 }
 
-/** Opens a Go datamon context in place: its buckets beside the config store, read-only. */
-function openGoContext(doc: ContextDoc, go: GoContextDoc, options: StoreOptions): Context {
+/**
+ * Opens a Go datamon context in place: its buckets beside the config store `configUrl`,
+ * read-only.
+ */
+function openGoContext(
+  doc: ContextDoc,
+  go: GoContextDoc,
+  configUrl: string,
+  options: StoreOptions,
+): Context {
   const ctx = { doc, go } as Context;
   for (const role of STORE_ROLES) {
-    ctx[role] = new GoReadOnlyStore(openStore(doc[role], options), go.name);
+    ctx[role] = new GoReadOnlyStore(openStore(doc[role], options), go.name, configUrl);
   }
   return ctx;
 }
@@ -134,7 +142,7 @@ export async function loadContext(
 ): Promise<Context> {
   const options = { maxRequests: requestsFor(settings.concurrency) };
   const { doc, go } = await resolveContext(settings, name);
-  if (go) return openGoContext(doc, go, options);
+  if (go) return openGoContext(doc, go, settings.configStore, options);
   const ctx = openContext(doc, options);
   // The crash tests' kill points (test-only environment variables; a no-op otherwise).
   for (const role of STORE_ROLES) ctx[role] = withTestCrashPoints(ctx[role]);

@@ -16,13 +16,17 @@ import { getRepo } from "./repo.ts";
 import { logWrite } from "./audit.ts";
 import { goLabel, goLabelHistory, goLabelHistoryGap, goLabels } from "./go/view.ts";
 
-/** Points a label at a committed bundle, keeping the previous targets as history. */
+/**
+ * Points a label at a committed bundle, keeping the previous targets as history. `made` is
+ * when and by whom the move was made, when not now by `contributor` (a migration keeps Go's).
+ */
 export async function setLabel(
   ctx: Context,
   repo: string,
   name: string,
   bundleId: string,
   contributor: Contributor,
+  made?: { timestamp: Date; contributor: Contributor },
 ): Promise<LabelRecord> {
   validateName("label", name);
   validateBundleId(bundleId);
@@ -38,8 +42,8 @@ export async function setLabel(
     name,
     repo,
     bundleId,
-    timestamp: new Date(),
-    contributor,
+    timestamp: made?.timestamp ?? new Date(),
+    contributor: made?.contributor ?? contributor,
   };
   const key = labelRecordKey(repo, name, record.id);
   await logWrite(ctx.wal, contributor, {

@@ -2,7 +2,9 @@
  * Lineage: which bundles a bundle was made from. A bundle names its inputs in its bundle.yaml
  * (upstream); each input gets a marker lineage/{repo}/{bundle}/{downRepo}/{downBundle} in the
  * metadata store, so the bundles made from one (downstream) are one listing. Inputs come from
- * `--input`, and from the bundles read by the same run (DATAMON_RUN_ID, see audit.ts).
+ * `--input`, and from the bundles read by the same run (DATAMON_RUN_ID, see audit.ts). An
+ * input of another context (a migrated bundle's Go source) is named in bundle.yaml only: its
+ * context holds no marker, and a walk stops at it.
  */
 import { DatamonError, isKind } from "../errors.ts";
 import type { BundleRef, Contributor } from "../model/types.ts";
@@ -67,6 +69,7 @@ export async function recordLineage(
   inputs: readonly BundleRef[],
 ): Promise<void> {
   for (const input of inputs) {
+    if (input.context !== undefined) continue;
     const key = downstreamKey(input, bundle);
     await logWrite(ctx.wal, actor, {
       operation: "record lineage",
@@ -131,7 +134,7 @@ export async function lineageGraph(
     const ref = queue.shift()!;
     const node = await describeNode(ctx, ref);
     nodes.push(node);
-    if (node.missing) continue;
+    if (node.missing || ref.context !== undefined) continue;
     const next = direction === "upstream"
       ? await upstreamOf(ctx, ref)
       : await downstreamOf(ctx, ref);
@@ -146,6 +149,7 @@ export async function lineageGraph(
 }
 
 async function describeNode(ctx: Context, ref: BundleRef): Promise<LineageNode> {
+  if (ref.context !== undefined) return { ...ref };
   try {
     const doc = await getBundle(ctx, ref.repo, ref.bundle);
     return { ...ref, message: doc.message, timestamp: doc.timestamp };
@@ -155,9 +159,9 @@ async function describeNode(ctx: Context, ref: BundleRef): Promise<LineageNode> 
   }
 }
 
-/** REPO@BUNDLE: how lineage names a bundle. */
+/** REPO@BUNDLE (after its context, for another context's): how lineage names a bundle. */
 export function refText(ref: BundleRef): string {
-  return `${ref.repo}@${ref.bundle}`;
+  return `${ref.context === undefined ? "" : `${ref.context} `}${ref.repo}@${ref.bundle}`;
 }
 
 /** "{repo}/{bundle}" of a marker key's tail, or null when it is not one. */

@@ -51,6 +51,20 @@ export async function removeUncommittedBundles(
   return result;
 }
 
+/**
+ * Removes what a killed write of bundle `id` left in `repo` (file lists, no bundle.yaml), so
+ * that a re-run under the same id (a migration keeps Go's ids) writes its own lists; a
+ * committed bundle is left alone. How many objects were removed.
+ */
+export async function removeUncommittedBundle(
+  ctx: Context,
+  repo: string,
+  id: string,
+): Promise<number> {
+  if (await ctx.metadata.head(bundleKey(repo, id))) return 0;
+  return await removeDirectory(ctx, bundlePrefix(repo, id), false);
+}
+
 /** Deletes (unless dry) every object under `prefix`; how many there were. */
 async function removeDirectory(ctx: Context, prefix: string, dryRun: boolean): Promise<number> {
   let objects = 0;

@@ -397,11 +397,17 @@ function fileListChecksumsFromYaml(f: Fields, fileListCount: number): string[] {
 }
 
 function bundleRefToYaml(ref: BundleRef): Mapping {
-  return { repo: ref.repo, bundle: ref.bundle };
+  return {
+    repo: ref.repo,
+    bundle: ref.bundle,
+    ...(ref.context === undefined ? {} : { context: ref.context }),
+  };
 }
 
 function bundleRefFromYaml(f: Fields): BundleRef {
-  return { repo: f.name("repo"), bundle: f.ksuid("bundle") };
+  const ref: BundleRef = { repo: f.name("repo"), bundle: f.ksuid("bundle") };
+  if (f.has("context")) ref.context = f.nonEmptyString("context");
+  return ref;
 }
 
 function walToYaml(doc: WalRecord): Mapping {

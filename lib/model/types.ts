@@ -15,6 +15,11 @@ export interface Contributor {
 export interface BundleRef {
   repo: string;
   bundle: string;
+  /**
+   * Set for a bundle of another context (a migration's Go datamon source): its config store
+   * URL and context name, as CONFIG_URL#CONTEXT. Absent: this context.
+   */
+  context?: string;
 }
 
 /** The five stores one team uses; each value is a store URL. */
@@ -160,7 +165,8 @@ export type WriteOperation =
   | "record diamond"
   | "delete bundle"
   | "delete label"
-  | "redact file";
+  | "redact file"
+  | "migrate bundle";
 
 /** Every WriteOperation, in the order a bundle's life sees them. */
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
@@ -178,6 +184,7 @@ export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   "delete bundle",
   "delete label",
   "redact file",
+  "migrate bundle",
 ];
 
 /** One write-ahead log record, written (create-only) before the change it describes. */
@@ -186,9 +193,12 @@ export interface WalRecord {
   id: string;
   actor: Contributor;
   operation: WriteOperation;
-  /** The key the change writes or removes, in the store named by `store`. */
+  /**
+   * The key the change writes or removes, in the store named by `store`; for "migrate bundle",
+   * the Go bundle.yaml the bundle is copied from.
+   */
   key: string;
-  /** URL of the store the change is made in. */
+  /** URL of the store the change is made in (for "migrate bundle", the Go metadata store). */
   store: string;
   repo?: string;
   bundle?: string;

@@ -50,12 +50,16 @@ function siblingUrl(url: string, name: string): string {
   return `${parent}${name}${query}`;
 }
 
-/** The one-line refusal of a write to the Go context `name`. */
-export function goReadOnlyError(name: string): DatamonError {
+/**
+ * The one-line refusal of a write to the Go context `name` of the config store `configUrl`:
+ * the migrate command that copies it into a datamon context, which takes writes.
+ */
+export function goReadOnlyError(name: string, configUrl = "<config-url>"): DatamonError {
   return new DatamonError(
     "read-only",
-    `context "${name}" is a Go datamon context, read in place (read-only): write to a ` +
-      "datamon context instead (--context)",
+    `context "${name}" is a Go datamon context, read in place (read-only): copy it into a ` +
+      `datamon context with "datamon migrate --from-config ${configUrl} --from-context ${name} ` +
+      `--context <datamon-context>" and write there`,
   );
 }
 
@@ -64,7 +68,8 @@ export function goReadOnlyError(name: string): DatamonError {
  * no command can change Go datamon's buckets, whatever path it takes.
  */
 export class GoReadOnlyStore extends DelegatingStore {
-  constructor(inner: Store, private readonly context: string) {
+  /** `context` is the Go context's name, `configUrl` its config store (for the refusal). */
+  constructor(inner: Store, private readonly context: string, private readonly configUrl?: string) {
     super(inner);
   }
 
@@ -91,6 +96,6 @@ export class GoReadOnlyStore extends DelegatingStore {
   }
 
   #refuse(): Promise<never> {
-    return Promise.reject(goReadOnlyError(this.context));
+    return Promise.reject(goReadOnlyError(this.context, this.configUrl));
   }
 }
