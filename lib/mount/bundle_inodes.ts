@@ -158,6 +158,11 @@ export class BundleInodes {
     return this.#dirs.has(ino);
   }
 
+  /** True when `ino` is a regular file's inode. */
+  isFile(ino: number): boolean {
+    return this.has(ino) && !this.#dirs.has(ino) && !this.#targets.has(ino);
+  }
+
   /** The target of a symlink inode; undefined for a file or directory. */
   target(ino: number): string | undefined {
     return this.#targets.get(ino);

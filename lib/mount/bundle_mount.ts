@@ -73,9 +73,8 @@ export async function mountBundle(
   try {
     let content: ContentSource;
     if (options.stream) {
-      content = cafsContent(
-        bundleRangeReader(ctx, blobs, bundle, options.cacheBytes, options.prefetch),
-      );
+      const reader = bundleRangeReader(ctx, blobs, bundle, options.cacheBytes, options.prefetch);
+      content = cafsContent(reader, options.prefetch);
     } else {
       downloaded = await Deno.makeTempDir({ prefix: "datamon-mount-" });
       await downloadBundle(ctx, bundle, {
