@@ -291,8 +291,9 @@ export class BundleInodes {
       grown.set(this.#keys);
       this.#keys = grown;
     }
+    // Digit by digit: parseInt of two-character slices took half the time of building a table.
     for (let i = 0; i < width; i++) {
-      this.#keys[ino * width + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+      this.#keys[ino * width + i] = (nibble(hex, 2 * i) << 4) | nibble(hex, 2 * i + 1);
     }
   }
 
@@ -301,4 +302,14 @@ export class BundleInodes {
     for (let i = 0; i < this.#keyBytes; i++) hex += HEX[this.#keys[ino * this.#keyBytes + i]];
     return hex;
   }
+}
+
+/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F). */
+function nibble(hex: string, at: number): number {
+  const code = hex.charCodeAt(at);
+  const value = code <= 57 ? code - 48 : (code | 32) - 87;
+  if (value < 0 || value > 15 || Number.isNaN(value)) {
+    throw new RangeError(`key ${hex} is not hexadecimal`);
+  }
+  return value;
 }
