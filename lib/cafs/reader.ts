@@ -197,7 +197,9 @@ export class CafsReader {
       const to = Math.min(end, leafStart + bytes.length) - leafStart;
       out.set(bytes.subarray(from, to), leafStart + from - offset);
     }
-    for (let i = last + 1; i <= last + ahead && i < keys.length; i++) {
+    // Leaves loaded ahead fill at most half the cache: more would evict them before their read.
+    const reach = Math.min(ahead, Math.floor(this.#cache.maxBytes / 2 / this.#chunking.leafSize));
+    for (let i = last + 1; i <= last + reach && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf will report it.
       this.#cachedLeaf(file, keys, i).catch(() => {});
     }
