@@ -83,11 +83,13 @@ Deno.test("keys are kept as bytes: upper-case hex reads back lower-case, non-hex
   const inodes = new BundleInodes(1000, owner);
   inodes.add({ ...entry("a"), key: KEY.toUpperCase() });
   assertEquals(inodes.file(inodes.lookup(ROOT_INO, "a")!).key, KEY);
-  let refused = false;
-  try {
-    inodes.add({ ...entry("b"), key: `${KEY.slice(0, -2)}zz` });
-  } catch (e) {
-    refused = e instanceof RangeError;
+  for (const [name, digits] of [["b", "zz"], ["c", "@0"], ["d", "0:"]]) {
+    let refused = false;
+    try {
+      inodes.add({ ...entry(name), key: `${KEY.slice(0, -2)}${digits}` });
+    } catch (e) {
+      refused = e instanceof RangeError;
+    }
+    assert(refused, `a key ending in ${digits} throws RangeError`);
   }
-  assert(refused, "a key with a non-hex digit throws RangeError");
 });
