@@ -135,7 +135,8 @@ none() { :; }
 download() { datamon bundle download --repo "$CURRENT_REPO" --destination "$WORK/download" --quiet 2>/dev/null; }
 cat_all() { find "$1" -type f -print0 | xargs -0 cat; }
 
-run_seq() {
+# The big random file $WORK/seq/big.bin (made once) uploaded as repo seq, made current.
+seq_dataset() {
   local src=$WORK/seq
   if [[ ! -f $src/big.bin ]]; then
     mkdir -p "$src"
@@ -143,6 +144,11 @@ run_seq() {
   fi
   CURRENT_REPO=seq
   repo seq "$src"
+}
+
+run_seq() {
+  local src=$WORK/seq
+  seq_dataset
   echo "== seq: cat of one ${SIZE_MIB} MiB file"
   timed seq-source none none cat "$src/big.bin"
   timed seq-mount mount_repo unmount_repo cat "$MNT/big.bin"
@@ -249,13 +255,7 @@ cat_listed() { (cd "$1" && xargs -d '\n' cat <"$WORK/names-$CURRENT_REPO"); }
 speedup() { ratio "$2" "$1"; }
 
 run_s3_seq() {
-  local src=$WORK/seq
-  if [[ ! -f $src/big.bin ]]; then
-    mkdir -p "$src"
-    head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$src/big.bin"
-  fi
-  CURRENT_REPO=seq
-  repo seq "$src"
+  seq_dataset
   peer_copy seq
   echo "== s3 seq: cat of one ${SIZE_MIB} MiB file"
   timed seq-datamon mount_repo unmount_repo cat "$MNT/big.bin"
