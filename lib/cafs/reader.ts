@@ -11,6 +11,7 @@ import { packKey } from "./layout.ts";
 import { decodeRoot, type HashFn } from "./root.ts";
 import { missingObjectRemedy } from "./quarantine.ts";
 import { LeafCache } from "./leaf_cache.ts";
+import type { PackCache } from "./pack_cache.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
 
 /** What a CafsReader needs. */
@@ -33,6 +34,8 @@ export interface CafsReaderOptions {
   buffers?: number;
   /** Most bytes one ranged read of packed files covers (default 16 MiB). */
   runBytes?: number;
+  /** Pack windows kept for readRange, so neighbours of a packed file cost no request. */
+  packs?: PackCache;
 }
 
 /** What the reader needs to know of a stored file; a bundle's FileEntry fits. */
@@ -67,6 +70,7 @@ export class CafsReader {
   readonly #window: number;
   readonly #bufferCount: number;
   readonly #runBytes: number;
+  readonly #packs: PackCache | undefined;
   /** Reused leaf buffers of readFile, made on first use. */
   #buffers: SlotPool | undefined;
   /** Recently used leaf key lists by file key; insertion order is recency. */
@@ -81,6 +85,7 @@ export class CafsReader {
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
     this.#bufferCount = Math.max(1, options.buffers ?? this.#window);
     this.#runBytes = Math.max(1, options.runBytes ?? DEFAULT_RUN_BYTES);
+    this.#packs = options.packs;
   }
 
   /**
@@ -168,9 +173,14 @@ export class CafsReader {
 
   /**
    * `length` bytes of the file from `offset` (fewer past its end), through the leaf cache;
-   * then loads the next `prefetch` leaves into the cache in the background.
+   * then loads the next `ahead` leaves (default: the reader's prefetch) in the background.
    */
-  async readRange(file: StoredFile, offset: number, length: number): Promise<Uint8Array> {
+  async readRange(
+    file: StoredFile,
+    offset: number,
+    length: number,
+    ahead: number = this.#prefetch,
+  ): Promise<Uint8Array> {
     if (offset < 0 || length < 0) throw new RangeError(`bad range ${offset}+${length}`);
     const end = Math.min(file.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
@@ -187,11 +197,24 @@ export class CafsReader {
       const to = Math.min(end, leafStart + bytes.length) - leafStart;
       out.set(bytes.subarray(from, to), leafStart + from - offset);
     }
-    for (let i = last + 1; i <= last + this.#prefetch && i < keys.length; i++) {
+    // Leaves loaded ahead fill at most half the cache: more would evict them before their read.
+    const reach = Math.min(ahead, Math.floor(this.#cache.maxBytes / 2 / this.#chunking.leafSize));
+    for (let i = last + 1; i <= last + reach && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf will report it.
       this.#cachedLeaf(file, keys, i).catch(() => {});
     }
     return out;
+  }
+
+  /**
+   * Starts loading the first leaf of a file likely read soon into the cache (verified, as a
+   * read would); returns the bytes it asked for.
+   */
+  prefetch(file: StoredFile): number {
+    if (file.size === 0) return 0;
+    // A failed prefetch is not kept; the read that needs the leaf will report it.
+    this.#rootKeys(file).then((keys) => this.#cachedLeaf(file, keys, 0)).catch(() => {});
+    return Math.min(file.size, this.#chunking.leafSize);
   }
 
   /**
@@ -300,7 +323,10 @@ export class CafsReader {
 
   /** A packed file's bytes, read from its pack and verified. */
   async #loadPacked(file: StoredFile, location: PackLocation): Promise<Uint8Array> {
-    const bytes = await this.#packRange(file, location.id, location.offset, file.size);
+    const { id, offset } = location;
+    const bytes = this.#packs
+      ? await this.#packs.read(id, offset, file.size, (at, n) => this.#packRange(file, id, at, n))
+      : await this.#packRange(file, id, offset, file.size);
     return await this.#checkPacked(file, location, bytes);
   }
 

@@ -10,6 +10,7 @@ import { BlobCollector } from "./gc.ts";
 import { Hasher } from "./hasher.ts";
 import { CafsReader } from "./reader.ts";
 import { LeafCache } from "./leaf_cache.ts";
+import { PackCache } from "./pack_cache.ts";
 import { CafsWriter } from "./writer.ts";
 import { PackWriter } from "./pack_writer.ts";
 import { leafBuffers, type PackOptions } from "./tuning.ts";
@@ -54,15 +55,17 @@ export class CafsSession implements Disposable {
   }
 
   /**
-   * A verifying reader for random access (a mount): leaves kept in an LRU cache of
-   * `cacheBytes`, `prefetch` leaves fetched ahead of each read.
+   * A verifying reader for random access (a mount): `cacheBytes` shared by an LRU cache of
+   * leaves and one of pack windows (a quarter), `prefetch` leaves fetched ahead of each read.
    */
   rangeReader(chunking: Chunking, cacheBytes: number, prefetch: number): CafsReader {
+    const packBytes = Math.floor(cacheBytes / 4);
     return new CafsReader({
       store: this.store,
       hasher: this.hasher,
       chunking,
-      cache: new LeafCache({ maxBytes: cacheBytes }),
+      cache: new LeafCache({ maxBytes: cacheBytes - packBytes }),
+      packs: new PackCache({ maxBytes: packBytes }),
       prefetch,
     });
   }

@@ -5,6 +5,7 @@
 import type { Attr, FsStats, OpenReply } from "./fuse_ffi.ts";
 import type { BundleFile, BundleInodes } from "./bundle_inodes.ts";
 import { ERRNO, FuseError } from "./errno.ts";
+import { NameOrderReadAhead } from "./read_ahead.ts";
 import type { DirListing, FuseFilesystem } from "./session.ts";
 
 /** Reads one open file. */
@@ -17,6 +18,8 @@ export interface ContentReader {
 /** Where a bundle's file bytes come from. */
 export interface ContentSource {
   open(file: BundleFile): Promise<ContentReader> | ContentReader;
+  /** Starts loading the first bytes of a file likely read soon; returns the bytes asked for. */
+  prefetch?(file: BundleFile): number;
 }
 
 /** The open-flags access mode bits and the read-only mode. */
@@ -31,8 +34,12 @@ export class BundleFs implements FuseFilesystem {
   readonly cacheTimeout = IMMUTABLE_TIMEOUT_S;
   readonly #handles = new Map<number, ContentReader>();
   #nextHandle = 1;
+  readonly #readAhead: NameOrderReadAhead | undefined;
 
-  constructor(readonly inodes: BundleInodes, private readonly content: ContentSource) {}
+  constructor(readonly inodes: BundleInodes, private readonly content: ContentSource) {
+    const prefetch = content.prefetch?.bind(content);
+    this.#readAhead = prefetch && new NameOrderReadAhead(inodes, prefetch);
+  }
 
   lookup(parent: number, name: string): Attr {
     const ino = this.inodes.lookup(parent, name);
@@ -60,6 +67,7 @@ export class BundleFs implements FuseFilesystem {
     if (this.inodes.isDirectory(ino)) throw new FuseError(ERRNO.EISDIR);
     if ((flags & O_ACCMODE) !== O_RDONLY) throw new FuseError(ERRNO.EROFS);
     const reader = await this.content.open(this.inodes.file(ino));
+    this.#readAhead?.opened(ino);
     const fh = this.#nextHandle++;
     this.#handles.set(fh, reader);
     // Content never changes, so pages cached by an earlier open stay valid.

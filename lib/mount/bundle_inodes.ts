@@ -158,6 +158,11 @@ export class BundleInodes {
     return this.#dirs.has(ino);
   }
 
+  /** True when `ino` is a regular file's inode. */
+  isFile(ino: number): boolean {
+    return this.has(ino) && !this.#dirs.has(ino) && !this.#targets.has(ino);
+  }
+
   /** The target of a symlink inode; undefined for a file or directory. */
   target(ino: number): string | undefined {
     return this.#targets.get(ino);
@@ -286,8 +291,9 @@ export class BundleInodes {
       grown.set(this.#keys);
       this.#keys = grown;
     }
+    // Digit by digit: parseInt of two-character slices took half the inode table's build time.
     for (let i = 0; i < width; i++) {
-      this.#keys[ino * width + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+      this.#keys[ino * width + i] = (nibble(hex, 2 * i) << 4) | nibble(hex, 2 * i + 1);
     }
   }
 
@@ -296,4 +302,13 @@ export class BundleInodes {
     for (let i = 0; i < this.#keyBytes; i++) hex += HEX[this.#keys[ino * this.#keyBytes + i]];
     return hex;
   }
+}
+
+/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F). */
+function nibble(hex: string, at: number): number {
+  const code = hex.charCodeAt(at);
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  throw new RangeError(`key ${hex} is not hexadecimal`);
 }

@@ -17,8 +17,11 @@ import { bundleTree } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
-/** Default bytes of verified leaves kept in memory by a mount. */
-export const DEFAULT_MOUNT_CACHE_BYTES = 256 * 1024 * 1024;
+/**
+ * Default bytes kept in memory by a mount: verified leaves and pack windows. With a stream's
+ * leaves in flight and the runtime, a mount stays under 300 MB.
+ */
+export const DEFAULT_MOUNT_CACHE_BYTES = 128 * 1024 * 1024;
 /** Default leaves loaded ahead of the last one read. */
 export const DEFAULT_MOUNT_PREFETCH = 4;
 
@@ -73,9 +76,8 @@ export async function mountBundle(
   try {
     let content: ContentSource;
     if (options.stream) {
-      content = cafsContent(
-        bundleRangeReader(ctx, blobs, bundle, options.cacheBytes, options.prefetch),
-      );
+      const reader = bundleRangeReader(ctx, blobs, bundle, options.cacheBytes, options.prefetch);
+      content = cafsContent(reader, options.prefetch);
     } else {
       downloaded = await Deno.makeTempDir({ prefix: "datamon-mount-" });
       await downloadBundle(ctx, bundle, {

@@ -225,6 +225,34 @@ Deno.test("readRange loads the next leaves into the cache after a read", async (
   });
 });
 
+Deno.test("readRange loads ahead at most the leaves half its cache holds, whatever it is asked", async () => {
+  await withStoredFile(12 * LEAF, async ({ store, hasher, put, leaves }) => {
+    let gets = 0;
+    const counting = Object.assign(Object.create(null), {
+      url: store.url,
+      get: (key: string) => (gets++, store.get(key)),
+    }) as Store;
+    const cache = new LeafCache({ maxBytes: 8 * LEAF });
+    const reader = new CafsReader({ store: counting, hasher, chunking: CHUNKS, cache });
+    await reader.readRange(put, 0, 100, 10);
+    const deadline = Date.now() + 5000;
+    while (!cache.has(leaves[4]) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The root object, the leaf read and the 4 leaves half of an 8-leaf cache holds.
+    assert.equal(gets, 1 + 1 + 4);
+    assert.deepEqual(leaves.slice(0, 6).map((key) => cache.has(key)), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+});
+
 Deno.test("readFile reads every leaf into the same few reused buffers", async () => {
   await withStoredFile(20 * LEAF + 3, async ({ store, hasher, put, bytes }) => {
     const reader = new CafsReader({ store, hasher, chunking: CHUNKS, window: 2, buffers: 3 });

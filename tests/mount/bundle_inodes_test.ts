@@ -78,3 +78,18 @@ Deno.test("a symlink entry is a link inode with its target; an empty directory k
   assertEquals(inodes.attr(empty).mtimeMs, 7000);
   assertEquals(inodes.target(inodes.lookup(d, "f")!), undefined);
 });
+
+Deno.test("keys are kept as bytes: upper-case hex reads back lower-case, non-hex is refused", () => {
+  const inodes = new BundleInodes(1000, owner);
+  inodes.add({ ...entry("a"), key: KEY.toUpperCase() });
+  assertEquals(inodes.file(inodes.lookup(ROOT_INO, "a")!).key, KEY);
+  for (const [name, digits] of [["b", "zz"], ["c", "@0"], ["d", "0:"]]) {
+    let refused = false;
+    try {
+      inodes.add({ ...entry(name), key: `${KEY.slice(0, -2)}${digits}` });
+    } catch (e) {
+      refused = e instanceof RangeError;
+    }
+    assert(refused, `a key ending in ${digits} throws RangeError`);
+  }
+});

@@ -98,6 +98,14 @@ export class GoCafsReader extends CafsReader {
     return out;
   }
 
+  /** Starts loading the file's first leaf (verified) into the cache; returns its bytes. */
+  override prefetch(file: StoredFile): number {
+    if (file.size === 0) return 0;
+    // A failed prefetch is not kept; the read that needs the leaf reports it.
+    this.leafKeys(file).then((keys) => this.#leaf(file, keys, 0)).catch(() => {});
+    return Math.min(file.size, this.#leafSize);
+  }
+
   /** Leaf `index` of the file, verified against its key (and its place in the file). */
   #leaf(file: StoredFile, keys: string[], index: number): Promise<Uint8Array> {
     return this.#cache.getOrLoad(keys[index], async () => {
