@@ -10,7 +10,7 @@ import type { BundleDoc, BundleRef, Contributor, LabelRecord, RepoDoc } from "..
 import type { Context } from "../meta/context.ts";
 import { createRepo, findRepo, getRepo, listRepos } from "../meta/repo.ts";
 import { getBundle, listBundles } from "../meta/bundles.ts";
-import { getLabel, listLabels, setLabel } from "../meta/labels.ts";
+import { labelHistory, listLabels, setLabel } from "../meta/labels.ts";
 import { goEntries } from "../meta/go/view.ts";
 import { startMigration } from "../meta/go/migration.ts";
 import { BundleWriter } from "../meta/bundle_writer.ts";
@@ -178,16 +178,28 @@ async function migrateRepo(
       options.onStep?.({ ...step, kind: "label", action: "no bundle" });
       continue;
     }
-    const current = readTarget ? await currentTarget(target, repo.name, label.name) : undefined;
-    const done = current === label.bundleId;
+    // Its moves oldest first (every object version the Go bucket keeps, else the current one),
+    // less those already copied: copied oldest first, what a killed run left is a suffix.
+    const moves = (await labelHistory(source, repo.name, label.name)).reverse()
+      .filter((move) => ids.has(move.bundleId));
+    const copied = readTarget ? await copiedMoves(target, repo.name, label.name) : new Set();
+    const missing = moves.filter((move) => !copied.has(moveKey(move)));
+    const done = missing.length === 0;
     options.onStep?.({ ...step, kind: "label", action: done ? "done" : "set" });
     if (done) {
       result.labelsDone++;
       continue;
     }
     result.labelsSet++;
-    if (!options.dryRun) await copyLabel(target, label, options.contributor);
+    if (options.dryRun) continue;
+    for (const move of missing) await copyLabel(target, move, options.contributor);
   }
+}
+
+/** One label move as a migration knows it again: its bundle and, where Go recorded it, time. */
+function moveKey(move: LabelRecord): string {
+  const time = move.timestamp.getTime();
+  return time > 0 ? `${move.bundleId} ${time}` : move.bundleId;
 }
 
 /**
@@ -286,16 +298,14 @@ async function hasBundle(target: Context, repo: string, id: string): Promise<boo
   }
 }
 
-/** The bundle a label of the target names now, or undefined when it has no such label. */
-async function currentTarget(
-  target: Context,
-  repo: string,
-  label: string,
-): Promise<string | undefined> {
+/** The moves of a label of the target, as moveKey names them (none when it has no such label). */
+async function copiedMoves(target: Context, repo: string, label: string): Promise<Set<string>> {
   try {
-    return (await getLabel(target, repo, label)).bundleId;
+    const history = await labelHistory(target, repo, label);
+    // A move Go recorded without a time was copied with the time of the copy.
+    return new Set(history.flatMap((move) => [moveKey(move), move.bundleId]));
   } catch (e) {
-    if (isKind(e, "not-found")) return undefined;
+    if (isKind(e, "not-found")) return new Set();
     throw e;
   }
 }

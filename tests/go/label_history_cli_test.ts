@@ -1,7 +1,8 @@
 /**
  * A Go datamon label's history is the object versions of its label.yaml: `label get --history`
  * and `label list --with-versions` on a Go context show every version, newest first, where the
- * bucket keeps them, and otherwise the current label, saying once that no versions are kept.
+ * bucket keeps them, and otherwise the current label, saying once that no versions are kept;
+ * `migrate` copies that history.
  */
 import { assertEquals } from "../support/assert.ts";
 import { datamon, datamonOk } from "../support/cli.ts";
@@ -61,6 +62,19 @@ Deno.test("s3: a Go label's history lists every version of its label.yaml, newes
         ...["--format", "{{name}} {{bundleId}}"],
       );
       assertEquals(listed, `init ${first}\nlatest ${second}\nlatest ${first}\n`);
+
+      // migrate copies each label with the history the bucket keeps, once.
+      await datamonOk(home, "context", "create", "--context", "dm", "--store", `file://${dir}/dm`);
+      const migrate = ["migrate", "--from-config", goFlags(base)[1], "--from-context", "go-ctx"];
+      for (let run = 0; run < 2; run++) {
+        await datamonOk(home, ...migrate, "--context", "dm", "--skip-auth", "--quiet");
+        const migrated = await datamonOk(
+          home,
+          ...["label", "get", "--repo", "alpha", "--label", "latest", "--history"],
+          ...["--context", "dm", "--format", "{{bundle}}"],
+        );
+        assertEquals(migrated, `${second}\n${first}\n`, `after run ${run + 1}`);
+      }
     });
   } finally {
     await cleanup();
