@@ -8,6 +8,7 @@ import { ObjectChecks } from "./check.ts";
 import type { Chunking } from "./chunking.ts";
 import { BlobCollector } from "./gc.ts";
 import { Hasher } from "./hasher.ts";
+import type { HashFn } from "./root.ts";
 import { CafsReader } from "./reader.ts";
 import { LeafCache } from "./leaf_cache.ts";
 import { CafsWriter } from "./writer.ts";
@@ -29,11 +30,14 @@ export class CafsSession implements Disposable {
     return new CafsSession(blobStore, await Hasher.create());
   }
 
-  /** A packer of small files into the blob store. */
+  /**
+   * A packer of small files into the blob store. It hashes only pack indexes, on this thread
+   * (see collector): an upload of small files starts no hashing Worker.
+   */
   packWriter(options: PackOptions): PackWriter {
     return new PackWriter({
       store: this.store,
-      hasher: this.hasher,
+      hasher: this.#inline(),
       packSize: options.packSize,
       maxBlob: options.maxPacked,
     });
@@ -99,8 +103,12 @@ export class CafsSession implements Disposable {
    * this thread: a purge then starts no hashing Worker, ~40 MB less at its peak.
    */
   collector(): BlobCollector {
-    const inline = { hash: (bytes: Uint8Array) => Promise.resolve(this.hasher.hashInline(bytes)) };
-    return new BlobCollector(this.store, inline);
+    return new BlobCollector(this.store, this.#inline());
+  }
+
+  /** The session's hasher on this thread only, whatever the input's size. */
+  #inline(): HashFn {
+    return { hash: (bytes) => Promise.resolve(this.hasher.hashInline(bytes)) };
   }
 
   [Symbol.dispose](): void {
