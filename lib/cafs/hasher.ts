@@ -61,33 +61,37 @@ declare const WorkerGlobalScope: { new (): unknown; prototype: unknown } | undef
 
 /** Hashes bytes to a lowercase hex BLAKE3 key (64 chars) in a pool of Workers. */
 export class Hasher {
-  readonly #workers: PoolWorker[];
+  /** The Workers started so far: none until the first input too long to hash inline. */
+  readonly #workers: PoolWorker[] = [];
+  readonly #size: number;
   readonly #inline: IHasher;
   readonly #queue: Job[] = [];
   #nextId = 0;
   /** Why the hasher no longer hashes, once closed or broken. */
   #stopped: Error | null = null;
 
-  private constructor(workers: PoolWorker[], inline: IHasher) {
-    this.#workers = workers;
+  private constructor(size: number, inline: IHasher) {
+    this.#size = size;
     this.#inline = inline;
   }
 
   /**
-   * Starts `workers` hashing Workers (default: one per core). Call close() when done: a live
-   * Worker keeps the process running.
+   * A pool of `workers` hashing Workers (default: one per core), started by the first input
+   * too long to hash inline: each Worker is an isolate of ~20 MB that a command hashing only
+   * small inputs (fsck, purge, a list) never needs. Call close() when done: a live Worker keeps
+   * the process running.
    */
   static async create(workers: number = navigator.hardwareConcurrency): Promise<Hasher> {
-    const count = Math.max(1, Math.floor(workers));
-    const inline = await createBLAKE3();
-    const pool: PoolWorker[] = [];
-    const hasher = new Hasher(pool, inline);
-    for (let i = 0; i < count; i++) pool.push(hasher.#spawn());
-    return hasher;
+    return new Hasher(Math.max(1, Math.floor(workers)), await createBLAKE3());
   }
 
-  /** Number of Workers in the pool. */
+  /** Number of Workers in the pool, started or not. */
   get workers(): number {
+    return this.#size;
+  }
+
+  /** Workers started so far. */
+  get started(): number {
     return this.#workers.length;
   }
 
@@ -98,6 +102,7 @@ export class Hasher {
   hash(bytes: Uint8Array): Promise<string> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     if (bytes.length < INLINE_LIMIT) return Promise.resolve(this.hashInline(bytes));
+    while (this.#workers.length < this.#size) this.#workers.push(this.#spawn());
     return new Promise((resolve, reject) => {
       this.#queue.push({ bytes, resolve, reject });
       this.#dispatch();
@@ -117,7 +122,7 @@ export class Hasher {
    */
   async warm(): Promise<void> {
     const chunk = new Uint8Array(new SharedArrayBuffer(WARM_CHUNK));
-    const rounds = this.#workers.length * (WARM_BYTES / WARM_CHUNK);
+    const rounds = this.#size * (WARM_BYTES / WARM_CHUNK);
     await Promise.all(Array.from({ length: rounds }, () => this.hash(chunk)));
   }
 

@@ -39,6 +39,11 @@ export class KeySet {
     return this.#occupied(this.#find(prefixWords(key)));
   }
 
+  /** True when the key whose binary form starts `bytes` (at least 16 bytes) was added. */
+  hasBinary(bytes: Uint8Array): boolean {
+    return this.#occupied(this.#find(binaryPrefixWords(bytes)));
+  }
+
   /** The slot holding `words`, or the empty slot where they would go. */
   #find(words: Uint32Array): number {
     const mask = this.#slots - 1;
@@ -72,11 +77,25 @@ export class KeySet {
   }
 }
 
-/** The first 16 bytes of a hex key as four words; all-zero (the empty slot) becomes 0,0,0,1. */
+/** The first 16 bytes of a hex key as four words (see notEmpty). */
 function prefixWords(key: string): Uint32Array {
   if (!isKey(key) && !isGoKey(key)) throw new RangeError(`not a hex key: ${key}`);
   const words = new Uint32Array(WORDS);
   for (let w = 0; w < WORDS; w++) words[w] = parseInt(key.slice(w * 8, w * 8 + 8), 16);
+  return notEmpty(words);
+}
+
+/** The first 16 bytes of a binary key as four big-endian words, as prefixWords reads its hex. */
+function binaryPrefixWords(bytes: Uint8Array): Uint32Array {
+  if (bytes.length < WORDS * 4) throw new RangeError(`a key of ${bytes.length} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, WORDS * 4);
+  const words = new Uint32Array(WORDS);
+  for (let w = 0; w < WORDS; w++) words[w] = view.getUint32(w * 4);
+  return notEmpty(words);
+}
+
+/** All-zero words (the empty slot) become 0,0,0,1: that key shares a slot, never goes missing. */
+function notEmpty(words: Uint32Array): Uint32Array {
   if ((words[0] | words[1] | words[2] | words[3]) === 0) words[3] = 1;
   return words;
 }

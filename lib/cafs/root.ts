@@ -33,11 +33,22 @@ export function writeKey(key: string, into: Uint8Array, offset: number): void {
   }
 }
 
-/** The hex form of the binary key at `offset` of `bytes`. */
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+const hexBuffer = new Uint8Array(2 * KEY_BYTES);
+const ascii = new TextDecoder();
+
+/**
+ * The hex form of the binary key at `offset` of `bytes`, as one flat string: a key built by
+ * `+=` is a rope of 63 pieces (~2 KB where the flat string takes ~80 bytes), and a purge or
+ * fsck holds a pack index of ~70,000 of them per pack.
+ */
 export function readKey(bytes: Uint8Array, offset: number): string {
-  let hex = "";
-  for (let i = offset; i < offset + KEY_BYTES; i++) hex += bytes[i].toString(16).padStart(2, "0");
-  return hex;
+  for (let i = 0; i < KEY_BYTES; i++) {
+    const byte = bytes[offset + i];
+    hexBuffer[2 * i] = HEX_DIGITS[byte >> 4];
+    hexBuffer[2 * i + 1] = HEX_DIGITS[byte & 15];
+  }
+  return ascii.decode(hexBuffer);
 }
 
 /**

@@ -5,6 +5,8 @@ import { isKind } from "../../lib/errors.ts";
 import { packKey, purgeLockKey, quarantinedKey } from "../../lib/cafs/layout.ts";
 import type { SweepOptions } from "../../lib/cafs/gc.ts";
 import { QuarantineBatch } from "../../lib/cafs/quarantine.ts";
+import { INLINE_LIMIT } from "../../lib/cafs/hasher.ts";
+import { packOverhead } from "../../lib/cafs/pack.ts";
 import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import type { LocalStore } from "../../lib/store/local.ts";
 
@@ -112,3 +114,28 @@ async function leavesOf(store: LocalStore, rootKey: string): Promise<string[]> {
     (_, i) => readKey(root, i * KEY_BYTES),
   );
 }
+
+Deno.test("packing small files and sweeping their pack start no hashing Worker, whatever the index's size", async () => {
+  await withCafs(async ({ store, cafs }) => {
+    // 1,400 blobs of 8 bytes: an index of 67,200 bytes, past what the Hasher hashes inline.
+    const packs = cafs.packWriter({ packSize: 1024 * 1024, maxPacked: 64 });
+    const blobs = Array.from(
+      { length: 1400 },
+      (_, i) => new Uint8Array(8).map((_, j) => (i >> j) & 0xff),
+    );
+    const locations = [];
+    for (const bytes of blobs) {
+      const key = cafs.hasher.hashInline(bytes);
+      locations.push({ key, pack: (await packs.add(key, bytes)).location });
+    }
+    await packs.flush();
+    assert(packOverhead(blobs.length) >= INLINE_LIMIT);
+    assertEquals(cafs.hasher.started, 0, "the pack writer hashed its index on this thread");
+    const collector = cafs.collector();
+    const { key, pack } = locations[0];
+    await collector.mark({ name: "kept", key, size: 8, pack }, TEST_CHUNKING);
+    const result = await collector.sweep(sweepAll(store, { into: undefined }));
+    assertEquals(result.deadPackBytes, 1399 * 8, "the pack index was read");
+    assertEquals(cafs.hasher.started, 0, "the sweep hashed the index on this thread");
+  });
+});

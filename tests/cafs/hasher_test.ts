@@ -75,3 +75,12 @@ Deno.test("hash after close rejects, and close fails pending hashes", async () =
   await assert.rejects(hasher.hash(pattern(102400, true)), /closed/);
   hasher.close();
 });
+
+Deno.test("a Hasher starts its Workers only for the first input too long to hash inline", async () => {
+  await withHasher(async (hasher) => {
+    await hasher.hash(pattern(INLINE_LIMIT - 1, false));
+    assert.equal(hasher.started, 0, "small inputs start no Worker");
+    assert.equal(await hasher.hash(pattern(102400, false)), PATTERN_102400);
+    assert.equal(hasher.started, 2);
+  }, 2);
+});

@@ -3,6 +3,7 @@ import { assert, assertIntegrity } from "../support/assert.ts";
 import { withHasher } from "../support/cafs.ts";
 import type { Hasher } from "../../lib/cafs/hasher.ts";
 import {
+  checkPackIndex,
   decodePackFooter,
   decodePackIndex,
   PACK_FOOTER_BYTES,
@@ -14,6 +15,7 @@ import { PackWriter } from "../../lib/cafs/pack_writer.ts";
 import { packKey } from "../../lib/cafs/layout.ts";
 import { chunkingOf } from "../../lib/cafs/chunking.ts";
 import { CafsReader } from "../../lib/cafs/reader.ts";
+import { KEY_BYTES, readKey } from "../../lib/cafs/root.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { patternBytes, withTempDir } from "../support/fixtures.ts";
 
@@ -42,6 +44,21 @@ Deno.test("a pack index round-trips from the whole pack and from its tail alone"
     assert.deepEqual(await decodePackIndex(tail, bytes.length, hasher, "p"), entries);
     const footer = bytes.subarray(bytes.length - PACK_FOOTER_BYTES);
     assert.equal(decodePackFooter(footer, "p"), 4);
+  });
+});
+
+Deno.test("a checked PackIndex reads each blob's key, offset and length in place", async () => {
+  await withHasher(async (hasher) => {
+    const { bytes, entries } = await buildPack(hasher, [10, 0, 4096, 1]);
+    const tail = bytes.subarray(bytes.length - packOverhead(entries.length));
+    const index = await checkPackIndex(tail, bytes.length, hasher, "p");
+    assert.equal(index.count, entries.length);
+    entries.forEach((entry, i) => {
+      assert.equal(readKey(index.keyBytes(i), 0), entry.key);
+      assert.equal(index.keyBytes(i).length, KEY_BYTES);
+      assert.equal(index.offset(i), entry.offset);
+      assert.equal(index.length(i), entry.length);
+    });
   });
 });
 
