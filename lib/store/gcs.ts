@@ -14,8 +14,8 @@ import { EventEmitter } from "node:events";
 import type { Bucket, File, StorageOptions } from "@google-cloud/storage";
 import { DatamonError } from "../errors.ts";
 import { parseCloudUrl } from "./cloud_url.ts";
-import { readObject, readRange } from "./gcs_download.ts";
-import { fetchObject, HttpStatusError, readBodyInto } from "./http_read.ts";
+import { DOWNLOAD_STALL_MS, readObject, readRange } from "./gcs_download.ts";
+import { getObjectInto, HttpStatusError } from "./http_read.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
@@ -148,11 +148,10 @@ export class GcsStore implements Store {
     try {
       return await this.#request(async () => {
         const headers = this.#emulated ? {} : await bucket.storage.authClient.getRequestHeaders();
-        const response = await fetchObject(this.#mediaUrl(name), headers, REQUEST_TIMEOUT_MS)
+        return await getObjectInto(this.#mediaUrl(name), headers, into, DOWNLOAD_STALL_MS)
           .catch((e) => {
             throw e instanceof HttpStatusError ? sdkErrorOf(e) : e;
           });
-        return await readBodyInto(response, into);
       });
     } catch (e) {
       throw this.#readFailure(e, key);

@@ -18,25 +18,46 @@ export class HttpStatusError extends Error {
 }
 
 /**
- * Sends a GET and returns its answer once the status is 2xx; a request not answered (head and
- * body) within `timeoutMs` fails with a TimeoutError, which the retry policy retries.
+ * GETs `url` into the start of `into` (as readBodyInto) and returns the object's size; a non-2xx
+ * answer throws HttpStatusError. A request that receives nothing for `stallMs` (no answer, or a
+ * body that stops) fails with a TimeoutError, which the retry policy retries; a slow body that
+ * keeps arriving is never cut, however large the object.
  */
-export async function fetchObject(
+export async function getObjectInto(
   url: string,
   headers: HeadersInit,
-  timeoutMs: number,
-): Promise<Response> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new HttpStatusError(response.status, await response.text());
-  return response;
+  into: Uint8Array,
+  stallMs: number,
+): Promise<number> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      controller.abort(new DOMException(`nothing received for ${stallMs} ms`, "TimeoutError"));
+    }, stallMs);
+  };
+  watch();
+  try {
+    const response = await fetch(url, { headers, signal: controller.signal });
+    if (!response.ok) throw new HttpStatusError(response.status, await response.text());
+    return await readBodyInto(response, into, watch);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * Reads the body of `response` into the start of `into` and returns the object's size. A body
  * that declares more bytes than `into` holds is not read (its length is returned so the caller
- * can tell); one that ends short of its declared length throws IncompleteBody.
+ * can tell); one that ends short of its declared length throws IncompleteBody. `onChunk` is
+ * told of each chunk as it arrives.
  */
-export async function readBodyInto(response: Response, into: Uint8Array): Promise<number> {
+export async function readBodyInto(
+  response: Response,
+  into: Uint8Array,
+  onChunk: () => void = () => {},
+): Promise<number> {
   const declared = declaredLength(response);
   if (declared !== undefined && declared > into.length) {
     await response.body?.cancel();
@@ -46,6 +67,7 @@ export async function readBodyInto(response: Response, into: Uint8Array): Promis
   let size = 0;
   const scratchBytes = Math.min(SCRATCH_BYTES, Math.max(1, declared ?? SCRATCH_BYTES));
   for await (const chunk of chunksOf(response.body, scratchBytes)) {
+    onChunk();
     // No declared length (a compressed transfer): what does not fit is only counted.
     if (size + chunk.length <= into.length) into.set(chunk, size);
     size += chunk.length;

@@ -13,7 +13,7 @@ import { sameBytes } from "../util/bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
-import { fetchObject, HttpStatusError, readBodyInto } from "./http_read.ts";
+import { getObjectInto, HttpStatusError } from "./http_read.ts";
 import { IncompleteBody, isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
 import type {
   ListEntry,
@@ -127,7 +127,7 @@ export class S3Store implements Store {
     return await this.#request(key, async () => {
       const { url, headers } = await signedGet(signer, this.#objectUrl(name));
       try {
-        return await readBodyInto(await fetchObject(url, headers, REQUEST_TIMEOUT_MS), into);
+        return await getObjectInto(url, headers, into, REQUEST_TIMEOUT_MS);
       } catch (e) {
         throw e instanceof HttpStatusError ? awsErrorOf(e) : e;
       }

@@ -1,6 +1,6 @@
 import { assert } from "../support/assert.ts";
-import { readBodyInto } from "../../lib/store/http_read.ts";
-import { IncompleteBody } from "../../lib/store/retry.ts";
+import { getObjectInto, HttpStatusError, readBodyInto } from "../../lib/store/http_read.ts";
+import { IncompleteBody, isNetworkError } from "../../lib/store/retry.ts";
 import { serveFake } from "../support/fake_http.ts";
 
 /** A response whose body arrives in `chunks` and declares `length` bytes. */
@@ -38,4 +38,35 @@ Deno.test("readBodyInto reads a fetched body larger than its scratch buffer whol
   const into = new Uint8Array(new SharedArrayBuffer(800_000));
   assert.equal(await readBodyInto(await fetch(fake.url), into), bytes.length);
   assert.deepEqual(into.slice(0, bytes.length), bytes);
+});
+
+Deno.test("getObjectInto fails a body that stops arriving with a retryable TimeoutError", async () => {
+  let sent = 0;
+  const delay = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+  await using fake = serveFake(() =>
+    new Response(
+      new ReadableStream({
+        async pull(controller) {
+          // Five chunks 40 ms apart (200 ms in all: a slow body is never cut), then none.
+          if (sent === 5) return await new Promise(() => {});
+          await delay(40);
+          controller.enqueue(new Uint8Array(10));
+          sent++;
+        },
+      }),
+      { headers: { "content-length": "100" } },
+    )
+  );
+  const error = await getObjectInto(fake.url, {}, new Uint8Array(100), 100).catch((e) => e);
+  assert.equal(error?.name, "TimeoutError");
+  assert.ok(isNetworkError(error), String(error));
+  assert.equal(sent, 5);
+});
+
+Deno.test("getObjectInto throws HttpStatusError with the status and body of an error answer", async () => {
+  await using fake = serveFake(() => new Response("no such object", { status: 404 }));
+  const error = await getObjectInto(fake.url, {}, new Uint8Array(4), 5_000).catch((e) => e);
+  assert.ok(error instanceof HttpStatusError, String(error));
+  assert.equal(error.status, 404);
+  assert.equal(error.body, "no such object");
 });
