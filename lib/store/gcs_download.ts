@@ -1,7 +1,7 @@
 /**
- * Reading GCS objects through the SDK's download stream: whole, a byte range, or into a
- * caller's buffer. Each call is one HTTP request started from scratch, so a retry re-reads.
- * SDK hashing is off: a range cannot be checked, and every blob is checked against its BLAKE3
+ * Reading GCS objects through the SDK's download stream: whole or a byte range (leaves go into
+ * a caller's buffer by plain fetch, http_read.ts). Each call is one HTTP request started from
+ * scratch, so a retry re-reads. SDK hashing is off: a range cannot be checked, and every blob is checked against its BLAKE3
  * key by the layer above.
  */
 import type { File } from "@google-cloud/storage";
@@ -33,23 +33,6 @@ export async function readRange(file: File, start: number, end: number): Promise
     if ((e as { code?: unknown } | null)?.code === 416) return new Uint8Array(0);
     throw e;
   }
-}
-
-/**
- * Reads the object into the start of `into` and returns its size. An object larger than `into`
- * is not read when the response declares its length; otherwise it is only counted.
- */
-export async function readInto(file: File, into: Uint8Array): Promise<number> {
-  return await withBody(file, undefined, async (body, head) => {
-    let size = 0;
-    for await (const chunk of body) {
-      const declared = declaredLength(head());
-      if (declared !== undefined && declared > into.length) return declared;
-      if (size + chunk.length <= into.length) into.set(chunk, size);
-      size += chunk.length;
-    }
-    return size;
-  });
 }
 
 /**
@@ -93,13 +76,6 @@ async function withBody<T>(
     clearTimeout(stall);
     stream.destroy();
   }
-}
-
-/** The body length a 200 response declares, unless it is compressed in transit. */
-function declaredLength(head: ResponseHead | undefined): number | undefined {
-  if (head?.statusCode !== 200 || head.headers["content-encoding"] === "gzip") return undefined;
-  const length = Number(head.headers["content-length"]);
-  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 
 /** Joins the chunks of a body into one plain Uint8Array (chunks may share a Buffer pool). */

@@ -7,11 +7,13 @@
  * (and `datamon version`) must not pay.
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import { DatamonError } from "../errors.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
+import { getObjectInto, HttpStatusError } from "./http_read.ts";
 import { IncompleteBody, isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
 import type {
   ListEntry,
@@ -50,6 +52,8 @@ interface S3Clients {
   client: S3Client;
   /** Object reads (GET). */
   reads: S3Client;
+  /** Signs the plain GETs of getInto with the reads client's region and credentials. */
+  signer: SignatureV4;
 }
 
 /** The error fields of the AWS SDK that decide how a failure is handled. */
@@ -162,32 +166,33 @@ export class S3Store implements Store {
     } while (keyMarker !== undefined);
   }
 
+  /** A plain signed fetch: the SDK's stack costs CPU per request on the path of every leaf. */
   async getInto(key: string, into: Uint8Array): Promise<number> {
     const name = this.#name(key);
-    const { sdk, reads } = await this.#connect();
+    const { signer } = await this.#connect();
     return await this.#request(key, async () => {
-      const out = await reads.send(
-        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: name }),
-      );
-      const size = out.ContentLength ?? 0;
-      const body = out.Body as AsyncIterable<Uint8Array> & {
-        destroy?: () => void;
-        cancel?: () => void;
-      };
-      if (size > into.length) {
-        body.destroy?.();
-        body.cancel?.();
-        return size;
+      const { url, headers } = await signedGet(signer, this.#objectUrl(name));
+      try {
+        return await getObjectInto(url, headers, into, REQUEST_TIMEOUT_MS);
+      } catch (e) {
+        throw e instanceof HttpStatusError ? awsErrorOf(e) : e;
       }
-      let at = 0;
-      for await (const chunk of body) {
-        if (at + chunk.length > size) throw new IncompleteBody(at + chunk.length, size);
-        into.set(chunk, at);
-        at += chunk.length;
-      }
-      if (at !== size) throw new IncompleteBody(at, size);
-      return size;
     });
+  }
+
+  /**
+   * The URL of object `name`: path-style under an endpoint given (as the clients are made),
+   * else AWS's virtual-hosted style, or path-style for a bucket name with dots (TLS
+   * wildcards do not cover them).
+   */
+  #objectUrl(name: string): URL {
+    const path = name.split("/").map(encodeS3Segment).join("/");
+    const base = new URL(this.#endpoint);
+    const root = base.pathname.replace(/\/+$/, "");
+    if (this.#config.forcePathStyle === true || this.#bucket.includes(".")) {
+      return new URL(`${base.origin}${root}/${this.#bucket}/${path}`);
+    }
+    return new URL(`${base.protocol}//${this.#bucket}.${base.host}${root}/${path}`);
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
@@ -420,21 +425,70 @@ export class S3Store implements Store {
  * bodies in flight (16 PUTs of 2 MiB: 197 against 291 MB peak).
  */
 async function makeClients(config: S3ClientConfig): Promise<S3Clients> {
-  const [sdk, { FetchHttpHandler }] = await Promise.all([
+  const [sdk, { FetchHttpHandler }, { SignatureV4 }] = await Promise.all([
     import("@aws-sdk/client-s3"),
     import("@smithy/fetch-http-handler"),
+    import("@smithy/signature-v4"),
   ]);
+  const reads = new sdk.S3Client({
+    ...config,
+    requestHandler: new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS }),
+  });
   return {
     sdk,
     client: new sdk.S3Client({
       ...config,
       requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
     }),
-    reads: new sdk.S3Client({
-      ...config,
-      requestHandler: new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS }),
+    reads,
+    signer: new SignatureV4({
+      service: "s3",
+      region: reads.config.region,
+      credentials: reads.config.credentials,
+      sha256: reads.config.sha256,
+      // Keys are encoded once, by encodeS3Segment, as S3 expects them.
+      uriEscapePath: false,
     }),
   };
+}
+
+/** The URL and signed headers of a GET of `url` (SigV4; the payload, empty, is not hashed). */
+async function signedGet(
+  signer: SignatureV4,
+  url: URL,
+): Promise<{ url: string; headers: Record<string, string> }> {
+  const signed = await signer.sign({
+    method: "GET",
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port === "" ? undefined : Number(url.port),
+    path: url.pathname,
+    query: {},
+    headers: { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+  });
+  // fetch sets Host itself and refuses to be given one.
+  const { host: _, ...headers } = signed.headers;
+  return { url: url.href, headers };
+}
+
+/** One segment of a key as S3 expects it in a path: RFC 3986, only unreserved bytes bare. */
+function encodeS3Segment(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * The error the SDK would have thrown for an S3 error answer: the name is S3's error code
+ * (NoSuchKey, NoSuchBucket, ...) and the status is where #translate and isTransient look.
+ */
+function awsErrorOf(e: HttpStatusError): Error {
+  const field = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(e.body)?.[1];
+  const error = new Error(field("Message") ?? `HTTP ${e.status}`, { cause: e });
+  error.name = field("Code") ?? (e.status === 404 ? "NotFound" : `HTTP ${e.status}`);
+  (error as AwsError).$metadata = { httpStatusCode: e.status };
+  return error;
 }
 
 /** The body, unless the connection dropped before the announced length arrived. */

@@ -145,6 +145,33 @@ Deno.test("gcs gives up on a 5xx after the policy's attempts with unreachable", 
   assert.equal(fake.requests.length, QUICK_RETRY.attempts);
 });
 
+Deno.test("gcs getInto fetches the object's media by the JSON API, its name encoded", async () => {
+  await using fake = serveFake(() => new Response(new Uint8Array([7, 8, 9])));
+  const into = new Uint8Array(new SharedArrayBuffer(8));
+  assert.equal(await fakeStore(fake.url).getInto("d/a b+é", into), 3);
+  assert.deepEqual(into.slice(0, 3), new Uint8Array([7, 8, 9]));
+  const [req] = fake.requests;
+  assert.equal(req.method, "GET");
+  assert.equal(req.url.pathname, "/storage/v1/b/bucket/o/p%2Fd%2Fa%20b%2B%C3%A9");
+  assert.equal(req.url.searchParams.get("alt"), "media");
+});
+
+Deno.test("gcs getInto retries a 503, maps 404 to not-found and 403 to refused credentials", async () => {
+  await using flaky = serveFake((_req, i) =>
+    i === 0 ? gcsError(503, "Backend Error") : new Response(new Uint8Array([1, 2]))
+  );
+  assert.equal(await fakeStore(flaky.url).getInto("k", new Uint8Array(4)), 2);
+  assert.equal(flaky.requests.length, 2);
+  await using missing = serveFake(() => gcsError(404, "No such object: bucket/p/k"));
+  const absent = await fakeStore(missing.url).getInto("k", new Uint8Array(4)).catch((e) => e);
+  assert.ok(isKind(absent, "not-found"), String(absent));
+  await using refusing = serveFake(() => gcsError(403, "caller does not have storage.objects.get"));
+  const refused = await fakeStore(refusing.url).getInto("k", new Uint8Array(4)).catch((e) => e);
+  assert.ok(isKind(refused, "unreachable"), String(refused));
+  assert.match(refused.message, /refuses the credentials: caller does not have storage/);
+  assert.equal(refusing.requests.length, 1);
+});
+
 Deno.test("gcs store at a closed port is unreachable, naming the URL and endpoint", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

@@ -103,6 +103,34 @@ Deno.test("s3 gives up on a 5xx after the policy's attempts with unreachable", a
   assert.equal(fake.requests.length, QUICK_RETRY.attempts);
 });
 
+Deno.test("s3 getInto sends one signed GET of the object's path, its key encoded", async () => {
+  await using fake = serveFake(() => new Response(new Uint8Array([7, 8, 9])));
+  const into = new Uint8Array(new SharedArrayBuffer(8));
+  assert.equal(await fakeStore(fake.url).getInto("d/a b+(1)é", into), 3);
+  assert.deepEqual(into.slice(0, 3), new Uint8Array([7, 8, 9]));
+  const [req] = fake.requests;
+  assert.equal(req.method, "GET");
+  assert.equal(req.url.pathname, "/bucket/p/d/a%20b%2B%281%29%C3%A9");
+  assert.match(req.headers.get("authorization") ?? "", /^AWS4-HMAC-SHA256 Credential=/);
+  assert.equal(req.headers.get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
+});
+
+Deno.test("s3 getInto retries a 503, maps NoSuchKey to not-found and 403 to refused credentials", async () => {
+  await using flaky = serveFake((_req, i) =>
+    i === 0 ? s3Error(503, "SlowDown") : new Response(new Uint8Array([1, 2]))
+  );
+  assert.equal(await fakeStore(flaky.url).getInto("k", new Uint8Array(4)), 2);
+  assert.equal(flaky.requests.length, 2);
+  await using missing = serveFake(() => s3Error(404, "NoSuchKey"));
+  const absent = await fakeStore(missing.url).getInto("k", new Uint8Array(4)).catch((e) => e);
+  assert.ok(isKind(absent, "not-found"), String(absent));
+  await using refusing = serveFake(() => s3Error(403, "AccessDenied"));
+  const refused = await fakeStore(refusing.url).getInto("k", new Uint8Array(4)).catch((e) => e);
+  assert.ok(isKind(refused, "unreachable"), String(refused));
+  assert.match(refused.message, /refuses the credentials: AccessDenied/);
+  assert.equal(refusing.requests.length, 1);
+});
+
 Deno.test("s3 store at a closed port is unreachable, naming the URL and endpoint", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
