@@ -1,7 +1,10 @@
 /**
  * Files that appear whole or not at all: bytes go to a temporary file in the target's directory
  * (so on the same filesystem), renamed over the target only once complete. A kill at any point
- * leaves at most a temporary beside the target, never a torn target. Paths may hold names that
+ * leaves at most a temporary beside the target, never a torn target. While it is written, the
+ * temporary is held under an exclusive flock(2), which the kernel drops when the writer ends
+ * however it ends: the sweep of leftovers (lib/util/leftovers.ts) removes only temporaries whose
+ * lock it can take, so never a live writer's, whatever the clocks say. Paths may hold names that
  * are not UTF-8 (lib/util/byte_names.ts).
  *
  * @example
@@ -22,6 +25,8 @@ export interface AtomicFileOptions {
 }
 
 const DEFAULT_TEMP_PREFIX = ".datamon-tmp-";
+/** How many temporaries create() makes before it writes one it could not lock. */
+const LOCK_ATTEMPTS = 3;
 const encoder = new TextEncoder();
 
 /** A file being written under a temporary name; commit() puts it in place, discard() drops it. */
@@ -39,13 +44,21 @@ export class AtomicFile {
   /** Creates a fresh temporary beside `path`; the directory must exist. */
   static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     const dir = path.slice(0, path.lastIndexOf("/") + 1);
-    const tempPath = `${dir}${options.tempPrefix ?? DEFAULT_TEMP_PREFIX}${crypto.randomUUID()}`;
-    const file = await byteFs.open(tempPath, {
-      write: true,
-      createNew: true,
-      mode: options.mode ?? 0o666,
-    });
-    return new AtomicFile(path, tempPath, file);
+    for (let attempt = 1;; attempt++) {
+      const tempPath = `${dir}${options.tempPrefix ?? DEFAULT_TEMP_PREFIX}${crypto.randomUUID()}`;
+      const file = await byteFs.open(tempPath, {
+        write: true,
+        createNew: true,
+        mode: options.mode ?? 0o666,
+      });
+      // A sweep that took the brand-new temporary for a leftover is removing it: take another.
+      // Past a few tries the file system is not keeping locks; a lost temporary then fails the
+      // rename, loudly.
+      if (await holdLock(file) || attempt === LOCK_ATTEMPTS) {
+        return new AtomicFile(path, tempPath, file);
+      }
+      file.close();
+    }
   }
 
   /** Appends every byte of `bytes`. */
@@ -54,13 +67,17 @@ export class AtomicFile {
   }
 
   /**
-   * Closes the temporary, lets `finish` set what must be set on the complete file (mode, times),
-   * then renames it over the target.
+   * Lets `finish` set what must be set on the complete file (mode, times), renames it over the
+   * target, then closes it.
    */
   async commit(finish?: (tempPath: string) => Promise<void>): Promise<void> {
-    this.#close();
-    await finish?.(this.tempPath);
-    await byteFs.rename(this.tempPath, this.path);
+    // Closed only once renamed: closing drops the lock that keeps a sweep away.
+    try {
+      await finish?.(this.tempPath);
+      await byteFs.rename(this.tempPath, this.path);
+    } finally {
+      this.#close();
+    }
   }
 
   /** Drops the temporary; the target, if any, is left as it was. */
@@ -74,6 +91,21 @@ export class AtomicFile {
     this.#open = false;
     this.file.close();
   }
+}
+
+/**
+ * Locks a new temporary as its writer's; false when a sweep got to it first (it holds the lock,
+ * or has already unlinked the file). A file system without flock(2) leaves it unlocked: the
+ * sweep then goes by its age alone.
+ */
+async function holdLock(file: byteFs.OpenFile): Promise<boolean> {
+  let locked: boolean;
+  try {
+    locked = await file.tryLock(true);
+  } catch {
+    return true; // no locks here (some network file systems): nothing more to hold
+  }
+  return locked && (await file.stat()).nlink !== 0;
 }
 
 /**

@@ -16,6 +16,7 @@ const SYMBOLS = {
   lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   fsync: { parameters: ["i32"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },
   readdir: { parameters: ["pointer"], result: "pointer" },
   closedir: { parameters: ["pointer"], result: "i32" },
@@ -46,6 +47,10 @@ const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 const O_CLOEXEC = 0o2000000;
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
@@ -65,7 +70,7 @@ function cPath(path: string): Uint8Array<ArrayBuffer> {
  * one, and the errno's name as `code`, as Deno's errors carry it.
  */
 function failure(call: string, path: string): Error {
-  const errno = new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
+  const errno = lastErrno();
   const [code, text, kind] = ERRNOS[errno] ?? [`errno ${errno}`, `errno ${errno}`, Error];
   const error = new kind(`${text}: ${call} '${displayName(path)}'`);
   return Object.assign(error, { code });
@@ -89,6 +94,11 @@ const ERRNOS: Record<number, [string, string, new (message: string) => Error]> =
   40: ["ELOOP", "Too many levels of symbolic links", Error],
   122: ["EDQUOT", "Disk quota exceeded", Error],
 };
+
+/** The errno of the last failed libc call on this thread. */
+function lastErrno(): number {
+  return new Deno.UnsafePointerView(libc().__errno_location()!).getInt32();
+}
 
 /** Throws the errno's error when a call returned a negative result. */
 function check(result: number | bigint, call: string, path: string): number {
@@ -227,7 +237,10 @@ export function readDirBytesSync(path: string): Deno.DirEntry[] {
 
 /** The calls of an open file that datamon uses; Deno.FsFile has them. */
 export type OpenFile =
-  & Pick<Deno.FsFile, "read" | "write" | "seek" | "stat" | "truncate" | "sync" | "close">
+  & Pick<
+    Deno.FsFile,
+    "read" | "write" | "seek" | "stat" | "truncate" | "sync" | "tryLock" | "close"
+  >
   & Disposable;
 
 /** A file opened by FFI, read and written by FFI (synchronously: such files are rare). */
@@ -273,6 +286,15 @@ class FdFile implements OpenFile {
   sync(): Promise<void> {
     return Promise.try(() => {
       check(libc().fsync(this.#fd), "sync", this.path);
+    });
+  }
+
+  /** flock(2) without waiting, as Deno.FsFile's: false when another open file holds a lock. */
+  tryLock(exclusive = false): Promise<boolean> {
+    return Promise.try(() => {
+      if (libc().flock(this.#fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) === 0) return true;
+      if (lastErrno() === EWOULDBLOCK) return false;
+      throw failure("flock", this.path);
     });
   }
 

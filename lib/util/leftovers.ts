@@ -1,9 +1,13 @@
 /**
  * Leftovers of killed runs: temporaries datamon names its own way and a kill left behind are
- * removed by the next run into the same place. Only names of ours that were last changed
- * before this process started are taken, so a user's file or a temporary this run is writing is
- * never touched.
+ * removed by the next run into the same place. A temporary's writer holds it under an exclusive
+ * flock(2) (lib/util/atomic_file.ts), which the kernel drops when the writer dies: a file of ours
+ * is taken only when this sweep can take that lock, so never a live writer's, whatever the clocks
+ * say (a file system's timestamps can run behind the wall clock). It must also have been last
+ * changed before this process started, which covers a temporary in the instant between its
+ * creation and its lock, a file system without locks, and symlinks (which cannot be locked).
  */
+import * as byteFs from "./byte_fs.ts";
 
 /** When this process started (the time origin of its main realm), in ms since the epoch. */
 const PROCESS_START = performance.timeOrigin;
@@ -23,8 +27,8 @@ export interface LeftoverOptions {
 }
 
 /**
- * Removes the files and links under `dir` whose names are ours and that were last changed
- * before this process started; returns how many. What is absent or vanishes meanwhile is
+ * Removes the files and links under `dir` whose names are ours, that no live writer holds and
+ * that were last changed before this process started; returns how many. What is absent or vanishes meanwhile is
  * passed over: there is nothing to clean there.
  */
 export async function removeLeftovers(dir: string, options: LeftoverOptions): Promise<number> {
@@ -41,9 +45,27 @@ export async function removeLeftovers(dir: string, options: LeftoverOptions): Pr
 }
 
 async function removeIfOld(path: string): Promise<boolean> {
-  if (!changedBeforeStart(await Deno.lstat(path))) return false;
-  await Deno.remove(path);
+  const info = await byteFs.lstat(path);
+  if (!changedBeforeStart(info) || !(info.isFile || info.isSymlink)) return false;
+  if (info.isSymlink) {
+    await byteFs.remove(path);
+    return true;
+  }
+  using file = await openToLock(path);
+  // Unlinked while the lock is held, so a writer that locks it after sees it gone.
+  if (!file || !await file.tryLock(true).catch(() => false)) return false;
+  await byteFs.remove(path);
   return true;
+}
+
+/** `path` opened to be locked; a file this user may not read is not ours to judge. */
+async function openToLock(path: string): Promise<byteFs.OpenFile | undefined> {
+  try {
+    return await byteFs.open(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) return undefined;
+    throw e;
+  }
 }
 
 /** The entries of `dir`; none when it does not exist. */

@@ -236,6 +236,19 @@ Deno.test("the next download into a destination removes the part files a killed 
   });
 });
 
+Deno.test("a part file older than the run but held locked by a live download is kept", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await bundleAndWork(dir, home);
+    const live = await plantPartFile(`${dir}/work`);
+    using writer = await Deno.open(live);
+    await writer.lock(true);
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/work`];
+    await datamonOk(home, ...args, "--force-dest");
+    assertEquals(await Deno.readTextFile(live), "half a fi");
+  });
+});
+
 Deno.test("a download into a destination holding only a killed download's part file is not refused", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;

@@ -81,12 +81,14 @@ Deno.test("update replaces a symlinked file with the bundle's, never writing its
   });
 });
 
-Deno.test("a part file changed after this process started is taken as a live download's and kept", async () => {
+Deno.test("a part file a live download holds locked is kept by the next download and update", async () => {
   await withTempDir(async (dir) => {
     const { ctx, bundle } = await bundleOf(dir, { "f.txt": "f" });
     await Deno.mkdir(`${dir}/dest`);
     const live = `${dir}/dest/.datamon-part-${crypto.randomUUID()}`;
     await Deno.writeTextFile(live, "being written");
+    using writer = await Deno.open(live);
+    await writer.lock(true);
     await downloadBundle(ctx, bundle, { destination: `${dir}/dest`, concurrency: 4, force: true });
     await updateDirectory(ctx, bundle, { destination: `${dir}/dest`, concurrency: 4 });
     assertEquals(await Deno.readTextFile(live), "being written");

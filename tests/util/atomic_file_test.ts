@@ -54,3 +54,23 @@ Deno.test("writeFileAtomic() into a missing directory fails and creates nothing"
     assertEquals(await names(dir), []);
   });
 });
+
+/** Whether another open file could take an exclusive lock on `path` now. */
+async function lockable(path: string): Promise<boolean> {
+  using other = await Deno.open(path);
+  return await other.tryLock(true);
+}
+
+Deno.test("AtomicFile holds its temporary locked until the rename, so no sweep takes it for a leftover", async () => {
+  await withTempDir(async (dir) => {
+    const file = await AtomicFile.create(`${dir}/t`, { tempPrefix: ".part-" });
+    await file.write(new TextEncoder().encode("being written"));
+    assert(!await lockable(file.tempPath), "locked while written");
+    let lockedInFinish = false;
+    await file.commit(async (temp) => {
+      lockedInFinish = !await lockable(temp);
+    });
+    assert(lockedInFinish, "still locked while mode and times are set");
+    assert(await lockable(`${dir}/t`), "released once in place");
+  });
+});

@@ -72,3 +72,16 @@ Deno.test("a failed call on a non-UTF-8 path throws Deno's error, with its errno
     assertEquals(e.message, `No such file or directory: stat '${dir}/caf\\xe9'`);
   });
 });
+
+Deno.test("a file with a non-UTF-8 name is locked by its bytes: a second open file cannot take the lock", async () => {
+  await withTempDir(async (dir) => {
+    await sh(dir, `printf x > "$(printf 'caf\\xe9')"`);
+    using first = await fs.open(`${dir}/${latin1}`);
+    using second = await fs.open(`${dir}/${latin1}`);
+    assert(await first.tryLock(true));
+    assert(!await second.tryLock(true), "held by the first");
+    assert(!await second.tryLock(false), "not even shared");
+    first.close();
+    assert(await second.tryLock(true), "free once the first is closed");
+  });
+});
