@@ -4,6 +4,11 @@
  * does with its parent snapshot. One cache file per (blob store, leaf size, directory), one
  * JSON line per file in name order: it is read as a cursor beside the walk and rewritten as
  * the upload goes, so neither is ever held in memory.
+ *
+ * A file changed shortly before this upload started is not recorded (git's "racily clean"
+ * entries): a file system stamps times from a clock that ticks coarsely, so a change made just
+ * after the file was read could leave its size and times as they were, and a later upload would
+ * reuse the old key for new bytes.
  */
 import type { PackLocation } from "../model/types.ts";
 import type { LocalFile } from "./walk.ts";
@@ -37,6 +42,19 @@ const encoder = new TextEncoder();
 const CACHE_TEMP = new RegExp(`^[0-9a-f]{32}\\.jsonl\\.tmp-${UUID_PATTERN}$`);
 /** Lines gathered before one write to the new cache file. */
 const WRITE_BATCH = 256;
+/**
+ * How long before the upload started a file must have last changed to be recorded: well past a
+ * file system clock's tick (4 ms measured here).
+ */
+export const RACY_MARGIN_MS = 1000;
+
+/**
+ * The latest time `file` may have last changed (ms since the epoch). Deno gives ctime in whole
+ * seconds (cut, not rounded), so the change may have come up to a second after it.
+ */
+function latestChange(file: LocalFile): number {
+  return file.ctime ? file.ctime.getTime() + 1000 : file.mtime.getTime();
+}
 
 /** The cache file for uploads of `directory` into `blobStoreUrl` with `leafSize`. */
 async function cachePath(
@@ -107,6 +125,8 @@ export class UploadCache {
   private constructor(
     private readonly path: string,
     private readonly next: AtomicFile,
+    /** Files last changed at or after this time (ms since the epoch) are not recorded. */
+    private readonly recentFrom: number,
   ) {
     this.#old = new NameCursor(cachedFiles(path));
   }
@@ -126,7 +146,9 @@ export class UploadCache {
     await removeLeftovers(cacheDir, { isOurs: (name) => CACHE_TEMP.test(name) });
     const path = await cachePath(cacheDir, blobStoreUrl, leafSize, directory);
     const tempPrefix = `${path.slice(path.lastIndexOf("/") + 1)}.tmp-`;
-    return new UploadCache(path, await AtomicFile.create(path, { tempPrefix, mode: 0o600 }));
+    const recentFrom = Date.now() - RACY_MARGIN_MS;
+    const next = await AtomicFile.create(path, { tempPrefix, mode: 0o600 });
+    return new UploadCache(path, next, recentFrom);
   }
 
   /**
@@ -147,8 +169,12 @@ export class UploadCache {
       : { key: c.key, pack: { id: c.pack, offset: c.offset! } };
   }
 
-  /** Records where a file was stored, in name order. */
+  /**
+   * Records where a file was stored, in name order; not a file changed too shortly before the
+   * upload for its stat to tell a later change.
+   */
   async record(file: LocalFile, stored: CachedLocation): Promise<void> {
+    if (latestChange(file) >= this.recentFrom) return;
     const { key, pack } = stored;
     const line: CachedFile = pack
       ? { ...facts(file), key, pack: pack.id, offset: pack.offset }

@@ -3,6 +3,7 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { memoryContext, TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
+import { RACY_MARGIN_MS } from "../../lib/core/upload_cache.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { bundleEntries } from "../../lib/meta/bundles.ts";
 import type { Context } from "../../lib/meta/context.ts";
@@ -14,10 +15,24 @@ async function keys(ctx: Context, bundle: BundleDoc): Promise<Record<string, str
   return out;
 }
 
+/**
+ * Waits until files changed now are old enough for an upload to record them in its cache (Deno
+ * gives ctime in whole seconds: one more).
+ */
+function pastRacyMargin(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, RACY_MARGIN_MS + 1200));
+}
+
+async function cacheText(dir: string): Promise<string> {
+  const [cacheFile] = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
+  return await Deno.readTextFile(`${dir}/cache/${cacheFile.name}`);
+}
+
 async function setup(dir: string) {
   const ctx = memoryContext();
   await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
   await writeTree(`${dir}/src`, { "a.bin": 100_000, "b.txt": "bee", "c/d.txt": "dee" });
+  await pastRacyMargin();
   const options = uploadOptions(dir, { cacheDir: `${dir}/cache` });
   const first = await uploadBundle(ctx, options);
   return { ctx, options, first: await keys(ctx, first.bundle) };
@@ -69,5 +84,16 @@ Deno.test("a failed upload keeps the previous cache", async () => {
     const after = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
     assertEquals(after.map((e) => e.name), before.map((e) => e.name));
     assertEquals(await Deno.readTextFile(`${dir}/cache/${after[0].name}`), text);
+  });
+});
+
+Deno.test("a file changed in the seconds before an upload is not cached: the next upload reads it again", async () => {
+  await withTempDir(async (dir) => {
+    const { ctx, options } = await setup(dir);
+    await Deno.writeTextFile(`${dir}/src/b.txt`, "BEE");
+    await uploadBundle(ctx, options);
+    const text = await cacheText(dir);
+    assert(!text.includes('"b.txt"'), "a file changed just before the upload is left out");
+    assert(text.includes('"c/d.txt"'), "an older file is recorded");
   });
 });
