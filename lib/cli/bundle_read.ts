@@ -4,8 +4,8 @@
  */
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
-import { type BundleDoc, type FileEntry, isFileEntry, type TreeEntry } from "../model/types.ts";
-import { bundleEntries, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
+import { type BundleDoc, isFileEntry, type TreeEntry } from "../model/types.ts";
+import { bundleTree, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
 import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { bundleKeyOfFile } from "../core/bundle_blobs.ts";
@@ -44,12 +44,12 @@ const BUNDLE_COLUMNS: Column<BundleDoc>[] = [
   contributorColumn("CONTRIBUTORS", (b) => b.contributors),
 ];
 
-const FILE_COLUMNS: Column<FileEntry>[] = [
+const ENTRY_COLUMNS: Column<TreeEntry>[] = [
   { header: "NAME", value: (e) => e.name },
-  { header: "SIZE", value: (e) => String(e.size) },
+  { header: "SIZE", value: entrySize },
   { header: "MODE", value: (e) => octalMode(e.mode) },
   { header: "MTIME", value: (e) => e.mtime.toISOString() },
-  { header: "KEY", value: (e) => e.key },
+  { header: "KEY", value: (e) => (isFileEntry(e) ? e.key : "-") },
 ];
 
 /** A row of `bundle diff`: the change, its kind in words. */
@@ -133,7 +133,9 @@ export function listCommand(bundle: Command): Command {
 export function listFilesCommand(list: Command): void {
   outputOptions(contextOptions(selectorOptions(
     list.command("files")
-      .description("list the files of a bundle, in name order")
+      .description(
+        "list the files of a bundle, in name order: symlinks (-> target) and empty directories (name/) too",
+      )
       .requiredOption("--repo <name>", "repo")
       .option("--name-filter <regex>", "only files whose name matches"),
   ))).action(async (flags: BundleFlags & { nameFilter?: string }) => {
@@ -142,12 +144,12 @@ export function listFilesCommand(list: Command): void {
     const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
     const selects = (name: string) => !nameFilter || nameFilter.test(name);
     let redacted = 0;
-    async function* entries(): AsyncGenerator<FileEntry> {
-      for await (const e of bundleEntries(ctx, doc, (name) => redacted += selects(name) ? 1 : 0)) {
+    async function* entries(): AsyncGenerator<TreeEntry> {
+      for await (const e of bundleTree(ctx, doc, (name) => redacted += selects(name) ? 1 : 0)) {
         if (selects(e.name)) yield e;
       }
     }
-    await printRows(entries(), FILE_COLUMNS, flags, entryJson);
+    await printRows(entries(), ENTRY_COLUMNS, flags, entryJson);
     warnRedacted(redacted);
   });
 }

@@ -47,3 +47,25 @@ Deno.test("download restores setuid bits only with --keep-setid", async () => {
     assertEquals((await Deno.stat(`${dir}/b/tool`)).mode! & 0o7777, 0o4755);
   });
 });
+
+Deno.test("list files shows every entry a download makes: files, links with their target, empty directories", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "f.txt": "x" });
+    await Deno.symlink("f.txt", `${dir}/src/l`);
+    await Deno.mkdir(`${dir}/src/empty`);
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await datamonOk(home, ...uploadArgs(`${dir}/src`));
+    const list = ["bundle", "list", "files", "--repo", "r"];
+    const json = JSON.parse(await datamonOk(home, ...list, "--json"));
+    assertEquals(json.map((e: { name: string; kind?: string }) => [e.name, e.kind ?? "file"]), [
+      ["empty/", "dir"],
+      ["f.txt", "file"],
+      ["l", "symlink"],
+    ]);
+    assertEquals(json[2].target, "f.txt");
+    const table = await datamonOk(home, ...list, "--no-headers");
+    assert(/^l\s+-> f\.txt\s/m.test(table), table);
+    assert(/^empty\/\s+dir\s/m.test(table), table);
+  });
+});
