@@ -49,7 +49,10 @@ export function fsckCommand(program: Command): void {
     await printRows(damages, [
       { header: "REPO", value: (d: Damage) => d.repo },
       { header: "BUNDLE", value: (d: Damage) => d.bundle },
-      { header: "PATH", value: (d: Damage) => d.path ?? "(bundle metadata)" },
+      {
+        header: "PATH",
+        value: (d: Damage) => d.path ?? (d.label ? `(label ${d.label})` : "(bundle metadata)"),
+      },
       { header: "PROBLEM", value: (d: Damage) => d.problem },
     ], flags).finally(() => progress.done());
     if (totals.unverified > 0) {
@@ -72,7 +75,9 @@ export function fsckCommand(program: Command): void {
       const quarantined = totals.quarantined - totals.restored;
       throw new DatamonError(
         "integrity",
-        `fsck found ${count(damaged, "damaged file or bundle", "damaged files or bundles")} ` +
+        `fsck found ${
+          count(damaged, "damaged file, bundle or label", "damaged files, bundles or labels")
+        } ` +
           `in ${checked}: ` + (quarantined > 0
             ? `${quarantined} of them name objects a purge holds in quarantine: run ` +
               '"datamon fsck --repair" to move them back; restore the others'

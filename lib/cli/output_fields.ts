@@ -132,11 +132,12 @@ const CONTEXT_FIELDS = fieldsOf<ContextDoc>(
   "readlog",
 );
 
-/** A damaged file or bundle: `fsck`. */
+/** A damaged file, bundle or label: `fsck`. */
 const DAMAGE_FIELDS = fieldsOf<Damage>(
   "repo",
   "bundle",
   "path",
+  "label",
   "problem",
   "quarantinedBy",
   "restored",

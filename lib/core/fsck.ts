@@ -5,7 +5,8 @@
  * key, and every pack's index checked (cafs/check.ts does the checks). Each damaged file is
  * reported by repo, bundle and path; the check goes on past damage. A missing object that a
  * purge holds in quarantine is its own finding, naming the purge; with repair, exactly those
- * objects are moved back (under the purge lock). Nothing else is ever changed.
+ * objects are moved back (under the purge lock). A label whose current target is no committed
+ * bundle is a finding too. Nothing else is ever changed.
  */
 import { isKind } from "../errors.ts";
 import { type BundleDoc, type FileEntry, isFileEntry } from "../model/types.ts";
@@ -17,14 +18,21 @@ import { QuarantineLookup, restoreObject } from "../cafs/quarantine.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
 import { bundleTree, hasFileListChecksums } from "../meta/bundles.ts";
+import { danglingLabels } from "../meta/labels.ts";
+import { listRepos } from "../meta/repo.ts";
 import { committedBundles } from "../meta/committed.ts";
 import { mapOrdered } from "../util/map_ordered.ts";
 
-/** One damaged thing: a file of a bundle, or the bundle's metadata when `path` is absent. */
+/**
+ * One damaged thing: a file of a bundle, a label naming a bundle that is gone, or the bundle's
+ * metadata when neither `path` nor `label` is set.
+ */
 export interface Damage {
   repo: string;
   bundle: string;
   path?: string;
+  /** The label that names `bundle`, which is not committed. */
+  label?: string;
   problem: string;
   /** The purge whose quarantine holds the missing object. */
   quarantinedBy?: string;
@@ -100,6 +108,28 @@ export async function* fsck(
       yield damage.missing && damage.file
         ? await quarantined(ctx, damage, { quarantine, checks, reader }, options, totals)
         : damage.found;
+    }
+  }
+  for await (const damage of checkLabels(ctx, options)) {
+    totals.damaged++;
+    yield damage;
+  }
+}
+
+/** Labels whose current target is no committed bundle, of the repo checked or of every repo. */
+async function* checkLabels(ctx: Context, options: FsckOptions): AsyncGenerator<Damage> {
+  const repos = options.repo === undefined
+    ? Array.fromAsync(listRepos(ctx, options.concurrency), (r) => r.name)
+    : [options.repo];
+  for (const repo of await repos) {
+    for await (const label of danglingLabels(ctx, repo, options.concurrency)) {
+      yield {
+        repo,
+        bundle: label.bundleId,
+        label: label.name,
+        problem: `label ${label.name} names bundle ${label.bundleId}, which is not committed: ` +
+          `set it again with "datamon label set --repo ${repo} --label ${label.name} --bundle ID"`,
+      };
     }
   }
 }

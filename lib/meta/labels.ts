@@ -148,6 +148,25 @@ export async function* listLabels(
 }
 
 /**
+ * The labels of a repo whose current target is no committed bundle. `label set` writes its
+ * record, then looks for the bundle again and takes the record back if a squash removed the
+ * bundle meanwhile; one killed between the two leaves such a label. None for a Go context, whose
+ * labels are read in place.
+ */
+export async function* danglingLabels(
+  ctx: Context,
+  repo: string,
+  concurrency = 16,
+): AsyncGenerator<LabelRecord> {
+  if (ctx.go) return;
+  const checked = mapOrdered(listLabels(ctx, repo, concurrency), concurrency, async (label) => ({
+    label,
+    committed: await ctx.metadata.head(bundleKey(repo, label.bundleId)) !== null,
+  }));
+  for await (const { label, committed } of checked) if (!committed) yield label;
+}
+
+/**
  * Copies every label record of repo `from` to repo `to` (a rename), each naming `to`;
  * create-only, so a rename that stopped can run again.
  */

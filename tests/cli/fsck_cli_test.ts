@@ -58,7 +58,7 @@ Deno.test("fsck finds a deleted leaf and a missing root without --deep, and corr
     assertEquals(deep.code, 9, deep.stderr);
     assertMatch(
       deep.stderr,
-      /^datamon: fsck found 3 damaged files or bundles in 1 bundle, 5 files/,
+      /^datamon: fsck found 3 damaged files, bundles or labels in 1 bundle, 5 files/,
     );
     const rows = JSON.parse(deep.stdout) as DamageRow[];
     assertEquals(rows.map((r) => r.path).sort(), ["bad-leaf.bin", "gone-leaf.bin", "packed.txt"]);

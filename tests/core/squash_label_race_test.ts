@@ -9,6 +9,7 @@ import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { memoryContext, TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { applySquash, planSquash, type SquashOptions } from "../../lib/core/squash.ts";
+import { fsck } from "../../lib/core/fsck.ts";
 import { removeBundle } from "../../lib/meta/bundle_removal.ts";
 import { listLabels, setLabel } from "../../lib/meta/labels.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
@@ -106,5 +107,19 @@ Deno.test("a squash removes a label set on a bundle it removes while it ran (fak
     const done = await applySquash(ctx, plan, SQUASH, TEST_CONTRIBUTOR);
     assertEquals(done.remove.map((b) => [b.id, b.labels]), [[older, ["late"]]]);
     assertEquals(await Array.fromAsync(listLabels(ctx, "r", 2)), []);
+  });
+});
+
+Deno.test("a label set killed before it looked for its bundle again, the bundle squashed meanwhile, is named by fsck", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = memoryContext();
+    const older = await twoBundles(dir, ctx);
+    await setLabel(ctx, "r", "kept", older, TEST_CONTRIBUTOR);
+    // The squash removed the bundle after label set's record was written; the kill left it.
+    await removeBundle(ctx, "r", older, TEST_CONTRIBUTOR);
+    for (const repo of [undefined, "r"]) {
+      const damages = await Array.fromAsync(fsck(ctx, { repo, concurrency: 2 }));
+      assertEquals(damages.map((d) => [d.repo, d.bundle, d.label]), [["r", older, "kept"]]);
+    }
   });
 });
