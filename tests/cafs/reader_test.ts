@@ -316,6 +316,32 @@ Deno.test("readRange read front to back never has more leaves in flight than it 
   });
 });
 
+Deno.test("readRange read front to back keeps only the leaf just behind the read, not those before", async () => {
+  await withStoredFile(8 * LEAF, async ({ store, hasher, put, leaves }) => {
+    const cache = new LeafCache({ maxBytes: 64 * LEAF });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
+    for (let offset = 0; offset < 5 * LEAF; offset += LEAF / 2) {
+      await reader.readRange(put, offset, LEAF / 2, 0, true);
+    }
+    assert.deepEqual(leaves.slice(0, 5).map((key) => cache.has(key)), [
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
+});
+
+Deno.test("readRange read at random keeps every leaf it read", async () => {
+  await withStoredFile(4 * LEAF, async ({ store, hasher, put, leaves }) => {
+    const cache = new LeafCache({ maxBytes: 64 * LEAF });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
+    for (const leaf of [3, 0, 2, 1]) await reader.readRange(put, leaf * LEAF, 10);
+    assert.deepEqual(leaves.map((key) => cache.has(key)), [true, true, true, true]);
+  });
+});
+
 /** Files of the given sizes packed into one pack (64 KiB leaves), ready to read. */
 async function withPackedFiles(
   sizes: number[],
