@@ -177,7 +177,7 @@ export class CafsReader {
    * `frontToBack`: the caller reads the file front to back, so a leaf two behind the read is
    * dropped from the cache (one behind is kept for reads that arrive a little out of order):
    * the cache then holds the leaves ahead rather than filling with leaves read already (a mount
-   * streaming a big file peaked at ~100 MB more).
+   * streaming a big file peaked ~50 MB higher).
    */
   async readRange(
     file: StoredFile,
