@@ -58,6 +58,14 @@ export class LeafCache {
     return loading;
   }
 
+  /** Drops the leaf under `key`, if kept (a load under way still completes and is kept). */
+  delete(key: string): void {
+    const kept = this.#entries.get(key);
+    if (!kept) return;
+    this.#entries.delete(key);
+    this.#bytes -= kept.length;
+  }
+
   #keep(key: string, bytes: Uint8Array): void {
     if (bytes.length > this.maxBytes) return;
     this.#bytes += bytes.length;

@@ -14,8 +14,9 @@ const NEAR_BYTES = 1024 * 1024;
 
 /**
  * Reads through the cafs: every leaf is verified against its key before a byte is served.
- * A handle read front to back loads STREAM_FACTOR x `prefetch` leaves ahead; any other read,
- * `prefetch`. Files about to be walked to are started through `reader.prefetch`.
+ * A handle read front to back loads STREAM_FACTOR x `prefetch` leaves ahead and lets the leaves
+ * it passed go; any other read loads `prefetch`. Files about to be walked to are started
+ * through `reader.prefetch`.
  */
 export function cafsContent(reader: CafsReader, prefetch: number): ContentSource {
   const streaming = prefetch * STREAM_FACTOR;
@@ -25,9 +26,15 @@ export function cafsContent(reader: CafsReader, prefetch: number): ContentSource
       let next = 0;
       return {
         read(offset, length) {
-          const ahead = Math.abs(offset - next) <= NEAR_BYTES ? streaming : prefetch;
+          const frontToBack = Math.abs(offset - next) <= NEAR_BYTES;
           next = offset + length;
-          return reader.readRange(file, offset, length, ahead);
+          return reader.readRange(
+            file,
+            offset,
+            length,
+            frontToBack ? streaming : prefetch,
+            frontToBack,
+          );
         },
         close: () => {},
       };

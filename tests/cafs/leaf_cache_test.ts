@@ -74,3 +74,16 @@ Deno.test("a leaf bigger than maxBytes is returned but not kept", async () => {
   assert.ok(!cache.has("big"));
   assert.ok(cache.has("small"), "a leaf too big to keep evicts nothing");
 });
+
+Deno.test("delete drops a kept leaf and its bytes; the next call loads it again", async () => {
+  const cache = new LeafCache({ maxBytes: 100 });
+  await cache.getOrLoad("a", () => Promise.resolve(leaf(10)));
+  await cache.getOrLoad("b", () => Promise.resolve(leaf(20)));
+  cache.delete("a");
+  cache.delete("never kept");
+  assert.ok(!cache.has("a") && cache.has("b"));
+  assert.equal(cache.bytes, 20);
+  let loads = 0;
+  await cache.getOrLoad("a", () => (loads++, Promise.resolve(leaf(10))));
+  assert.equal(loads, 1);
+});

@@ -228,9 +228,11 @@ Deno.test("readRange loads the next leaves into the cache after a read", async (
 Deno.test("readRange loads ahead at most the leaves half its cache holds, whatever it is asked", async () => {
   await withStoredFile(12 * LEAF, async ({ store, hasher, put, leaves }) => {
     let gets = 0;
+    let leafReads = 0;
     const counting = Object.assign(Object.create(null), {
       url: store.url,
       get: (key: string) => (gets++, store.get(key)),
+      getInto: (key: string, into: Uint8Array) => (leafReads++, store.getInto(key, into)),
     }) as Store;
     const cache = new LeafCache({ maxBytes: 8 * LEAF });
     const reader = new CafsReader({ store: counting, hasher, chunking: CHUNKS, cache });
@@ -240,8 +242,10 @@ Deno.test("readRange loads ahead at most the leaves half its cache holds, whatev
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
-    // The root object, the leaf read and the 4 leaves half of an 8-leaf cache holds.
-    assert.equal(gets, 1 + 1 + 4);
+    // The root object whole; the leaf read and the 4 leaves half of an 8-leaf cache holds by
+    // the store's plain read into a buffer of their size.
+    assert.equal(gets, 1);
+    assert.equal(leafReads, 1 + 4);
     assert.deepEqual(leaves.slice(0, 6).map((key) => cache.has(key)), [
       true,
       true,
@@ -265,6 +269,76 @@ Deno.test("readFile reads every leaf into the same few reused buffers", async ()
     }
     assert.equal(offset, bytes.length);
     assert.ok(buffers.size <= 3, `${buffers.size} buffers used`);
+  });
+});
+
+/** `store`'s reads, each leaf read held back a few ms, counting the most leaf reads at once. */
+function slowLeafReads(store: Store): { store: Store; most: () => number } {
+  let now = 0;
+  let most = 0;
+  const slow = Object.assign(Object.create(null), {
+    url: store.url,
+    get: (key: string) => store.get(key),
+    getInto: async (key: string, into: Uint8Array) => {
+      most = Math.max(most, ++now);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        return await store.getInto(key, into);
+      } finally {
+        now--;
+      }
+    },
+  }) as Store;
+  return { store: slow, most: () => most };
+}
+
+Deno.test("readFile never has more leaves in flight than its window", async () => {
+  await withStoredFile(24 * LEAF, async ({ store, hasher, put, bytes }) => {
+    const slow = slowLeafReads(store);
+    const reader = new CafsReader({ store: slow.store, hasher, chunking: CHUNKS, window: 3 });
+    assert.deepEqual(await readAll(reader.readFile(put)), bytes);
+    assert.equal(slow.most(), 3);
+  });
+});
+
+Deno.test("readRange read front to back never has more leaves in flight than it loads ahead, plus one", async () => {
+  await withStoredFile(24 * LEAF, async ({ store, hasher, put, bytes }) => {
+    const slow = slowLeafReads(store);
+    const cache = new LeafCache({ maxBytes: 64 * LEAF });
+    const reader = new CafsReader({ store: slow.store, hasher, chunking: CHUNKS, cache });
+    const step = 16 * 1024;
+    for (let offset = 0; offset < bytes.length; offset += step) {
+      const got = await reader.readRange(put, offset, step, 6);
+      assert.deepEqual(got, bytes.subarray(offset, offset + step));
+    }
+    assert.ok(slow.most() <= 6 + 1, `${slow.most()} leaves in flight`);
+    assert.ok(slow.most() >= 6, `${slow.most()} leaves in flight: the reads were not ahead`);
+  });
+});
+
+Deno.test("readRange read front to back keeps only the leaf just behind the read, not those before", async () => {
+  await withStoredFile(8 * LEAF, async ({ store, hasher, put, leaves }) => {
+    const cache = new LeafCache({ maxBytes: 64 * LEAF });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
+    for (let offset = 0; offset < 5 * LEAF; offset += LEAF / 2) {
+      await reader.readRange(put, offset, LEAF / 2, 0, true);
+    }
+    assert.deepEqual(leaves.slice(0, 5).map((key) => cache.has(key)), [
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
+});
+
+Deno.test("readRange read at random keeps every leaf it read", async () => {
+  await withStoredFile(4 * LEAF, async ({ store, hasher, put, leaves }) => {
+    const cache = new LeafCache({ maxBytes: 64 * LEAF });
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, cache, prefetch: 0 });
+    for (const leaf of [3, 0, 2, 1]) await reader.readRange(put, leaf * LEAF, 10);
+    assert.deepEqual(leaves.map((key) => cache.has(key)), [true, true, true, true]);
   });
 });
 

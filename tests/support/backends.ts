@@ -84,3 +84,30 @@ export class CopyableHomes {
     for (const cleanup of this.#cleanups.splice(0)) await cleanup();
   }
 }
+
+/**
+ * Flips a byte in the middle of one blob of exactly `size` bytes (a leaf of that size) in the
+ * blob store of `home`'s default context, whichever backend it is on; returns the blob's key.
+ */
+export async function corruptBlobOfSize(home: string, size: number): Promise<string> {
+  const store = openStore(await blobStoreUrl(home));
+  for await (const entry of store.list("")) {
+    if (entry.kind !== "object" || entry.size !== size) continue;
+    const bytes = (await store.get(entry.key)).slice();
+    bytes[size >> 1] ^= 0xff;
+    await store.put(entry.key, bytes);
+    return entry.key;
+  }
+  throw new Error(`no blob of ${size} bytes in the store of ${home}`);
+}
+
+/** The blob store URL of `home`'s default context: its context file's, else the local one's. */
+async function blobStoreUrl(home: string): Promise<string> {
+  for (const backend of BACKENDS) {
+    const file = `${home}/config/contexts/${backend}/context.yaml`;
+    const text = await Deno.readTextFile(file).catch(() => "");
+    const url = /^blob: (.+)$/m.exec(text)?.[1];
+    if (url) return url;
+  }
+  return `file://${home}/data/blob`;
+}
