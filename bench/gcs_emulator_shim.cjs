@@ -23,7 +23,6 @@
  */
 "use strict";
 
-const http = require("node:http");
 const path = require("node:path");
 
 const serversDir = process.env.DATAMON_SERVERS_DIR;
@@ -70,25 +69,21 @@ if (publicPort) {
 let requests = 0;
 process.on("SIGUSR2", () => process.stdout.write(`requests ${requests}\n`));
 
-// The app is served behind one handler that counts requests and takes resumable-upload chunks
-// itself.
+// The app is a request handler (the test server mounts it on its own http server): this one
+// counts requests and takes resumable-upload chunks itself.
 const createApp = storageServer.createApp;
 storageServer.createApp = async (projectId, emulator) => {
   const app = await createApp(projectId, emulator);
-  return {
-    listen(port, host) {
-      return http.createServer((req, res) => {
-        requests++;
-        if (isResumableChunk(req)) {
-          takeChunk(emulator, req, res).catch((e) => {
-            res.statusCode = 500;
-            res.end(String(e?.message ?? e));
-          });
-        } else {
-          app(req, res);
-        }
-      }).listen(port, host);
-    },
+  return (req, res) => {
+    requests++;
+    if (isResumableChunk(req)) {
+      takeChunk(emulator, req, res).catch((e) => {
+        res.statusCode = 500;
+        res.end(String(e?.message ?? e));
+      });
+    } else {
+      app(req, res);
+    }
   };
 };
 
