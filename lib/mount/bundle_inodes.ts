@@ -68,7 +68,7 @@ export class BundleInodes {
   readonly #kind = new Column((n) => new Uint8Array(n));
   readonly #parent = new Column((n) => new Uint32Array(n));
   /** Each name is #nameLength code units of #chars from #nameStart. */
-  readonly #nameStart = new Column((n) => new Float64Array(n));
+  readonly #nameStart = new Column((n) => new Uint32Array(n));
   readonly #nameLength = new Column((n) => new Uint32Array(n));
   readonly #chars = new Column((n) => new Uint16Array(n), 1 << 16);
   #charsUsed = 0;
@@ -111,11 +111,21 @@ export class BundleInodes {
   /**
    * @param dirMtimeMs time shown for synthesized directories (the bundle's)
    * @param owner uid and gid every inode is shown as owned by
+   * @param expectedFiles entries the list is known to hold (the bundle's file count): room is
+   *   made for them at once, sparing the copies (and their peak memory) of growing
    */
   constructor(
     private readonly dirMtimeMs: number,
     private readonly owner: { uid: number; gid: number },
+    expectedFiles = 0,
   ) {
+    // Directories are not counted in advance: a little room for them, more only if needed.
+    const inodes = expectedFiles + ROOT_INO + 1 + (expectedFiles >> 8);
+    const dense = [this.#kind, this.#parent, this.#nameStart, this.#nameLength, this.#mtime];
+    const files = [this.#size, this.#mode, this.#nextSibling];
+    for (const column of [...dense, ...files]) column.reserve(inodes);
+    while (this.#slots.length < 2 * inodes) this.#slots = new Uint32Array(this.#slots.length * 2);
+    this.#keys = new Uint8Array(Math.max(this.#keys.length, inodes * KEY_BYTES));
     this.#kind.set(ROOT_INO, DIR);
     this.#parent.set(ROOT_INO, ROOT_INO);
   }
@@ -433,7 +443,9 @@ export class BundleInodes {
   #rehash(): void {
     this.#slots = new Uint32Array(this.#slots.length * 2);
     for (let ino = ROOT_INO + 1; ino < this.#count - 1; ino++) {
-      this.#slots[this.#freeSlot(hashOf(this.#parent.values[ino], this.#name(ino)))] = ino;
+      const start = this.#nameStart.values[ino];
+      const units = this.#chars.values.subarray(start, start + this.#nameLength.values[ino]);
+      this.#slots[this.#freeSlot(hashOfUnits(this.#parent.values[ino], units))] = ino;
     }
   }
 
@@ -464,6 +476,13 @@ export class BundleInodes {
 function hashOf(parent: number, name: string): number {
   let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
   for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** hashOf of a name kept as `units` (no string made: a rehash places every inode again). */
+function hashOfUnits(parent: number, units: Uint16Array): number {
+  let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+  for (let i = 0; i < units.length; i++) hash = Math.imul(hash ^ units[i], 0x01000193);
   return hash >>> 0;
 }
 

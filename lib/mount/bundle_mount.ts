@@ -95,7 +95,7 @@ export async function mountBundle(
       content = diskContent(downloaded);
     }
     let redacted = 0;
-    const inodes = new BundleInodes(bundle.timestamp.getTime(), mountPoint);
+    const inodes = new BundleInodes(bundle.timestamp.getTime(), mountPoint, bundle.fileCount);
     const filled = inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
     // The mount is served while its file list streams in, except in a repo with redactions:
     // there the list is read first, so that the files left out are counted when it appears.
