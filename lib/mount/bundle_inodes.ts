@@ -388,13 +388,16 @@ export class BundleInodes {
   }
 
   #newInode(parent: number, name: string, path: string): number {
-    if (this.#find(parent, name) !== 0) {
+    if (2 * (this.#count + 1) > this.#slots.length) this.#rehash();
+    const slot = this.#probe(parent, name);
+    if (this.#slots[slot] !== 0) {
       throw new DatamonError(
         "integrity",
         `the bundle lists "${path}" twice or as both a file and a directory: it cannot be mounted`,
       );
     }
     const ino = this.#count++;
+    this.#slots[slot] = ino;
     this.#parent.set(ino, parent);
     this.#nameStart.set(ino, this.#charsUsed);
     this.#nameLength.set(ino, name.length);
@@ -407,18 +410,22 @@ export class BundleInodes {
     else this.#nextSibling.set(last, ino);
     this.#lastChild.set(parent, ino);
     this.#children.set(parent, this.#children.at(parent) + 1);
-    if (2 * this.#count > this.#slots.length) this.#rehash();
-    this.#slots[this.#freeSlot(hashOf(parent, name))] = ino;
     return ino;
   }
 
   /** The child `name` of `parent`, or 0. */
   #find(parent: number, name: string): number {
+    return this.#slots[this.#probe(parent, name)];
+  }
+
+  /** The index slot holding the child `name` of `parent`, or the empty slot it would take. */
+  #probe(parent: number, name: string): number {
     const mask = this.#slots.length - 1;
     for (let slot = hashOf(parent, name) & mask;; slot = (slot + 1) & mask) {
       const ino = this.#slots[slot];
-      if (ino === 0) return 0;
-      if (this.#parent.values[ino] === parent && this.#nameIs(ino, name)) return ino;
+      if (ino === 0 || (this.#parent.values[ino] === parent && this.#nameIs(ino, name))) {
+        return slot;
+      }
     }
   }
 
@@ -442,7 +449,7 @@ export class BundleInodes {
   /** Doubles the index, placing every inode again. */
   #rehash(): void {
     this.#slots = new Uint32Array(this.#slots.length * 2);
-    for (let ino = ROOT_INO + 1; ino < this.#count - 1; ino++) {
+    for (let ino = ROOT_INO + 1; ino < this.#count; ino++) {
       const start = this.#nameStart.values[ino];
       const units = this.#chars.values.subarray(start, start + this.#nameLength.values[ino]);
       this.#slots[this.#freeSlot(hashOfUnits(this.#parent.values[ino], units))] = ino;
@@ -486,11 +493,16 @@ function hashOfUnits(parent: number, units: Uint16Array): number {
   return hash >>> 0;
 }
 
-/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F). */
+/** Each hex digit's value by character code, -1 for the other codes below 128. */
+const HEX_VALUE = Int8Array.from(
+  { length: 128 },
+  (_, code) => "0123456789abcdef".indexOf(String.fromCharCode(code).toLowerCase()),
+);
+
+/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F), by table: a million keys. */
 function nibble(hex: string, at: number): number {
   const code = hex.charCodeAt(at);
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  if (lower >= 97 && lower <= 102) return lower - 87;
-  throw new RangeError(`key ${hex} is not hexadecimal`);
+  const value = code < 128 ? HEX_VALUE[code] : -1;
+  if (value < 0) throw new RangeError(`key ${hex} is not hexadecimal`);
+  return value;
 }
