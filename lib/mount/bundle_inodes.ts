@@ -5,7 +5,7 @@
  * not yet seen waits until the list reaches it or passes its directory; a listing waits until
  * its directory is complete. Everything lives in typed arrays: names in one arena of UTF-16
  * code units found through an open-addressing index, children as linked inode numbers, keys as
- * raw bytes; no object or string per entry, so a million files take about 120 MB.
+ * raw bytes; no object or string per entry, so a million files take about 110 MB.
  */
 import { DatamonError } from "../errors.ts";
 import { isFileEntry, type PackLocation, type TreeEntry } from "../model/types.ts";
@@ -146,11 +146,11 @@ export class BundleInodes {
     } catch (e) {
       this.#failure = e;
     }
-    this.end();
+    this.#end();
   }
 
-  /** Marks the list as fully added: every directory is complete. */
-  end(): void {
+  /** Marks the list as ended: every directory is complete (or, after a failure, failed). */
+  #end(): void {
     this.#ended = true;
     this.#advance();
   }
