@@ -85,6 +85,8 @@ cleanup() {
   if [[ $KEEP == 0 ]]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# Peak RSS is per invocation: a kept work directory must not carry an earlier run's.
+rm -f "$WORK"/rss-*
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }

@@ -48,9 +48,15 @@ export function escapeControl(text: string): string {
   );
 }
 
-/** How many terminal columns `text` takes. */
+/** Text of printable ASCII only, one column a character. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * How many terminal columns `text` takes. Printable ASCII is counted by its length:
+ * string-width took half the CPU of listing a million-file bundle's files.
+ */
 export function displayWidth(text: string): number {
-  return stringWidth(text);
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });

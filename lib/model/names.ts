@@ -55,13 +55,29 @@ export function validateEntryName(name: string): string {
   return name;
 }
 
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+// One pass over the characters, no split: every entry of every file list read is checked.
 function entryNameProblem(name: string): string | null {
   if (name === "") return "it is empty";
-  if (name.startsWith("/")) return "it must be relative (no leading '/')";
+  if (name.charCodeAt(0) === SLASH) return "it must be relative (no leading '/')";
   if (name.includes("\0")) return "it contains a NUL character";
-  for (const segment of name.split("/")) {
-    if (segment === "") return "it has an empty path segment";
-    if (segment === "." || segment === "..") return `it has a "${segment}" path segment`;
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    if (i < name.length && name.charCodeAt(i) !== SLASH) continue;
+    const problem = segmentProblem(name, start, i);
+    if (problem !== null) return problem;
+    start = i + 1;
   }
   return null;
+}
+
+/** What is wrong with the path segment `name[start, end)`, or null. */
+function segmentProblem(name: string, start: number, end: number): string | null {
+  const length = end - start;
+  if (length === 0) return "it has an empty path segment";
+  if (length > 2 || name.charCodeAt(start) !== DOT) return null;
+  if (length === 1) return `it has a "." path segment`;
+  return name.charCodeAt(start + 1) === DOT ? `it has a ".." path segment` : null;
 }

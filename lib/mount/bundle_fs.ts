@@ -1,6 +1,8 @@
 /**
  * The read-only view of one bundle: directories synthesized from paths, sizes, modes, times
- * and symlink targets from its file list, and file bytes from a content source, fetched as they are read.
+ * and symlink targets from its file list (served while the list streams in: a lookup or a
+ * listing waits for the part of the list it needs), and file bytes from a content source,
+ * fetched as they are read.
  */
 import type { Attr, FsStats, OpenReply } from "./fuse_ffi.ts";
 import type { BundleFile, BundleInodes } from "./bundle_inodes.ts";
@@ -41,8 +43,8 @@ export class BundleFs implements FuseFilesystem {
     this.#readAhead = prefetch && new NameOrderReadAhead(inodes, prefetch);
   }
 
-  lookup(parent: number, name: string): Attr {
-    const ino = this.inodes.lookup(parent, name);
+  async lookup(parent: number, name: string): Promise<Attr> {
+    const ino = await this.inodes.lookupWhenKnown(parent, name);
     if (ino === undefined) throw new FuseError(ERRNO.ENOENT);
     return this.inodes.attr(ino);
   }
@@ -58,9 +60,9 @@ export class BundleFs implements FuseFilesystem {
     return target;
   }
 
-  readdir(ino: number): DirListing {
+  readdir(ino: number): Promise<DirListing> {
     if (!this.inodes.isDirectory(ino)) throw new FuseError(ERRNO.ENOTDIR);
-    return this.inodes.listing(ino);
+    return this.inodes.listingWhenComplete(ino);
   }
 
   async open(ino: number, flags: number): Promise<OpenReply> {

@@ -1,8 +1,11 @@
 /**
- * The inode table of a bundle's read-only view, built from its file list as it streams in:
- * files and symlinks get inodes in name order, the directories on their paths are synthesized
- * (an empty directory's entry gives its own mode and time). Per-inode
- * data lives in typed arrays (keys as 32 raw bytes), so a 100,000-file bundle costs a few MiB.
+ * The inode table of a bundle's read-only view, filled from its file list as it streams in and
+ * served meanwhile: files and symlinks get inodes in name order, the directories on their paths
+ * are synthesized (an empty directory's entry gives its own mode and time). A lookup of a name
+ * not yet seen waits until the list reaches it or passes its directory; a listing waits until
+ * its directory is complete. Everything lives in typed arrays: names in one arena of UTF-16
+ * code units found through an open-addressing index, children as linked inode numbers, keys as
+ * raw bytes; no object or string per entry, so a million files take about 110 MB.
  */
 import { DatamonError } from "../errors.ts";
 import { isFileEntry, type PackLocation, type TreeEntry } from "../model/types.ts";
@@ -16,28 +19,36 @@ export const ROOT_INO = 1;
 /** Key bytes the table first makes room for: a BLAKE3 key. */
 const KEY_BYTES = 32;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** What an inode is, in #kind. */
+const DIR = 1;
+const FILE = 2;
+const LINK = 3;
+/** Code units of a name String.fromCharCode is given at once (its arguments are bounded). */
+const NAME_CHUNK = 4096;
+
+type Numbers = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 
 /** A typed array that doubles as it fills. */
-class Column<A extends Float64Array | Uint32Array | Uint16Array> {
+class Column<A extends Numbers> {
   values: A;
   constructor(private readonly make: (n: number) => A, initial = 1024) {
     this.values = make(initial);
   }
   set(index: number, value: number): void {
-    if (index >= this.values.length) {
-      const grown = this.make(Math.max(index + 1, this.values.length * 2));
-      grown.set(this.values);
-      this.values = grown;
-    }
+    if (index >= this.values.length) this.reserve(index + 1);
     this.values[index] = value;
   }
-}
-
-/** A directory's children: by name for lookups, in order for listings. */
-interface Children {
-  byName: Map<string, number>;
-  order: number[];
-  subdirs: number;
+  /** Makes room for indexes below `length`. */
+  reserve(length: number): void {
+    if (length <= this.values.length) return;
+    const grown = this.make(Math.max(length, this.values.length * 2));
+    grown.set(this.values);
+    this.values = grown;
+  }
+  /** The value at `index`, 0 where never set. */
+  at(index: number): number {
+    return index < this.values.length ? this.values[index] : 0;
+  }
 }
 
 /** What a file inode reads from. */
@@ -52,10 +63,17 @@ export interface BundleFile {
 
 /** Inodes of one bundle's files and directories. */
 export class BundleInodes {
-  /** Inode 0 is unused; inode 1 is the root. */
+  /** Inode 0 is unused (and means "none" in the link columns); inode 1 is the root. */
   #count = ROOT_INO + 1;
+  readonly #kind = new Column((n) => new Uint8Array(n));
   readonly #parent = new Column((n) => new Uint32Array(n));
-  readonly #names: string[] = ["", ""];
+  /** Each name is #nameLength code units of #chars from #nameStart. */
+  readonly #nameStart = new Column((n) => new Uint32Array(n));
+  readonly #nameLength = new Column((n) => new Uint32Array(n));
+  readonly #chars = new Column((n) => new Uint16Array(n), 1 << 16);
+  #charsUsed = 0;
+  /** Open addressing: inode numbers by hash of (parent, name), 0 for an empty slot. */
+  #slots = new Uint32Array(1 << 12);
   readonly #size = new Column((n) => new Float64Array(n));
   readonly #mode = new Column((n) => new Uint16Array(n));
   readonly #mtime = new Column((n) => new Float64Array(n));
@@ -68,8 +86,15 @@ export class BundleInodes {
   /** The few pack ids of the bundle, each stored once. */
   readonly #packIds: string[] = [];
   readonly #packIndex = new Map<string, number>();
-  readonly #dirs = new Map<number, Children>();
-  /** Targets of the symlink inodes. */
+  /** A directory's children, in bundle order: first, last, and each child's next sibling. */
+  readonly #firstChild = new Column((n) => new Uint32Array(n));
+  readonly #lastChild = new Column((n) => new Uint32Array(n));
+  readonly #nextSibling = new Column((n) => new Uint32Array(n));
+  readonly #children = new Column((n) => new Uint32Array(n));
+  readonly #subdirs = new Column((n) => new Uint32Array(n));
+  /** 1 for a directory the list has moved past: no entry of it is still to come. */
+  readonly #complete = new Column((n) => new Uint8Array(n));
+  /** Targets of the symlink inodes (few). */
   readonly #targets = new Map<number, string>();
   /** Mode and time of directories the bundle lists (empty ones), by inode. */
   readonly #dirAttrs = new Map<number, { mode: number; mtimeMs: number }>();
@@ -77,28 +102,62 @@ export class BundleInodes {
   #lastDir = { path: "", ino: ROOT_INO };
   #files = 0;
   #bytes = 0;
+  /** Set once the whole list is in, or it failed (then #failure says why). */
+  #ended = false;
+  #failure: unknown;
+  /** Settles when more of the list is in (or it ended): what waiting requests wait for. */
+  #progress = Promise.withResolvers<void>();
 
   /**
    * @param dirMtimeMs time shown for synthesized directories (the bundle's)
    * @param owner uid and gid every inode is shown as owned by
+   * @param expectedFiles entries the list is known to hold (the bundle's file count): room is
+   *   made for them at once, sparing the copies (and their peak memory) of growing
    */
   constructor(
     private readonly dirMtimeMs: number,
     private readonly owner: { uid: number; gid: number },
+    expectedFiles = 0,
   ) {
+    // Directories are not counted in advance: a little room for them, more only if needed.
+    const inodes = expectedFiles + ROOT_INO + 1 + (expectedFiles >> 8);
+    const dense = [this.#kind, this.#parent, this.#nameStart, this.#nameLength, this.#mtime];
+    const files = [this.#size, this.#mode, this.#nextSibling];
+    for (const column of [...dense, ...files]) column.reserve(inodes);
+    while (this.#slots.length < 2 * inodes) this.#slots = new Uint32Array(this.#slots.length * 2);
+    this.#keys = new Uint8Array(Math.max(this.#keys.length, inodes * KEY_BYTES));
+    this.#kind.set(ROOT_INO, DIR);
     this.#parent.set(ROOT_INO, ROOT_INO);
-    this.#dirs.set(ROOT_INO, { byName: new Map(), order: [], subdirs: 0 });
   }
 
-  /** The table of `entries`, built as they stream in (they are never held as a list). */
-  static async fromEntries(
-    entries: AsyncIterable<TreeEntry>,
-    dirMtimeMs: number,
-    owner: { uid: number; gid: number },
-  ): Promise<BundleInodes> {
-    const inodes = new BundleInodes(dirMtimeMs, owner);
-    for await (const entry of entries) inodes.add(entry);
-    return inodes;
+  /**
+   * Adds the lists' entries as they come; lookups and listings waiting on them are answered
+   * as they arrive; stops early once `signal` is aborted. Never rejects: a list that fails (or an entry the table refuses) ends the
+   * table with that failure, which every request that still needed the list is then given.
+   */
+  async fill(lists: AsyncIterable<readonly TreeEntry[]>, signal?: AbortSignal): Promise<void> {
+    try {
+      for await (const list of lists) {
+        // An unmount stops the reading: the rest of the list would only keep the process up.
+        if (signal?.aborted) break;
+        for (const entry of list) this.add(entry);
+        this.#advance();
+      }
+    } catch (e) {
+      this.#failure = e;
+    }
+    this.#end();
+  }
+
+  /** Marks the list as ended: every directory is complete (or, after a failure, failed). */
+  #end(): void {
+    this.#ended = true;
+    this.#advance();
+  }
+
+  /** Why the list could not be read in full, once it failed. */
+  get failure(): unknown {
+    return this.#failure;
   }
 
   /** Number of files. */
@@ -121,18 +180,21 @@ export class BundleInodes {
     if (!isFileEntry(entry) && entry.kind === "dir") {
       const ino = this.#directory(entry.name.slice(0, -1));
       this.#dirAttrs.set(ino, { mode: entry.mode & 0o7777, mtimeMs: entry.mtime.getTime() });
+      this.#enter(entry.name.slice(0, -1), ino);
       return;
     }
     const slash = entry.name.lastIndexOf("/");
     const dirPath = slash < 0 ? "" : entry.name.slice(0, slash);
     const parent = dirPath === this.#lastDir.path ? this.#lastDir.ino : this.#directory(dirPath);
-    this.#lastDir = { path: dirPath, ino: parent };
+    this.#enter(dirPath, parent);
     const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name);
     this.#mtime.set(ino, entry.mtime.getTime());
     if (!isFileEntry(entry)) {
+      this.#kind.set(ino, LINK);
       this.#targets.set(ino, entry.target);
       return;
     }
+    this.#kind.set(ino, FILE);
     this.#size.set(ino, entry.size);
     this.#mode.set(ino, entry.mode & 0o7777);
     this.#setKey(ino, entry.key);
@@ -149,18 +211,37 @@ export class BundleInodes {
     this.#bytes += entry.size;
   }
 
-  /** The child `name` of directory `parent`, if any. */
+  /** The child `name` of directory `parent` among the entries in so far, if any. */
   lookup(parent: number, name: string): number | undefined {
-    return this.#dirs.get(parent)?.byName.get(name);
+    return this.#find(parent, name) || undefined;
+  }
+
+  /**
+   * The child `name` of directory `parent`, waiting while the list may still bring it;
+   * undefined once the directory is complete without it. Rejects with the list's failure.
+   */
+  async lookupWhenKnown(parent: number, name: string): Promise<number | undefined> {
+    for (;;) {
+      const ino = this.#find(parent, name);
+      if (ino !== 0) return ino;
+      if (this.#isComplete(parent)) return undefined;
+      await this.#nextProgress();
+    }
+  }
+
+  /** The directory's entries once it is complete; rejects with the list's failure. */
+  async listingWhenComplete(ino: number): Promise<DirListing> {
+    while (!this.#isComplete(ino)) await this.#nextProgress();
+    return this.listing(ino);
   }
 
   isDirectory(ino: number): boolean {
-    return this.#dirs.has(ino);
+    return this.#kind.at(ino) === DIR;
   }
 
   /** True when `ino` is a regular file's inode. */
   isFile(ino: number): boolean {
-    return this.has(ino) && !this.#dirs.has(ino) && !this.#targets.has(ino);
+    return this.#kind.at(ino) === FILE;
   }
 
   /** The target of a symlink inode; undefined for a file or directory. */
@@ -174,69 +255,110 @@ export class BundleInodes {
   }
 
   attr(ino: number): Attr {
-    const dir = this.#dirs.get(ino);
-    if (dir) {
+    const kind = this.#kind.at(ino);
+    if (kind === DIR) {
       const listed = this.#dirAttrs.get(ino);
       return {
         ino,
         mode: S_IFDIR | (listed?.mode ?? 0o755),
-        nlink: 2 + dir.subdirs,
+        nlink: 2 + this.#subdirs.at(ino),
         size: 4096,
         mtimeMs: listed?.mtimeMs ?? this.dirMtimeMs,
         ...this.owner,
       };
     }
-    const target = this.#targets.get(ino);
-    if (target !== undefined) {
+    if (kind === LINK) {
       return {
         ino,
         mode: S_IFLNK | 0o777,
         nlink: 1,
-        size: nameBytes(target).length,
-        mtimeMs: this.#mtime.values[ino],
+        size: nameBytes(this.#targets.get(ino)!).length,
+        mtimeMs: this.#mtime.at(ino),
         ...this.owner,
       };
     }
     return {
       ino,
-      mode: S_IFREG | this.#mode.values[ino],
+      mode: S_IFREG | this.#mode.at(ino),
       nlink: 1,
-      size: this.#size.values[ino],
-      mtimeMs: this.#mtime.values[ino],
+      size: this.#size.at(ino),
+      mtimeMs: this.#mtime.at(ino),
       ...this.owner,
     };
   }
 
-  /** The directory's entries in the bundle's order. */
+  /** The directory's entries in so far, in the bundle's order. */
   listing(ino: number): DirListing {
-    const dir = this.#dirs.get(ino)!;
-    const attrOf = (child: number): DirEntry => ({
-      name: this.#names[child],
-      ino: child,
-      mode: this.#dirs.has(child) ? S_IFDIR : this.#targets.has(child) ? S_IFLNK : S_IFREG,
+    const children = new Uint32Array(this.#children.at(ino));
+    let child = this.#firstChild.at(ino);
+    for (let i = 0; i < children.length; i++, child = this.#nextSibling.at(child)) {
+      children[i] = child;
+    }
+    const modes = [0, S_IFDIR, S_IFREG, S_IFLNK];
+    const entryAt = (i: number): DirEntry => ({
+      name: this.#name(children[i]),
+      ino: children[i],
+      mode: modes[this.#kind.at(children[i])],
     });
-    return {
-      parent: this.#parent.values[ino],
-      length: dir.order.length,
-      at: (i) => attrOf(dir.order[i]),
-    };
+    return { parent: this.#parent.at(ino), length: children.length, at: entryAt };
   }
 
   /** What reading a file inode needs. */
   file(ino: number): BundleFile {
-    const file = { name: this.#path(ino), key: this.#key(ino), size: this.#size.values[ino] };
-    const pack = ino < this.#pack.values.length ? this.#pack.values[ino] : 0;
+    const file = { name: this.#path(ino), key: this.#key(ino), size: this.#size.at(ino) };
+    const pack = this.#pack.at(ino);
     if (pack === 0) return file;
-    return {
-      ...file,
-      pack: { id: this.#packIds[pack - 1], offset: this.#packOffset.values[ino] },
-    };
+    return { ...file, pack: { id: this.#packIds[pack - 1], offset: this.#packOffset.at(ino) } };
+  }
+
+  #isComplete(dir: number): boolean {
+    if (this.#ended && this.#failure !== undefined && this.#complete.at(dir) === 0) {
+      throw this.#failure;
+    }
+    return this.#ended || this.#complete.at(dir) === 1;
+  }
+
+  #nextProgress(): Promise<void> {
+    return this.#progress.promise;
+  }
+
+  /** Wakes the requests waiting for more of the list. */
+  #advance(): void {
+    this.#progress.resolve();
+    this.#progress = Promise.withResolvers<void>();
+  }
+
+  /**
+   * Notes that the list is now in directory `ino` (at `path`): the directories the previous
+   * entry was in that do not hold this one are complete, as the list is in name order (a
+   * directory's entries are one run of it).
+   */
+  #enter(path: string, ino: number): void {
+    const last = this.#lastDir.ino;
+    this.#lastDir = { path, ino };
+    if (last === ino) return;
+    const holding = new Set<number>();
+    for (let at = ino; at !== ROOT_INO; at = this.#parent.at(at)) holding.add(at);
+    for (let at = last; at !== ROOT_INO && !holding.has(at); at = this.#parent.at(at)) {
+      this.#complete.set(at, 1);
+    }
   }
 
   #path(ino: number): string {
     const parts: string[] = [];
-    for (let at = ino; at !== ROOT_INO; at = this.#parent.values[at]) parts.push(this.#names[at]);
+    for (let at = ino; at !== ROOT_INO; at = this.#parent.at(at)) parts.push(this.#name(at));
     return parts.reverse().join("/");
+  }
+
+  #name(ino: number): string {
+    const start = this.#nameStart.at(ino);
+    const end = start + this.#nameLength.at(ino);
+    let name = "";
+    for (let at = start; at < end; at += NAME_CHUNK) {
+      const units = this.#chars.values.subarray(at, Math.min(end, at + NAME_CHUNK));
+      name += String.fromCharCode(...units);
+    }
+    return name;
   }
 
   /** The inode of directory `path`, made (with its ancestors) when absent. */
@@ -246,39 +368,92 @@ export class BundleInodes {
     let walked = "";
     for (const part of path.split("/")) {
       walked = walked ? `${walked}/${part}` : part;
-      const existing = this.#dirs.get(ino)!.byName.get(part);
-      if (existing !== undefined && !this.#dirs.has(existing)) {
+      const existing = this.#find(ino, part);
+      if (existing !== 0 && this.#kind.at(existing) !== DIR) {
         throw new DatamonError(
           "integrity",
           `the bundle lists both a file and a directory named "${walked}": it cannot be mounted`,
         );
       }
-      if (existing !== undefined) {
+      if (existing !== 0) {
         ino = existing;
         continue;
       }
       const made = this.#newInode(ino, part, walked);
-      this.#dirs.get(ino)!.subdirs++;
-      this.#dirs.set(made, { byName: new Map(), order: [], subdirs: 0 });
+      this.#kind.set(made, DIR);
+      this.#subdirs.set(ino, this.#subdirs.at(ino) + 1);
       ino = made;
     }
     return ino;
   }
 
   #newInode(parent: number, name: string, path: string): number {
-    const siblings = this.#dirs.get(parent)!;
-    if (siblings.byName.has(name)) {
+    if (2 * (this.#count + 1) > this.#slots.length) this.#rehash();
+    const slot = this.#probe(parent, name);
+    if (this.#slots[slot] !== 0) {
       throw new DatamonError(
         "integrity",
         `the bundle lists "${path}" twice or as both a file and a directory: it cannot be mounted`,
       );
     }
     const ino = this.#count++;
+    this.#slots[slot] = ino;
     this.#parent.set(ino, parent);
-    this.#names[ino] = name;
-    siblings.byName.set(name, ino);
-    siblings.order.push(ino);
+    this.#nameStart.set(ino, this.#charsUsed);
+    this.#nameLength.set(ino, name.length);
+    this.#chars.reserve(this.#charsUsed + name.length);
+    for (let i = 0; i < name.length; i++) {
+      this.#chars.values[this.#charsUsed++] = name.charCodeAt(i);
+    }
+    const last = this.#lastChild.at(parent);
+    if (last === 0) this.#firstChild.set(parent, ino);
+    else this.#nextSibling.set(last, ino);
+    this.#lastChild.set(parent, ino);
+    this.#children.set(parent, this.#children.at(parent) + 1);
     return ino;
+  }
+
+  /** The child `name` of `parent`, or 0. */
+  #find(parent: number, name: string): number {
+    return this.#slots[this.#probe(parent, name)];
+  }
+
+  /** The index slot holding the child `name` of `parent`, or the empty slot it would take. */
+  #probe(parent: number, name: string): number {
+    const mask = this.#slots.length - 1;
+    for (let slot = hashOf(parent, name) & mask;; slot = (slot + 1) & mask) {
+      const ino = this.#slots[slot];
+      if (ino === 0 || (this.#parent.values[ino] === parent && this.#nameIs(ino, name))) {
+        return slot;
+      }
+    }
+  }
+
+  #nameIs(ino: number, name: string): boolean {
+    if (this.#nameLength.values[ino] !== name.length) return false;
+    const start = this.#nameStart.values[ino];
+    const chars = this.#chars.values;
+    for (let i = 0; i < name.length; i++) {
+      if (chars[start + i] !== name.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  #freeSlot(hash: number): number {
+    const mask = this.#slots.length - 1;
+    let slot = hash & mask;
+    while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  /** Doubles the index, placing every inode again. */
+  #rehash(): void {
+    this.#slots = new Uint32Array(this.#slots.length * 2);
+    for (let ino = ROOT_INO + 1; ino < this.#count; ino++) {
+      const start = this.#nameStart.values[ino];
+      const units = this.#chars.values.subarray(start, start + this.#nameLength.values[ino]);
+      this.#slots[this.#freeSlot(hashOfUnits(this.#parent.values[ino], units))] = ino;
+    }
   }
 
   #setKey(ino: number, hex: string): void {
@@ -304,11 +479,30 @@ export class BundleInodes {
   }
 }
 
-/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F). */
+/** FNV-1a of a parent inode and a name's code units. */
+function hashOf(parent: number, name: string): number {
+  let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** hashOf of a name kept as `units` (no string made: a rehash places every inode again). */
+function hashOfUnits(parent: number, units: Uint16Array): number {
+  let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+  for (let i = 0; i < units.length; i++) hash = Math.imul(hash ^ units[i], 0x01000193);
+  return hash >>> 0;
+}
+
+/** Each hex digit's value by character code, -1 for the other codes below 128. */
+const HEX_VALUE = Int8Array.from(
+  { length: 128 },
+  (_, code) => "0123456789abcdef".indexOf(String.fromCharCode(code).toLowerCase()),
+);
+
+/** The value of the hex digit at `at` of `hex` (0-9, a-f, A-F), by table: a million keys. */
 function nibble(hex: string, at: number): number {
   const code = hex.charCodeAt(at);
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  if (lower >= 97 && lower <= 102) return lower - 87;
-  throw new RangeError(`key ${hex} is not hexadecimal`);
+  const value = code < 128 ? HEX_VALUE[code] : -1;
+  if (value < 0) throw new RangeError(`key ${hex} is not hexadecimal`);
+  return value;
 }

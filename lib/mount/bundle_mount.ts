@@ -13,7 +13,8 @@ import { FuseSession } from "./session.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { bundleRangeReader } from "../core/bundle_blobs.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleTree } from "../meta/bundles.ts";
+import { bundleTreeLists } from "../meta/bundles.ts";
+import { redactedNames } from "../meta/redactions.ts";
 import { downloadBundle } from "../core/download.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
@@ -59,7 +60,11 @@ export interface BundleMount extends Mount {
   redacted: number;
 }
 
-/** Mounts `bundle` read-only on `options.mountPoint`; resolves once it is ready to read. */
+/**
+ * Mounts `bundle` read-only on `options.mountPoint`; resolves once it is ready to read, which
+ * is before its file list is read: a lookup or listing waits for the part of the list it
+ * needs, and gets EIO if the list cannot be read that far (`options.onError` is told why).
+ */
 export async function mountBundle(
   ctx: Context,
   bundle: BundleDoc,
@@ -69,7 +74,9 @@ export async function mountBundle(
   const mountPoint = await prepareMountPoint(options.mountPoint);
   const blobs = await CafsSession.open(ctx.blob);
   let downloaded: string | undefined;
+  const stopFilling = new AbortController();
   const release = async () => {
+    stopFilling.abort();
     blobs[Symbol.dispose]();
     if (downloaded) await Deno.remove(downloaded, { recursive: true }).catch(() => {});
   };
@@ -88,11 +95,15 @@ export async function mountBundle(
       content = diskContent(downloaded);
     }
     let redacted = 0;
-    const inodes = await BundleInodes.fromEntries(
-      bundleTree(ctx, bundle, () => redacted++),
-      bundle.timestamp.getTime(),
-      mountPoint,
-    );
+    const inodes = new BundleInodes(bundle.timestamp.getTime(), mountPoint, bundle.fileCount);
+    const filled = inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
+    // The mount is served while its file list streams in, except in a repo with redactions:
+    // there the list is read first, so that the files left out are counted when it appears.
+    if ((await redactedNames(ctx, bundle.repo)).size > 0) {
+      await filled;
+      if (inodes.failure !== undefined) throw inodes.failure;
+    }
+    filled.then(() => inodes.failure !== undefined && options.onError?.(inodes.failure));
     // Recorded before the mount appears: nothing is read unrecorded.
     if (options.reader) {
       await logRead(ctx, options.reader, {

@@ -39,6 +39,13 @@ Deno.test("display width counts CJK as two columns and combining marks as none",
   assertEquals(displayWidth("abc"), 3);
 });
 
+Deno.test("display width of printable ASCII is its length; an escape or a tab is measured", () => {
+  assertEquals(displayWidth("d/f0001.bin  2024-01-01 ~!"), 26);
+  assertEquals(displayWidth(""), 0);
+  assertEquals(displayWidth("\x1b[31mred\x1b[0m"), 3, "colour codes take no columns");
+  assertEquals(displayWidth("a\u0301"), 1);
+});
+
 Deno.test("truncate cuts whole characters to the width, ending in an ellipsis", () => {
   assertEquals(truncate("hello world", 8), "hello w…");
   assertEquals(truncate("short", 8), "short");

@@ -8,13 +8,15 @@ import { memoryContext } from "../support/context.ts";
 import { BundleWriter } from "../../lib/meta/bundle_writer.ts";
 import {
   bundleEntries,
+  bundleTreeLists,
   getBundle,
   latestBundle,
   listBundles,
   resolveBundle,
 } from "../../lib/meta/bundles.ts";
 import { getLabel, listLabels, setLabel } from "../../lib/meta/labels.ts";
-import { createRepo } from "../../lib/meta/repo.ts";
+import { createRepo, getRepo } from "../../lib/meta/repo.ts";
+import { redactFiles } from "../../lib/meta/redactions.ts";
 import { encodeBundle, encodeFileList } from "../../lib/model/codec.ts";
 import { bundleKey, FILE_LIST_SIZE, fileListKey, labelRecordKey } from "../../lib/model/keys.ts";
 import type { BundleDoc, FileEntry } from "../../lib/model/types.ts";
@@ -53,6 +55,20 @@ Deno.test("bundle.yaml records a checksum of each file list, and the lists read 
   assertEquals(bundle.fileListChecksums?.length, 2);
   assertEquals(await getBundle(ctx, "r", bundle.id), bundle);
   assertEquals((await Array.fromAsync(bundleEntries(ctx, bundle))).length, names.length);
+});
+
+Deno.test("bundleTreeLists() gives the entries a file list at a time, redacted names left out", async () => {
+  const ctx = memoryContext();
+  const names = Array.from({ length: FILE_LIST_SIZE + 2 }, (_, i) => `f${i}`.padStart(6, "0"));
+  const bundle = await commit(ctx, names.sort().map((n) => entry(n)));
+  const whole = await Array.fromAsync(bundleTreeLists(ctx, bundle));
+  assertEquals(whole.map((list) => list.length), [FILE_LIST_SIZE, 2]);
+  assertEquals(whole.flat().map((e) => e.name), names);
+  await redactFiles(ctx, await getRepo(ctx, "r"), [names[1], names.at(-1)!], who);
+  const redacted: string[] = [];
+  const shown = await Array.fromAsync(bundleTreeLists(ctx, bundle, (n) => redacted.push(n)));
+  assertEquals(shown.map((list) => list.length), [FILE_LIST_SIZE - 1, 1]);
+  assertEquals(redacted, [names[1], names.at(-1)]);
 });
 
 Deno.test("bundleEntries() refuses a file list edited to name another key, before any entry", async () => {

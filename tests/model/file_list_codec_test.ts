@@ -1,4 +1,4 @@
-import { assert } from "../support/assert.ts";
+import { assert, assertThrowsKind } from "../support/assert.ts";
 import { parse, stringify } from "yaml";
 import { isKind } from "../../lib/errors.ts";
 import {
@@ -272,4 +272,37 @@ Deno.test("decodeTreeList rejects name bytes that are not base64, are UTF-8, or 
   for (const [fields, pattern] of cases) {
     assertIntegrity(() => decodeTreeList(line(fields), "list"), "list", pattern);
   }
+});
+
+Deno.test("entry times read as Date.parse reads them, edge dates included", () => {
+  const times = [
+    "1970-01-01T00:00:00.000Z",
+    "1969-12-31T23:59:59.999Z",
+    "2024-02-29T12:34:56.789Z",
+    "2023-12-31T23:59:59.999Z",
+    "0050-06-15T01:02:03.004Z",
+    "9999-12-31T23:59:59.999Z",
+    "2024-01-01T24:00:00.000Z",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01T02:00:00.5+02:00",
+  ];
+  for (const time of times) {
+    const [entry] = decodeFileList(listWith("mtime", time), "list");
+    assert.equal(entry.mtime.getTime(), Date.parse(time), time);
+  }
+  for (
+    const time of [
+      "2024-13-01T00:00:00.000Z",
+      "2024-01-01T00:60:00.000Z",
+      "2024-0a-01T00:00:00.000Z",
+    ]
+  ) {
+    assertIntegrity(() => decodeFileList(listWith("mtime", time), "l"), "l", /"mtime"/);
+  }
+});
+
+Deno.test("a line holding two mappings is refused, not read as two entries", () => {
+  const mapping = listWith("size", 1).trimEnd().slice("BundleEntries:\n- ".length);
+  const twoOnALine = `BundleEntries:\n- ${mapping}, ${mapping}\n`;
+  assertThrowsKind("integrity", () => decodeFileList(twoOnALine, "l"));
 });

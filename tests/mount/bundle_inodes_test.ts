@@ -1,5 +1,6 @@
 /** The inode table of a bundle view: directories synthesized from paths, compact per file. */
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { EntryStream, settledWithin } from "../support/entry_stream.ts";
 import { BundleInodes, ROOT_INO } from "../../lib/mount/bundle_inodes.ts";
 import { S_IFDIR, S_IFLNK, S_IFREG } from "../../lib/mount/fuse_ffi.ts";
 
@@ -92,4 +93,86 @@ Deno.test("keys are kept as bytes: upper-case hex reads back lower-case, non-hex
     }
     assert(refused, `a key ending in ${digits} throws RangeError`);
   }
+});
+
+Deno.test("a lookup of a name not yet in waits until the list brings it", async () => {
+  const inodes = new BundleInodes(1000, owner);
+  const stream = new EntryStream();
+  const filled = inodes.fill(stream);
+  stream.push("a/1", "b/1");
+  const late = inodes.lookupWhenKnown(ROOT_INO, "z");
+  assertEquals(await settledWithin(late, 20), "pending");
+  stream.push("c/1", "z/late");
+  const z = (await late)!;
+  assert(inodes.isDirectory(z));
+  assertEquals(inodes.file((await inodes.lookupWhenKnown(z, "late"))!).name, "z/late");
+  stream.end();
+  await filled;
+});
+
+Deno.test("an absent name is reported absent only once the list has passed its directory", async () => {
+  const inodes = new BundleInodes(1000, owner);
+  const stream = new EntryStream();
+  const filled = inodes.fill(stream);
+  stream.push("a/1");
+  const a = (await inodes.lookupWhenKnown(ROOT_INO, "a"))!;
+  const missing = inodes.lookupWhenKnown(a, "missing");
+  const atRoot = inodes.lookupWhenKnown(ROOT_INO, "missing");
+  assertEquals(await settledWithin(missing, 20), "pending");
+  stream.push("b/1");
+  assertEquals(await missing, undefined, "a is complete once b/1 arrives");
+  assertEquals(await settledWithin(atRoot, 20), "pending", "the root is complete at the end");
+  stream.end();
+  assertEquals(await atRoot, undefined);
+  await filled;
+});
+
+Deno.test("a listing waits for its directory to be complete and holds every entry once", async () => {
+  const inodes = new BundleInodes(1000, owner);
+  const stream = new EntryStream();
+  const filled = inodes.fill(stream);
+  stream.push("d/a", "d/b", "d/e/x");
+  const d = (await inodes.lookupWhenKnown(ROOT_INO, "d"))!;
+  const listing = inodes.listingWhenComplete(d);
+  assertEquals(await settledWithin(listing, 20), "pending");
+  stream.push("d/e/y", "d/f", "d/g");
+  assertEquals(await settledWithin(listing, 20), "pending");
+  stream.push("d2/a");
+  const names = await listing;
+  assertEquals(Array.from({ length: names.length }, (_, i) => names.at(i).name), [
+    "a",
+    "b",
+    "e",
+    "f",
+    "g",
+  ]);
+  stream.end();
+  await filled;
+});
+
+Deno.test("a list failing midway fails what still needed it; what came before stays served", async () => {
+  const inodes = new BundleInodes(1000, owner);
+  const stream = new EntryStream();
+  const filled = inodes.fill(stream);
+  stream.push("a/1", "b/1");
+  const waiting = inodes.lookupWhenKnown(ROOT_INO, "c");
+  stream.fail(new Error("list 2 is damaged"));
+  await filled;
+  assertEquals((await assertRejects(() => waiting)).message, "list 2 is damaged");
+  const listing = await assertRejects(() => inodes.listingWhenComplete(ROOT_INO));
+  assertEquals(listing.message, "list 2 is damaged");
+  const a = (await inodes.lookupWhenKnown(ROOT_INO, "a"))!;
+  assertEquals((await inodes.listingWhenComplete(a)).length, 1, "a was complete before");
+  assert(inodes.failure instanceof Error);
+});
+
+Deno.test("names stay found after the name index grows, and an absent one is not", () => {
+  const inodes = new BundleInodes(1000, owner);
+  for (let i = 0; i < 20_000; i++) inodes.add(entry(`d${i % 7}/f${String(i).padStart(6, "0")}`));
+  for (let i = 0; i < 20_000; i += 997) {
+    const dir = inodes.lookup(ROOT_INO, `d${i % 7}`)!;
+    const ino = inodes.lookup(dir, `f${String(i).padStart(6, "0")}`)!;
+    assertEquals(inodes.file(ino).name, `d${i % 7}/f${String(i).padStart(6, "0")}`);
+  }
+  assertEquals(inodes.lookup(ROOT_INO, "d7"), undefined);
 });
