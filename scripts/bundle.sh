@@ -6,7 +6,8 @@
 # The bundle is code-split: datamon.js and the chunks beside it (chunk-*.js, one per command
 # group, the cloud SDKs...). A command then parses only what it loads: `datamon version` read a
 # 4.7 MB single file on every run, ~120 ms of its start-up. The previous build's chunks, listed
-# in .datamon-bundle-files, are removed when the new ones are moved in.
+# in .datamon-bundle-files, are removed when the new ones are moved in. The packages' `require`
+# of Node built-ins is scripts/bundle_require.js, copied in beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
@@ -22,6 +23,22 @@ if grep -q '"\./main\.js"' "$staging"/*.js; then
   exit 1
 fi
 mv "$staging/main.js" "$staging/datamon.js"
+# The CommonJS packages' require: scripts/bundle_require.js (see there why) in place of the
+# createRequire of node:module that deno bundle writes into exactly one chunk.
+runtime=$(grep -lF '= __deno_internal_createRequire(import.meta.url);' "$staging"/*.js || true)
+if [ "$(wc -w <<<"$runtime")" != 1 ]; then
+  echo "bundle: deno bundle's createRequire was not found in exactly one chunk: $runtime" >&2
+  exit 1
+fi
+sed -i \
+  -e 's|^import { createRequire as __deno_internal_createRequire } from "node:module";$|import { bundleRequire as __deno_internal_createRequire } from "./bundle_require.js";|' \
+  -e 's|^var __require = __deno_internal_createRequire(import\.meta\.url);$|var __require = __deno_internal_createRequire;|' \
+  "$runtime"
+if grep -qF 'node:module' "$runtime" || ! grep -qxF 'var __require = __deno_internal_createRequire;' "$runtime"; then
+  echo "bundle: could not replace deno bundle's createRequire in $runtime" >&2
+  exit 1
+fi
+cp scripts/bundle_require.js "$staging/"
 build=$(git describe --tags --always --dirty 2>/dev/null || echo unknown)
 # The stamp is one string literal of lib/build.ts; exactly one must be replaced.
 if [ "$(cat "$staging"/*.js | grep -c '"datamon-build:source"')" != 1 ]; then
