@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start-up time of short commands on the local store: `datamon version` and `datamon repo list`,
-# from the source tree (main.ts) and from the bundle (dist/datamon.js, built first), beside an
-# empty Deno program. hyperfine runs each; the table shows medians of wall clock and mean user
-# and system CPU (CPU is the steadier number on a shared machine). The target is 80 ms.
+# from the source tree (main.ts), from the bundle (dist/datamon.js, built first) and, where
+# DENORT_BIN names a denort (scripts/compile.sh), from the compiled binary, beside an empty Deno
+# program. hyperfine runs each; the table shows medians of wall clock and mean user and system
+# CPU (CPU is the steadier number on a shared machine). The target is 80 ms.
 set -euo pipefail
 unset RUST_BACKTRACE
 
@@ -42,13 +43,19 @@ echo 'console.log("")' >"$SCRATCH/empty.js"
 run_source=(deno run --quiet --cached-only "${PERMISSIONS[@]}" main.ts)
 run_bundle=(deno run --quiet "${PERMISSIONS[@]}" dist/datamon.js)
 "${run_source[@]}" repo create --repo bench >/dev/null 2>&1
+binary=()
+if [ -n "${DENORT_BIN:-}" ]; then
+  DATAMON_DIST="$SCRATCH/dist" bash scripts/compile.sh >&2
+  binary=(-n "binary: version" "$SCRATCH/dist/datamon version"
+    -n "binary: repo list" "$SCRATCH/dist/datamon repo list")
+fi
 
 hyperfine --shell=none --warmup 3 --runs "$RUNS" --export-json "$SCRATCH/startup.json" \
   -n "empty deno" "deno run --quiet $SCRATCH/empty.js" \
   -n "source: version" "${run_source[*]} version" \
   -n "source: repo list" "${run_source[*]} repo list" \
   -n "bundle: version" "${run_bundle[*]} version" \
-  -n "bundle: repo list" "${run_bundle[*]} repo list" >&2
+  -n "bundle: repo list" "${run_bundle[*]} repo list" "${binary[@]}" >&2
 
 echo "start-up, $RUNS runs each, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$SCRATCH/startup.json" <<'EOF'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds dist/datamon, one self-contained binary with the permissions of scripts/permissions.txt
-# built in. It compiles the stamped bundle (scripts/bundle.sh): that one file already holds every
-# asset (hash-wasm's wasm is inlined, and the hashing Workers run the program's own module), so
+# built in. It compiles the stamped bundle (scripts/bundle.sh): its entry and chunks hold every
+# asset (hash-wasm's wasm is inlined, and the hashing Workers run the chunk of lib/cafs/hasher.ts),
+# and deno compile embeds every chunk the entry imports, statically or by a literal import(), so
 # nothing needs --include. deno compile needs a `denort` runtime: it downloads one unless
 # DENORT_BIN names a local copy (our build machines are offline, so set DENORT_BIN there).
 # The bundle is plain JS, so it is compiled with --no-check: a JSDoc type import of a bundled npm

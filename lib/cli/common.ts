@@ -1,14 +1,8 @@
 /** Options shared by many commands, and turning them into settings and an open context. */
 import { type Command, Option } from "commander";
 import { DatamonError } from "../errors.ts";
-import {
-  loadSettings,
-  parseConcurrency,
-  type SettingFlags,
-  type Settings,
-} from "../meta/settings.ts";
-import { type Context, loadContext, meteredContext } from "../meta/context.ts";
-import { resolveActor } from "../meta/contributor.ts";
+import type { SettingFlags, Settings } from "../meta/settings.ts";
+import type { Context } from "../meta/context.ts";
 import type { Reader } from "../meta/audit.ts";
 import type { Contributor } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
@@ -141,8 +135,15 @@ export function quietOption(cmd: Command): Command {
   return cmd.addOption(globalOption("-q, --quiet", "no progress and no summary on stderr"));
 }
 
+/**
+ * The settings and context modules, loaded when a command first reaches a context: they bring
+ * yaml and the stores, which `version` and help never need (start-up).
+ */
+const settingsModule = () => import("../meta/settings.ts");
+
 /** What the command line says of the settings, checked. */
-export function settingFlagsFrom(flags: ContextFlags): SettingFlags {
+export async function settingFlagsFrom(flags: ContextFlags): Promise<SettingFlags> {
+  const { parseConcurrency } = await settingsModule();
   return {
     context: flags.context,
     config: flags.config,
@@ -153,7 +154,8 @@ export function settingFlagsFrom(flags: ContextFlags): SettingFlags {
 
 /** Settings with flags applied; a metrics URL among them is where the command's metrics go. */
 export async function settingsFrom(flags: ContextFlags): Promise<Settings> {
-  const settings = await loadSettings(settingFlagsFrom(flags));
+  const { loadSettings } = await settingsModule();
+  const settings = await loadSettings(await settingFlagsFrom(flags));
   commandMetrics.pushgateway = settings.metrics;
   return settings;
 }
@@ -166,6 +168,7 @@ export async function openContextFrom(
   flags: ContextFlags,
 ): Promise<{ settings: Settings; ctx: Context }> {
   const settings = await settingsFrom(flags);
+  const { loadContext, meteredContext } = await import("../meta/context.ts");
   return { settings, ctx: meteredContext(await loadContext(settings), commandMetrics.meter) };
 }
 
@@ -173,12 +176,13 @@ export async function openContextFrom(
  * Who acts: the contributor from flags, config, git or the system, with the identity the
  * store's cloud authenticates (unless --skip-auth); a store that cannot tell is warned about.
  */
-export function actorFrom(
+export async function actorFrom(
   settings: Settings,
   store: Store,
   flags: { name?: string; email?: string; skipAuth?: boolean },
 ): Promise<Contributor> {
-  return resolveActor(settings, store, { name: flags.name, email: flags.email }, {
+  const { resolveActor } = await import("../meta/contributor.ts");
+  return await resolveActor(settings, store, { name: flags.name, email: flags.email }, {
     skipAuth: flags.skipAuth,
     onWarning: writeWarning,
   });

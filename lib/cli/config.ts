@@ -63,7 +63,7 @@ export function configCommands(program: Command): void {
       "show the effective settings and where each comes from: flag, env, file or default",
     ),
   )).action(async (flags: OutputFlags & ContextFlags) => {
-    const sourced = await loadSourcedSettings(settingFlagsFrom(flags));
+    const sourced = await loadSourcedSettings(await settingFlagsFrom(flags));
     const rows = Object.entries(sourced).map(([key, s]) =>
       redactRecord({ key, value: s.value ?? null, source: s.source, from: s.from ?? null })
     );

@@ -89,7 +89,7 @@ async function migrate(flags: MigrateFlags): Promise<void> {
 /** The Go context --from-config and --from-context name, counted in the command's metrics. */
 async function openSource(flags: MigrateFlags): Promise<Context> {
   const settings = await loadSettings(
-    settingFlagsFrom({ ...flags, config: flags.fromConfig, context: flags.fromContext }),
+    await settingFlagsFrom({ ...flags, config: flags.fromConfig, context: flags.fromContext }),
   );
   try {
     return meteredContext(await loadContext(settings), commandMetrics.meter);

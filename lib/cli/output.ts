@@ -5,7 +5,8 @@
  */
 import { DatamonError } from "../errors.ts";
 import type { Contributor } from "../model/types.ts";
-import { type Column, escapeControl, printTable } from "./table.ts";
+import type { Column } from "./table.ts";
+import { escapeControl } from "./escape.ts";
 
 export type { Column } from "./table.ts";
 import { displayName } from "../util/byte_names.ts";
@@ -126,6 +127,8 @@ export async function printRows<T>(
     }
     return count;
   }
+  // Loaded here: string-width's tables cost a short command's start-up ~10 ms.
+  const { printTable } = await import("./table.ts");
   return await printTable(rows, columns, {
     headers: flags.headers !== false,
     wide: flags.wide ?? false,

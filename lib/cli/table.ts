@@ -7,6 +7,9 @@
  */
 import stringWidth from "string-width";
 import { displayName } from "../util/byte_names.ts";
+import { escapeControl } from "./escape.ts";
+
+export { escapeControl };
 
 /** A column of a human table: its header and how to show a row's value. */
 export interface Column<T> {
@@ -36,17 +39,6 @@ const GAP = 2;
 
 /** A flexible column is never cut below this many columns (or its header, if wider). */
 const MIN_FLEXIBLE_WIDTH = 10;
-
-const CONTROL_ESCAPES: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\r": "\\r" };
-
-/** `text` with every C0/C1 control character shown as an escape. */
-export function escapeControl(text: string): string {
-  return text.replace(
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f-\x9f]/g,
-    (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
 
 /** Text of printable ASCII only, one column a character. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

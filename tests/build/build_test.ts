@@ -17,6 +17,44 @@ Deno.test("deno.json's datamon task runs main.ts with the permissions of scripts
   );
 });
 
+/** True when a .js file of the bundle in `dir` carries a build stamp other than "source". */
+async function bundleIsStamped(dir: string): Promise<boolean> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".js")) continue;
+    const text = await Deno.readTextFile(`${dir}/${entry.name}`);
+    if (text.includes('"datamon-build:') && !text.includes('"datamon-build:source"')) return true;
+  }
+  return false;
+}
+
+/** Runs scripts/bundle.sh into `dir`: exit code and stderr. */
+async function bundle(dir: string): Promise<{ code: number; stderr: string }> {
+  const out = await new Deno.Command("bash", {
+    args: [`${root}scripts/bundle.sh`],
+    env: { DATAMON_DIST: dir },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("the bundle is datamon.js and its chunks; a rebuild removes the previous build's files and no others", () =>
+  withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/chunk-STALE.js`, "");
+    await Deno.writeTextFile(`${dir}/notes.txt`, "");
+    await Deno.writeTextFile(`${dir}/.datamon-bundle-files`, "chunk-STALE.js\n");
+    const { code, stderr } = await bundle(dir);
+    assertEquals(code, 0, stderr);
+    const names = new Set<string>();
+    for await (const entry of Deno.readDir(dir)) names.add(entry.name);
+    assert(!names.has("chunk-STALE.js"), "the previous build's chunk was left");
+    assert(names.has("notes.txt"), "a file the bundle did not write was removed");
+    const listed = (await Deno.readTextFile(`${dir}/.datamon-bundle-files`)).trim().split("\n");
+    assert(listed.includes("datamon.js") && listed.length > 10, listed.join(" "));
+    for (const name of listed) assert(names.has(name), `${name} is listed but missing`);
+    assert(await bundleIsStamped(dir), "the bundle carries no build stamp");
+  }));
+
 /** Runs scripts/compile.sh with `env` (the whole environment when `clearEnv`): exit code and stderr lines. */
 async function compile(
   env: Record<string, string>,
@@ -44,10 +82,7 @@ Deno.test("compile without DENORT_BIN and without network says plainly that deno
     assertEquals(code, 1);
     assertEquals(stderr.length, 1, stderr.join("\n"));
     assertMatch(stderr[0], /^compile: could not download denort .*set DENORT_BIN=/);
-    assert(
-      (await Deno.readTextFile(`${dir}/datamon.js`)).includes('"datamon-build:'),
-      "the bundle was built before compiling",
-    );
+    assert(await bundleIsStamped(dir), "the bundle was built before compiling");
   }));
 
 Deno.test("compile with a DENORT_BIN that is not executable says so", async () => {
@@ -66,5 +101,7 @@ Deno.test("compile with a full deno as DENORT_BIN refuses it in one line and lea
     assertMatch(stderr[0], /^compile: DENORT_BIN=.* is a full deno, not denort: .*set DENORT_BIN/);
     const left = [];
     for await (const entry of Deno.readDir(dir)) left.push(entry.name);
-    assertEquals(left.sort(), ["datamon.js"]);
+    // Only the bundle is left: its entry, its chunks and their list.
+    assertEquals(left.filter((name) => !name.endsWith(".js")), [".datamon-bundle-files"]);
+    assert(left.includes("datamon.js"), left.join(" "));
   }));

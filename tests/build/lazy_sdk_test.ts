@@ -1,6 +1,8 @@
 /**
- * The cloud SDKs load only when a context uses their backend, from the source tree and from the
- * bundle (scripts/bundle.sh), and the bundle still reaches S3 and GCS.
+ * The cloud SDKs load only when a context uses their backend, from the source tree, from the
+ * code-split bundle (scripts/bundle.sh) and from the compiled binary (scripts/compile.sh's way,
+ * run only where DENORT_BIN names a denort: none can be downloaded here), and the bundle and the
+ * binary still reach S3 and GCS.
  *
  * How "loaded" is told, without timing: each SDK reads an environment variable while its modules
  * are evaluated (the AWS SDK AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA, Google's
@@ -8,6 +10,7 @@
  * either SDK throws NotCapable and the command fails. The control tests show the check can
  * fail: a command on an S3 or GCS context, under the same flag, does fail naming the variable;
  * should an SDK upgrade stop reading it, the controls fail and this check needs a new marker.
+ * A binary takes no runtime flags, so its test copy is compiled with the `--deny-env` built in.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { CLI_PERMISSIONS } from "../support/cli.ts";
@@ -38,16 +41,55 @@ function bundle(): Promise<string> {
   return bundled;
 }
 
+const DENORT = Deno.env.get("DENORT_BIN");
+
+let compiled: Promise<string> | undefined;
+
+/**
+ * The bundle compiled as scripts/compile.sh compiles it, with the SDK markers' environment
+ * denied (a binary takes no runtime flags), into a temp directory.
+ */
+function binary(): Promise<string> {
+  compiled ??= (async () => {
+    const entry = await bundle();
+    const output = `${entry.slice(0, -".js".length)}-no-sdk`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "compile",
+        "--quiet",
+        "--no-check",
+        "--output",
+        output,
+        ...CLI_PERMISSIONS,
+        NO_SDK,
+        entry,
+      ],
+      env: { DENORT_BIN: DENORT! },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) throw new Error(`compile failed: ${new TextDecoder().decode(out.stderr)}`);
+    return output;
+  })();
+  return compiled;
+}
+
 interface Run {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** `program ...args` with the program's permissions (and `extra` flags), DATAMON_HOME `home`. */
+/**
+ * `program ...args` with the program's permissions (and `extra` flags), DATAMON_HOME `home`; a
+ * compiled program (no .ts or .js) runs itself, with the permissions built in.
+ */
 async function run(program: string, home: string, extra: string[], ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...CLI_PERMISSIONS, ...extra, program, ...args],
+  const script = /\.(ts|js)$/.test(program);
+  const command = script ? Deno.execPath() : program;
+  const deno = ["run", "--quiet", "--no-prompt", ...CLI_PERMISSIONS, ...extra, program];
+  const out = await new Deno.Command(command, {
+    args: script ? [...deno, ...args] : args,
     env: {
       DATAMON_HOME: home,
       DATAMON_CONFIG: `${home}/config.yaml`,
@@ -71,19 +113,45 @@ function assertOk(r: Run, what: string): void {
   assertEquals(r.code, 0, `${what} exited ${r.code}\n${r.stderr}${r.stdout}`);
 }
 
-for (const target of ["source", "bundle"] as const) {
-  Deno.test(`${target}: version and repo list on the local store evaluate neither cloud SDK`, () =>
-    withTempDir(async (home) => {
-      const program = target === "source" ? `${root}main.ts` : await bundle();
-      const version = await run(program, home, [NO_SDK], "version");
-      assertOk(version, "version");
-      assertMatch(version.stdout, /^datamon \d/);
-      assertOk(await run(program, home, [NO_SDK], "repo", "create", "--repo", "r"), "repo create");
-      const list = await run(program, home, [NO_SDK], "repo", "list", "--format", "{{name}}");
-      assertOk(list, "repo list");
-      assertEquals(list.stdout.trim(), "r");
-    }));
+/** The program of a target; the binary has the SDK markers denied already. */
+async function programOf(target: "source" | "bundle" | "binary"): Promise<string> {
+  if (target === "source") return `${root}main.ts`;
+  return target === "bundle" ? await bundle() : await binary();
 }
+
+for (const target of ["source", "bundle", "binary"] as const) {
+  Deno.test({
+    name: `${target}: version and repo list on the local store evaluate neither cloud SDK`,
+    ignore: target === "binary" && !DENORT,
+    fn: () =>
+      withTempDir(async (home) => {
+        const program = await programOf(target);
+        const version = await run(program, home, [NO_SDK], "version");
+        assertOk(version, "version");
+        assertMatch(version.stdout, /^datamon \d/);
+        assertOk(
+          await run(program, home, [NO_SDK], "repo", "create", "--repo", "r"),
+          "repo create",
+        );
+        const list = await run(program, home, [NO_SDK], "repo", "list", "--format", "{{name}}");
+        assertOk(list, "repo list");
+        assertEquals(list.stdout.trim(), "r");
+      }),
+  });
+}
+
+/** In `home`, a context "c" on a fresh `backend` store with repo "r", made by the bundle. */
+async function contextWithRepo(backend: "s3" | "gcs", home: string) {
+  const program = await bundle();
+  const store = await freshStoreUrl(backend);
+  const create = ["context", "create", "--context", "c", "--store", store.url, "--skip-auth"];
+  assertOk(await run(program, home, [], ...create), "context create");
+  const repo = ["repo", "create", "--repo", "r", "--context", "c", "--skip-auth"];
+  assertOk(await run(program, home, [], ...repo), "repo create");
+  return store;
+}
+
+const LIST_ON_CONTEXT = ["repo", "list", "--context", "c", "--format", "{{name}}"];
 
 for (
   const [backend, marker] of [["s3", AWS_MARKER], ["gcs", GOOGLE_MARKER]] as const
@@ -91,21 +159,32 @@ for (
   Deno.test(`bundle: a context on ${backend} works, and loads that SDK (the check above can fail)`, () =>
     withTempDir(async (home) => {
       const program = await bundle();
-      const store = await freshStoreUrl(backend);
+      const store = await contextWithRepo(backend, home);
       try {
-        const create = ["context", "create", "--context", "c", "--store", store.url, "--skip-auth"];
-        assertOk(await run(program, home, [], ...create), "context create");
-        const repo = ["repo", "create", "--repo", "r", "--context", "c", "--skip-auth"];
-        assertOk(await run(program, home, [], ...repo), "repo create");
-        const listArgs = ["repo", "list", "--context", "c", "--format", "{{name}}"];
-        const list = await run(program, home, [], ...listArgs);
+        const list = await run(program, home, [], ...LIST_ON_CONTEXT);
         assertOk(list, "repo list");
         assertEquals(list.stdout.trim(), "r");
-        const denied = await run(program, home, [NO_SDK], ...listArgs);
+        const denied = await run(program, home, [NO_SDK], ...LIST_ON_CONTEXT);
         assert(denied.code !== 0, `repo list on ${backend} ran without evaluating its SDK`);
         assertMatch(denied.stderr, new RegExp(marker));
       } finally {
         await store.cleanup();
       }
     }));
+
+  Deno.test({
+    name: `binary: a context on ${backend} loads that SDK (the binary's check can fail)`,
+    ignore: !DENORT,
+    fn: () =>
+      withTempDir(async (home) => {
+        const store = await contextWithRepo(backend, home);
+        try {
+          const denied = await run(await binary(), home, [], ...LIST_ON_CONTEXT);
+          assert(denied.code !== 0, `repo list on ${backend} ran without evaluating its SDK`);
+          assertMatch(denied.stderr, new RegExp(marker));
+        } finally {
+          await store.cleanup();
+        }
+      }),
+  });
 }
