@@ -6,7 +6,9 @@
  * Pipeline of one file: read leaf i into a shared slot -> hash it in a Worker -> store it
  * unless present, while leaf i+1 is already being read. The slot pool bounds how many leaves
  * of all concurrent files are in flight, so memory is slots x leaf size. The chunking is
- * fixed: a leaf ends every leafSize bytes.
+ * fixed: a leaf ends every leafSize bytes. A file with a version in the last bundle has that
+ * version's leaves looked up in the store (by listing where it pays) while it is read, so its
+ * unchanged leaves cost no request each.
  */
 import type { PackLocation } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
@@ -19,6 +21,7 @@ import type { Chunking } from "./chunking.ts";
 import type { PackWriter } from "./pack_writer.ts";
 import type { StoredFile } from "./reader.ts";
 import { decodeRoot, encodeRoot, type HashFn, KEY_BYTES, writeKey } from "./root.ts";
+import { storedSizes } from "./presence.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
 import { BoundedMap } from "../util/bounded_map.ts";
 
@@ -61,6 +64,12 @@ export interface PutResult {
 type LeafSource = (into: Uint8Array) => Promise<number>;
 
 /**
+ * The stored size of each present leaf of a file's last version, found while the file is read;
+ * undefined when they could not be learnt.
+ */
+type LookAhead = Promise<ReadonlyMap<string, number> | undefined>;
+
+/**
  * A head() before a write pays only when the blob is likely stored already: it costs a round
  * trip (~20 µs on the local store, a network round trip on S3 or GCS, where a fresh upload of
  * 512 leaves paid 512 useless ones), while writing a blob that exists costs its bytes again
@@ -72,8 +81,11 @@ const HEAD_FIRST_SHARE_LARGE = 0.05;
 const HEAD_FIRST_SHARE_SMALL = 0.25;
 /** Weight of the latest blob in the running share of blobs found present. */
 const PRESENT_SHARE_WEIGHT = 1 / 32;
-/** Leaf heads in flight at once while checking that a file is whole. */
-const HEAD_BATCH = 16;
+/**
+ * Most leaves of a file's last version looked up ahead (32 GiB of 2 MiB leaves): their keys are
+ * held while the file is stored, ~100 bytes each. A bigger file checks its leaves one by one.
+ */
+const LOOK_AHEAD_MAX_LEAVES = 16_384;
 /**
  * Keys this writer wrote or found stored (at the right size) itself, so that repeats skip the
  * store: nothing enters from a cache or an earlier bundle unchecked.
@@ -90,6 +102,8 @@ export class CafsWriter {
   readonly #known = new BoundedMap<string, true>(KNOWN_KEYS_MAX);
   /** Blobs being stored right now: a second leaf with the same key waits for the first. */
   readonly #storing = new Map<string, Promise<boolean>>();
+  /** Files being checked whole right now, by key and size. */
+  readonly #checking = new Map<string, Promise<boolean>>();
   /** Running share of blobs that turned out to be stored already. */
   #presentShare = 0.5;
 
@@ -135,7 +149,7 @@ export class CafsWriter {
       const packed = await this.#putPacked(this.#packs, source, onBytes, previous);
       if (packed) return packed;
     }
-    return await this.#put((into) => source.read(into), onBytes);
+    return await this.#put((into) => source.read(into), onBytes, true, this.#lookAhead(previous));
   }
 
   /**
@@ -147,17 +161,60 @@ export class CafsWriter {
    */
   async isStoredWhole(key: string, size: number): Promise<boolean> {
     if (this.#known.has(key)) return true;
+    // Files with the same bytes checked at once (copies) share one check.
+    const id = `${key} ${size}`;
+    const pending = this.#checking.get(id);
+    if (pending) return await pending;
+    const check = this.#checkWhole(key, size);
+    this.#checking.set(id, check);
+    try {
+      return await check;
+    } finally {
+      this.#checking.delete(id);
+    }
+  }
+
+  /** isStoredWhole, asking the store. */
+  async #checkWhole(key: string, size: number): Promise<boolean> {
     if (!this.#chunking.hasRoot(size)) return await this.#isStoredAt(key, size);
     const leaves = await this.#storedRootLeaves(key);
     if (leaves?.length !== this.#chunking.leafCount(size)) return false;
-    const sizes = leaves.map((_, i) => this.#chunking.leafRange(i, size).length);
-    for (let i = 0; i < leaves.length; i += HEAD_BATCH) {
-      const batch = leaves.slice(i, i + HEAD_BATCH);
-      const found = await Promise.all(batch.map((k, j) => this.#isStoredAt(k, sizes[i + j])));
-      if (!found.every(Boolean)) return false;
-    }
+    const stored = await storedSizes(this.#store, leaves.filter((k) => !this.#known.has(k)));
+    const whole = leaves.every((k, i) =>
+      this.#known.has(k) || stored.get(k) === this.#chunking.leafRange(i, size).length
+    );
+    if (!whole) return false;
+    for (const leaf of leaves) this.#known.set(leaf, true);
     this.#known.set(key, true);
     return true;
+  }
+
+  /**
+   * Starts finding which leaves of `previous` (the file's version in the last bundle) are
+   * stored now, beside the reading and hashing of the file. Undefined when previous is packed,
+   * a single leaf, or too big to hold its leaf keys.
+   */
+  #lookAhead(previous?: StoredFile): LookAhead | undefined {
+    if (!previous || previous.pack || !this.#chunking.hasRoot(previous.size)) return undefined;
+    if (this.#chunking.leafCount(previous.size) > LOOK_AHEAD_MAX_LEAVES) return undefined;
+    const found = this.#previousLeaves(previous).then((leaves) =>
+      leaves ? storedSizes(this.#store, leaves) : undefined
+    );
+    // A look-ahead that fails only costs what it would have saved: each leaf is then checked
+    // on its own, and meets the failure itself if it lasts.
+    return found.catch(() => undefined);
+  }
+
+  /**
+   * The leaf keys of the root object of `previous`, read back and verified; undefined for the
+   * root of another leaf size (its length tells, so no big leaf is ever read for it). Throws
+   * when it is missing or corrupt.
+   */
+  async #previousLeaves(previous: StoredFile): Promise<string[] | undefined> {
+    const rootBytes = (this.#chunking.leafCount(previous.size) + 1) * KEY_BYTES;
+    const root = await this.#store.getRange(previous.key, 0, rootBytes + 1);
+    if (root.length !== rootBytes) return undefined;
+    return await decodeRoot(previous.key, root, this.#hasher, this.#store.url);
   }
 
   /** The leaf keys of the root object `key` as stored now; undefined when missing or corrupt. */
@@ -250,6 +307,7 @@ export class CafsWriter {
     source: LeafSource,
     onBytes?: (n: number) => void,
     store = true,
+    lookAhead?: LookAhead,
   ): Promise<PutResult> {
     const keys = new KeyList();
     const result: PutResult = {
@@ -280,7 +338,7 @@ export class CafsWriter {
         }
         result.size += n;
         onBytes?.(n);
-        const task = this.#storeLeaf(slot, n, store).then(
+        const task = this.#storeLeaf(slot, n, store, lookAhead).then(
           ({ key, stored }) => {
             keys.set(index, key);
             if (stored) {
@@ -298,8 +356,10 @@ export class CafsWriter {
         if (n < leafSize) break;
       }
     } finally {
-      // Every started leaf settles (and gives its slot back) before this file is done.
+      // Every started leaf settles (and gives its slot back) before this file is done, and so
+      // does the look-ahead (it never rejects), so that no request outlives the call.
       await Promise.all(inFlight);
+      await lookAhead;
     }
     if (failure) throw failure.error;
     if (keys.count === 1) {
@@ -344,25 +404,36 @@ export class CafsWriter {
     slot: LeafSlot,
     length: number,
     store: boolean,
+    lookAhead?: LookAhead,
   ): Promise<{ key: string; stored: boolean }> {
     try {
       const bytes = slot.bytes.subarray(0, length);
       const key = await this.#hasher.hash(bytes);
-      return { key, stored: store && await this.#storeBlob(key, bytes) };
+      return { key, stored: store && await this.#storeBlob(key, bytes, lookAhead) };
     } finally {
       slot.release();
     }
   }
 
-  /** Stores a blob unless it is known or found present; true when this call wrote it. */
-  async #storeBlob(key: string, bytes: Uint8Array): Promise<boolean> {
+  /**
+   * Stores a blob unless it is known or found present; true when this call wrote it. A leaf
+   * the look-ahead found stored at its size needs no request; any other leaf of a file looked
+   * ahead is new content of a changed file (or was lost), so it is written without a head first.
+   */
+  async #storeBlob(key: string, bytes: Uint8Array, lookAhead?: LookAhead): Promise<boolean> {
     if (this.#known.has(key)) return false;
+    const lookedUp = await lookAhead;
+    if (lookedUp?.get(key) === bytes.length) {
+      this.#known.set(key, true);
+      return false;
+    }
     const storing = this.#storing.get(key);
     if (storing) {
       await storing;
       return false;
     }
-    const attempt = this.#write(key, bytes);
+    const headFirst = !lookedUp && this.#headFirst(bytes.length);
+    const attempt = this.#write(key, bytes, headFirst);
     this.#storing.set(key, attempt);
     try {
       const stored = await attempt;
@@ -373,9 +444,15 @@ export class CafsWriter {
     }
   }
 
-  async #write(key: string, bytes: Uint8Array): Promise<boolean> {
-    const share = bytes.length >= LARGE_BLOB ? HEAD_FIRST_SHARE_LARGE : HEAD_FIRST_SHARE_SMALL;
-    if (this.#presentShare >= share) {
+  /** True when enough recent blobs were found present that a head before a write pays. */
+  #headFirst(size: number): boolean {
+    return this.#presentShare >=
+      (size >= LARGE_BLOB ? HEAD_FIRST_SHARE_LARGE : HEAD_FIRST_SHARE_SMALL);
+  }
+
+  /** Writes a blob unless present (looked up first when `headFirst`); true when it wrote it. */
+  async #write(key: string, bytes: Uint8Array, headFirst: boolean): Promise<boolean> {
+    if (headFirst) {
       const info = await this.#store.head(key);
       if (info && info.size === bytes.length) {
         this.#observe(true);

@@ -7,6 +7,7 @@
 import type {
   ListEntry,
   ListOptions,
+  ListPage,
   ObjectInfo,
   ObjectVersion,
   RemovedTemporaries,
@@ -72,6 +73,12 @@ export class DelegatingStore implements Store {
     return inner.removeStaleTemporaries
       ? (olderThan) => inner.removeStaleTemporaries!(olderThan)
       : undefined;
+  }
+
+  /** The inner store's one-request listing after a key, if it has one. */
+  get listAfter(): ((after: string) => Promise<ListPage>) | undefined {
+    const inner = this.inner;
+    return inner.listAfter ? (after) => inner.listAfter!(after) : undefined;
   }
 
   /** The inner store's listing of an object's versions, if it keeps them. */

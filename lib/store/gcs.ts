@@ -23,6 +23,7 @@ import { isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts"
 import type {
   ListEntry,
   ListOptions,
+  ListPage,
   ObjectInfo,
   ObjectVersion,
   Store,
@@ -340,6 +341,26 @@ export class GcsStore implements Store {
         yield row;
       }
     } while (pageToken);
+  }
+
+  /**
+   * One listing request from startOffset, which GCS takes as "at or after": the object named
+   * `after` itself is left out.
+   */
+  async listAfter(after: string): Promise<ListPage> {
+    const page = await this.#listPage({
+      prefix: this.#prefix,
+      startOffset: this.#prefix + after,
+      autoPaginate: false,
+      maxResults: this.#pageSize,
+      fields: LIST_FIELDS,
+    });
+    const objects = this.#objects(page).flatMap((row) =>
+      row.kind === "object" && compareKeys(row.key, after) > 0
+        ? [{ key: row.key, size: row.size }]
+        : []
+    );
+    return { objects, complete: !page.nextPageToken };
   }
 
   async delete(key: string): Promise<void> {

@@ -5,7 +5,14 @@
  * reads its own share as the difference since a snapshot, so no request is counted twice.
  */
 import { DelegatingStore } from "./delegating.ts";
-import type { ListEntry, ListOptions, ObjectInfo, ObjectVersion, Store } from "./store.ts";
+import type {
+  ListEntry,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  ObjectVersion,
+  Store,
+} from "./store.ts";
 
 /** The Store operations, as counted. */
 export const STORE_OPERATIONS = [
@@ -161,6 +168,17 @@ export class MeteredStore extends DelegatingStore {
       ? (from, to) => {
         this.meter.count("copy");
         return copy(from, to);
+      }
+      : undefined;
+  }
+
+  /** The inner store's one-request listing after a key, if it has one: counted as a list. */
+  override get listAfter(): ((after: string) => Promise<ListPage>) | undefined {
+    const listAfter = super.listAfter;
+    return listAfter
+      ? (after) => {
+        this.#count("list", after);
+        return listAfter(after);
       }
       : undefined;
   }

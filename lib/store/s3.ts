@@ -18,6 +18,7 @@ import { IncompleteBody, isNetworkError, isRetryableStatus, type RetryPolicy } f
 import type {
   ListEntry,
   ListOptions,
+  ListPage,
   ObjectInfo,
   ObjectVersion,
   Store,
@@ -330,6 +331,26 @@ export class S3Store implements Store {
       yield* rows;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
+  }
+
+  /** One ListObjectsV2 request from StartAfter. */
+  async listAfter(after: string): Promise<ListPage> {
+    const base = this.#location.prefix;
+    const { sdk, client } = await this.#connect();
+    const page = await this.#request(after, () =>
+      client.send(
+        new sdk.ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: base,
+          StartAfter: base + after,
+          MaxKeys: this.#pageSize,
+        }),
+      ));
+    const objects = (page.Contents ?? []).map((object) => ({
+      key: object.Key!.slice(base.length),
+      size: object.Size ?? 0,
+    }));
+    return { objects, complete: page.IsTruncated !== true };
   }
 
   async delete(key: string): Promise<void> {

@@ -19,6 +19,14 @@ export interface ListOptions {
   delimiter?: string;
 }
 
+/** What one listing request answers (listAfter). */
+export interface ListPage {
+  /** Objects whose keys sort after the one asked for, in key order. */
+  objects: { key: string; size: number }[];
+  /** True when no object sorts after the last of `objects` (or after the key asked for). */
+  complete: boolean;
+}
+
 /** One stored version of an object, in a bucket that keeps versions (listVersions). */
 export interface ObjectVersion {
   /** The backend's name for this version (an S3 VersionId, a GCS generation). */
@@ -52,6 +60,13 @@ export interface Store {
   head(key: string): Promise<ObjectInfo | null>;
   /** Objects (and prefixes, with a delimiter) whose key starts with `prefix`, in key order. */
   list(prefix: string, options?: ListOptions): AsyncIterable<ListEntry>;
+  /**
+   * The objects whose keys sort after `after` (any string), in key order, as many as one
+   * listing request answers (up to 1000): tells which of many nearby keys exist for the price
+   * of one request. Only backends that list by requests of a page have it (S3, GCS); on the
+   * local filesystem a listing reads a whole directory, so a head per key is the cheaper way.
+   */
+  listAfter?(after: string): Promise<ListPage>;
   /** Removes the object; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
   /**

@@ -312,6 +312,34 @@ export function storeContract(name: string, open: OpenStore, options: ContractOp
     options.versionsIgnored,
   );
 
+  test(
+    "listAfter, where the store has it, answers the keys after any string in key order, page by page",
+    async (store) => {
+      if (!store.listAfter) return;
+      for (const [key, size] of [["p/a", 1], ["p/b", 2], ["p/c", 3], ["q", 4]] as const) {
+        await store.put(key, patternBytes(size));
+      }
+      const after = async (from: string) => {
+        const found: { key: string; size: number }[] = [];
+        for (let last = from;;) {
+          const page = await store.listAfter!(last);
+          found.push(...page.objects);
+          if (page.complete) return found;
+          assert.ok(page.objects.length > 0, "an incomplete page names objects");
+          last = page.objects[page.objects.length - 1].key;
+        }
+      };
+      assert.deepEqual(await after("p/a"), [
+        { key: "p/b", size: 2 },
+        { key: "p/c", size: 3 },
+        { key: "q", size: 4 },
+      ]);
+      assert.deepEqual((await after("p/b0")).map((o) => o.key), ["p/c", "q"]);
+      assert.deepEqual((await after("")).map((o) => o.key), ["p/a", "p/b", "p/c", "q"]);
+      assert.deepEqual(await store.listAfter("q"), { objects: [], complete: true });
+    },
+  );
+
   test("invalid keys are rejected with invalid-argument", async (store) => {
     const bytes = patternBytes(1, 1);
     for (const key of INVALID_KEYS) {
