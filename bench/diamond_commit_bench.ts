@@ -53,7 +53,7 @@ for (let s = 0; s < splits; s++) {
   // In name order: "s{s}/..." and "shared/..." each sorted, "s" < "shared/" by the slash.
   for (let i = 0; i < files; i++) if (i % 1000 !== 0) await run.add(entry(s, i));
   for (let i = 0; i < files; i += 1000) await run.add(entry(s, i));
-  await run.commit(1 << 21, []);
+  await run.commit(1 << 21, Promise.resolve([]));
 }
 console.log(
   `wrote ${splits} splits x ${files} entries in ${

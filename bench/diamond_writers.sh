@@ -5,16 +5,19 @@
 # quarters (each names its files with --files, so the bundle's paths are the same), and the
 # commit of each diamond; and one quarter's split add alone, which is what each writer of four
 # on hosts of their own would take (this machine's cores are shared by all four). Every run
-# writes to a fresh prefix (nothing deduplicated across runs). Reports medians and the ratios of
-# aggregate throughput, 4 writers over 1.
+# writes to a fresh prefix (nothing deduplicated across runs). Reports medians, the ratios of
+# aggregate throughput, 4 writers over 1, and the most this machine's cores allow: all the CPU
+# (datamon's, the server's and the proxy's) of the four writers spread over every core.
 set -euo pipefail
 unset RUST_BACKTRACE
 
 usage() {
   cat <<'EOF'
-usage: bench/diamond_writers.sh [--runs N] [--only a|b] [--rtt MS] [--bandwidth MBPS] [--loopback] [--keep]
+usage: bench/diamond_writers.sh [--runs N] [--only a|b] [--scale K] [--rtt MS] [--bandwidth MBPS] [--loopback] [--keep]
   --runs N          timed runs of every operation (default 3); medians are reported
   --only a|b        one dataset: a = 4 x 64 MiB, b = 4 x 2,500 x 4 KiB (default: both)
+  --scale K         K times the data in each quarter: K files of 64 MiB (a), K x 2,500 files
+                    (b); default 1. Each writer's fixed cost weighs less on more data
   --rtt MS          round trip the proxy adds (default 30)
   --bandwidth MBPS  the proxy's cap per connection and direction, in MB/s (default 50; 0: none)
   --loopback        no proxy: straight to the server on loopback
@@ -32,11 +35,18 @@ source bench/common.sh
 # shellcheck source=bench/cloud.sh
 source bench/cloud.sh
 
-# The datasets: d_a and d_b, each in four quarters q0..q3 (directories of the dataset).
-BYTES[d_a]=$((4 * 64 * MiB)) BYTES[d_b]=$((4 * 2500 * 4096))
-DESCRIBE[d_a]="4 files x 64 MiB" DESCRIBE[d_b]="4 x 2,500 files x 4 KiB"
+# --scale K is this script's own flag; the rest are the cloud scripts' flags.
+SCALE=1 ARGS=()
+while [[ $# -gt 0 ]]; do
+  if [[ $1 == --scale ]]; then SCALE=${2:?--scale needs a number}; shift 2; else ARGS+=("$1"); shift; fi
+done
+[[ "$SCALE" =~ ^[1-9][0-9]*$ ]] || { echo "diamond_writers.sh: --scale must be a positive integer" >&2; exit 2; }
+parse_cloud_args "${ARGS[@]}"
 
-parse_cloud_args "$@"
+# The datasets: d_a and d_b, each in four quarters q0..q3 (directories of the dataset).
+BYTES[d_a]=$((4 * SCALE * 64 * MiB)) BYTES[d_b]=$((4 * SCALE * 2500 * 4096))
+DESCRIBE[d_a]="4 x $SCALE file(s) x 64 MiB" DESCRIBE[d_b]="4 x $((SCALE * 2500)) files x 4 KiB"
+
 require_tools "apt-get install -y time nodejs npm curl" deno node npm curl
 start_work diamond
 # cloud.sh's clean-up, and this script's datasets unless --keep.
@@ -63,9 +73,9 @@ make_dataset() {
     for q in 0 1 2 3; do
       mkdir -p "$data/q$q"
       if [[ $w == d_a ]]; then
-        head -c $((64 * MiB)) /dev/urandom >"$data/q$q/file"
+        head -c $((SCALE * 64 * MiB)) /dev/urandom | (cd "$data/q$q" && split -b $((64 * MiB)) -a 3 -d - file-)
       else
-        head -c $((2500 * 4096)) /dev/urandom | (cd "$data/q$q" && split -b 4096 -a 4 -d - file-)
+        head -c $((SCALE * 2500 * 4096)) /dev/urandom | (cd "$data/q$q" && split -b 4096 -a 5 -d - file-)
       fi
     done
   fi
@@ -141,17 +151,23 @@ run_writers() {
 }
 
 # The ratios of aggregate throughput, 4 writers over 1: on this machine (split adds, and with
-# the commit), and on four hosts of their own (a quarter alone against the whole).
+# the commit), and on four hosts of their own (a quarter alone against the whole); then the CPU
+# the split adds took (datamon, server and proxy; it varies less with the load than the wall
+# clock): each writer's fixed cost (four quarters alone against the whole), and the least time
+# the four writers' CPU takes spread over this machine's cores.
 print_ratios() {
   local w=$1
   awk -v one="$(median_of "$w" datamon 1-writer)" -v four="$(median_of "$w" datamon 4-writers)" \
     -v c1="$(median_of "$w" datamon commit-1)" -v c4="$(median_of "$w" datamon commit-4)" \
-    -v q="$(median_of "$w" datamon 1-quarter)" 'BEGIN {
+    -v q="$(median_of "$w" datamon 1-quarter)" -v cores="$(nproc)" 'BEGIN {
       split(one, a, " "); split(four, b, " "); split(c1, x, " "); split(c4, y, " "); split(q, z, " ")
       printf "4 writers / 1 on this machine: split adds %.2fx, with the commit %.2fx (target >= 3x: %s)\n",
         a[1] / b[1], (a[1] + x[1]) / (b[1] + y[1]), (a[1] / b[1] >= 3) ? "yes" : "NO"
       printf "4 writers / 1 on hosts of their own (a quarter alone): split adds %.2fx, with the commit %.2fx\n",
-        a[1] / z[1], (a[1] + x[1]) / (z[1] + y[1]) }'
+        a[1] / z[1], (a[1] + x[1]) / (z[1] + y[1])
+      cpu1 = a[3] + a[4] + a[5]; cpu4 = b[3] + b[4] + b[5]; cpuq = z[3] + z[4] + z[5]
+      printf "CPU s of the split adds (datamon + server + proxy): 1 writer %.2f, 4 writers %.2f, a quarter alone %.2f; fixed cost per writer ~%.2f; 4 writers need >= %.2f s on %d idle cores\n",
+        cpu1, cpu4, cpuq, (4 * cpuq - cpu1) / 3, cpu4 / cores, cores }'
 }
 
 DATASETS=()

@@ -30,7 +30,7 @@ import {
   getDiamond,
   runEntries,
 } from "../meta/diamond.ts";
-import { listSplits, type RunStatus, type SplitStatus } from "./diamond_split.ts";
+import { type RunStatus, splitsOf, type SplitStatus } from "./diamond_split.ts";
 import { mergedTree, type MergeSource, scanConflicts } from "./diamond_merge.ts";
 
 /** How a diamond is committed. */
@@ -69,10 +69,12 @@ export async function commitDiamond(ctx: Context, options: CommitOptions): Promi
   const { repo, diamond } = options;
   const status = await getDiamond(ctx, repo, diamond);
   refuseClosed(status, "commit");
-  const committing = status.closed?.state === "committing"
-    ? status.closed
+  // A first commit merges the runs its plan just read; a re-run reads those closed.yaml names.
+  const plan = status.closed?.state === "committing"
+    ? { committing: status.closed, splits: splitsOf(ctx, repo, diamond) }
     : await planCommit(ctx, options);
-  const sources = await mergeSources(ctx, repo, diamond, committing.sources);
+  const { committing } = plan;
+  const sources = await mergeSources(ctx, repo, diamond, committing.sources, plan.splits);
   const named: string[] = [];
   const scan = await scanConflicts(sources, committing.mode, (path, losers) => {
     if (named.length < NAMED_CONFLICTS) named.push(path);
@@ -161,9 +163,12 @@ function refuseClosed(status: DiamondStatus, action: "commit" | "cancel"): void 
  * the time of their latest run, later winning; with --with-checkpoints every finished run of
  * each, oldest first, else its latest only). Refuses unfinished splits unless excluded.
  */
-async function planCommit(ctx: Context, options: CommitOptions): Promise<DiamondCommitting> {
+async function planCommit(
+  ctx: Context,
+  options: CommitOptions,
+): Promise<{ committing: DiamondCommitting; splits: SplitStatus[] }> {
   const { repo, diamond } = options;
-  const splits = await Array.fromAsync(listSplits(ctx, repo, diamond));
+  const splits = await Array.fromAsync(splitsOf(ctx, repo, diamond));
   const excluded: string[] = [];
   const finished: SplitStatus[] = [];
   for (const split of splits) {
@@ -184,7 +189,7 @@ async function planCommit(ctx: Context, options: CommitOptions): Promise<Diamond
     (options.mode === "with-checkpoints" ? s.runs.filter((r) => r.done) : [s.runs.at(-1)!])
       .map((r) => ({ split: r.split, generation: r.generation }))
   );
-  return {
+  const committing: DiamondCommitting = {
     state: "committing",
     time: new Date(),
     contributor: options.contributor,
@@ -196,6 +201,7 @@ async function planCommit(ctx: Context, options: CommitOptions): Promise<Diamond
     sources,
     excluded,
   };
+  return { committing, splits };
 }
 
 /** The one-line refusal of a split that is not done. */
@@ -218,15 +224,19 @@ function unfinished(options: CommitOptions, split: SplitStatus): DatamonError {
   );
 }
 
-/** The runs to merge, each re-readable, with their done records; one leaf size for all. */
+/**
+ * The runs to merge, found among `splits` (the diamond's), each re-readable, with their done
+ * records; one leaf size for all.
+ */
 async function mergeSources(
   ctx: Context,
   repo: string,
   diamond: string,
   sources: readonly SplitSource[],
+  splits: AsyncIterable<SplitStatus> | Iterable<SplitStatus>,
 ): Promise<CommitSource[]> {
   const runs = new Map<string, RunStatus>();
-  for await (const split of listSplits(ctx, repo, diamond)) {
+  for await (const split of splits) {
     for (const run of split.runs) runs.set(`${run.split}/${run.generation}`, run);
   }
   const merged = sources.map((source) => {

@@ -10,6 +10,7 @@ import type { SplitDone } from "../model/diamond.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { validateName } from "../model/names.ts";
 import { writerLocks } from "../cafs/locks.ts";
+import { mapOrdered } from "../util/map_ordered.ts";
 import type { Context } from "../meta/context.ts";
 import {
   type DiamondStatus,
@@ -70,11 +71,8 @@ export async function addSplit(ctx: Context, options: SplitOptions): Promise<Spl
       const writer = run;
       return {
         writer,
-        commit: async (leafSize) => {
-          const inputs: BundleRef[] = await lineageInputs(metered, options);
-          requireOpen(await getDiamond(metered, repo, diamond));
-          return writer.commit(leafSize, inputs);
-        },
+        // The diamond's state and the inputs are read while the last list is written.
+        commit: (leafSize) => writer.commit(leafSize, closingChecks(metered, options)),
       };
     });
     return { ...stored, split, generation: run!.record.generation };
@@ -82,6 +80,16 @@ export async function addSplit(ctx: Context, options: SplitOptions): Promise<Spl
     await run?.fail((e as Error).message).catch(() => {});
     throw e;
   }
+}
+
+/** The run's inputs, once the diamond is found still open: what done.yaml waits for. */
+async function closingChecks(ctx: Context, options: SplitOptions): Promise<BundleRef[]> {
+  const [inputs, status] = await Promise.all([
+    lineageInputs(ctx, options),
+    getDiamond(ctx, options.repo, options.diamond),
+  ]);
+  requireOpen(status);
+  return inputs;
 }
 
 /** Refuses a diamond that is committed, being committed, or cancelled: it takes no splits. */
@@ -125,12 +133,27 @@ export async function* listSplits(
   diamond: string,
 ): AsyncGenerator<SplitStatus> {
   await getDiamond(ctx, repo, diamond);
-  const live = await liveLocks(ctx);
-  for await (const split of splitIds(ctx, repo, diamond)) {
-    const status = await splitStatus(ctx, repo, diamond, split, live);
-    if (status) yield status;
-  }
+  yield* splitsOf(ctx, repo, diamond);
 }
+
+/** Every split of a diamond known to exist (a commit has just read it), in id order. */
+export async function* splitsOf(
+  ctx: Context,
+  repo: string,
+  diamond: string,
+): AsyncGenerator<SplitStatus> {
+  const live = await liveLocks(ctx);
+  // Splits are read a few at a time (in order): a commit reads every one of them.
+  const statuses = mapOrdered(
+    splitIds(ctx, repo, diamond),
+    SPLITS_READ_AT_ONCE,
+    (split) => splitStatus(ctx, repo, diamond, split, live),
+  );
+  for await (const status of statuses) if (status) yield status;
+}
+
+/** Splits whose records are read at once by a listing. */
+const SPLITS_READ_AT_ONCE = 8;
 
 async function splitStatus(
   ctx: Context,

@@ -218,9 +218,9 @@ export async function storeUpload<T>(
   const cache = options.cacheDir && !fromBucket
     ? await UploadCache.open(options.cacheDir, ctx.blob.url, leafSize, path).catch(() => undefined)
     : undefined;
-  const target = await open(ctx, writerLock);
+  // The target's first records and the look-up of the latest bundle are independent round trips.
+  const [target, previous] = await Promise.all([open(ctx, writerLock), latestEntries(ctx, repo)]);
   const entryWriter = target.writer;
-  const previous = await latestEntries(ctx, repo);
   let committed = false;
   const totals = { leavesStored: 0, leavesDeduplicated: 0, bytesStored: 0 };
 

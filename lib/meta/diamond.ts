@@ -93,9 +93,14 @@ export async function createDiamond(
 /** A diamond's records; not-found (one line) when the repo has no such diamond. */
 export async function getDiamond(ctx: Context, repo: string, id: string): Promise<DiamondStatus> {
   // An id that is no ksuid names no diamond (and never becomes a key segment).
-  const doc = isKsuid(id)
-    ? await findRecord(ctx, diamondRecordKey(repo, id, "diamond"), decodeDiamond)
-    : undefined;
+  // The three records are read at once: one round trip, not three, for every split's checks.
+  const [doc, closed, done] = isKsuid(id)
+    ? await Promise.all([
+      findRecord(ctx, diamondRecordKey(repo, id, "diamond"), decodeDiamond),
+      findRecord(ctx, diamondRecordKey(repo, id, "closed"), decodeDiamondClosed),
+      findRecord(ctx, diamondRecordKey(repo, id, "done"), decodeDiamondDone),
+    ])
+    : [];
   if (!doc) {
     await getRepo(ctx, repo);
     throw new DatamonError(
@@ -103,8 +108,6 @@ export async function getDiamond(ctx: Context, repo: string, id: string): Promis
       `diamond ${id} not found in repo "${repo}": see "datamon diamond list --repo ${repo}"`,
     );
   }
-  const closed = await findRecord(ctx, diamondRecordKey(repo, id, "closed"), decodeDiamondClosed);
-  const done = await findRecord(ctx, diamondRecordKey(repo, id, "done"), decodeDiamondDone);
   const state = done ? "done" : closed?.state ?? "initialized";
   return { doc, state, ...(closed ? { closed } : {}), ...(done ? { done } : {}) };
 }
@@ -179,9 +182,12 @@ async function readRun(
   generation: string,
 ): Promise<SplitRun | undefined> {
   const key = (state: RunState) => generationStateKey(repo, diamond, split, generation, state);
-  const running = await findRecord(ctx, key("running"), decodeSplitRunning);
+  // running.yaml and done.yaml at once: a finished run costs one round trip.
+  const [running, done] = await Promise.all([
+    findRecord(ctx, key("running"), decodeSplitRunning),
+    findRecord(ctx, key("done"), decodeSplitDone),
+  ]);
   if (!running) return undefined;
-  const done = await findRecord(ctx, key("done"), decodeSplitDone);
   const failed = done ? undefined : await findRecord(ctx, key("failed"), decodeSplitFailed);
   const state = done ? "done" : failed ? "failed" : "running";
   return {
@@ -208,16 +214,19 @@ export interface RunStart {
 
 /**
  * The metadata of one run of a split, fed its entries in name order: file lists as they fill,
- * then done.yaml (or failed.yaml).
+ * then done.yaml (or failed.yaml). A full list is written while the next fills (one write in
+ * flight at most), so the upload does not stop for its round trips.
  *
  * @example
  * const run = await SplitWriter.start(ctx, { repo, diamond, split, actor, lock, path });
  * for (const entry of entries) await run.add(entry);
- * await run.commit(leafSize, []);
+ * await run.commit(leafSize, Promise.resolve([]));
  */
 export class SplitWriter {
   #list = new EntryList();
   #checksums: string[] = [];
+  /** The write of the last full list, still in flight or done. */
+  #writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly ctx: Context,
@@ -249,14 +258,23 @@ export class SplitWriter {
     return this.#list.files;
   }
 
-  /** Adds the next entry (in name order); a full list is written at once. */
+  /**
+   * Adds the next entry (in name order). A full list starts being written once the previous
+   * one is stored; a failed write fails the next add or the commit.
+   */
   async add(entry: TreeEntry): Promise<void> {
-    if (this.#list.add(entry)) await this.#flush();
+    if (this.#list.add(entry)) await this.#writeNext();
   }
 
-  /** Writes the last list, then done.yaml: the run is part of the diamond from here on. */
-  async commit(leafSize: number, inputs: readonly BundleRef[]): Promise<SplitDone> {
-    if (this.#list.pending) await this.#flush();
+  /**
+   * Writes the last list and done.yaml: the run is part of the diamond from here on. `ready`
+   * (the caller's last checks, which give the run's inputs) runs meanwhile, with done.yaml's
+   * write-ahead record; done.yaml waits for every list and for `ready`.
+   */
+  async commit(leafSize: number, ready: Promise<readonly BundleRef[]>): Promise<SplitDone> {
+    const doneKey = this.#key("done");
+    const lists = this.#list.pending ? this.#writeNext().then(() => this.#writing) : this.#writing;
+    const [inputs] = await allSettled([ready, lists, this.#log(doneKey)]);
     const done: SplitDone = {
       time: new Date(),
       fileListCount: this.#checksums.length,
@@ -266,23 +284,28 @@ export class SplitWriter {
       leafSize,
       inputs: [...inputs],
     };
-    await this.#create(this.#key("done"), encodeSplitDone(done));
+    await storeRecord(this.ctx, doneKey, encodeSplitDone(done));
     return done;
   }
 
   /** Writes failed.yaml: the run stopped on `error`, and no commit takes it. */
   async fail(error: string): Promise<void> {
+    await this.#writing.catch(() => {});
     const failed: SplitFailed = { time: new Date(), error };
     await this.#create(this.#key("failed"), encodeSplitFailed(failed));
   }
 
-  async #flush(): Promise<void> {
+  /** Waits for the list in flight, then starts writing the one filled. */
+  async #writeNext(): Promise<void> {
+    await this.#writing;
     const { split, generation } = this.record;
     const i = this.#checksums.length;
     const key = generationFileListKey(this.repo, this.diamond, split, generation, i);
-    const text = encodeFileList(this.#list.take());
-    await this.#create(key, text, "write file list");
-    this.#checksums.push(await checksumOf(new TextEncoder().encode(text)));
+    const bytes = new TextEncoder().encode(encodeFileList(this.#list.take()));
+    this.#writing = this.#create(key, bytes, "write file list");
+    // Handled here so that a failure waits, unreported, for the next add or the commit.
+    this.#writing.catch(() => {});
+    this.#checksums.push(await checksumOf(bytes));
   }
 
   #key(state: RunState): string {
@@ -290,9 +313,26 @@ export class SplitWriter {
     return generationStateKey(this.repo, this.diamond, split, generation, state);
   }
 
-  #create(key: string, text: string, operation?: "write file list"): Promise<void> {
-    return createRecord(this.ctx, this.record.contributor, key, this.repo, text, operation);
+  #create(key: string, content: string | Uint8Array, operation?: "write file list") {
+    return createRecord(this.ctx, this.record.contributor, key, this.repo, content, operation);
   }
+
+  #log(key: string): Promise<unknown> {
+    return logRecord(this.ctx, this.record.contributor, key, this.repo);
+  }
+}
+
+/**
+ * Waits for every promise, then returns their values, or throws the first one's error in
+ * order: nothing is left running behind a failure.
+ */
+async function allSettled<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /**
@@ -376,11 +416,17 @@ async function createRecord(
   actor: Contributor,
   key: string,
   repo: string,
-  text: string,
+  content: string | Uint8Array,
   operation: "record diamond" | "write file list" = "record diamond",
 ): Promise<void> {
   await logRecord(ctx, actor, key, repo, undefined, operation);
-  if (!await createDocument(ctx.metadata, key, text)) {
+  await storeRecord(ctx, key, content);
+}
+
+/** The create-only write of a record whose write-ahead record is stored. */
+async function storeRecord(ctx: Context, key: string, content: string | Uint8Array) {
+  const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+  if (!await ctx.metadata.putIfAbsent(key, bytes)) {
     throw new DatamonError("already-exists", `${key} already exists in ${ctx.metadata.url}: retry`);
   }
 }
