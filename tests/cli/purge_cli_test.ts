@@ -3,7 +3,13 @@
  * store), and its locks against uploads.
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
+import {
+  assertSameTree,
+  patternBytes,
+  untilCacheable,
+  withTempDir,
+  writeTree,
+} from "../support/fixtures.ts";
 import { datamon, datamonCommand, datamonOk, datamonWith, upload } from "../support/cli.ts";
 import { BACKENDS, freshStoreUrl } from "../support/servers.ts";
 import { backdate, blobKeys, createContextArgs, lockRecord } from "../support/purge.ts";
@@ -90,6 +96,7 @@ Deno.test("purge --dry-run moves nothing and reports a pack kept for its live en
     const blob = `${home}/data/blob`;
     await writeTree(`${dir}/src`, { "a.txt": "aaaa", "b.txt": "bbbbbbbbbb" });
     await Deno.writeTextFile(`${dir}/only-a`, "a.txt\n");
+    await untilCacheable();
     for (const repo of ["one", "two"]) await datamonOk(home, "repo", "create", "--repo", repo);
     await upload(home, "one", `${dir}/src`, "both");
     // The upload cache gives a.txt its location in one's pack: two names that pack too.

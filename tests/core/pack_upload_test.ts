@@ -7,6 +7,7 @@ import {
   assertSameTree,
   listTree,
   manyFiles,
+  untilCacheable,
   withTempDir,
   writeTree,
 } from "../support/fixtures.ts";
@@ -95,6 +96,7 @@ Deno.test("10,000 small files upload and download in requests per pack and list,
 Deno.test("a re-upload of an unchanged directory stores no pack, with or without the upload cache", async () => {
   await withTempDir(async (dir) => {
     const ctx = await repoWith(dir, manyFiles(1500, 100));
+    await untilCacheable();
     const packing = { packSize: 64 * 1024, maxPacked: 4096 };
     const first = await uploadBundle(ctx, uploadOptions(dir, packing));
     // 1500 x (100 bytes + a 48-byte index record) in 64 KiB packs.

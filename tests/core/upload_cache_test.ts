@@ -1,9 +1,8 @@
 /** The upload cache: unchanged files reuse their key, changed or purged ones are stored again. */
 import { assert, assertEquals } from "../support/assert.ts";
-import { withTempDir, writeTree } from "../support/fixtures.ts";
+import { untilCacheable, withTempDir, writeTree } from "../support/fixtures.ts";
 import { memoryContext, TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
-import { RACY_MARGIN_MS } from "../../lib/core/upload_cache.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { bundleEntries } from "../../lib/meta/bundles.ts";
 import type { Context } from "../../lib/meta/context.ts";
@@ -15,14 +14,6 @@ async function keys(ctx: Context, bundle: BundleDoc): Promise<Record<string, str
   return out;
 }
 
-/**
- * Waits until files changed now are old enough for an upload to record them in its cache (Deno
- * gives ctime in whole seconds: one more).
- */
-function pastRacyMargin(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, RACY_MARGIN_MS + 1200));
-}
-
 async function cacheText(dir: string): Promise<string> {
   const [cacheFile] = await Array.fromAsync(Deno.readDir(`${dir}/cache`));
   return await Deno.readTextFile(`${dir}/cache/${cacheFile.name}`);
@@ -32,7 +23,7 @@ async function setup(dir: string) {
   const ctx = memoryContext();
   await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
   await writeTree(`${dir}/src`, { "a.bin": 100_000, "b.txt": "bee", "c/d.txt": "dee" });
-  await pastRacyMargin();
+  await untilCacheable();
   const options = uploadOptions(dir, { cacheDir: `${dir}/cache` });
   const first = await uploadBundle(ctx, options);
   return { ctx, options, first: await keys(ctx, first.bundle) };

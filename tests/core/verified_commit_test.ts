@@ -3,7 +3,7 @@
  * bundle alone, so it repairs a deleted or truncated leaf, root object or pack.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
+import { assertSameTree, untilCacheable, withTempDir, writeTree } from "../support/fixtures.ts";
 import { memoryContext, TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { uploadBundle } from "../../lib/core/upload.ts";
 import { downloadBundle } from "../../lib/core/download.ts";
@@ -36,6 +36,7 @@ async function repairs(
     const ctx = memoryContext();
     await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     await writeTree(`${dir}/src`, TREE);
+    if (cached) await untilCacheable();
     const options = uploadOptions(dir, cached ? { cacheDir: `${dir}/cache` } : {});
     const first = await uploadBundle(ctx, options);
     const damaged = await damage(ctx, first.bundle);
@@ -73,6 +74,7 @@ for (const cached of [false, true]) {
       const ctx = memoryContext();
       await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
       await writeTree(`${dir}/src`, TREE);
+      if (cached) await untilCacheable();
       const options = uploadOptions(dir, cached ? { cacheDir: `${dir}/cache` } : {});
       const first = await uploadBundle(ctx, options);
       const root = (await entry(ctx, first.bundle, "big.bin")).key;
@@ -89,6 +91,7 @@ for (const cached of [false, true]) {
       const ctx = memoryContext();
       await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
       await writeTree(`${dir}/src`, TREE);
+      if (cached) await untilCacheable();
       const options = uploadOptions(dir, cached ? { cacheDir: `${dir}/cache` } : {});
       const first = await uploadBundle(ctx, options);
       const lost = (await entry(ctx, first.bundle, "small.txt")).pack!;
@@ -105,6 +108,7 @@ for (const cached of [false, true]) {
       const ctx = memoryContext();
       await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
       await writeTree(`${dir}/src`, TREE);
+      if (cached) await untilCacheable();
       const options = uploadOptions(dir, cached ? { cacheDir: `${dir}/cache` } : {});
       const first = await uploadBundle(ctx, options);
       const lost = (await entry(ctx, first.bundle, "small.txt")).pack!;
@@ -125,6 +129,7 @@ Deno.test("a re-upload of an intact store checks each distinct blob once and wri
     await createRepo(ctx, "r", "", TEST_CONTRIBUTOR);
     await writeTree(`${dir}/src`, { ...TREE, "b.txt": "b" });
     await Deno.copyFile(`${dir}/src/big.bin`, `${dir}/src/copy.bin`);
+    await untilCacheable();
     const options = uploadOptions(dir, { cacheDir: `${dir}/cache` });
     await uploadBundle(ctx, options);
     const second = await uploadBundle(ctx, options);

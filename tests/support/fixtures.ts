@@ -1,5 +1,6 @@
 /** Test fixtures: temp directories, generated files, and tree comparison. */
 import { assert, assertEquals } from "./assert.ts";
+import { RACY_MARGIN_MS } from "../../lib/core/upload_cache.ts";
 
 /** Deterministic pseudo-random bytes (xorshift), so a failing case can be reproduced. */
 export function patternBytes(size: number, seed = 1): Uint8Array {
@@ -83,4 +84,13 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Waits until the files written so far are old enough for the upload cache to record them: it
+ * leaves out files changed in the seconds before an upload (lib/core/upload_cache.ts), and Deno
+ * gives ctime in whole seconds.
+ */
+export function untilCacheable(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, RACY_MARGIN_MS + 1200));
 }
