@@ -4,7 +4,7 @@
  * written still commits (the cache only saves work).
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { manyFiles, writeTree } from "../support/fixtures.ts";
+import { manyFiles, untilCacheable, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
 import { fuseTest, run } from "../support/mount.ts";
 
@@ -53,6 +53,7 @@ fuseTest(
   async (dir) => {
     const home = `${dir}/home`;
     await writeTree(`${dir}/src`, manyFiles(600, 8));
+    await untilCacheable();
     await datamonOk(home, "context", "create", "--context", "c", "--store", `${dir}/store`);
     await datamonOk(home, "context", "use", "c");
     await datamonOk(home, "repo", "create", "--repo", "r");
