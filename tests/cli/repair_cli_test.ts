@@ -1,6 +1,12 @@
 /** End-to-end repair: re-uploading a directory writes back a leaf lost from the blob store. */
 import { assertEquals } from "../support/assert.ts";
-import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
+import {
+  assertSameTree,
+  patternBytes,
+  untilCacheable,
+  withTempDir,
+  writeTree,
+} from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
 
 for (const cache of [["--no-cache"], []]) {
@@ -10,6 +16,7 @@ for (const cache of [["--no-cache"], []]) {
       const home = `${dir}/home`;
       const blob = `${home}/data/blob`;
       await writeTree(`${dir}/src`, { "big.bin": patternBytes(300_000, 7), "a.txt": "a" });
+      if (cache.length === 0) await untilCacheable();
       await datamonOk(home, "repo", "create", "--repo", "r");
       await upload(home, "r", `${dir}/src`, "m", "--leaf-size", "64K");
       const entries = JSON.parse(

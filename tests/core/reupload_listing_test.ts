@@ -4,7 +4,7 @@
  * is written again.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { assertSameTree, patternBytes, withTempDir } from "../support/fixtures.ts";
+import { assertSameTree, patternBytes, untilCacheable, withTempDir } from "../support/fixtures.ts";
 import { TEST_CONTRIBUTOR, uploadOptions } from "../support/context.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { freshStoreUrl, gcsEndpoint, s3Endpoint } from "../support/servers.ts";
@@ -73,6 +73,7 @@ for (const backend of ["s3", "gcs"] as const) {
     const how = cached ? "with the upload cache" : "without the upload cache";
     Deno.test(`${backend}: a re-upload ${how} writes again a leaf deleted from the store, though the others are listed`, async () => {
       await onServer(backend, async (ctx, _requests, dir) => {
+        if (cached) await untilCacheable();
         const options = uploadOptions(dir, cached ? { cacheDir: `${dir}/cache` } : {});
         const first = await uploadBundle(ctx, options);
         const lost = await leafKey(ctx, first.bundle, "big.bin", 20);
