@@ -12,7 +12,8 @@ import type { Context } from "../../lib/meta/context.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { bundleTree } from "../../lib/meta/bundles.ts";
 import { createDiamond, getDiamond, SplitWriter } from "../../lib/meta/diamond.ts";
-import { addSplit, getSplit, listSplits } from "../../lib/core/diamond_split.ts";
+import { getSplit, listSplits } from "../../lib/core/diamond_split.ts";
+import { addTestSplit } from "../support/diamond.ts";
 import { cancelDiamond, commitDiamond, type CommitOptions } from "../../lib/core/diamond_commit.ts";
 import { purge } from "../../lib/core/purge.ts";
 import type { BundleDoc } from "../../lib/model/types.ts";
@@ -37,15 +38,7 @@ async function split(
 ) {
   const path = `${dir}/${split}-${crypto.randomUUID()}`;
   await writeTree(path, tree);
-  return await addSplit(ctx, {
-    repo: "r",
-    diamond,
-    split,
-    path,
-    contributor: TEST_CONTRIBUTOR,
-    concurrency: 4,
-    leafSize: 65536,
-  });
+  return await addTestSplit(ctx, diamond, split, path);
 }
 
 function commit(ctx: Context, diamond: string, extra: Partial<CommitOptions> = {}) {
@@ -144,15 +137,7 @@ Deno.test("a split that died midway is shown dead; commit refuses it, or leaves 
 Deno.test("a failed split is recorded failed with its error", async () => {
   await withDiamond(async (ctx, diamond, dir) => {
     await Deno.mkdir(`${dir}/empty`);
-    await assertRejectsKind("bad-path", () =>
-      addSplit(ctx, {
-        repo: "r",
-        diamond,
-        split: "e",
-        path: `${dir}/empty`,
-        contributor: TEST_CONTRIBUTOR,
-        concurrency: 2,
-      }));
+    await assertRejectsKind("bad-path", () => addTestSplit(ctx, diamond, "e", `${dir}/empty`));
     const status = await getSplit(ctx, "r", diamond, "e");
     assertEquals(status.state, "failed");
     assertMatch(status.runs[0].failed!.error, /holds no files/);

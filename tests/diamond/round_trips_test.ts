@@ -12,7 +12,7 @@ import { DelegatingStore } from "../../lib/store/delegating.ts";
 import type { ListEntry, ListOptions, ObjectInfo, Store } from "../../lib/store/store.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { createDiamond } from "../../lib/meta/diamond.ts";
-import { addSplit, type SplitOptions } from "../../lib/core/diamond_split.ts";
+import { addTestSplit } from "../support/diamond.ts";
 import { commitDiamond } from "../../lib/core/diamond_commit.ts";
 import { FILE_LIST_SIZE } from "../../lib/model/keys.ts";
 
@@ -87,26 +87,6 @@ function countFromNow(ctx: Context): RoundTrips {
   return trips;
 }
 
-/** Adds split `split` of the directory `path` to the diamond, with `extra` options. */
-function addTo(
-  ctx: Context,
-  diamond: string,
-  split: string,
-  path: string,
-  extra: Partial<SplitOptions> = {},
-) {
-  return addSplit(ctx, {
-    repo: "r",
-    diamond,
-    split,
-    path,
-    contributor: TEST_CONTRIBUTOR,
-    concurrency: 4,
-    leafSize: 65536,
-    ...extra,
-  });
-}
-
 /** `files` files, each holding its number followed by `suffix`. */
 function numberedFiles(files: number, suffix = ""): Record<string, string> {
   const tree: Record<string, string> = {};
@@ -119,7 +99,7 @@ async function splitOf(files: number): Promise<RoundTrips> {
   return await withTempDir(async (dir) => {
     await writeTree(`${dir}/src`, numberedFiles(files));
     const { ctx, diamond, trips } = await counted();
-    await addTo(ctx, diamond, "s", `${dir}/src`);
+    await addTestSplit(ctx, diamond, "s", `${dir}/src`);
     return trips;
   });
 }
@@ -137,7 +117,7 @@ Deno.test("a split goes on storing files while a full file list is being written
     const held = new HeldFirstList(ctx.metadata, ctx.blob, 100);
     ctx.metadata = held;
     ctx.blob = held.blobs;
-    await addTo(ctx, diamond, "s", `${dir}/src`, { maxPacked: 1 });
+    await addTestSplit(ctx, diamond, "s", `${dir}/src`, { maxPacked: 1 });
     assert(
       held.blobRequestsWhileHeld >= 100,
       `${held.blobRequestsWhileHeld} blob requests while held`,
@@ -211,7 +191,7 @@ Deno.test("a commit of four splits reads each split's records once, the splits a
     const diamond = (await createDiamond(ctx, "r", TEST_CONTRIBUTOR)).id;
     for (const split of ["a", "b", "c", "d"]) {
       await writeTree(`${dir}/${split}`, { [`${split}/f`]: split });
-      await addTo(ctx, diamond, split, `${dir}/${split}`);
+      await addTestSplit(ctx, diamond, split, `${dir}/${split}`);
     }
     const trips = countFromNow(ctx);
     await commitDiamond(ctx, {
