@@ -24,7 +24,9 @@ trap 'rm -rf "$staging"' EXIT
 # map does it, as yaml's package exports do not name that file: deno.json's, with yaml's entry
 # replaced.
 import_map="$staging/.import_map.json"
+# (Importing yaml first installs it in node_modules, where a fresh clone has nothing yet.)
 deno eval --cached-only '
+  import "yaml";
   const config = JSON.parse(Deno.readTextFileSync("deno.json"));
   const yaml = new URL("../browser/index.js", import.meta.resolve("yaml"));
   Deno.statSync(yaml);
