@@ -44,7 +44,7 @@ const ONE_COLUMN_EACH = /^[\x20-\x7e]*…?$/;
 
 /** string-width, once `loadTextWidths` has loaded it. */
 let stringWidth: ((text: string) => number) | undefined;
-/** Graphemes of text that is not printable ASCII, made on first use. */
+/** Splits text that is not printable ASCII into graphemes for `truncate`; made on first use. */
 let graphemes: Intl.Segmenter | undefined;
 
 /**
@@ -62,9 +62,9 @@ function needsTextWidths(text: string): boolean {
 }
 
 /**
- * How many terminal columns `text` takes. Printable ASCII (and a cut's "…") is counted by its length:
- * string-width took half the CPU of listing a million-file bundle's files. Other text needs
- * `loadTextWidths` first.
+ * How many terminal columns `text` takes. Printable ASCII (and a cut's "…") is counted by its
+ * length: string-width took half the CPU of listing a million-file bundle's files. Other text
+ * needs `loadTextWidths` first.
  */
 export function displayWidth(text: string): number {
   if (ONE_COLUMN_EACH.test(text)) return text.length;

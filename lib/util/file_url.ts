@@ -5,7 +5,7 @@
  * which `datamon repo list` on the local store would otherwise pay for three lines of work.
  */
 
-/** Characters a file URL keeps as they are; every other one is percent-encoded, as node:url does. */
+/** Characters a file URL keeps as they are; node:url percent-encodes every other one. */
 const KEPT = /[A-Za-z0-9!$&'()*+,\-.:;=@_/]/;
 
 /**
