@@ -19,10 +19,11 @@ trap 'rm -rf "$staging"' EXIT
 # yaml's ES module build for browsers in place of the CommonJS build Deno resolves it to: that
 # one requires node:process and node:buffer, and reads process.env on every parse, which starts
 # Deno's Node compatibility layer (~45 ms of CPU) in every command that reads a document, `repo
-# list` included. The browser build is the same code without Node built-ins (a warning goes to
-# console.warn instead of process.emitWarning; datamon's parses keep warnings off). An import
-# map does it, as yaml's package exports do not name that file: deno.json's, with yaml's entry
-# replaced.
+# list` included. The browser build is the same code without Node built-ins: the one difference
+# seen is that a warning (an unresolved tag in a sidecar's params file, say; the document codecs
+# parse with warnings off) is printed by console.warn, with its stack, instead of
+# process.emitWarning. An import map does it, as yaml's package exports do not name that file:
+# deno.json's, with yaml's entry replaced.
 import_map="$staging/.import_map.json"
 # (Importing yaml first installs it in node_modules, where a fresh clone has nothing yet.)
 deno eval --cached-only '
