@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up time of short commands on the local store: `datamon version` and `datamon repo list`,
-# from the source tree (main.ts), from the bundle (dist/datamon.js, built first) and, where
+# from the source tree (main.ts), from the bundle (dist/datamon.js, built first; with the other
+# everyday lists: `label list`, `bundle list`, `context list`) and, where
 # DENORT_BIN names a denort (scripts/compile.sh), from the compiled binary, beside an empty Deno
 # program. hyperfine runs each; the table shows medians of wall clock and mean user and system
 # CPU (CPU is the steadier number on a shared machine). The target is 80 ms.
@@ -55,7 +56,10 @@ hyperfine --shell=none --warmup 3 --runs "$RUNS" --export-json "$SCRATCH/startup
   -n "source: version" "${run_source[*]} version" \
   -n "source: repo list" "${run_source[*]} repo list" \
   -n "bundle: version" "${run_bundle[*]} version" \
-  -n "bundle: repo list" "${run_bundle[*]} repo list" "${binary[@]}" >&2
+  -n "bundle: repo list" "${run_bundle[*]} repo list" \
+  -n "bundle: label list" "${run_bundle[*]} label list --repo bench" \
+  -n "bundle: bundle list" "${run_bundle[*]} bundle list --repo bench" \
+  -n "bundle: context list" "${run_bundle[*]} context list" "${binary[@]}" >&2
 
 echo "start-up, $RUNS runs each, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$SCRATCH/startup.json" <<'EOF'

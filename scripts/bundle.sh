@@ -16,7 +16,28 @@ manifest="$dist/.datamon-bundle-files"
 mkdir -p "$dist"
 staging=$(mktemp -d "$dist/.bundling.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
-deno bundle --quiet --platform=deno --code-splitting --outdir "$staging" main.ts
+# yaml's ES module build for browsers in place of the CommonJS build Deno resolves it to: that
+# one requires node:process and node:buffer, and reads process.env on every parse, which starts
+# Deno's Node compatibility layer (~45 ms of CPU) in every command that reads a document, `repo
+# list` included. The browser build is the same code without Node built-ins: the one difference
+# seen is that a warning (an unresolved tag in a sidecar's params file, say; the document codecs
+# parse with warnings off) is printed by console.warn, with its stack, instead of
+# process.emitWarning. An import map does it, as yaml's package exports do not name that file:
+# deno.json's, with yaml's entry replaced.
+import_map="$staging/.import_map.json"
+# (Importing yaml first installs it in node_modules, where a fresh clone has nothing yet.)
+deno eval --cached-only '
+  import "yaml";
+  const config = JSON.parse(Deno.readTextFileSync("deno.json"));
+  const yaml = new URL("../browser/index.js", import.meta.resolve("yaml"));
+  Deno.statSync(yaml);
+  console.log(JSON.stringify({ imports: { ...config.imports, yaml: yaml.href } }));
+' >"$import_map" || {
+  echo "bundle: yaml's browser build (browser/index.js beside its dist/) was not found" >&2
+  exit 1
+}
+deno bundle --quiet --platform=deno --code-splitting --import-map "$import_map" \
+  --outdir "$staging" main.ts
 # The entry is named after main.ts; no chunk imports it, so it may take the program's name.
 if grep -q '"\./main\.js"' "$staging"/*.js; then
   echo "bundle: a chunk imports the entry main.js, which is renamed to datamon.js" >&2

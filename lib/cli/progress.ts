@@ -7,8 +7,11 @@
  * whether or not stderr is a terminal (CI logs).
  */
 import { formatBytes } from "./output.ts";
-import { displayWidth, truncate } from "./table.ts";
+import { displayWidth, loadTextWidths, truncate } from "./table.ts";
 import { verbosity } from "./verbosity.ts";
+
+// A progress line may name anything: measured by string-width, loaded once for every line.
+await loadTextWidths();
 
 /** Least time between two JSON progress events. */
 const JSON_INTERVAL_MS = 1000;

@@ -5,7 +5,6 @@
  * the widest flexible columns (prose: messages, descriptions, names of people) are cut with an
  * ellipsis; ids, times and sizes never are. Piped output is never cut: scripts read it.
  */
-import stringWidth from "string-width";
 import { displayName } from "../util/byte_names.ts";
 import { escapeControl } from "./escape.ts";
 
@@ -40,22 +39,44 @@ const GAP = 2;
 /** A flexible column is never cut below this many columns (or its header, if wider). */
 const MIN_FLEXIBLE_WIDTH = 10;
 
-/** Text of printable ASCII only, one column a character. */
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Text one column a character: printable ASCII, perhaps ending in the "…" of a cut. */
+const ONE_COLUMN_EACH = /^[\x20-\x7e]*…?$/;
+
+/** string-width, once `loadTextWidths` has loaded it. */
+let stringWidth: ((text: string) => number) | undefined;
+/** Splits text that is not printable ASCII into graphemes for `truncate`; made on first use. */
+let graphemes: Intl.Segmenter | undefined;
 
 /**
- * How many terminal columns `text` takes. Printable ASCII is counted by its length:
- * string-width took half the CPU of listing a million-file bundle's files.
+ * Loads what measures text that is not printable ASCII. Not at start-up: string-width makes an
+ * Intl.Segmenter as it loads (as `truncate` does), ~20 ms of CPU for ICU's break rules, and
+ * most tables are ASCII. printTable loads it when a cell needs it.
  */
-export function displayWidth(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+export async function loadTextWidths(): Promise<void> {
+  stringWidth ??= (await import("string-width")).default;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+/** True when measuring `text` needs `loadTextWidths` first. */
+function needsTextWidths(text: string): boolean {
+  return stringWidth === undefined && !ONE_COLUMN_EACH.test(text);
+}
+
+/**
+ * How many terminal columns `text` takes. Printable ASCII (and a cut's "…") is counted by its
+ * length: string-width took half the CPU of listing a million-file bundle's files. Other text
+ * needs `loadTextWidths` first.
+ */
+export function displayWidth(text: string): number {
+  if (ONE_COLUMN_EACH.test(text)) return text.length;
+  if (stringWidth === undefined) throw new Error("displayWidth: await loadTextWidths() first");
+  return stringWidth(text);
+}
 
 /** `text` cut to at most `width` columns, ending in "…" when cut; whole graphemes only. */
 export function truncate(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
+  if (ONE_COLUMN_EACH.test(text)) return `${text.slice(0, Math.max(0, width - 1))}…`;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   let out = "";
   let used = 0;
   for (const { segment } of graphemes.segment(text)) {
@@ -117,6 +138,7 @@ export async function printTable<T>(
     );
     write(`${shown.map((cell, i) => pad(cell, widths[i])).join(" ".repeat(GAP)).trimEnd()}\n`);
   };
+  if (columns.some((c) => needsTextWidths(c.header))) await loadTextWidths();
   const head: string[][] = [];
   const flushHead = () => {
     for (const cells of head) {
@@ -141,6 +163,7 @@ export async function printTable<T>(
   let headerShown = false;
   for await (const row of rows) {
     const cells = cellsOf(row);
+    if (cells.some(needsTextWidths)) await loadTextWidths();
     count++;
     if (headerShown) {
       line(cells);

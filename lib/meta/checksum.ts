@@ -4,8 +4,6 @@
  * of every byte before that line. YAML tools read the seal as one more field, which datamon's
  * decoder (and Go datamon's) ignores.
  */
-import { blake3 } from "hash-wasm";
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const SEAL_PREFIX = "checksum: ";
@@ -19,8 +17,11 @@ const SEAL_LINE = /^checksum: ([0-9a-f]{64})\n$/;
  * @example
  * const sum = await checksumOf(new TextEncoder().encode("BundleEntries: []\n"));
  */
-export function checksumOf(bytes: Uint8Array): Promise<string> {
-  return blake3(bytes);
+export async function checksumOf(bytes: Uint8Array): Promise<string> {
+  // Loaded here: hash-wasm reads the global `Buffer` as it loads, which starts part of Deno's
+  // Node layer, and `repo list` or `label list` check no document.
+  const { blake3 } = await import("hash-wasm");
+  return await blake3(bytes);
 }
 
 /** `text` (ending in a newline) followed by the line sealing it. */

@@ -2,7 +2,6 @@
  * Contexts: the five stores one team uses, kept in the config store as
  * contexts/{ctx}/context.yaml. The embedded default context needs no document.
  */
-import { pathToFileURL } from "node:url";
 import { DatamonError, isKind } from "../errors.ts";
 import type { ContextDoc, Contributor } from "../model/types.ts";
 import { decodeContext, encodeContext } from "../model/codec.ts";
@@ -16,6 +15,7 @@ import { DEFAULT_CONTEXT, type Settings } from "./settings.ts";
 import { logWrite } from "./audit.ts";
 import type { GoContextDoc } from "../model/go_format.ts";
 import { goContextDocIn, goContextStores, GoReadOnlyStore } from "./go/open.ts";
+import { fileUrlOf } from "../util/file_url.ts";
 
 /** The store roles of a context, in the order they are shown. */
 export const STORE_ROLES = ["blob", "metadata", "vmetadata", "wal", "readlog"] as const;
@@ -49,7 +49,7 @@ export function contextWithEndpoint(doc: ContextDoc, endpoint: string | undefine
 
 /** The embedded default: a directory under datamon's home. */
 export function defaultContextDoc(settings: Settings): ContextDoc {
-  return contextFromBaseUrl(DEFAULT_CONTEXT, pathToFileURL(`${settings.home}/data`).href);
+  return contextFromBaseUrl(DEFAULT_CONTEXT, fileUrlOf(`${settings.home}/data`));
 }
 
 /**

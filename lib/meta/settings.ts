@@ -4,7 +4,6 @@
  * `~/.datamon/config.yaml`; when that file is absent, Go datamon's `~/.datamon2/datamon.yaml`.
  * The config store may also come from Go datamon's DATAMON_GLOBAL_CONFIG.
  */
-import { pathToFileURL } from "node:url";
 import { DatamonError } from "../errors.ts";
 import type { ConfigDoc } from "../model/types.ts";
 import { decodeConfig, encodeConfig } from "../model/codec.ts";
@@ -12,6 +11,7 @@ import { decodeGoConfig, goStoreUrl } from "../model/go_config.ts";
 import { validateName } from "../model/names.ts";
 import { newKsuid } from "../model/ksuid.ts";
 import { writeFileAtomic } from "../util/atomic_file.ts";
+import { fileUrlOf } from "../util/file_url.ts";
 
 /** Name of the embedded default context: a local directory, no cloud needed. */
 export const DEFAULT_CONTEXT = "local";
@@ -197,7 +197,7 @@ async function sourcedConfigStore(
   }
   const fromFile = await namedConfigStore(stored, `config in ${configFile}`);
   if (fromFile !== undefined) return { value: fromFile, source: "file", from: configFile };
-  return { value: pathToFileURL(`${home}/config`).href, source: "default" };
+  return { value: fileUrlOf(`${home}/config`), source: "default" };
 }
 
 /** Resolves every setting with its precedence. */

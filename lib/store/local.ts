@@ -3,13 +3,12 @@
  * under root/.datamon-tmp/ (same filesystem) and are moved into place by rename (put) or
  * hard link (putIfAbsent), so a reader sees a whole object or none.
  */
-import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import type { ListEntry, ListOptions, ObjectInfo, RemovedTemporaries, Store } from "./store.ts";
 import { readFull } from "../util/file_io.ts";
 import { fsError } from "../util/fs_errors.ts";
+import { absolutePath, fileUrlOf } from "../util/file_url.ts";
 
 /** Directory under the root that holds temp files; never a key, never listed. */
 export const TEMP_DIR = ".datamon-tmp";
@@ -47,8 +46,8 @@ export class LocalStore implements Store {
   #tempCount = 0;
 
   constructor(root: string) {
-    this.root = resolve(root);
-    this.url = pathToFileURL(this.root).href;
+    this.root = absolutePath(root);
+    this.url = fileUrlOf(this.root);
     this.#base = this.root.endsWith("/") ? this.root : this.root + "/";
     this.#tempDir = this.#base + TEMP_DIR;
   }

@@ -1,13 +1,12 @@
 /**
  * Picks the backend for a store URL by its scheme: file:// (or a plain path), s3://, gs://.
  */
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { resolve } from "node:path";
 import { DatamonError } from "../errors.ts";
 import { LocalStore } from "./local.ts";
 import { openS3Store } from "./s3.ts";
 import { openGcsStore } from "./gcs.ts";
 import type { Store, StoreOptions } from "./store.ts";
+import { fileUrlOf, pathOfFileUrl } from "../util/file_url.ts";
 
 /** Opens the store of one URL scheme; `url` is the whole URL as the user gave it. */
 type Opener = (url: string, options: StoreOptions) => Store;
@@ -64,7 +63,7 @@ function checkedStoreUrl(url: string): string {
  * file:// URL, so that it means the same directory from wherever a later command runs.
  */
 export function absoluteStoreUrl(url: string): string {
-  return schemeOf(checkedStoreUrl(url)) === null ? pathToFileURL(resolve(url)).href : url;
+  return schemeOf(checkedStoreUrl(url)) === null ? fileUrlOf(url) : url;
 }
 
 /**
@@ -124,7 +123,7 @@ function schemeOf(url: string): string | null {
 function openFileUrl(url: string): Store {
   let path: string;
   try {
-    path = fileURLToPath(url);
+    path = pathOfFileUrl(url);
   } catch (e) {
     throw new DatamonError(
       "config",

@@ -140,6 +140,66 @@ for (const target of ["source", "bundle", "binary"] as const) {
   });
 }
 
+const V8_CODE_LOG = (log: string) =>
+  `--v8-flags=--log-code,--logfile=${log},--no-logfile-per-isolate`;
+
+/** The script names of V8's code log `log` (files, chunks, Deno's `ext:` modules, `node:` ones). */
+async function scriptsIn(log: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const line of (await Deno.readTextFile(log)).split("\n")) {
+    if (line.startsWith("script-source,")) names.add(line.split(",", 3)[2]);
+  }
+  await Deno.remove(log);
+  return names;
+}
+
+/**
+ * Deno's Node modules behind node:url, node:path and node:process: the Node compatibility layer
+ * that `repo list` started for three path functions and yaml's CommonJS build (which requires
+ * node:process and reads process.env on every parse), ~45 ms of its start-up.
+ */
+const NODE_LAYER_MARKERS = ["ext:deno_node/url.ts", "ext:deno_node/path/mod.ts", "node:process"];
+
+Deno.test("the code log names the Node modules of node:url, node:path and node:process (the check below can fail)", () =>
+  withTempDir(async (dir) => {
+    const log = `${dir}/v8-code.log`;
+    const code = 'import "node:url"; import "node:path"; process.getBuiltinModule("node:process");';
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", V8_CODE_LOG(log), code],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    const loaded = await scriptsIn(log);
+    for (const marker of NODE_LAYER_MARKERS) assert(loaded.has(marker), `${marker} not in the log`);
+  }));
+
+/** Deno's Node compatibility modules among script names. */
+const nodeModules = (names: Set<string>) =>
+  [...names].filter((name) => name.startsWith("node:") || name.startsWith("ext:deno_node/"));
+
+Deno.test("bundle: repo, label and context list on the local store load no Node module that version does not", () =>
+  withTempDir(async (home) => {
+    const program = await bundle();
+    assertOk(await run(program, home, [], "repo", "create", "--repo", "r"), "repo create");
+    const log = `${home}/v8-code.log`;
+    assertOk(await run(program, home, [V8_CODE_LOG(log)], "version"), "version");
+    const cli = new Set(nodeModules(await scriptsIn(log)));
+    // commander's node:events (scripts/bundle_require.js): the log does show Node modules.
+    assert(cli.has("ext:deno_node/_events.mjs"), "version loaded no Node module at all");
+    const lists = [["repo", "list"], ["label", "list", "--repo", "r"], ["context", "list"]];
+    for (const args of lists) {
+      const list = await run(program, home, [V8_CODE_LOG(log)], ...args);
+      assertOk(list, args.join(" "));
+      const loaded = await scriptsIn(log);
+      for (const marker of NODE_LAYER_MARKERS) {
+        assert(!loaded.has(marker), `${args.join(" ")} loaded ${marker}`);
+      }
+      const more = nodeModules(loaded).filter((name) => !cli.has(name));
+      assertEquals(more, [], `${args.join(" ")} loaded Node modules that version does not`);
+    }
+  }));
+
 /** In `home`, a context "c" on a fresh `backend` store with repo "r", made by the bundle. */
 async function contextWithRepo(backend: "s3" | "gcs", home: string) {
   const program = await bundle();

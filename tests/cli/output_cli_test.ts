@@ -6,7 +6,10 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload, writeDatamonOnPath } from "../support/cli.ts";
 import { rawOnTerminal } from "../support/terminal.ts";
-import { displayWidth } from "../../lib/cli/table.ts";
+import { displayWidth, loadTextWidths } from "../../lib/cli/table.ts";
+
+// The lines measured below may end in "…".
+await loadTextWidths();
 
 /** Runs `datamon args` on a pseudo-terminal `columns` wide; the lines it printed. */
 async function onTerminal(bin: string, columns: number, args: string): Promise<string[]> {

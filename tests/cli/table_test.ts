@@ -5,6 +5,7 @@ import {
   displayWidth,
   escapeControl,
   fitWidths,
+  loadTextWidths,
   printTable,
   truncate,
 } from "../../lib/cli/table.ts";
@@ -33,20 +34,50 @@ Deno.test("control characters in cells are shown as escapes, never sent to the t
   assertEquals(escapeControl("plain café 日本"), "plain café 日本");
 });
 
-Deno.test("display width counts CJK as two columns and combining marks as none", () => {
+Deno.test("a table of printable ASCII, cut or not, loads nothing to measure other text", async () => {
+  // A fresh process: this one loads string-width in the tests below.
+  const table = new URL("../../lib/cli/table.ts", import.meta.url).href;
+  const script = `
+    import { displayWidth, printTable } from ${JSON.stringify(table)};
+    const rows = [{ id: "a1", message: "a message long enough to be cut", who: "Ann" }];
+    const columns = [
+      { header: "ID", value: (r) => r.id },
+      { header: "MESSAGE", value: (r) => r.message, flexible: true },
+      { header: "BY", value: (r) => r.who },
+    ];
+    let out = "";
+    await printTable(rows, columns, { headers: true, wide: false, terminalWidth: 24 }, (t) => (out += t));
+    let loaded = true;
+    try { displayWidth("日本"); } catch { loaded = false; }
+    console.log(JSON.stringify({ out, loaded }));`;
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+  const { out, loaded } = JSON.parse(new TextDecoder().decode(run.stdout));
+  assertEquals(out, "ID  MESSAGE          BY\na1  a message long…  Ann\n");
+  assertEquals(loaded, false, "string-width was loaded for ASCII cells");
+});
+
+Deno.test("display width counts CJK as two columns and combining marks as none", async () => {
+  await loadTextWidths();
   assertEquals(displayWidth("日本語"), 6);
   assertEquals(displayWidth("e\u0301"), 1);
   assertEquals(displayWidth("abc"), 3);
 });
 
-Deno.test("display width of printable ASCII is its length; an escape or a tab is measured", () => {
+Deno.test("display width of printable ASCII is its length; an escape or a tab is measured", async () => {
+  await loadTextWidths();
   assertEquals(displayWidth("d/f0001.bin  2024-01-01 ~!"), 26);
   assertEquals(displayWidth(""), 0);
   assertEquals(displayWidth("\x1b[31mred\x1b[0m"), 3, "colour codes take no columns");
   assertEquals(displayWidth("a\u0301"), 1);
 });
 
-Deno.test("truncate cuts whole characters to the width, ending in an ellipsis", () => {
+Deno.test("truncate cuts whole characters to the width, ending in an ellipsis", async () => {
+  await loadTextWidths();
   assertEquals(truncate("hello world", 8), "hello w…");
   assertEquals(truncate("short", 8), "short");
   assertEquals(truncate("日本語のテキスト", 7), "日本語…");
