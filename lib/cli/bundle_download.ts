@@ -1,12 +1,10 @@
 /**
  * Bundles onto local disk: `datamon bundle download` (a whole bundle), `bundle download file`
- * (one file of it) and `bundle update` (a directory made to match a bundle).
+ * (one file of it) and `bundle update` (a directory made to match a bundle). The download path
+ * is imported when a command runs, so that the rest of the bundle group starts without it.
  */
 import type { Command } from "commander";
-import { downloadBundle, downloadFile } from "../core/download.ts";
 import { compileNameFilter, resolveBundle } from "../meta/bundles.ts";
-import { updateDirectory } from "../core/update.ts";
-import { planLocalChanges } from "../core/plan.ts";
 import type { Change } from "../core/diff.ts";
 import type { BundleDoc } from "../model/types.ts";
 import {
@@ -120,6 +118,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
   const nameFilter = compileNameFilter(flags.nameFilter);
   const doc = await resolveBundle(ctx, flags.repo, { ...flags, onSkipped: writeWarning });
   if (flags.dryRun) {
+    const { planLocalChanges } = await import("../core/plan.ts");
     const changes = planLocalChanges(ctx, doc, {
       run: "download",
       destination: flags.destination,
@@ -135,6 +134,7 @@ async function downloadAll(flags: DownloadFlags): Promise<void> {
     flags.quiet ?? false,
   );
   const reader = await readerFrom(settings, ctx, flags);
+  const { downloadBundle } = await import("../core/download.ts");
   const result = await downloadBundle(ctx, doc, {
     reader,
     destination: flags.destination,
@@ -165,6 +165,7 @@ export function downloadFileCommand(download: Command): void {
       .option(...KEEP_SETID),
   ))).action(async (flags: DownloadFlags & { file: string }) => {
     const { settings, ctx, doc } = await openSelectedBundle(flags);
+    const { downloadFile } = await import("../core/download.ts");
     await downloadFile(ctx, doc, flags.file, {
       reader: await readerFrom(settings, ctx, flags),
       destination: flags.destination,
@@ -192,6 +193,7 @@ export function updateCommand(bundle: Command): void {
   )))).action(async (flags: BundleFlags & DownloadFlags) => {
     const { settings, ctx, doc } = await openSelectedBundle(flags);
     if (flags.dryRun) {
+      const { planLocalChanges } = await import("../core/plan.ts");
       const changes = planLocalChanges(ctx, doc, {
         run: "update",
         destination: flags.destination,
@@ -201,6 +203,7 @@ export function updateCommand(bundle: Command): void {
       return await printPlan(changes, doc, flags.destination, flags);
     }
     const progress = new Progress("updating", {}, flags.quiet ?? false);
+    const { updateDirectory } = await import("../core/update.ts");
     const result = await updateDirectory(ctx, doc, {
       destination: flags.destination,
       concurrency: settings.concurrency,

@@ -6,9 +6,7 @@ import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { type BundleDoc, isFileEntry, type TreeEntry } from "../model/types.ts";
 import { bundleTree, compileNameFilter, listBundles, resolveBundle } from "../meta/bundles.ts";
-import { type Change, diffBundles, diffLocal } from "../core/diff.ts";
-import { CafsSession } from "../cafs/session.ts";
-import { bundleKeyOfFile } from "../core/bundle_blobs.ts";
+import type { Change } from "../core/diff.ts";
 import type { Context } from "../meta/context.ts";
 import {
   contextOptions,
@@ -186,6 +184,7 @@ export function diffCommand(bundle: Command): void {
       throw new DatamonError("usage", "give exactly one of --destination or --with-bundle");
     }
     const { settings, ctx, doc } = await openSelectedBundle(flags);
+    const { diffBundles } = await import("../core/diff.ts");
     const other = flags.withBundle
       ? await resolveBundle(ctx, flags.repo, { bundle: flags.withBundle })
       : undefined;
@@ -209,6 +208,12 @@ async function printLocalDiff(
   concurrency: number,
   flags: OutputFlags,
 ): Promise<number> {
+  // The hashing path loads for a local diff only, not with the bundle group.
+  const [{ CafsSession }, { bundleKeyOfFile }, { diffLocal }] = await Promise.all([
+    import("../cafs/session.ts"),
+    import("../core/bundle_blobs.ts"),
+    import("../core/diff.ts"),
+  ]);
   using blobs = await CafsSession.open(ctx.blob);
   const keyOfFile = bundleKeyOfFile(ctx, blobs, doc, concurrency);
   const changes = diffLocal(ctx, directory, doc, keyOfFile, concurrency);

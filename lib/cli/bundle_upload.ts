@@ -1,10 +1,8 @@
 /** `datamon bundle upload`: a local directory or a bucket prefix becomes a new bundle. */
 import type { Command } from "commander";
 import type { LabelRecord } from "../model/types.ts";
-import { uploadBundle, type UploadResult } from "../core/upload.ts";
+import type { UploadResult } from "../core/upload.ts";
 import { setLabel } from "../meta/labels.ts";
-import { scanTotals } from "../core/walk.ts";
-import { uploadExclusion } from "../core/file_selection.ts";
 import { isBucketUrl } from "../store/cloud_url.ts";
 import {
   actorFrom,
@@ -55,6 +53,12 @@ export function uploadCommand(bundle: Command): void {
 
 /** Uploads, sets the label if asked, prints the new bundle's id (or its record) and a summary. */
 async function upload(flags: UploadFlags): Promise<void> {
+  // Loaded here, not with the command group: listing bundles need not load the upload path.
+  const [{ uploadBundle }, { scanTotals }, { uploadExclusion }] = await Promise.all([
+    import("../core/upload.ts"),
+    import("../core/walk.ts"),
+    import("../core/file_selection.ts"),
+  ]);
   const { settings, ctx } = await openContextFrom(flags);
   const source = await uploadSourceSettings(ctx, flags, settings.home);
   const contributor = await actorFrom(settings, ctx.metadata, flags);

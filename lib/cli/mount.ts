@@ -2,12 +2,7 @@
 import type { Command } from "commander";
 import { DatamonError } from "../errors.ts";
 import { resolveBundle } from "../meta/bundles.ts";
-import {
-  DEFAULT_MOUNT_CACHE_BYTES,
-  DEFAULT_MOUNT_PREFETCH,
-  mountBundle,
-} from "../mount/bundle_mount.ts";
-import { mountStaging, recoverStaging } from "../mount/staging_mount.ts";
+import { DEFAULT_MOUNT_CACHE_BYTES, DEFAULT_MOUNT_PREFETCH } from "../mount/mount_defaults.ts";
 import {
   actorFrom,
   type ContextFlags,
@@ -68,6 +63,8 @@ async function mountReadOnly(flags: MountFlags): Promise<void> {
     : parseByteSize(flags.cacheSize, "--cache-size");
   const prefetch = parseCount(flags.prefetch, "--prefetch", DEFAULT_MOUNT_PREFETCH);
   const stream = parseBool(flags.stream, "--stream");
+  // FUSE and the read path load when a mount is made, not with the bundle group.
+  const { mountBundle } = await import("../mount/bundle_mount.ts");
   await serve(flags, dir, async ({ settings, ctx }) => {
     const doc = await resolveBundle(ctx, repo, flags);
     const reader = await readerFrom(settings, ctx, flags);
@@ -124,6 +121,7 @@ function stagingRoot(home: string): string {
 /** Serves an empty writable directory; once it is unmounted, commits it as a new bundle. */
 async function mountNew(flags: MountNewFlags): Promise<void> {
   const leafSize = flags.leafSize ? parseByteSize(flags.leafSize, "--leaf-size") : undefined;
+  const { mountStaging, recoverStaging } = await import("../mount/staging_mount.ts");
   if (flags.daemonize) {
     // The daemon's stderr goes nowhere: what killed mounts left is named here, where it is seen.
     await recoverStaging(stagingRoot((await settingsFrom(flags)).home), writeWarning);

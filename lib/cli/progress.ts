@@ -4,14 +4,13 @@
  * The line never wraps: a wrapped line leaves its first row behind on every redraw, so it is
  * cut to the terminal's width, read again at each redraw (the window may have been resized).
  * `--progress json` writes one JSON event a line instead, at most once a second and at the end,
- * whether or not stderr is a terminal (CI logs).
+ * whether or not stderr is a terminal (CI logs). A line is printable ASCII (a fixed verb, digits
+ * and units), measured by its length: loading the width tables for it would cost every
+ * transfer command ~20 ms of start-up.
  */
 import { formatBytes } from "./output.ts";
-import { displayWidth, loadTextWidths, truncate } from "./table.ts";
+import { displayWidth, truncate } from "./table.ts";
 import { verbosity } from "./verbosity.ts";
-
-// A progress line may name anything: measured by string-width, loaded once for every line.
-await loadTextWidths();
 
 /** Least time between two JSON progress events. */
 const JSON_INTERVAL_MS = 1000;

@@ -18,14 +18,6 @@ import { redactedNames } from "../meta/redactions.ts";
 import { downloadBundle } from "../core/download.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 
-/**
- * Default bytes kept in memory by a mount: verified leaves and pack windows. With a stream's
- * leaves in flight and the runtime, a mount stays under 300 MB.
- */
-export const DEFAULT_MOUNT_CACHE_BYTES = 128 * 1024 * 1024;
-/** Default leaves loaded ahead of the last one read. */
-export const DEFAULT_MOUNT_PREFETCH = 4;
-
 export interface MountBundleOptions {
   /** An existing, empty directory. */
   mountPoint: string;

@@ -12,12 +12,8 @@ import type { BundleOutput, SidecarParams, SplitOutput } from "../model/sidecar_
 import type { Context } from "../meta/context.ts";
 import { resolveBundle } from "../meta/bundles.ts";
 import { downloadBundle } from "../core/download.ts";
-import {
-  DEFAULT_MOUNT_CACHE_BYTES,
-  DEFAULT_MOUNT_PREFETCH,
-  type Mount,
-  mountBundle,
-} from "../mount/bundle_mount.ts";
+import { type Mount, mountBundle } from "../mount/bundle_mount.ts";
+import { DEFAULT_MOUNT_CACHE_BYTES, DEFAULT_MOUNT_PREFETCH } from "../mount/mount_defaults.ts";
 import { uploadBundle, type UploadOptions } from "../core/upload.ts";
 import { addSplit } from "../core/diamond_split.ts";
 import { setLabel } from "../meta/labels.ts";

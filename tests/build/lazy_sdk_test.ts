@@ -178,7 +178,7 @@ Deno.test("the code log names the Node modules of node:url, node:path and node:p
 const nodeModules = (names: Set<string>) =>
   [...names].filter((name) => name.startsWith("node:") || name.startsWith("ext:deno_node/"));
 
-Deno.test("bundle: repo, label and context list on the local store load no Node module that version does not", () =>
+Deno.test("bundle: repo, label, context and bundle list on the local store load no Node module that version does not", () =>
   withTempDir(async (home) => {
     const program = await bundle();
     assertOk(await run(program, home, [], "repo", "create", "--repo", "r"), "repo create");
@@ -187,7 +187,13 @@ Deno.test("bundle: repo, label and context list on the local store load no Node 
     const cli = new Set(nodeModules(await scriptsIn(log)));
     // commander's node:events (scripts/bundle_require.js): the log does show Node modules.
     assert(cli.has("ext:deno_node/_events.mjs"), "version loaded no Node module at all");
-    const lists = [["repo", "list"], ["label", "list", "--repo", "r"], ["context", "list"]];
+    const lists = [
+      ["repo", "list"],
+      ["label", "list", "--repo", "r"],
+      ["context", "list"],
+      // The bundle group's transfer paths (hash-wasm reads Buffer as it loads) load when they run.
+      ["bundle", "list", "--repo", "r"],
+    ];
     for (const args of lists) {
       const list = await run(program, home, [V8_CODE_LOG(log)], ...args);
       assertOk(list, args.join(" "));
