@@ -13,6 +13,7 @@ import { missingObjectRemedy } from "./quarantine.ts";
 import { LeafCache } from "./leaf_cache.ts";
 import type { PackCache } from "./pack_cache.ts";
 import { type LeafSlot, SlotPool } from "./slots.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** What a CafsReader needs. */
 export interface CafsReaderOptions {
@@ -177,7 +178,8 @@ export class CafsReader {
    * `frontToBack`: the caller reads the file front to back, so a leaf two behind the read is
    * dropped from the cache (one behind is kept for reads that arrive a little out of order):
    * the cache then holds the leaves ahead rather than filling with leaves read already (a mount
-   * streaming a big file peaked ~50 MB higher).
+   * streaming a big file peaked ~50 MB higher). A range inside one leaf (most of a mount's
+   * reads) is a view of the cached leaf, not a copy: do not modify it.
    */
   async readRange(
     file: StoredFile,
@@ -196,20 +198,20 @@ export class CafsReader {
     for (let i = first; i <= last; i++) loading.push(this.#cachedLeaf(file, keys, i));
     const leaves = await Promise.all(loading);
     if (frontToBack && first >= 2) this.#cache.delete(keys[first - 2]);
-    const out = new Uint8Array(end - offset);
-    for (const [n, bytes] of leaves.entries()) {
+    const pieces = leaves.map((bytes, n) => {
       const leafStart = this.#chunking.leafRange(first + n, file.size).offset;
-      const from = Math.max(offset, leafStart) - leafStart;
-      const to = Math.min(end, leafStart + bytes.length) - leafStart;
-      out.set(bytes.subarray(from, to), leafStart + from - offset);
-    }
+      return bytes.subarray(
+        Math.max(offset, leafStart) - leafStart,
+        Math.min(end, leafStart + bytes.length) - leafStart,
+      );
+    });
     // Leaves loaded ahead fill at most half the cache: more would evict them before their read.
     const reach = Math.min(ahead, Math.floor(this.#cache.maxBytes / 2 / this.#chunking.leafSize));
     for (let i = last + 1; i <= last + reach && i < keys.length; i++) {
       // A failed prefetch is not kept; the read that needs the leaf will report it.
       this.#cachedLeaf(file, keys, i).catch(() => {});
     }
-    return out;
+    return pieces.length === 1 ? pieces[0] : concatBytes(pieces);
   }
 
   /**

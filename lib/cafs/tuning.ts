@@ -19,11 +19,18 @@ export function checkLeafSize(leafSize: number): number {
 }
 
 /**
+ * Most bytes of leaves an upload holds in flight: what the default concurrency (16) holds at
+ * the default leaf size. Larger leaves get fewer buffers, the same bytes in flight: with 16
+ * buffers of 4 or 8 MiB an upload of 4 x 256 MiB peaked at 349 MB (target 300).
+ */
+const LEAF_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+
+/**
  * Leaf buffers for a given concurrency: enough to keep reads, hashing and writes overlapped,
- * capped so that memory stays near 64 MiB of leaves whatever the dataset's size.
+ * capped so that memory stays near 32 MiB of leaves whatever the dataset's size or leaf size.
  */
 export function leafBuffers(concurrency: number, leafSize: number): number {
-  const cap = Math.max(4, Math.floor((64 * 1024 * 1024) / leafSize));
+  const cap = Math.max(4, Math.floor(LEAF_BYTES_IN_FLIGHT / leafSize));
   return Math.max(4, Math.min(concurrency, cap));
 }
 

@@ -5,6 +5,7 @@
  * key by the layer above.
  */
 import type { File } from "@google-cloud/storage";
+import { concatBytes } from "../util/bytes.ts";
 
 /** The status line and headers of a download, as the SDK's "response" event gives them. */
 interface ResponseHead {
@@ -14,7 +15,7 @@ interface ResponseHead {
 
 /** The whole object. */
 export async function readObject(file: File): Promise<Uint8Array> {
-  return await withBody(file, undefined, async (body) => concat(await Array.fromAsync(body)));
+  return await withBody(file, undefined, async (body) => concatBytes(await Array.fromAsync(body)));
 }
 
 /**
@@ -23,7 +24,7 @@ export async function readObject(file: File): Promise<Uint8Array> {
 export async function readRange(file: File, start: number, end: number): Promise<Uint8Array> {
   try {
     return await withBody(file, { start, end }, async (body, head) => {
-      const bytes = concat(await Array.fromAsync(body));
+      const bytes = concatBytes(await Array.fromAsync(body));
       // 200 instead of 206: the server sent the whole object (an emulator does so for a range
       // past the end), so cut the range out here.
       return head()?.statusCode === 200 ? bytes.slice(start, end + 1) : bytes;
@@ -76,15 +77,4 @@ async function withBody<T>(
     clearTimeout(stall);
     stream.destroy();
   }
-}
-
-/** Joins the chunks of a body into one plain Uint8Array (chunks may share a Buffer pool). */
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

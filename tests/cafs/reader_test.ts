@@ -202,6 +202,19 @@ Deno.test("readRange of a one-leaf or empty file reads within its only leaf", as
   });
 });
 
+Deno.test("readRange inside one leaf serves a view of the cached leaf, not a copy", async () => {
+  await withStoredFile(3 * LEAF, async ({ store, hasher, put, bytes }) => {
+    const reader = new CafsReader({ store, hasher, chunking: CHUNKS, prefetch: 0 });
+    const first = await reader.readRange(put, LEAF, 100);
+    const second = await reader.readRange(put, LEAF + 100, 200);
+    assert.equal(second.buffer, first.buffer);
+    assert.deepEqual(second, bytes.subarray(LEAF + 100, LEAF + 300));
+    const across = await reader.readRange(put, LEAF - 10, 20);
+    assert.notEqual(across.buffer, first.buffer);
+    assert.deepEqual(across, bytes.subarray(LEAF - 10, LEAF + 10));
+  });
+});
+
 Deno.test("readRange throws integrity on a corrupt leaf and does not cache it", async () => {
   await withStoredFile(3 * LEAF, async ({ store, hasher, put, leaves }) => {
     await corrupt(store, leaves[1], flipByte);
