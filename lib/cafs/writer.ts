@@ -9,8 +9,8 @@
  * move to the hashing Worker and back (Hasher.hashMoving), not shared memory: the Worker then
  * copies them into wasm memory with memmove rather than V8's 8-byte loop for shared memory,
  * and a network store sends them as they are (shared memory must be copied into a request
- * body). Measured on S3 (bench/README.md): -21% CPU and -95 MB peak RSS for an upload of
- * 1 GiB, -13% CPU for its 1%-changed re-upload. The chunking is
+ * body). Measured on S3 (bench/README.md): -16% CPU and -95 MB peak RSS for an upload of
+ * 1 GiB; its 1%-changed re-upload -6%, within the noise. The chunking is
  * fixed: a leaf ends every leafSize bytes. A file with a version in the last bundle has that
  * version's leaves looked up in the store (by listing where it pays) while it is read, so its
  * unchanged leaves cost no request each.
