@@ -1,6 +1,12 @@
 /**
  * BLAKE3 in a pool of Web Workers that share memory with the caller.
  *
+ * An upload's leaves (hashMoving) are not shared: their plain buffer moves to the Worker and
+ * back. hash-wasm copies every input into its own memory, and V8 copies out of shared memory 8
+ * bytes at a time (the Workers' hottest spot outside the wasm: 0.3 s per GiB), out of a plain
+ * buffer with libc's memmove (about half that); and a plain leaf goes to a network store as it
+ * is, without the copy that shared memory needs there.
+ *
  * The Worker is this very module, spawned from its own URL: a separate worker file does not
  * survive `deno bundle`. In the bundle the Worker runs the whole program, so it recognises
  * itself by its name, and the program's entry point must do nothing inside a Worker.
@@ -26,26 +32,39 @@ const JOBS_PER_WORKER = 2;
 const WARM_BYTES = 8 * 1024 * 1024;
 const WARM_CHUNK = 2 * 1024 * 1024;
 
-/** What the pool asks of a Worker: hash `length` bytes at `offset` of shared memory. */
+/**
+ * What the pool asks of a Worker: hash `length` bytes at `offset` of shared memory, or of a
+ * plain buffer moved to it (`moves`), which it moves back with its answer.
+ */
 interface HashRequest {
   id: number;
-  buffer: SharedArrayBuffer;
+  buffer: SharedArrayBuffer | ArrayBuffer;
   offset: number;
   length: number;
+  moves?: boolean;
 }
 
-/** A Worker's answer: the hex key, or why it could not hash. */
+/** A Worker's answer: the hex key, or why it could not hash; and a moved buffer, back. */
 interface HashReply {
   id: number;
   key?: string;
   error?: string;
+  buffer?: ArrayBuffer;
 }
 
 /** One hash waiting for, or being served by, a Worker. */
 interface Job {
   bytes: Uint8Array;
-  resolve(key: string): void;
+  /** True when the buffer of `bytes` moves to the Worker instead of being shared or copied. */
+  moves: boolean;
+  resolve(reply: HashReply): void;
   reject(error: Error): void;
+}
+
+/** What hashMoving gives back: the key, and the input over its buffer come back. */
+export interface MovedHash {
+  key: string;
+  bytes: Uint8Array;
 }
 
 /** A Worker of the pool with its jobs in flight and a scratch buffer per job lane. */
@@ -102,11 +121,38 @@ export class Hasher {
   hash(bytes: Uint8Array): Promise<string> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     if (bytes.length < INLINE_LIMIT) return Promise.resolve(this.hashInline(bytes));
-    while (this.#workers.length < this.#size) this.#workers.push(this.#spawn());
     return new Promise((resolve, reject) => {
-      this.#queue.push({ bytes, resolve, reject });
-      this.#dispatch();
+      this.#enqueue({ bytes, moves: false, resolve: (reply) => resolve(reply.key!), reject });
     });
+  }
+
+  /**
+   * The hex BLAKE3 of `bytes`, whose plain buffer moves to a Worker and back instead of being
+   * copied: `bytes` is detached (empty) from the call on, and the result holds the same view
+   * over the buffer come back. A failed hash loses the buffer. Shared and short inputs are
+   * hashed as hash() does and come back as they are.
+   */
+  hashMoving(bytes: Uint8Array): Promise<MovedHash> {
+    const { buffer, byteOffset, length } = bytes;
+    if (this.#stopped || length < INLINE_LIMIT || !(buffer instanceof ArrayBuffer)) {
+      return this.hash(bytes).then((key) => ({ key, bytes }));
+    }
+    return new Promise((resolve, reject) => {
+      this.#enqueue({
+        bytes,
+        moves: true,
+        resolve: (reply) =>
+          resolve({ key: reply.key!, bytes: new Uint8Array(reply.buffer!, byteOffset, length) }),
+        reject,
+      });
+    });
+  }
+
+  /** Queues a job for the Workers, starting them on the first. */
+  #enqueue(job: Job): void {
+    while (this.#workers.length < this.#size) this.#workers.push(this.#spawn());
+    this.#queue.push(job);
+    this.#dispatch();
   }
 
   /** The hex BLAKE3 of `bytes`, computed on the calling thread. */
@@ -165,7 +211,7 @@ export class Hasher {
     if (!entry) return;
     pw.inFlight.delete(reply.id);
     pw.freeLanes.push(entry.lane);
-    if (reply.key !== undefined) entry.job.resolve(reply.key);
+    if (reply.key !== undefined) entry.job.resolve(reply);
     else entry.job.reject(new Error(`hashing failed: ${reply.error}`));
     this.#dispatch();
   }
@@ -189,11 +235,16 @@ export class Hasher {
     const id = this.#nextId++;
     const { bytes } = job;
     let request: HashRequest;
-    if (bytes.buffer instanceof SharedArrayBuffer) {
+    const moved: ArrayBuffer[] = [];
+    if (job.moves) {
+      const buffer = bytes.buffer as ArrayBuffer;
+      request = { id, buffer, offset: bytes.byteOffset, length: bytes.length, moves: true };
+      moved.push(buffer);
+    } else if (bytes.buffer instanceof SharedArrayBuffer) {
       request = { id, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.length };
     } else {
-      // Copying into shared memory measured as fast as transferring, and leaves the caller's
-      // buffer usable; a structured clone of a view would copy its whole underlying buffer.
+      // hash() leaves the caller's buffer usable, so a plain input is copied into shared memory
+      // (a structured clone of a view would copy its whole underlying buffer).
       let scratch = pw.scratch[lane];
       if (!scratch || scratch.byteLength < bytes.length) {
         scratch = new SharedArrayBuffer(bytes.length);
@@ -203,7 +254,7 @@ export class Hasher {
       request = { id, buffer: scratch, offset: 0, length: bytes.length };
     }
     pw.inFlight.set(id, { job, lane });
-    pw.worker.postMessage(request);
+    pw.worker.postMessage(request, moved);
   }
 }
 
@@ -218,17 +269,24 @@ function serveHashRequests(): void {
   const ready = createBLAKE3();
   const scope = self as unknown as {
     onmessage: (event: MessageEvent<HashRequest>) => void;
-    postMessage(reply: HashReply): void;
+    postMessage(reply: HashReply, transfer?: Transferable[]): void;
   };
   scope.onmessage = async (event) => {
-    const { id, buffer, offset, length } = event.data;
+    const { id, buffer, offset, length, moves } = event.data;
+    let reply: HashReply;
     try {
       const blake3 = await ready;
       blake3.init();
       blake3.update(new Uint8Array(buffer, offset, length));
-      scope.postMessage({ id, key: blake3.digest("hex") });
+      reply = { id, key: blake3.digest("hex") };
     } catch (e) {
-      scope.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+      reply = { id, error: e instanceof Error ? e.message : String(e) };
+    }
+    if (moves) {
+      const moved = buffer as ArrayBuffer;
+      scope.postMessage({ ...reply, buffer: moved }, [moved]);
+    } else {
+      scope.postMessage(reply);
     }
   };
 }

@@ -84,3 +84,41 @@ Deno.test("a Hasher starts its Workers only for the first input too long to hash
     assert.equal(hasher.started, 2);
   }, 2);
 });
+
+Deno.test("hashMoving hashes a plain buffer in a Worker and gives the same bytes back", async () => {
+  await withHasher(async (hasher) => {
+    const whole = pattern(102400 + 1000, false);
+    const expected = hasher.hashInline(whole.subarray(1000));
+    const view = whole.subarray(1000);
+    const moving = hasher.hashMoving(view);
+    assert.equal(whole.length, 0, "the buffer moved to the Worker: the caller's view is empty");
+    const { key, bytes } = await moving;
+    assert.equal(key, expected);
+    assert.equal(bytes.byteOffset, 1000);
+    assert.equal(bytes.length, 102400);
+    assert.equal(bytes.buffer.byteLength, 102400 + 1000, "the whole buffer came back");
+    assert.equal(await hasher.hash(bytes), expected, "the bytes came back unchanged");
+  }, 2);
+});
+
+Deno.test("hashMoving of a shared or short input hashes it where it is and returns it", async () => {
+  await withHasher(async (hasher) => {
+    const shared = pattern(102400, true);
+    assert.deepEqual(await hasher.hashMoving(shared), { key: PATTERN_102400, bytes: shared });
+    const short = new TextEncoder().encode("abc");
+    const moved = await hasher.hashMoving(short);
+    assert.equal(moved.key, ABC);
+    assert.equal(moved.bytes, short);
+    assert.equal(short.length, 3, "a short input stays with the caller");
+  }, 2);
+});
+
+Deno.test("many concurrent hashMoving calls each get their own key and buffer back", async () => {
+  await withHasher(async (hasher) => {
+    const inputs = Array.from({ length: 12 }, (_, i) => new Uint8Array(200_000).fill(i));
+    const expected = inputs.map((bytes) => hasher.hashInline(bytes));
+    const moved = await Promise.all(inputs.map((bytes) => hasher.hashMoving(bytes)));
+    assert.deepEqual(moved.map((m) => m.key), expected);
+    moved.forEach((m, i) => assert.ok(m.bytes.every((b) => b === i), `input ${i} came back`));
+  }, 2);
+});

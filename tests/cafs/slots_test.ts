@@ -46,3 +46,30 @@ Deno.test("releasing a slot twice throws", async () => {
   slot.release();
   assert.throws(() => slot.release(), /released twice/);
 });
+
+Deno.test("a plain pool lends buffers that are not shared memory", async () => {
+  const pool = new SlotPool(2, 1024, "plain");
+  const slot = await pool.acquire();
+  assert.equal(slot.bytes.length, 1024);
+  assert.ok(slot.bytes.buffer instanceof ArrayBuffer);
+  slot.release();
+});
+
+Deno.test("a buffer that came back from a move is lent again; a lost one is replaced", async () => {
+  const pool = new SlotPool(1, 16, "plain");
+  const slot = await pool.acquire();
+  // transfer() detaches the buffer as a move to a Worker does.
+  const moved = (slot.bytes.buffer as ArrayBuffer).transfer();
+  slot.bytes = new Uint8Array(moved);
+  slot.release();
+  const again = await pool.acquire();
+  assert.equal(again.bytes.buffer, moved, "the buffer that came back is lent");
+  const waiting = pool.acquire();
+  (again.bytes.buffer as ArrayBuffer).transfer();
+  again.release();
+  const fresh = await waiting;
+  assert.equal(fresh.bytes.length, 16, "a lost buffer is replaced by a new one");
+  assert.ok(fresh.bytes.buffer !== moved);
+  fresh.release();
+  assert.equal(pool.available, 1);
+});

@@ -240,3 +240,30 @@ Deno.test("putFile of a missing file fails with NotFound", async () => {
     await assert.rejects(writer.putFile(`${dir}/absent`), Deno.errors.NotFound);
   });
 });
+
+Deno.test("leaves reach the store in plain buffers, not shared memory a store must copy", async () => {
+  await withBench(async ({ store, hasher, file }) => {
+    const shared: string[] = [];
+    const checking: Store = Object.assign(Object.create(store), {
+      putIfAbsent: (key: string, bytes: Uint8Array) => {
+        if (!(bytes.buffer instanceof ArrayBuffer)) shared.push(key);
+        return store.putIfAbsent(key, bytes);
+      },
+      head: (key: string) => store.head(key),
+      get: (key: string) => store.get(key),
+    });
+    const leafSize = 256 * KiB;
+    const writer = new CafsWriter({
+      store: checking,
+      hasher,
+      chunking: chunkingOf(leafSize),
+      slots: 2,
+    });
+    const { path, bytes } = await file(5 * leafSize + 3);
+    const put = await writer.putFile(path);
+    assert.equal(put.leavesStored, 6);
+    assert.deepEqual(shared, []);
+    const reader = new CafsReader({ store, hasher, chunking: chunkingOf(leafSize) });
+    assert.deepEqual(await readAll(reader.readFile(put)), bytes);
+  });
+});
