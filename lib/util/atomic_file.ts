@@ -7,6 +7,11 @@
  * lock it can take, so never a live writer's, whatever the clocks say. Paths may hold names that
  * are not UTF-8 (lib/util/byte_names.ts).
  *
+ * The temporary is made and locked by sync calls, and a file whose bytes are all in memory can
+ * be written, committed or discarded by sync calls too (`writeSync`, `commitSync`): each async
+ * file call is a round trip to Deno's blocking threads, which for thousands of small files cost
+ * several times the calls themselves (a download of 10,000 files of 4 KiB).
+ *
  * @example
  * ```ts
  * await writeFileAtomic(`${home}/config.yaml`, text);
@@ -42,11 +47,16 @@ export class AtomicFile {
   ) {}
 
   /** Creates a fresh temporary beside `path`; the directory must exist. */
-  static async create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
+  static create(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
+    return Promise.try(() => AtomicFile.createSync(path, options));
+  }
+
+  /** create(), by sync calls. */
+  static createSync(path: string, options: AtomicFileOptions = {}): AtomicFile {
     const dir = path.slice(0, path.lastIndexOf("/") + 1);
     for (let attempt = 1;; attempt++) {
       const tempPath = `${dir}${options.tempPrefix ?? DEFAULT_TEMP_PREFIX}${crypto.randomUUID()}`;
-      const file = await byteFs.open(tempPath, {
+      const file = byteFs.openSync(tempPath, {
         write: true,
         createNew: true,
         mode: options.mode ?? 0o666,
@@ -54,7 +64,7 @@ export class AtomicFile {
       // A sweep that took the brand-new temporary for a leftover is removing it: take another.
       // Past a few tries the file system is not keeping locks; a lost temporary then fails the
       // rename, loudly.
-      if (await holdLock(file) || attempt === LOCK_ATTEMPTS) {
+      if (holdLock(file) || attempt === LOCK_ATTEMPTS) {
         return new AtomicFile(path, tempPath, file);
       }
       file.close();
@@ -64,6 +74,13 @@ export class AtomicFile {
   /** Appends every byte of `bytes`. */
   write(bytes: Uint8Array): Promise<void> {
     return writeAll(this.file, bytes);
+  }
+
+  /** write(), by sync calls. */
+  writeSync(bytes: Uint8Array): void {
+    for (let done = 0; done < bytes.length;) {
+      done += this.file.writeSync(bytes.subarray(done));
+    }
   }
 
   /**
@@ -80,10 +97,30 @@ export class AtomicFile {
     }
   }
 
+  /** commit(), by sync calls. */
+  commitSync(finish?: (tempPath: string) => void): void {
+    try {
+      finish?.(this.tempPath);
+      byteFs.renameSync(this.tempPath, this.path);
+    } finally {
+      this.#close();
+    }
+  }
+
   /** Drops the temporary; the target, if any, is left as it was. */
   async discard(): Promise<void> {
     this.#close();
     await byteFs.remove(this.tempPath).catch(() => {});
+  }
+
+  /** discard(), by sync calls. */
+  discardSync(): void {
+    this.#close();
+    try {
+      byteFs.removeSync(this.tempPath);
+    } catch {
+      // already gone: nothing to drop
+    }
   }
 
   #close(): void {
@@ -98,14 +135,14 @@ export class AtomicFile {
  * or has already unlinked the file). A file system without flock(2) leaves it unlocked: the
  * sweep then goes by its age alone.
  */
-async function holdLock(file: byteFs.OpenFile): Promise<boolean> {
+function holdLock(file: byteFs.OpenFile): boolean {
   let locked: boolean;
   try {
-    locked = await file.tryLock(true);
+    locked = file.tryLockSync(true);
   } catch {
     return true; // no locks here (some network file systems): nothing more to hold
   }
-  return locked && (await file.stat()).nlink !== 0;
+  return locked && file.statSync().nlink !== 0;
 }
 
 /**

@@ -239,7 +239,17 @@ export function readDirBytesSync(path: string): Deno.DirEntry[] {
 export type OpenFile =
   & Pick<
     Deno.FsFile,
-    "read" | "write" | "seek" | "stat" | "truncate" | "sync" | "tryLock" | "close"
+    | "read"
+    | "write"
+    | "writeSync"
+    | "seek"
+    | "stat"
+    | "statSync"
+    | "truncate"
+    | "sync"
+    | "tryLock"
+    | "tryLockSync"
+    | "close"
   >
   & Disposable;
 
@@ -261,10 +271,12 @@ class FdFile implements OpenFile {
   }
 
   write(bytes: Uint8Array): Promise<number> {
-    return Promise.try(() => {
-      const buffer = Uint8Array.from(bytes);
-      return check(libc().write(this.#fd, buffer, BigInt(buffer.length)), "write", this.path);
-    });
+    return Promise.try(() => this.writeSync(bytes));
+  }
+
+  writeSync(bytes: Uint8Array): number {
+    const buffer = Uint8Array.from(bytes);
+    return check(libc().write(this.#fd, buffer, BigInt(buffer.length)), "write", this.path);
   }
 
   seek(offset: number | bigint, whence: Deno.SeekMode): Promise<number> {
@@ -274,7 +286,11 @@ class FdFile implements OpenFile {
   }
 
   stat(): Promise<Deno.FileInfo> {
-    return Promise.try(() => statxAt(this.#fd, "", AT_EMPTY_PATH, this.path));
+    return Promise.try(() => this.statSync());
+  }
+
+  statSync(): Deno.FileInfo {
+    return statxAt(this.#fd, "", AT_EMPTY_PATH, this.path);
   }
 
   truncate(size = 0): Promise<void> {
@@ -291,11 +307,13 @@ class FdFile implements OpenFile {
 
   /** flock(2) without waiting, as Deno.FsFile's: false when another open file holds a lock. */
   tryLock(exclusive = false): Promise<boolean> {
-    return Promise.try(() => {
-      if (libc().flock(this.#fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) === 0) return true;
-      if (lastErrno() === EWOULDBLOCK) return false;
-      throw failure("flock", this.path);
-    });
+    return Promise.try(() => this.tryLockSync(exclusive));
+  }
+
+  tryLockSync(exclusive = false): boolean {
+    if (libc().flock(this.#fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) === 0) return true;
+    if (lastErrno() === EWOULDBLOCK) return false;
+    throw failure("flock", this.path);
   }
 
   close(): void {
@@ -312,11 +330,18 @@ class FdFile implements OpenFile {
 /** Deno.open for any path (read only by default, as Deno's). */
 export function open(path: string, options: Deno.OpenOptions = { read: true }): Promise<OpenFile> {
   if (!hasRawBytes(path)) return Deno.open(path, options);
-  return Promise.try(() => {
-    const flags = openFlags(options);
-    const fd = check(libc().open(cPath(path), flags, options.mode ?? 0o666), "open", path);
-    return new FdFile(fd, path);
-  });
+  return Promise.try(() => openSync(path, options));
+}
+
+/**
+ * Deno.openSync for any path. The sync calls run on the calling thread: for a small file they
+ * cost a fraction of the async ones, each of which is a round trip to Deno's blocking threads.
+ */
+export function openSync(path: string, options: Deno.OpenOptions = { read: true }): OpenFile {
+  if (!hasRawBytes(path)) return Deno.openSync(path, options);
+  const flags = openFlags(options);
+  const fd = check(libc().open(cPath(path), flags, options.mode ?? 0o666), "open", path);
+  return new FdFile(fd, path);
 }
 
 /** open(2) flags of Deno's open options. */
@@ -363,19 +388,27 @@ export function mkdir(path: string, mode = 0o777): Promise<void> {
 /** Deno.rename for any paths. */
 export function rename(from: string, to: string): Promise<void> {
   if (!hasRawBytes(from) && !hasRawBytes(to)) return Deno.rename(from, to);
-  return Promise.try(() => {
-    check(libc().rename(cPath(from), cPath(to)), "rename", to);
-  });
+  return Promise.try(() => renameSync(from, to));
+}
+
+/** Deno.renameSync for any paths. */
+export function renameSync(from: string, to: string): void {
+  if (!hasRawBytes(from) && !hasRawBytes(to)) return Deno.renameSync(from, to);
+  check(libc().rename(cPath(from), cPath(to)), "rename", to);
 }
 
 /** Deno.remove (a file, a link or an empty directory) for any path. */
 export function remove(path: string): Promise<void> {
   if (!hasRawBytes(path)) return Deno.remove(path);
-  return Promise.try(() => {
-    const dir = statxInfo(path, false).isDirectory;
-    const result = dir ? libc().rmdir(cPath(path)) : libc().unlink(cPath(path));
-    check(result, "remove", path);
-  });
+  return Promise.try(() => removeSync(path));
+}
+
+/** Deno.removeSync (a file, a link or an empty directory) for any path. */
+export function removeSync(path: string): void {
+  if (!hasRawBytes(path)) return Deno.removeSync(path);
+  const dir = statxInfo(path, false).isDirectory;
+  const result = dir ? libc().rmdir(cPath(path)) : libc().unlink(cPath(path));
+  check(result, "remove", path);
 }
 
 /** Deno.symlink for any link path and target. */
@@ -389,25 +422,33 @@ export function symlink(target: string, path: string): Promise<void> {
 /** Deno.chmod for any path. */
 export function chmod(path: string, mode: number): Promise<void> {
   if (!hasRawBytes(path)) return Deno.chmod(path, mode);
-  return Promise.try(() => {
-    check(libc().chmod(cPath(path), mode), "chmod", path);
-  });
+  return Promise.try(() => chmodSync(path, mode));
+}
+
+/** Deno.chmodSync for any path. */
+export function chmodSync(path: string, mode: number): void {
+  if (!hasRawBytes(path)) return Deno.chmodSync(path, mode);
+  check(libc().chmod(cPath(path), mode), "chmod", path);
 }
 
 /** Deno.utime (access and modification time, following links) for any path. */
 export function utime(path: string, atime: Date, mtime: Date): Promise<void> {
   if (!hasRawBytes(path)) return Deno.utime(path, atime, mtime);
-  return Promise.try(() => {
-    const times = new BigInt64Array(4);
-    [atime, mtime].forEach((time, i) => {
-      const ms = time.getTime();
-      times[2 * i] = BigInt(Math.floor(ms / 1000));
-      times[2 * i + 1] = BigInt((ms - Math.floor(ms / 1000) * 1000) * 1e6);
-    });
-    check(
-      libc().utimensat(AT_FDCWD, cPath(path), new Uint8Array(times.buffer), 0),
-      "utime",
-      path,
-    );
+  return Promise.try(() => utimeSync(path, atime, mtime));
+}
+
+/** Deno.utimeSync (following links) for any path. */
+export function utimeSync(path: string, atime: Date, mtime: Date): void {
+  if (!hasRawBytes(path)) return Deno.utimeSync(path, atime, mtime);
+  const times = new BigInt64Array(4);
+  [atime, mtime].forEach((time, i) => {
+    const ms = time.getTime();
+    times[2 * i] = BigInt(Math.floor(ms / 1000));
+    times[2 * i + 1] = BigInt((ms - Math.floor(ms / 1000) * 1000) * 1e6);
   });
+  check(
+    libc().utimensat(AT_FDCWD, cPath(path), new Uint8Array(times.buffer), 0),
+    "utime",
+    path,
+  );
 }

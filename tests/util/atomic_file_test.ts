@@ -74,3 +74,29 @@ Deno.test("AtomicFile holds its temporary locked until the rename, so no sweep t
     assert(await lockable(`${dir}/t`), "released once in place");
   });
 });
+
+Deno.test("AtomicFile by sync calls: locked until the rename, finish() sees the whole file, discard leaves the target", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/t`, "old");
+    const file = AtomicFile.createSync(`${dir}/t`, { tempPrefix: ".part-", mode: 0o600 });
+    file.writeSync(new TextEncoder().encode("new bytes"));
+    assertEquals(await Deno.readTextFile(`${dir}/t`), "old");
+    assert(!await lockable(file.tempPath), "locked while written");
+    let seen = "";
+    file.commitSync((temp) => {
+      seen = Deno.readTextFileSync(temp);
+      Deno.chmodSync(temp, 0o640);
+    });
+    assertEquals(seen, "new bytes");
+    assertEquals(await Deno.readTextFile(`${dir}/t`), "new bytes");
+    assertEquals((await Deno.stat(`${dir}/t`)).mode! & 0o777, 0o640);
+    assert(await lockable(`${dir}/t`), "released once in place");
+
+    const dropped = AtomicFile.createSync(`${dir}/t`, { tempPrefix: ".part-" });
+    dropped.writeSync(new TextEncoder().encode("half"));
+    dropped.discardSync();
+    dropped.discardSync(); // a second discard, as in a cleanup path, is harmless
+    assertEquals(await Deno.readTextFile(`${dir}/t`), "new bytes");
+    assertEquals(await names(dir), ["t"]);
+  });
+});

@@ -85,3 +85,21 @@ Deno.test("a file with a non-UTF-8 name is locked by its bytes: a second open fi
     assert(await second.tryLock(true), "free once the first is closed");
   });
 });
+
+Deno.test("a file with a non-UTF-8 name is made, written, locked, changed and removed by sync calls", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/${latin1}`;
+    using file = fs.openSync(path, { write: true, createNew: true, mode: 0o600 });
+    assertEquals(file.writeSync(new TextEncoder().encode("bye")), 3);
+    assert(file.tryLockSync(true));
+    assertEquals(file.statSync().nlink, 1);
+    fs.chmodSync(path, 0o640);
+    fs.utimeSync(path, new Date(1000), new Date(2_000_500));
+    fs.renameSync(path, `${dir}/${latin1}3`);
+    const info = fs.lstatSync(`${dir}/${latin1}3`);
+    assertEquals([info.size, info.mode! & 0o777, info.mtime?.getTime()], [3, 0o640, 2_000_500]);
+    assertEquals(await sh(dir, `cat "$(printf 'caf\\xe93')"`), "bye");
+    fs.removeSync(`${dir}/${latin1}3`);
+    assertEquals(fs.readDirBytesSync(dir), []);
+  });
+});
