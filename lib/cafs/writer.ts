@@ -138,9 +138,11 @@ export class CafsWriter {
     onBytes?: (n: number) => void,
     previous?: StoredFile,
   ): Promise<PutResult> {
-    const file = await byteFs.open(path);
+    const file = byteFs.openSync(path);
     try {
-      return await this.putSource(fileByteSource(file), onBytes, previous);
+      // A file to be packed is read by sync calls (byte_source.ts); a leaf's read stays async.
+      const small = this.#packs !== undefined && file.statSync().size <= this.#packs.maxBlob;
+      return await this.putSource(fileByteSource(file, small), onBytes, previous);
     } finally {
       file.close();
     }

@@ -380,7 +380,7 @@ async function putUnchanged(
 ): Promise<{ file: LocalFile; put: PutResult }> {
   for (let attempt = 1;; attempt++) {
     const stored = await put(file);
-    const after = localFile(file.path, file.name, await byteFs.stat(file.path));
+    const after = localFile(file.path, file.name, byteFs.statSync(file.path));
     if (sameVersion(file, after) && stored.size === after.size) return { file, put: stored };
     if (attempt === 2) throw new ChangedWhileRead(file.name);
     file = after;

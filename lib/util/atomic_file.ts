@@ -17,7 +17,7 @@
  * await writeFileAtomic(`${home}/config.yaml`, text);
  * ```
  */
-import { writeAll } from "./file_io.ts";
+import { writeAll, writeAllSync } from "./file_io.ts";
 import * as byteFs from "./byte_fs.ts";
 import { fsError } from "./fs_errors.ts";
 
@@ -78,9 +78,7 @@ export class AtomicFile {
 
   /** write(), by sync calls. */
   writeSync(bytes: Uint8Array): void {
-    for (let done = 0; done < bytes.length;) {
-      done += this.file.writeSync(bytes.subarray(done));
-    }
+    writeAllSync(this.file, bytes);
   }
 
   /**

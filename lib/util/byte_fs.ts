@@ -240,6 +240,7 @@ export type OpenFile =
   & Pick<
     Deno.FsFile,
     | "read"
+    | "readSync"
     | "write"
     | "writeSync"
     | "seek"
@@ -262,12 +263,14 @@ class FdFile implements OpenFile {
   }
 
   read(into: Uint8Array): Promise<number | null> {
-    return Promise.try(() => {
-      const buffer = new Uint8Array(into.length);
-      const n = check(libc().read(this.#fd, buffer, BigInt(buffer.length)), "read", this.path);
-      into.set(buffer.subarray(0, n));
-      return into.length > 0 && n === 0 ? null : n;
-    });
+    return Promise.try(() => this.readSync(into));
+  }
+
+  readSync(into: Uint8Array): number | null {
+    const buffer = new Uint8Array(into.length);
+    const n = check(libc().read(this.#fd, buffer, BigInt(buffer.length)), "read", this.path);
+    into.set(buffer.subarray(0, n));
+    return into.length > 0 && n === 0 ? null : n;
   }
 
   write(bytes: Uint8Array): Promise<number> {
