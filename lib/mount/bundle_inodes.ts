@@ -14,8 +14,9 @@
  * in the name index but not yet in its directory's children: the stream, reaching it, links it
  * there in bundle order (so it has one inode whichever way it came, and is listed once), and
  * only the stream completes directories. A listing therefore still waits until its directory
- * is complete. The stream checks that every name comes after the one before: the order the
- * probe and the completion rule rely on.
+ * is complete. While a probe runs the stream holds its next list (until a probe ends): on the
+ * one thread its work would delay the lookup that waits. The stream checks that every name
+ * comes after the one before: the order the probe and the completion rule rely on.
  */
 import { DatamonError } from "../errors.ts";
 import {
@@ -122,6 +123,9 @@ export class BundleInodes {
   #lastDir = { path: "", ino: ROOT_INO };
   #files = 0;
   #bytes = 0;
+  /** Probes under way, and what settles as one of them ends: the stream gives way to them. */
+  #probing = 0;
+  #probeEnded = Promise.withResolvers<void>();
   /** Lists the stream has added in full, and the last name it added. */
   #listsIn = 0;
   #lastName: string | undefined;
@@ -163,6 +167,9 @@ export class BundleInodes {
   async fill(lists: AsyncIterable<readonly TreeEntry[]>, signal?: AbortSignal): Promise<void> {
     try {
       for await (const list of lists) {
+        // A lookup is waiting on the probe: the stream's work on the one thread would delay it,
+        // so a list waits for a probe to end (one, so that probes in a row never stall it).
+        if (this.#probing > 0) await this.#probeEnded.promise;
         // An unmount stops the reading: the rest of the list would only keep the process up.
         if (signal?.aborted) break;
         for (const entry of list) {
@@ -275,8 +282,20 @@ export class BundleInodes {
       const ino = this.#find(parent, name);
       if (ino !== 0) return ino;
       if (this.#isComplete(parent)) return undefined;
-      if (this.probe) return await this.#lookupByProbe(this.probe, parent, name);
+      if (this.probe) return await this.#givingWay(this.#lookupByProbe(this.probe, parent, name));
       await this.#nextProgress();
+    }
+  }
+
+  /** `probe`'s result, the stream holding its next list until it (or another probe) ends. */
+  async #givingWay<T>(probe: Promise<T>): Promise<T> {
+    this.#probing++;
+    try {
+      return await probe;
+    } finally {
+      this.#probing--;
+      this.#probeEnded.resolve();
+      this.#probeEnded = Promise.withResolvers<void>();
     }
   }
 
