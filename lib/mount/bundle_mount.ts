@@ -106,12 +106,12 @@ export async function mountBundle(
       bundle.fileCount,
       withRedactions ? undefined : listProbe(ctx, bundle),
     );
-    const filled = inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
+    const fill = () =>
+      inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
     if (withRedactions) {
-      await filled;
+      await fill();
       if (inodes.failure !== undefined) throw inodes.failure;
     }
-    filled.then(() => inodes.failure !== undefined && options.onError?.(inodes.failure));
     // Recorded before the mount appears: nothing is read unrecorded.
     if (options.reader) {
       await logRead(ctx, options.reader, {
@@ -125,6 +125,11 @@ export async function mountBundle(
       fsname: `datamon:${bundle.repo}/${bundle.id}`,
       onError: options.onError,
     });
+    // The stream starts once the mount is up: its work on the one thread would slow the setup,
+    // and a lookup meanwhile is answered by the probe (or waits for the stream, without one).
+    if (!withRedactions) {
+      fill().then(() => inodes.failure !== undefined && options.onError?.(inodes.failure));
+    }
     return {
       path: mountPoint.path,
       done: session.done.finally(release),
