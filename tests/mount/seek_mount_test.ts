@@ -34,11 +34,18 @@ class HeldStream extends DelegatingStore {
   }
 }
 
-/** A bundle of LISTS full lists, list i holding directory dNN's files f0000 on. */
-async function manyListBundle(ctx: Context): Promise<BundleDoc> {
+/**
+ * A bundle of full lists, list i holding directory d{dirs[i]}'s files f0000 on (the writer
+ * takes them in the order given, so dirs out of order make a damaged bundle whose lists match
+ * their checksums).
+ */
+async function manyListBundle(
+  ctx: Context,
+  dirs = Array.from({ length: LISTS }, (_, i) => i),
+): Promise<BundleDoc> {
   await createRepo(ctx, "r", "", who);
   const writer = await BundleWriter.start(ctx, "r", who);
-  for (let i = 0; i < LISTS; i++) {
+  for (const i of dirs) {
     for (let j = 0; j < FILE_LIST_SIZE; j++) {
       const name = `d${String(i).padStart(2, "0")}/f${String(j).padStart(4, "0")}`;
       await writer.add({ name, size: j, mode: 0o644, mtime: new Date(0), key: "ab".repeat(32) });
@@ -47,10 +54,8 @@ async function manyListBundle(ctx: Context): Promise<BundleDoc> {
   return await writer.commit({ message: "m", leafSize: 65536, inputs: [] });
 }
 
-fuseTest("the last file of a many-list bundle is found reading few of its lists", async (dir) => {
-  const ctx = memoryContext();
-  const bundle = await manyListBundle(ctx);
-  assertEquals(bundle.fileListCount, LISTS);
+/** Mounts `bundle` of `ctx` at `dir`/mnt with the stream held at its first lists. */
+async function heldMount(ctx: Context, bundle: BundleDoc, dir: string) {
   const held = new HeldStream(ctx.metadata);
   const errors: unknown[] = [];
   await Deno.mkdir(`${dir}/mnt`);
@@ -62,6 +67,14 @@ fuseTest("the last file of a many-list bundle is found reading few of its lists"
     concurrency: 2,
     onError: (e) => errors.push(e),
   });
+  return { held, errors, mounted };
+}
+
+fuseTest("the last file of a many-list bundle is found reading few of its lists", async (dir) => {
+  const ctx = memoryContext();
+  const bundle = await manyListBundle(ctx);
+  assertEquals(bundle.fileListCount, LISTS);
+  const { held, errors, mounted } = await heldMount(ctx, bundle, dir);
   try {
     // Both answer while the stream is held; the stream is let go before any check, so that a
     // failing check leaves no request waiting on the mount.
@@ -87,3 +100,29 @@ fuseTest("the last file of a many-list bundle is found reading few of its lists"
     await mounted.done;
   }
 });
+
+fuseTest(
+  "lists out of name order give EIO to a lookup that reads them, not ENOENT",
+  async (dir) => {
+    const ctx = memoryContext();
+    // Lists 2 and 3 swapped: the search for d04 reads list 2 (d03), then list 3 (d02).
+    const bundle = await manyListBundle(ctx, [0, 1, 3, 2, 4]);
+    const { held, errors, mounted } = await heldMount(ctx, bundle, dir);
+    try {
+      const lookup = run("stat", `${mounted.path}/d04/f0999`);
+      const inTime = await settledWithin(lookup, 5000) !== "pending";
+      held.letGo();
+      assertMatch((await lookup).stderr, /Input\/output error/);
+      assert(inTime, "the lookup fails while the stream is held");
+      assert(errors.length > 0, "onError is told why");
+      assertMatch(
+        String(errors[0]),
+        /out of name order \(file list 3 starts at "d02\/f0000", not after list 2\)/,
+      );
+    } finally {
+      held.letGo();
+      await mounted.unmount();
+      await mounted.done;
+    }
+  },
+);
