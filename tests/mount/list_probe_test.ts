@@ -152,3 +152,18 @@ Deno.test("the stream refuses a name that does not come after the one before it"
   await filled;
   assertMatch(String(inodes.failure), /"a\/2" after "b\/1", out of name order/);
 });
+
+Deno.test("concurrent lookups share the reads of the lists they both need", async () => {
+  const lists = orderedLists(1000, 10);
+  const read = (index: number) => Promise.resolve(lists[index].map(fileEntry) as TreeEntry[]);
+  const alone = new ListProbe(lists.length, read, "bundle B");
+  await alone.firstFrom("d0999/f09", 0);
+  const shared = new ListProbe(lists.length, read, "bundle B");
+  const found = await Promise.all([
+    shared.firstFrom("d0999/f09", 0),
+    shared.firstFrom("d0999/f09", 0),
+    shared.firstFrom("d0999/f08", 0),
+  ]);
+  assertEquals(found.map((entry) => entry?.name), ["d0999/f09", "d0999/f09", "d0999/f08"]);
+  assertEquals(shared.reads, alone.reads, "three searches read what one does");
+});
