@@ -247,6 +247,19 @@ export function bundleTreeLists(
   return entryLists(ctx, bundle, decodeTreeList, onRedacted);
 }
 
+/**
+ * File list `index` of a (datamon, not Go) bundle, verified against the checksum bundle.yaml
+ * records, with its redacted names left in: for readers that seek rather than stream (a mount's
+ * lookup finds a name among a million in a few lists). They check the order they rely on.
+ */
+export function bundleTreeList(
+  ctx: Context,
+  bundle: BundleDoc,
+  index: number,
+): Promise<TreeEntry[]> {
+  return readFileList(ctx, bundle, index, decodeTreeList);
+}
+
 /** Told of each entry left out because its name was redacted from the repo. */
 export type OnRedacted = (name: string) => void;
 

@@ -1,17 +1,36 @@
 /**
  * The inode table of a bundle's read-only view, filled from its file list as it streams in and
  * served meanwhile: files and symlinks get inodes in name order, the directories on their paths
- * are synthesized (an empty directory's entry gives its own mode and time). A lookup of a name
- * not yet seen waits until the list reaches it or passes its directory; a listing waits until
- * its directory is complete. Everything lives in typed arrays: names in one arena of UTF-16
- * code units found through an open-addressing index, children as linked inode numbers, keys as
- * raw bytes; no object or string per entry, so a million files take about 110 MB.
+ * are synthesized (an empty directory's entry gives its own mode and time). Everything lives in
+ * typed arrays: names in one arena of UTF-16 code units found through an open-addressing index,
+ * children as linked inode numbers, keys as raw bytes; no object or string per entry, so a
+ * million files take about 110 MB.
+ *
+ * A lookup of a name the stream has not reached asks a ListProbe (list_probe.ts), when the
+ * table has one: a binary search over the lists not yet streamed finds the entry, or the first
+ * entry under the directory `name/`, in ~10 list reads; a name absent from where it would sit is
+ * unknown at once (the order proves it). Without a probe, a lookup waits until the stream
+ * reaches the name or passes its directory. An entry found by a probe gets its inode at once,
+ * in the name index but not yet in its directory's children: the stream, reaching it, links it
+ * there in bundle order (so it has one inode whichever way it came, and is listed once), and
+ * only the stream completes directories. A listing therefore still waits until its directory
+ * is complete. While a probe runs the stream holds its next list (until a probe ends): on the
+ * one thread its work would delay the lookup that waits. The stream checks that every name
+ * comes after the one before: the order the probe and the completion rule rely on.
  */
 import { DatamonError } from "../errors.ts";
-import { isFileEntry, type PackLocation, type TreeEntry } from "../model/types.ts";
+import {
+  type DirectoryEntry,
+  type FileEntry,
+  isFileEntry,
+  type PackLocation,
+  type SymlinkEntry,
+  type TreeEntry,
+} from "../model/types.ts";
 import { type Attr, S_IFDIR, S_IFLNK, S_IFREG } from "./fuse_ffi.ts";
 import type { DirEntry, DirListing } from "./session.ts";
 import { nameBytes } from "../util/byte_names.ts";
+import type { ListProbe } from "./list_probe.ts";
 
 /** The inode of the mount's root directory, as FUSE fixes it. */
 export const ROOT_INO = 1;
@@ -94,6 +113,8 @@ export class BundleInodes {
   readonly #subdirs = new Column((n) => new Uint32Array(n));
   /** 1 for a directory the list has moved past: no entry of it is still to come. */
   readonly #complete = new Column((n) => new Uint8Array(n));
+  /** 1 for an inode a probe made, not yet linked into its directory by the stream. */
+  readonly #probed = new Column((n) => new Uint8Array(n));
   /** Targets of the symlink inodes (few). */
   readonly #targets = new Map<number, string>();
   /** Mode and time of directories the bundle lists (empty ones), by inode. */
@@ -102,6 +123,12 @@ export class BundleInodes {
   #lastDir = { path: "", ino: ROOT_INO };
   #files = 0;
   #bytes = 0;
+  /** Probes under way, and what settles as one of them ends: the stream gives way to them. */
+  #probing = 0;
+  #probeEnded = Promise.withResolvers<void>();
+  /** Lists the stream has added in full, and the last name it added. */
+  #listsIn = 0;
+  #lastName: string | undefined;
   /** Set once the whole list is in, or it failed (then #failure says why). */
   #ended = false;
   #failure: unknown;
@@ -113,11 +140,13 @@ export class BundleInodes {
    * @param owner uid and gid every inode is shown as owned by
    * @param expectedFiles entries the list is known to hold (the bundle's file count): room is
    *   made for them at once, sparing the copies (and their peak memory) of growing
+   * @param probe finds names in the lists `fill` is given, by index, before the stream gets there
    */
   constructor(
     private readonly dirMtimeMs: number,
     private readonly owner: { uid: number; gid: number },
     expectedFiles = 0,
+    private readonly probe?: ListProbe,
   ) {
     // Directories are not counted in advance: a little room for them, more only if needed.
     const inodes = expectedFiles + ROOT_INO + 1 + (expectedFiles >> 8);
@@ -138,15 +167,34 @@ export class BundleInodes {
   async fill(lists: AsyncIterable<readonly TreeEntry[]>, signal?: AbortSignal): Promise<void> {
     try {
       for await (const list of lists) {
+        // A lookup is waiting on the probe: the stream's work on the one thread would delay it,
+        // so a list waits for a probe to end (one, so that probes in a row never stall it).
+        if (this.#probing > 0) await this.#probeEnded.promise;
         // An unmount stops the reading: the rest of the list would only keep the process up.
         if (signal?.aborted) break;
-        for (const entry of list) this.add(entry);
+        for (const entry of list) {
+          this.#checkOrder(entry.name);
+          this.add(entry);
+        }
+        this.#listsIn++;
         this.#advance();
       }
     } catch (e) {
       this.#failure = e;
     }
     this.#end();
+  }
+
+  /** Refuses a name not after the one before it: lookups and completion rely on the order. */
+  #checkOrder(name: string): void {
+    if (this.#lastName !== undefined && !(this.#lastName < name)) {
+      throw new DatamonError(
+        "integrity",
+        `the bundle lists "${name}" after "${this.#lastName}", out of name order: ` +
+          `its file lists are damaged`,
+      );
+    }
+    this.#lastName = name;
   }
 
   /** Marks the list as ended: every directory is complete (or, after a failure, failed). */
@@ -179,7 +227,7 @@ export class BundleInodes {
   add(entry: TreeEntry): void {
     if (!isFileEntry(entry) && entry.kind === "dir") {
       const ino = this.#directory(entry.name.slice(0, -1));
-      this.#dirAttrs.set(ino, { mode: entry.mode & 0o7777, mtimeMs: entry.mtime.getTime() });
+      this.#setDirAttrs(ino, entry);
       this.#enter(entry.name.slice(0, -1), ino);
       return;
     }
@@ -187,14 +235,25 @@ export class BundleInodes {
     const dirPath = slash < 0 ? "" : entry.name.slice(0, slash);
     const parent = dirPath === this.#lastDir.path ? this.#lastDir.ino : this.#directory(dirPath);
     this.#enter(dirPath, parent);
-    const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name);
+    const kind = isFileEntry(entry) ? FILE : LINK;
+    const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name, kind);
+    this.#setEntry(ino, entry);
+    if (!isFileEntry(entry)) return;
+    this.#files++;
+    this.#bytes += entry.size;
+  }
+
+  #setDirAttrs(ino: number, entry: DirectoryEntry): void {
+    this.#dirAttrs.set(ino, { mode: entry.mode & 0o7777, mtimeMs: entry.mtime.getTime() });
+  }
+
+  /** Sets what a file or symlink inode shows and reads from. */
+  #setEntry(ino: number, entry: FileEntry | SymlinkEntry): void {
     this.#mtime.set(ino, entry.mtime.getTime());
     if (!isFileEntry(entry)) {
-      this.#kind.set(ino, LINK);
       this.#targets.set(ino, entry.target);
       return;
     }
-    this.#kind.set(ino, FILE);
     this.#size.set(ino, entry.size);
     this.#mode.set(ino, entry.mode & 0o7777);
     this.#setKey(ino, entry.key);
@@ -207,8 +266,6 @@ export class BundleInodes {
       this.#pack.set(ino, index + 1);
       this.#packOffset.set(ino, entry.pack.offset);
     }
-    this.#files++;
-    this.#bytes += entry.size;
   }
 
   /** The child `name` of directory `parent` among the entries in so far, if any. */
@@ -225,8 +282,56 @@ export class BundleInodes {
       const ino = this.#find(parent, name);
       if (ino !== 0) return ino;
       if (this.#isComplete(parent)) return undefined;
+      if (this.probe) return await this.#givingWay(this.#lookupByProbe(this.probe, parent, name));
       await this.#nextProgress();
     }
+  }
+
+  /** `probe`'s result, the stream holding its next list until it (or another probe) ends. */
+  async #givingWay<T>(probe: Promise<T>): Promise<T> {
+    this.#probing++;
+    try {
+      return await probe;
+    } finally {
+      this.#probing--;
+      this.#probeEnded.resolve();
+      this.#probeEnded = Promise.withResolvers<void>();
+    }
+  }
+
+  /**
+   * The child `name` of `parent` as the probe finds it in the lists the stream has not added
+   * (those it has are all in the table): the entry named so, else a directory when the first
+   * entry after `name/` is under it; undefined when neither, as the order proves.
+   */
+  async #lookupByProbe(
+    probe: ListProbe,
+    parent: number,
+    name: string,
+  ): Promise<number | undefined> {
+    const from = this.#listsIn;
+    const dir = this.#path(parent);
+    const path = dir === "" ? name : `${dir}/${name}`;
+    const under = `${path}/`;
+    const next = await probe.firstFrom(path, from);
+    // Names like "a-b" sort between "a" and "a/...": then the search goes on from "a/".
+    const found = next === undefined || next.name === path || next.name >= under
+      ? next
+      : await probe.firstFrom(under, from);
+    // The stream may have brought the name while the probe read.
+    const known = this.#find(parent, name);
+    if (known !== 0) return known;
+    if (found?.name === path && (isFileEntry(found) || found.kind === "symlink")) {
+      const ino = this.#newInode(parent, name, path, isFileEntry(found) ? FILE : LINK, false);
+      this.#setEntry(ino, found);
+      return ino;
+    }
+    if (!found?.name.startsWith(under)) return undefined;
+    const ino = this.#newInode(parent, name, path, DIR, false);
+    if (found.name === under && !isFileEntry(found) && found.kind === "dir") {
+      this.#setDirAttrs(ino, found);
+    }
+    return ino;
   }
 
   /** The directory's entries once it is complete; rejects with the list's failure. */
@@ -376,21 +481,31 @@ export class BundleInodes {
         );
       }
       if (existing !== 0) {
+        if (this.#probed.at(existing) === 1) this.#link(existing);
         ino = existing;
         continue;
       }
-      const made = this.#newInode(ino, part, walked);
-      this.#kind.set(made, DIR);
-      this.#subdirs.set(ino, this.#subdirs.at(ino) + 1);
-      ino = made;
+      ino = this.#newInode(ino, part, walked, DIR);
     }
     return ino;
   }
 
-  #newInode(parent: number, name: string, path: string): number {
+  /**
+   * A new inode of `kind` for the child `name` of `parent`, linked into its children unless a
+   * probe made it; or the one a probe made, which the stream now links.
+   */
+  #newInode(parent: number, name: string, path: string, kind: number, linked = true): number {
     if (2 * (this.#count + 1) > this.#slots.length) this.#rehash();
     const slot = this.#probe(parent, name);
-    if (this.#slots[slot] !== 0) {
+    const existing = this.#slots[slot];
+    if (
+      existing !== 0 && linked && this.#probed.at(existing) === 1 &&
+      this.#kind.at(existing) === kind
+    ) {
+      this.#link(existing);
+      return existing;
+    }
+    if (existing !== 0) {
       throw new DatamonError(
         "integrity",
         `the bundle lists "${path}" twice or as both a file and a directory: it cannot be mounted`,
@@ -398,6 +513,7 @@ export class BundleInodes {
     }
     const ino = this.#count++;
     this.#slots[slot] = ino;
+    this.#kind.set(ino, kind);
     this.#parent.set(ino, parent);
     this.#nameStart.set(ino, this.#charsUsed);
     this.#nameLength.set(ino, name.length);
@@ -405,12 +521,21 @@ export class BundleInodes {
     for (let i = 0; i < name.length; i++) {
       this.#chars.values[this.#charsUsed++] = name.charCodeAt(i);
     }
+    if (linked) this.#link(ino);
+    else this.#probed.set(ino, 1);
+    return ino;
+  }
+
+  /** Appends `ino` to its directory's children: the stream meets entries in bundle order. */
+  #link(ino: number): void {
+    if (this.#probed.at(ino) === 1) this.#probed.values[ino] = 0;
+    const parent = this.#parent.at(ino);
     const last = this.#lastChild.at(parent);
     if (last === 0) this.#firstChild.set(parent, ino);
     else this.#nextSibling.set(last, ino);
     this.#lastChild.set(parent, ino);
     this.#children.set(parent, this.#children.at(parent) + 1);
-    return ino;
+    if (this.#kind.at(ino) === DIR) this.#subdirs.set(parent, this.#subdirs.at(parent) + 1);
   }
 
   /** The child `name` of `parent`, or 0. */

@@ -13,7 +13,8 @@ import { FuseSession } from "./session.ts";
 import { CafsSession } from "../cafs/session.ts";
 import { bundleRangeReader } from "../core/bundle_blobs.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleTreeLists } from "../meta/bundles.ts";
+import { bundleTreeList, bundleTreeLists } from "../meta/bundles.ts";
+import { ListProbe } from "./list_probe.ts";
 import { redactedNames } from "../meta/redactions.ts";
 import { downloadBundle } from "../core/download.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
@@ -87,15 +88,22 @@ export async function mountBundle(
       content = diskContent(downloaded);
     }
     let redacted = 0;
-    const inodes = new BundleInodes(bundle.timestamp.getTime(), mountPoint, bundle.fileCount);
-    const filled = inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
     // The mount is served while its file list streams in, except in a repo with redactions:
-    // there the list is read first, so that the files left out are counted when it appears.
-    if ((await redactedNames(ctx, bundle.repo)).size > 0) {
-      await filled;
+    // there the list is read first, so that the files left out are counted when it appears
+    // (and no lookup needs a probe, which would see the redacted names).
+    const withRedactions = (await redactedNames(ctx, bundle.repo)).size > 0;
+    const inodes = new BundleInodes(
+      bundle.timestamp.getTime(),
+      mountPoint,
+      bundle.fileCount,
+      withRedactions ? undefined : listProbe(ctx, bundle),
+    );
+    const fill = () =>
+      inodes.fill(bundleTreeLists(ctx, bundle, () => redacted++), stopFilling.signal);
+    if (withRedactions) {
+      await fill();
       if (inodes.failure !== undefined) throw inodes.failure;
     }
-    filled.then(() => inodes.failure !== undefined && options.onError?.(inodes.failure));
     // Recorded before the mount appears: nothing is read unrecorded.
     if (options.reader) {
       await logRead(ctx, options.reader, {
@@ -109,6 +117,11 @@ export async function mountBundle(
       fsname: `datamon:${bundle.repo}/${bundle.id}`,
       onError: options.onError,
     });
+    // The stream starts once the mount is up: its work on the one thread would slow the setup,
+    // and a lookup meanwhile is answered by the probe (or waits for the stream, without one).
+    if (!withRedactions) {
+      fill().then(() => inodes.failure !== undefined && options.onError?.(inodes.failure));
+    }
     return {
       path: mountPoint.path,
       done: session.done.finally(release),
@@ -119,4 +132,17 @@ export async function mountBundle(
     await release();
     throw e;
   }
+}
+
+/**
+ * What finds a name in the bundle's lists before the stream reaches it; none for a Go datamon
+ * bundle, whose lists are in upload order (its entries are gathered and sorted to be read).
+ */
+function listProbe(ctx: Context, bundle: BundleDoc): ListProbe | undefined {
+  if (ctx.go) return undefined;
+  return new ListProbe(
+    bundle.fileListCount,
+    (index) => bundleTreeList(ctx, bundle, index),
+    `bundle ${bundle.id} in repo "${bundle.repo}"`,
+  );
 }
