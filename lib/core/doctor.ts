@@ -6,6 +6,7 @@
  */
 import type { Store } from "../store/store.ts";
 import { openStore } from "../store/open.ts";
+import { PROBE_RETRY_POLICY } from "../store/retry.ts";
 import {
   type CreateOnlyAnswers,
   probeCreateOnly,
@@ -88,7 +89,7 @@ export async function* runDoctor(flags: SettingFlags): AsyncGenerator<Check> {
 async function* storeChecks(name: string, url: string, writes: boolean): AsyncGenerator<Check> {
   let store: Store;
   try {
-    store = openStore(url);
+    store = openStore(url, { retry: PROBE_RETRY_POLICY });
     await probeReachable(store);
   } catch (e) {
     yield failedCheck(

@@ -51,8 +51,6 @@ const SDK_MAX_LISTENERS = 32;
 
 /** How a GcsStore is opened, beyond its URL. */
 export interface GcsStoreOptions extends StoreOptions {
-  /** Backoff of every request; tests shorten it. */
-  retry?: RetryPolicy;
   /** Entries per listing request (at most 1000); tests shrink it to reach the paging. */
   pageSize?: number;
 }

@@ -22,6 +22,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 5_000,
 };
 
+/**
+ * A diagnosis's tries (`datamon doctor`): three within about a second. A store that does not
+ * answer is what doctor reports, and the default's ~20 s a request made it take a minute.
+ */
+export const PROBE_RETRY_POLICY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 50,
+  maxDelayMs: 500,
+};
+
 /** Whether an HTTP status may succeed when sent again: 408, 429 and every 5xx. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

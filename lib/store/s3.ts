@@ -31,9 +31,8 @@ import { stsCallerArn, type StsTarget } from "./s3_identity.ts";
 const S3_PARAMS = ["endpoint", "region"] as const;
 const DEFAULT_REGION = "us-east-1";
 
-/** What an S3Store is made of beyond its URL; tests shorten the retries. */
+/** What an S3Store is made of beyond its URL. */
 export interface S3StoreOptions extends StoreOptions {
-  retry?: RetryPolicy;
   /** Keys per listing request (S3's maximum is 1000). */
   pageSize?: number;
 }

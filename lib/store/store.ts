@@ -2,6 +2,7 @@
  * The one interface every storage backend implements. Keys are `/`-separated strings
  * (no leading `/`, no empty or `..` segments); a backend knows nothing of bundles.
  */
+import type { RetryPolicy } from "./retry.ts";
 
 /** What `head` knows of a stored object. */
 export interface ObjectInfo {
@@ -111,6 +112,8 @@ export interface StoreOptions {
    * --concurrency-factor); local stores ignore it.
    */
   maxRequests?: number;
+  /** How a network store retries a request that may pass on its own; local stores ignore it. */
+  retry?: RetryPolicy;
 }
 
 /** Copies `from` to `to` in `store`: server-side when the store can, else by get and put. */

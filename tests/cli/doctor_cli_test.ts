@@ -63,3 +63,46 @@ Deno.test("doctor reports a config file that does not parse, with what to fix", 
     assertMatch(report.checks[0].detail, /config file .*config.yaml/);
     assert(report.checks[0].fix, "says what to fix");
   }));
+
+/** A TCP endpoint that drops every connection it accepts, counting them. */
+function droppingEndpoint(): { url: string; connections: () => number; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    connections: () => connections,
+    close: () => listener.close(),
+  };
+}
+
+Deno.test("doctor tries a store that drops every connection a few times, not a whole backoff", () =>
+  withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await datamonOk(home, "context", "create", "--context", "c", "--store", `file://${dir}/c`);
+    const endpoint = droppingEndpoint();
+    try {
+      // Written straight into the config store, as a user with a wrong endpoint would have it.
+      await Deno.writeTextFile(
+        `${home}/config/contexts/c/context.yaml`,
+        ["blob", "metadata", "vmetadata", "wal", "readlog"].reduce(
+          (text, role) => `${text}${role}: s3://datamon-test/x/${role}?endpoint=${endpoint.url}\n`,
+          "name: c\n",
+        ),
+      );
+      const r = await datamon(home, "doctor", "--context", "c", "--json");
+      assertEquals(r.code, EXIT_CODES.unhealthy);
+      const reachable = byName(JSON.parse(r.stdout).checks, /store .*: reachable$/);
+      assertEquals(reachable.map((c) => c.status), Array(5).fill("fail"));
+      // Three tries a store; the default policy's ten would take about a minute here.
+      assert(endpoint.connections() >= 5, `${endpoint.connections()} connections`);
+      assert(endpoint.connections() <= 15, `${endpoint.connections()} connections`);
+    } finally {
+      endpoint.close();
+    }
+  }));
