@@ -19,7 +19,7 @@ import { getObjectInto, HttpStatusError } from "./http_read.ts";
 import { sameBytes } from "../util/bytes.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
-import { isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
+import { isNetworkError, isRetryableStatus } from "./retry.ts";
 import type {
   ListEntry,
   ListOptions,

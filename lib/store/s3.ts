@@ -14,7 +14,7 @@ import { type CloudUrl, parseCloudUrl } from "./cloud_url.ts";
 import { checkDelimiter, checkKey, checkPrefix, checkRange, compareKeys } from "./keys.ts";
 import { REQUEST_TIMEOUT_MS, RequestGate } from "./request_gate.ts";
 import { getObjectInto, HttpStatusError } from "./http_read.ts";
-import { IncompleteBody, isNetworkError, isRetryableStatus, type RetryPolicy } from "./retry.ts";
+import { IncompleteBody, isNetworkError, isRetryableStatus } from "./retry.ts";
 import type {
   ListEntry,
   ListOptions,
