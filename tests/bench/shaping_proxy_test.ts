@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startShapingProxy } from "../../bench/shaping_proxy.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 /** A server that answers each connection with its bytes transformed, after the client's EOF. */
 function serveTransformed(transform: (bytes: Uint8Array) => Uint8Array) {
@@ -54,13 +55,7 @@ async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const buffer = new Uint8Array(65536);
   for (let n; (n = await conn.read(buffer)) !== null;) chunks.push(buffer.slice(0, n));
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

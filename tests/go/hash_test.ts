@@ -15,6 +15,7 @@ import {
   goRootObject,
   hexOf,
 } from "../../lib/cafs/go/hash.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 /** Leaf size of Go datamon's pkg/cafs tests (mocks_test.go: 1.5 MiB). */
 const CAFS_TEST_LEAF_SIZE = 1.5 * 1024 * 1024;
@@ -30,13 +31,7 @@ function bytesOfHex(hex: string): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("goRootKey reproduces pkg/cafs hasher_test.go TestLeafHashes_Constants", () => {

@@ -6,6 +6,7 @@ import type { StoredFile } from "../../lib/cafs/reader.ts";
 import { CafsSession } from "../../lib/cafs/session.ts";
 import { LocalStore } from "../../lib/store/local.ts";
 import { patternBytes, withTempDir } from "./fixtures.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 /** Runs `fn` with a BLAKE3 hasher of `workers` Workers, closed afterwards. */
 export async function withHasher<T>(fn: (hasher: Hasher) => Promise<T>, workers = 1): Promise<T> {
@@ -21,13 +22,7 @@ export async function withHasher<T>(fn: (hasher: Hasher) => Promise<T>, workers 
 export async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk.slice());
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Leaves of 4 KiB: a file of more than 4096 bytes has a root object. */
