@@ -17,6 +17,7 @@
  */
 import { DatamonError } from "../errors.ts";
 import type { TreeEntry } from "../model/types.ts";
+import { BoundedMap } from "../util/bounded_map.ts";
 
 /** Reads list `index` of the bundle, verified against its checksum. */
 export type ListReader = (index: number) => Promise<readonly TreeEntry[]>;
@@ -29,7 +30,7 @@ export class ListProbe {
   readonly #first: (string | undefined)[];
   readonly #last: (string | undefined)[];
   /** Entries of recently read lists, least recently used first. */
-  readonly #cached = new Map<number, readonly TreeEntry[]>();
+  readonly #cached = new BoundedMap<number, readonly TreeEntry[]>(CACHED_LISTS);
   readonly #reading = new Map<number, Promise<readonly TreeEntry[]>>();
   #reads = 0;
 
@@ -81,19 +82,14 @@ export class ListProbe {
 
   /** List `index`, from the cache, from a read under way, or read now and checked. */
   #list(index: number): Promise<readonly TreeEntry[]> {
-    const cached = this.#cached.get(index);
-    if (cached) {
-      this.#cached.delete(index);
-      this.#cached.set(index, cached);
-      return Promise.resolve(cached);
-    }
+    const cached = this.#cached.use(index);
+    if (cached) return Promise.resolve(cached);
     const reading = this.#reading.get(index);
     if (reading) return reading;
     this.#reads++;
     const read = this.read(index).then((list) => {
       this.#check(index, list);
       this.#cached.set(index, list);
-      if (this.#cached.size > CACHED_LISTS) this.#cached.delete(this.#cached.keys().next().value!);
       return list;
     }).finally(() => this.#reading.delete(index));
     this.#reading.set(index, read);

@@ -1,4 +1,7 @@
-/** A map that holds at most `max` entries; the oldest added is forgotten first. */
+/**
+ * A map that holds at most `max` entries; the oldest added is forgotten first, or the least
+ * recently used when entries are read with `use`.
+ */
 export class BoundedMap<K, V> {
   readonly #entries = new Map<K, V>();
 
@@ -6,6 +9,16 @@ export class BoundedMap<K, V> {
 
   get(key: K): V | undefined {
     return this.#entries.get(key);
+  }
+
+  /** The entry, now counted as the newest. */
+  use(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
   }
 
   has(key: K): boolean {
