@@ -337,3 +337,36 @@ Deno.test("a download killed (SIGKILL) mid-file leaves a part file that the next
     assertEquals(await Array.fromAsync(Deno.readDir(`${dir}/out`), (e) => e.name), ["big.bin"]);
   });
 });
+
+Deno.test("a download of packed files killed (SIGKILL) leaves only whole files, and the next one there finishes it", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) {
+      files[`f${String(i).padStart(4, "0")}`] = `file ${i}\n`.repeat(40);
+    }
+    await writeTree(`${dir}/src`, files);
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    await upload(home, "r", `${dir}/src`, "m");
+    const args = ["bundle", "download", "--repo", "r", "--destination", `${dir}/out`];
+    const download = datamonCommand(home, ...args).spawn();
+    let ended = false;
+    download.status.then(() => ended = true);
+    // Killed once some packed files are in place: they are written by sync calls, one by one.
+    let written = 0;
+    while (written < 50 && !ended) {
+      written = (await Array.fromAsync(Deno.readDir(`${dir}/out`)).catch(() => [])).length;
+      if (written < 50) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert(!ended, "the download ended before it could be killed");
+    download.kill("SIGKILL");
+    assertEquals((await download.output()).code, 137);
+    for await (const entry of Deno.readDir(`${dir}/out`)) {
+      if (entry.name.startsWith(".datamon-part-")) continue;
+      assertEquals(await Deno.readTextFile(`${dir}/out/${entry.name}`), files[entry.name]);
+    }
+    await datamonOk(home, ...args, "--force-dest");
+    const names = await Array.fromAsync(Deno.readDir(`${dir}/out`), (e) => e.name);
+    assertEquals(names.sort(), Object.keys(files));
+  });
+});
