@@ -17,9 +17,9 @@ export const DEFAULT_MAX_REQUESTS = 32;
 export const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * Bytes of request bodies a store holds at once. Bodies are copies (shared memory cannot be
- * sent), so without a bound 32 leaves of 2 MiB in flight cost their size twice over; 32 MiB
- * keeps a 100 ms round trip at over 300 MB/s.
+ * Bytes of request bodies a store holds at once. A body in shared memory is sent as a copy
+ * (shared memory cannot be sent), so without a bound 32 such leaves of 2 MiB in flight cost
+ * their size twice over; 32 MiB keeps a 100 ms round trip at over 300 MB/s.
  */
 const BODY_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
