@@ -3,7 +3,7 @@
  * Go datamon's) marshals pkg/model's structs: fields in struct order, omitempty fields left out,
  * sequences flush with their key, timestamps in RFC3339Nano.
  */
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { isKind } from "../../lib/errors.ts";
 import { nameBytes } from "../../lib/util/byte_names.ts";
 import {

@@ -3,7 +3,7 @@
  * constants, and keys that python3's hashlib.blake2b (which takes the tree parameters) computed
  * offline for the inputs below, with the node offsets and last-node flags of pkg/cafs/writer.go.
  */
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { isKind } from "../../lib/errors.ts";
 import {
   GO_KEY_BYTES,

@@ -2,7 +2,7 @@
  * The Go reader API on damaged or partial Go-layout contexts (local stores): every failure is
  * one DatamonError line of the right kind that names what is wrong.
  */
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { type DatamonError, type ErrorKind, isKind } from "../../lib/errors.ts";
 import { readGoFile } from "../../lib/cafs/go/reader.ts";
 import { getGoContext } from "../../lib/meta/go/contexts.ts";

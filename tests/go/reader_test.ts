@@ -2,7 +2,7 @@
  * A context that go_fixture writes in Go datamon's layout reads back byte-exact through the
  * Go reader API, on the local disk, the S3 test server and the GCS emulator.
  */
-import assert from "node:assert/strict";
+import { assert } from "../support/assert.ts";
 import { readGoFile } from "../../lib/cafs/go/reader.ts";
 import { getGoContext, listGoContexts } from "../../lib/meta/go/contexts.ts";
 import { getGoRepo, listGoRepos } from "../../lib/meta/go/repos.ts";
