@@ -17,7 +17,10 @@ import { FILE_LIST_SIZE } from "../model/keys.ts";
  */
 export class EntryList {
   #entries: TreeEntry[] = [];
-  /** The last name added: sources come in name order, so a duplicate follows its twin. */
+  /**
+   * The last name added: sources come in name order (JavaScript string order, which every
+   * reader of a file list relies on), so a duplicate follows its twin.
+   */
   #lastName: string | undefined;
   /** Entries added in all, and the bytes of the files among them. */
   files = 0;
@@ -25,12 +28,24 @@ export class EntryList {
   /** The oldest format that holds every entry added (see entryFormatVersion). */
   formatVersion = FILES_ONLY_FORMAT_VERSION;
 
-  /** Adds the next entry; true when the list is full and should be taken and written. */
+  /**
+   * Adds the next entry; true when the list is full and should be taken and written. Refuses
+   * a name given twice (the user's files) and a name before the previous one (a source of
+   * datamon's out of order: readers would refuse the bundle).
+   */
   add(entry: TreeEntry): boolean {
-    if (entry.name === this.#lastName) {
+    const last = this.#lastName;
+    if (entry.name === last) {
       throw new DatamonError(
         "invalid-argument",
         `"${entry.name}" is named twice in the files to upload: give each file once`,
+      );
+    }
+    if (last !== undefined && entry.name < last) {
+      throw new DatamonError(
+        "integrity",
+        `"${entry.name}" came after "${last}", out of name order: datamon would write a ` +
+          `damaged file list; nothing was committed, please report this`,
       );
     }
     this.#lastName = entry.name;

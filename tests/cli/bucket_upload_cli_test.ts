@@ -1,4 +1,7 @@
-/** End-to-end: `bundle upload --path s3://...` and `gs://...` make a bundle of a bucket prefix. */
+/**
+ * End-to-end: `bundle upload --path s3://...` and `gs://...` make a bundle of a bucket prefix,
+ * its file lists in name order whatever order the bucket lists its keys in.
+ */
 import { assertEquals, assertMatch } from "../support/assert.ts";
 import { assertSameTree, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
@@ -58,6 +61,52 @@ for (const backend of ["s3", "gcs"] as const) {
     }
   });
 }
+
+/**
+ * Names whose code-point order (a bucket's listing) and JavaScript string order (a bundle's
+ * file lists) differ: a fullwidth "Ａ" (U+FF21) sorts before an emoji by code point, after it
+ * by UTF-16 code unit.
+ */
+const CROSSED: Record<string, string> = {
+  "d/x.txt": "plain",
+  "d/\uff21.txt": "fullwidth A",
+  "d/\u{1f600}.txt": "grinning face",
+  "\uff21/a": "under a fullwidth directory",
+  "\u{1f600}/b": "under an emoji directory",
+};
+
+Deno.test("a bundle uploaded from a bucket lists fullwidth and emoji names in name order, and each downloads", async () => {
+  const source = await freshStoreUrl("s3");
+  try {
+    await withTempDir(async (dir) => {
+      const home = `${dir}/home`;
+      const store = openStore(source.url);
+      await writeTree(`${dir}/expected`, CROSSED);
+      for (const [name, text] of Object.entries(CROSSED)) {
+        await store.put(name, new TextEncoder().encode(text));
+      }
+      await datamonOk(home, "repo", "create", "--repo", "r");
+      await upload(home, "r", source.url, "crossed names");
+      const files = JSON.parse(
+        await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+      ) as { name: string }[];
+      assertEquals(files.map((f) => f.name), Object.keys(CROSSED).sort());
+      for (const [name, text] of Object.entries(CROSSED)) {
+        const one = `${dir}/one`;
+        await datamonOk(
+          home,
+          ...["bundle", "download", "file", "--repo", "r", "--file", name, "--destination", one],
+        );
+        assertEquals(await Deno.readTextFile(`${one}/${name}`), text);
+        await Deno.remove(one, { recursive: true });
+      }
+      await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+      await assertSameTree(`${dir}/expected`, `${dir}/out`);
+    });
+  } finally {
+    await source.cleanup();
+  }
+});
 
 Deno.test("bundle upload from an empty bucket prefix exits 6 and commits nothing", async () => {
   const source = await freshStoreUrl("s3");

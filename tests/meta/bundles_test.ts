@@ -1,6 +1,6 @@
 /**
  * Reading bundles back: file lists verified against the checksums bundle.yaml records, a name
- * given twice refused at upload and at read, and a damaged bundle.yaml or label record passed
+ * given twice or out of name order refused at upload, twice at read, and a damaged bundle.yaml or label record passed
  * over with a warning instead of freezing the repo.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
@@ -127,6 +127,17 @@ Deno.test("BundleWriter.add() refuses a name given twice", async () => {
   const e = await assertRejects(() => writer.add(entry("a", "cd".repeat(32))));
   assert(isKind(e, "invalid-argument"), e.message);
   assertMatch(e.message, /^"a" is named twice in the files to upload/);
+});
+
+Deno.test("BundleWriter.add() refuses a name before the previous one in JavaScript string order", async () => {
+  const ctx = memoryContext();
+  await createRepo(ctx, "r", "", who);
+  const writer = await BundleWriter.start(ctx, "r", who);
+  // Code-point order (a bucket's listing) puts U+FF21 before the emoji; JS order after it.
+  await writer.add(entry("d/\uff21.txt"));
+  const e = await assertRejects(() => writer.add(entry("d/\u{1f600}.txt")));
+  assert(isKind(e, "integrity"), e.message);
+  assertMatch(e.message, /^"d\/\u{1f600}\.txt" came after "d\/\uff21\.txt", out of name order/u);
 });
 
 /** Stores `lists` as the bundle's file lists; the bundle recording their checksums. */

@@ -1,0 +1,84 @@
+/**
+ * Re-sorting a stream from code-point order (a bucket listing: UTF-8 byte order) into name
+ * order (JavaScript string order, UTF-16 code units: the order every file list keeps), item by
+ * item as they come.
+ *
+ * The two orders differ only between two names whose first differing code unit is, on one
+ * side, a character in U+E000..U+FFFF (private use, CJK compatibility, fullwidth forms) and, on
+ * the other, a surrogate (a character above U+FFFF: emoji, CJK extension B). Code points put
+ * the U+E000..U+FFFF name first, code units the surrogate one. So under a prefix P, the block
+ * "P + a character in U+E000..U+FFFF ..." arrives just before the block "P + a surrogate ..."
+ * that must come out ahead of it.
+ *
+ * What is held: an item whose name has a character in U+E000..U+FFFF, from that character on,
+ * waits (with the items after it in name order) while the names arriving still start with the
+ * prefix before that character, i.e. while its parent may still list names with characters
+ * above U+FFFF. Every other item passes straight through. A stream whose names have no
+ * character in U+E000..U+FFFF holds nothing.
+ */
+
+/**
+ * `source`, whose items come in code-point order of their names, in name order (JavaScript
+ * string order) instead.
+ *
+ * @example
+ * for await (const file of inNameOrder(bucketFiles)) await writer.add(file);
+ */
+export async function* inNameOrder<T extends { name: string }>(
+  source: AsyncIterable<T>,
+): AsyncGenerator<T> {
+  const pending: Held<T>[] = [];
+  for await (const item of source) {
+    const hold = holdPrefix(item.name);
+    if (hold === undefined && pending.length === 0) {
+      yield item;
+      continue;
+    }
+    insertInNameOrder(pending, { item, hold });
+    let released = 0;
+    while (released < pending.length && releasable(pending[released], item.name)) released++;
+    for (const held of pending.splice(0, released)) yield held.item;
+  }
+  for (const held of pending) yield held.item;
+}
+
+/** An item waiting for the names that may still sort before it. */
+interface Held<T extends { name: string }> {
+  item: T;
+  /** Its name before its first character in U+E000..U+FFFF; undefined when it has none. */
+  hold: string | undefined;
+}
+
+/**
+ * The prefix of `name` before its first code unit in U+E000..U+FFFF: later names (in
+ * code-point order) starting with it may sort before `name` in code-unit order.
+ */
+function holdPrefix(name: string): string | undefined {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) >= 0xe000) return name.slice(0, i);
+  }
+  return undefined;
+}
+
+/**
+ * True when no name after `latest` (in code-point order) can sort before `held` in code-unit
+ * order. The names starting with a prefix are contiguous in code-point order, so once the
+ * latest name has left the held prefix, all later ones have too.
+ */
+function releasable<T extends { name: string }>(held: Held<T>, latest: string): boolean {
+  return held.hold === undefined || !latest.startsWith(held.hold);
+}
+
+/** Inserts `held` into `pending`, kept in name order (usually at its end). */
+function insertInNameOrder<T extends { name: string }>(pending: Held<T>[], held: Held<T>): void {
+  const name = held.item.name;
+  let low = 0;
+  let high = pending.length;
+  if (high > 0 && pending[high - 1].item.name < name) low = high;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (pending[middle].item.name < name) low = middle + 1;
+    else high = middle;
+  }
+  pending.splice(low, 0, held);
+}
