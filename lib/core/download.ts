@@ -21,7 +21,7 @@ import { CafsSession } from "../cafs/session.ts";
 import { bundleReader } from "./bundle_blobs.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
-import { bundleEntries, bundleTree } from "../meta/bundles.ts";
+import { bundleEntries, bundleTree, bundleTreeLists, type Disorder } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
 import * as byteFs from "../util/byte_fs.ts";
@@ -324,7 +324,10 @@ export async function downloadBundle(
 
 /**
  * Finds one entry by name, or by the form a name that is not UTF-8 is shown in; the lists are
- * in name order, so the search by name stops early.
+ * in name order, so the search by name stops at the first name after it. A bundle whose lists
+ * are out of name order (written before bucket listings were re-sorted) may hide the name
+ * past that point: when the lists read up to there, or the next one, are out of order, the
+ * answer is integrity, not "not found".
  */
 export async function findEntry(
   ctx: Context,
@@ -333,9 +336,23 @@ export async function findEntry(
 ): Promise<FileEntry> {
   const wanted = name.replace(/^\/+/, "");
   let redacted = false;
-  for await (const entry of bundleEntries(ctx, bundle, (n) => redacted ||= n === wanted)) {
-    if (entry.name === wanted) return entry;
-    if (entry.name > wanted) break;
+  let disorder: Disorder | undefined;
+  const lists = bundleTreeLists(
+    ctx,
+    bundle,
+    (n) => redacted ||= n === wanted,
+    (found) => disorder = found,
+  );
+  let stopped = false;
+  for await (const list of lists) {
+    const at = list.findIndex((entry) => entry.name >= wanted);
+    if (at === -1) continue;
+    if (list[at].name === wanted && isFileEntry(list[at])) return list[at];
+    // The next list is checked too, for a disorder across the two (it is most likely read
+    // already): only this rare path does more.
+    stopped = true;
+    await lists.next();
+    break;
   }
   if (redacted) {
     throw new DatamonError(
@@ -350,9 +367,20 @@ export async function findEntry(
       if (hasRawBytes(entry.name) && displayName(entry.name) === wanted) return entry;
     }
   }
+  if (stopped && disorder !== undefined) throw unorderedLists(bundle, disorder);
   throw new DatamonError(
     "not-found",
     `file "${wanted}" not found in bundle ${bundle.id}: see "datamon bundle list files"`,
+  );
+}
+
+/** Why a search by name cannot answer "not found": the lists it read are out of name order. */
+function unorderedLists(bundle: BundleDoc, { index, previous, name }: Disorder): DatamonError {
+  return new DatamonError(
+    "integrity",
+    `bundle ${bundle.id} in repo "${bundle.repo}" is out of name order (file list ${index} ` +
+      `names "${name}" after "${previous}"), so a file cannot be looked up by name: run ` +
+      `"datamon fsck --repo ${bundle.repo}"; a full "datamon bundle download" is right`,
   );
 }
 

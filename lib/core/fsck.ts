@@ -1,6 +1,7 @@
 /**
  * Integrity check of a context's committed bundles. Quick: every bundle's file lists can be
- * read, match the checksums bundle.yaml records and name no file twice, and every object a
+ * read, match the checksums bundle.yaml records, name no file twice and are in name order (the
+ * order a lookup by name relies on), and every object a
  * file needs (its leaves, its root object, its pack) is stored. Deep: every file is read back, every leaf and packed file re-hashed against its
  * key, and every pack's index checked (cafs/check.ts does the checks). Each damaged file is
  * reported by repo, bundle and path; the check goes on past damage. A missing object that a
@@ -17,7 +18,7 @@ import { takeWriterLock } from "../cafs/locks.ts";
 import { QuarantineLookup, restoreObject } from "../cafs/quarantine.ts";
 import { CafsSession } from "../cafs/session.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleTree, hasFileListChecksums } from "../meta/bundles.ts";
+import { bundleTree, type Disorder, hasFileListChecksums } from "../meta/bundles.ts";
 import { danglingLabels } from "../meta/labels.ts";
 import { listRepos } from "../meta/repo.ts";
 import { committedBundles } from "../meta/committed.ts";
@@ -231,11 +232,13 @@ async function* checkBundle(
   });
   let listed = 0;
   let listFailure: string | undefined;
+  let disorder: Disorder | undefined;
   // Every entry counts against bundle.yaml's fileCount (links, directories and names
   // redacted from the repo too); only regular files have objects to check.
   async function* entries(): AsyncGenerator<FileEntry> {
     try {
-      for await (const entry of bundleTree(ctx, bundle, () => listed++)) {
+      const lists = bundleTree(ctx, bundle, () => listed++, (found) => disorder = found);
+      for await (const entry of lists) {
         listed++;
         if (isFileEntry(entry)) yield entry;
       }
@@ -261,6 +264,7 @@ async function* checkBundle(
     totals.bytes += group.reduce((sum, entry) => sum + entry.size, 0);
     for (const { file, problem, missing } of problems) yield at(file, problem, missing);
   }
+  if (disorder !== undefined) yield at(undefined, outOfOrder(disorder));
   if (listFailure !== undefined) {
     yield at(undefined, listFailure);
   } else if (listed !== bundle.fileCount) {
@@ -269,4 +273,14 @@ async function* checkBundle(
       `its file lists hold ${listed} files, bundle.yaml says ${bundle.fileCount}`,
     );
   }
+}
+
+/**
+ * The problem of a bundle whose lists are out of name order: its bytes are intact, but a
+ * lookup by name (download file, a mount) may miss files, so it is uploaded again.
+ */
+function outOfOrder({ index, previous, name }: Disorder): string {
+  return `file list ${index} names "${name}" after "${previous}", out of name order: ` +
+    `"bundle download file" and mounts may not find its files; its bytes are intact and a ` +
+    `full "datamon bundle download" is right: download it and upload it again as a new bundle`;
 }

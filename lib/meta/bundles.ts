@@ -225,26 +225,30 @@ export async function* bundleEntries(
 
 /**
  * Every entry of a bundle in name order, symlinks and directories (format 3) included: what
- * restoring or showing the tree needs; verified as bundleEntries' are.
+ * restoring or showing the tree needs; verified as bundleEntries' are, and `onDisorder` told
+ * where the lists are first out of name order (fsck's check).
  */
 export async function* bundleTree(
   ctx: Context,
   bundle: BundleDoc,
   onRedacted?: OnRedacted,
+  onDisorder?: OnDisorder,
 ): AsyncGenerator<TreeEntry> {
-  for await (const list of bundleTreeLists(ctx, bundle, onRedacted)) yield* list;
+  for await (const list of bundleTreeLists(ctx, bundle, onRedacted, onDisorder)) yield* list;
 }
 
 /**
  * bundleTree's entries a file list at a time (up to 1000 entries, none empty): for readers of
  * a million entries, whom an await per entry would slow (a mount builds its table from these).
+ * Each list is checked whole, across from the list before, ahead of its entries.
  */
 export function bundleTreeLists(
   ctx: Context,
   bundle: BundleDoc,
   onRedacted?: OnRedacted,
+  onDisorder?: OnDisorder,
 ): AsyncGenerator<TreeEntry[]> {
-  return entryLists(ctx, bundle, decodeTreeList, onRedacted);
+  return entryLists(ctx, bundle, decodeTreeList, onRedacted, onDisorder);
 }
 
 /**
@@ -263,23 +267,40 @@ export function bundleTreeList(
 /** Told of each entry left out because its name was redacted from the repo. */
 export type OnRedacted = (name: string) => void;
 
+/**
+ * Where a bundle's file lists are first out of name order: list `index` names `name` after
+ * `previous` (the list's own previous entry, or the last of the list before). Bundles that
+ * `bundle upload --path s3://|gs://` wrote before it re-sorted bucket listings may be: a full
+ * read is right, but a search that stops at the first name after the one it wants may miss it.
+ */
+export interface Disorder {
+  index: number;
+  previous: string;
+  name: string;
+}
+
+/** Told once, when a read first finds the bundle's lists out of name order. */
+export type OnDisorder = (disorder: Disorder) => void;
+
 /** A bundle's entries, list by list, less those redacted from its repo (redactions.ts). */
 async function* entryLists<T extends { name: string }>(
   ctx: Context,
   bundle: BundleDoc,
   decode: (text: string, what: string) => T[],
   onRedacted?: OnRedacted,
+  onDisorder?: OnDisorder,
 ): AsyncGenerator<T[]> {
-  // Go bundles hold regular files only: their entries are FileEntry, in name order.
+  // Go bundles hold regular files only: their entries are FileEntry, sorted in name order.
   if (ctx.go) {
     return yield* inLists(goEntries(ctx, bundle) as AsyncGenerator<unknown> as AsyncGenerator<T>);
   }
   const indexes = Array.from({ length: bundle.fileListCount }, (_, i) => i);
   const redacted = await redactedNames(ctx, bundle.repo);
   const lists = mapOrdered(indexes, 2, (i) => readFileList(ctx, bundle, i, decode));
-  let lastName: string | undefined;
+  const order = new OrderCheck(bundle, onDisorder);
+  let index = 0;
   for await (const list of lists) {
-    lastName = checkNoTwice(bundle, list, lastName);
+    order.check(index++, list);
     // Without redactions no name is looked up: hashing a million names cost a fifth of a read.
     const shown = redacted.size === 0 ? list : list.filter((entry) => {
       const hidden = bundle.id < (redacted.get(entry.name) ?? "");
@@ -340,25 +361,38 @@ async function readFileList<T>(
 }
 
 /**
- * Refuses a list naming an entry twice: lists are in name order, so a twin is the next entry
- * (or the previous list's last). Returns the list's last name.
+ * Checks each list in turn, and across lists, for the order readers rely on: refuses an entry
+ * named twice (lists are in name order, so a twin is the next entry, or the previous list's
+ * last) and tells `onDisorder` of the first name before its predecessor. The one comparison a
+ * name serves both: the disorder is only told, since a full read of such a bundle is right.
  */
-function checkNoTwice(
-  bundle: BundleDoc,
-  list: readonly { name: string }[],
-  lastName: string | undefined,
-): string | undefined {
-  for (const { name } of list) {
-    if (name === lastName) {
+class OrderCheck {
+  #lastName: string | undefined;
+  #disorderTold = false;
+
+  constructor(readonly bundle: BundleDoc, readonly onDisorder: OnDisorder | undefined) {}
+
+  check(index: number, list: readonly { name: string }[]): void {
+    let lastName = this.#lastName;
+    for (const { name } of list) {
+      if (lastName !== undefined && name <= lastName) this.#outOfOrder(index, lastName, name);
+      lastName = name;
+    }
+    this.#lastName = lastName;
+  }
+
+  #outOfOrder(index: number, previous: string, name: string): void {
+    if (name === previous) {
       throw new DatamonError(
         "integrity",
-        `bundle ${bundle.id} in repo "${bundle.repo}" names "${name}" twice: its file lists ` +
-          `are damaged`,
+        `bundle ${this.bundle.id} in repo "${this.bundle.repo}" names "${name}" twice: its ` +
+          `file lists are damaged`,
       );
     }
-    lastName = name;
+    if (this.#disorderTold) return;
+    this.#disorderTold = true;
+    this.onDisorder?.({ index, previous, name });
   }
-  return lastName;
 }
 
 /**

@@ -1,7 +1,13 @@
-/** End-to-end fsck: missing and corrupt leaves, packs and root objects are found and named. */
+/**
+ * End-to-end fsck: missing and corrupt leaves, packs and root objects are found and named, and
+ * file lists out of name order.
+ */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
+import { assertSameTree, patternBytes, withTempDir, writeTree } from "../support/fixtures.ts";
 import { datamon, datamonOk, upload } from "../support/cli.ts";
+import { rewriteLists } from "../support/file_lists.ts";
+import { contextFromBaseUrl, openContext } from "../../lib/meta/context.ts";
+import { bundleTreeLists, getBundle } from "../../lib/meta/bundles.ts";
 
 interface Entry {
   name: string;
@@ -117,5 +123,50 @@ Deno.test("fsck passes a healthy bundle holding a symlink, an empty directory an
     const redacted = await datamon(home, "fsck");
     assertEquals(redacted.code, 0, redacted.stdout + redacted.stderr);
     assertMatch(redacted.stderr, /checked 1 bundle, 1 file \(1 B\): no damage/);
+  });
+});
+
+/** Names whose code-point order (a bucket's listing) and name order (JS strings) differ. */
+const FULLWIDTH = "d/\uff21.txt";
+const EMOJI = "d/\u{1f600}.txt";
+
+Deno.test("fsck reports a bundle whose file lists are out of name order, download file says so, and a full download is right", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await writeTree(`${dir}/src`, { "a.txt": "a", [FULLWIDTH]: "A", [EMOJI]: "face", "e": "e" });
+    await datamonOk(home, "repo", "create", "--repo", "r");
+    const id = await upload(home, "r", `${dir}/src`, "m");
+    const sound = await datamon(home, "fsck");
+    assertEquals(sound.code, 0, sound.stdout + sound.stderr);
+
+    // The lists in code-point order, as uploads from buckets once wrote them: U+FF21 first.
+    const ctx = openContext(contextFromBaseUrl("default", `file://${home}/data`));
+    const bundle = await getBundle(ctx, "r", id);
+    const entries = (await Array.fromAsync(bundleTreeLists(ctx, bundle))).flat();
+    const [emoji, fullwidth] = [EMOJI, FULLWIDTH].map((n) =>
+      entries.findIndex((e) => e.name === n)
+    );
+    [entries[emoji], entries[fullwidth]] = [entries[fullwidth], entries[emoji]];
+    await rewriteLists(ctx, bundle, [entries]);
+
+    const r = await datamon(home, "fsck", "--json");
+    assertEquals(r.code, 9, r.stderr);
+    const rows = JSON.parse(r.stdout) as DamageRow[];
+    assertEquals(rows.map(({ repo, bundle, path }) => ({ repo, bundle, path })), [
+      { repo: "r", bundle: id, path: undefined },
+    ]);
+    assertMatch(
+      rows[0].problem,
+      /^file list 0 names "d\/\u{1f600}\.txt" after "d\/\uff21\.txt", out of name order: .*download it and upload it again as a new bundle$/u,
+    );
+    const one = await datamon(
+      home,
+      ...["bundle", "download", "file", "--repo", "r", "--file", EMOJI],
+      ...["--destination", `${dir}/one`],
+    );
+    assertEquals(one.code, 9, one.stderr);
+    assertMatch(one.stderr, /is out of name order .*run "datamon fsck --repo r"/);
+    await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+    await assertSameTree(`${dir}/src`, `${dir}/out`);
   });
 });

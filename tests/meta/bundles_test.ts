@@ -1,14 +1,17 @@
 /**
  * Reading bundles back: file lists verified against the checksums bundle.yaml records, a name
- * given twice or out of name order refused at upload, twice at read, and a damaged bundle.yaml or label record passed
- * over with a warning instead of freezing the repo.
+ * given twice or out of name order refused at upload; at read, a name twice refused and lists
+ * out of name order told; and a damaged bundle.yaml or label record passed over with a warning
+ * instead of freezing the repo.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
 import { memoryContext } from "../support/context.ts";
 import { BundleWriter } from "../../lib/meta/bundle_writer.ts";
 import {
   bundleEntries,
+  bundleTree,
   bundleTreeLists,
+  type Disorder,
   getBundle,
   latestBundle,
   listBundles,
@@ -17,11 +20,11 @@ import {
 import { getLabel, listLabels, setLabel } from "../../lib/meta/labels.ts";
 import { createRepo, getRepo } from "../../lib/meta/repo.ts";
 import { redactFiles } from "../../lib/meta/redactions.ts";
-import { encodeBundle, encodeFileList } from "../../lib/model/codec.ts";
+import { encodeBundle } from "../../lib/model/codec.ts";
 import { bundleKey, FILE_LIST_SIZE, fileListKey, labelRecordKey } from "../../lib/model/keys.ts";
 import type { BundleDoc, FileEntry } from "../../lib/model/types.ts";
 import type { Context } from "../../lib/meta/context.ts";
-import { checksumOf } from "../../lib/meta/checksum.ts";
+import { rewriteLists } from "../support/file_lists.ts";
 import { isKind } from "../../lib/errors.ts";
 
 const who = { name: "t", email: "t@example.com" };
@@ -140,28 +143,48 @@ Deno.test("BundleWriter.add() refuses a name before the previous one in JavaScri
   assertMatch(e.message, /^"d\/\u{1f600}\.txt" came after "d\/\uff21\.txt", out of name order/u);
 });
 
-/** Stores `lists` as the bundle's file lists; the bundle recording their checksums. */
-async function rewriteLists(ctx: Context, bundle: BundleDoc, lists: string[][]) {
-  const sums: string[] = [];
-  for (const [i, names] of lists.entries()) {
-    const bytes = encoder.encode(encodeFileList(names.map((n) => entry(n))));
-    await ctx.metadata.put(fileListKey("r", bundle.id, i), bytes);
-    sums.push(await checksumOf(bytes));
-  }
-  return { ...bundle, fileListCount: lists.length, fileListChecksums: sums };
+/** Stores lists of entries named `lists` as the bundle's file lists. */
+function rewriteNames(ctx: Context, bundle: BundleDoc, lists: string[][]) {
+  return rewriteLists(ctx, bundle, lists.map((names) => names.map((n) => entry(n))));
 }
 
 Deno.test("bundleEntries() refuses a bundle naming a file twice, in one list or across two", async () => {
   const ctx = memoryContext();
   const bundle = await commit(ctx, [entry("a")]);
   for (const lists of [[["a", "a", "b"]], [["a", "b"], ["b", "c"]]]) {
-    const doc = await rewriteLists(ctx, bundle, lists);
+    const doc = await rewriteNames(ctx, bundle, lists);
     const e = await assertRejects(() => Array.fromAsync(bundleEntries(ctx, doc)));
     assert(isKind(e, "integrity"), e.message);
     assertMatch(e.message, /^bundle \w{27} in repo "r" names "(a|b)" twice/);
   }
-  const sound = await rewriteLists(ctx, bundle, [["a", "b"], ["c"]]);
+  const sound = await rewriteNames(ctx, bundle, [["a", "b"], ["c"]]);
   assertEquals((await Array.fromAsync(bundleEntries(ctx, sound))).length, 3);
+});
+
+Deno.test("bundleTree() tells onDisorder where the lists are first out of name order, in a list or across two, and gives every entry", async () => {
+  const ctx = memoryContext();
+  const bundle = await commit(ctx, [entry("a")]);
+  // Code-point order (a bucket's listing, as uploads from buckets once wrote it): U+FF21
+  // before the emoji, which JavaScript string order puts first.
+  const [fullwidth, emoji] = ["d/\uff21.txt", "d/\u{1f600}.txt"];
+  const cases: [string[][], Disorder][] = [
+    [[["a", fullwidth, emoji, "e"]], { index: 0, previous: fullwidth, name: emoji }],
+    [[["a", fullwidth], [emoji, "b"]], { index: 1, previous: fullwidth, name: emoji }],
+  ];
+  for (const [lists, first] of cases) {
+    const doc = await rewriteNames(ctx, bundle, lists);
+    const told: Disorder[] = [];
+    const names = await Array.fromAsync(
+      bundleTree(ctx, doc, undefined, (d) => told.push(d)),
+      (e) => e.name,
+    );
+    assertEquals(names, lists.flat());
+    assertEquals(told, [first], "told once, of the first");
+  }
+  const sound = await rewriteNames(ctx, bundle, [["a", emoji], [fullwidth]]);
+  const told: Disorder[] = [];
+  await Array.fromAsync(bundleTree(ctx, sound, undefined, (d) => told.push(d)));
+  assertEquals(told, []);
 });
 
 Deno.test("a malformed bundle.yaml is passed over by latest resolution and listing, with a warning", async () => {
