@@ -75,38 +75,40 @@ const CROSSED: Record<string, string> = {
   "\u{1f600}/b": "under an emoji directory",
 };
 
-Deno.test("a bundle uploaded from a bucket lists fullwidth and emoji names in name order, and each downloads", async () => {
-  const source = await freshStoreUrl("s3");
-  try {
-    await withTempDir(async (dir) => {
-      const home = `${dir}/home`;
-      const store = openStore(source.url);
-      await writeTree(`${dir}/expected`, CROSSED);
-      for (const [name, text] of Object.entries(CROSSED)) {
-        await store.put(name, new TextEncoder().encode(text));
-      }
-      await datamonOk(home, "repo", "create", "--repo", "r");
-      await upload(home, "r", source.url, "crossed names");
-      const files = JSON.parse(
-        await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
-      ) as { name: string }[];
-      assertEquals(files.map((f) => f.name), Object.keys(CROSSED).sort());
-      for (const [name, text] of Object.entries(CROSSED)) {
-        const one = `${dir}/one`;
-        await datamonOk(
-          home,
-          ...["bundle", "download", "file", "--repo", "r", "--file", name, "--destination", one],
-        );
-        assertEquals(await Deno.readTextFile(`${one}/${name}`), text);
-        await Deno.remove(one, { recursive: true });
-      }
-      await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
-      await assertSameTree(`${dir}/expected`, `${dir}/out`);
-    });
-  } finally {
-    await source.cleanup();
-  }
-});
+for (const backend of ["s3", "gcs"] as const) {
+  Deno.test(`a bundle uploaded from ${backend === "s3" ? "an S3" : "a GCS"} bucket lists fullwidth and emoji names in name order, and each downloads`, async () => {
+    const source = await freshStoreUrl(backend);
+    try {
+      await withTempDir(async (dir) => {
+        const home = `${dir}/home`;
+        const store = openStore(source.url);
+        await writeTree(`${dir}/expected`, CROSSED);
+        for (const [name, text] of Object.entries(CROSSED)) {
+          await store.put(name, new TextEncoder().encode(text));
+        }
+        await datamonOk(home, "repo", "create", "--repo", "r");
+        await upload(home, "r", source.url, "crossed names");
+        const files = JSON.parse(
+          await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+        ) as { name: string }[];
+        assertEquals(files.map((f) => f.name), Object.keys(CROSSED).sort());
+        for (const [name, text] of Object.entries(CROSSED)) {
+          const one = `${dir}/one`;
+          await datamonOk(
+            home,
+            ...["bundle", "download", "file", "--repo", "r", "--file", name, "--destination", one],
+          );
+          assertEquals(await Deno.readTextFile(`${one}/${name}`), text);
+          await Deno.remove(one, { recursive: true });
+        }
+        await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+        await assertSameTree(`${dir}/expected`, `${dir}/out`);
+      });
+    } finally {
+      await source.cleanup();
+    }
+  });
+}
 
 Deno.test("bundle upload from an empty bucket prefix exits 6 and commits nothing", async () => {
   const source = await freshStoreUrl("s3");
