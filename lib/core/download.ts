@@ -28,6 +28,7 @@ import * as byteFs from "../util/byte_fs.ts";
 import { displayName, hasRawBytes } from "../util/byte_names.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
 import { removeLeftovers, UUID_PATTERN } from "../util/leftovers.ts";
+import { holdPrefix } from "../util/name_order.ts";
 
 export interface DownloadOptions {
   destination: string;
@@ -325,9 +326,9 @@ export async function downloadBundle(
 /**
  * Finds one entry by name, or by the form a name that is not UTF-8 is shown in; the lists are
  * in name order, so the search by name stops at the first name after it. A bundle whose lists
- * are out of name order (written before bucket listings were re-sorted) may hide the name
- * past that point: when the lists read up to there, or the next one, are out of order, the
- * answer is integrity, not "not found".
+ * are in code-point order (uploads from buckets wrote them so before listings were re-sorted)
+ * may hide the name past that point: when the lists read up to there, and on through where it
+ * could hide, are out of name order, the answer is integrity, not "not found".
  */
 export async function findEntry(
   ctx: Context,
@@ -348,10 +349,8 @@ export async function findEntry(
     const at = list.findIndex((entry) => entry.name >= wanted);
     if (at === -1) continue;
     if (list[at].name === wanted && isFileEntry(list[at])) return list[at];
-    // The next list is checked too, for a disorder across the two (it is most likely read
-    // already): only this rare path does more.
     stopped = true;
-    await lists.next();
+    await readWhileHidden(lists, list, list[at].name, wanted, () => disorder !== undefined);
     break;
   }
   if (redacted) {
@@ -372,6 +371,30 @@ export async function findEntry(
     "not-found",
     `file "${wanted}" not found in bundle ${bundle.id}: see "datamon bundle list files"`,
   );
+}
+
+/**
+ * After a search for `wanted` stopped at `stop` in `list`, reads on (so that the lists are
+ * checked) while lists in code-point order, as uploads from buckets once wrote them, could
+ * still hold `wanted` further on: through the names under `stop`'s hold prefix (contiguous in
+ * either order), until a disorder is found. Reads nothing when the prefix cannot hide it, so a
+ * miss in a sound bundle costs more only among names with characters in U+E000..U+FFFF.
+ */
+async function readWhileHidden(
+  lists: AsyncIterator<TreeEntry[]>,
+  list: readonly TreeEntry[],
+  stop: string,
+  wanted: string,
+  disordered: () => boolean,
+): Promise<void> {
+  const prefix = holdPrefix(stop);
+  if (prefix === undefined || !wanted.startsWith(prefix)) return;
+  let last = list[list.length - 1].name;
+  while (last.startsWith(prefix) && !disordered()) {
+    const next = await lists.next();
+    if (next.done) return;
+    last = next.value[next.value.length - 1].name;
+  }
 }
 
 /** Why a search by name cannot answer "not found": the lists it read are out of name order. */

@@ -51,9 +51,13 @@ interface Held<T extends { name: string }> {
 
 /**
  * The prefix of `name` before its first code unit in U+E000..U+FFFF: later names (in
- * code-point order) starting with it may sort before `name` in code-unit order.
+ * code-point order) starting with it may sort before `name` in code-unit order. Undefined when
+ * it has none: then no name after it in code-point order sorts before it in name order.
+ *
+ * @example
+ * holdPrefix("d/\uff21.txt"); // "d/": "d/\u{1f600}" comes later by code point, earlier by name
  */
-function holdPrefix(name: string): string | undefined {
+export function holdPrefix(name: string): string | undefined {
   for (let i = 0; i < name.length; i++) {
     if (name.charCodeAt(i) >= 0xe000) return name.slice(0, i);
   }
