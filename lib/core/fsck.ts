@@ -1,13 +1,13 @@
 /**
  * Integrity check of a context's committed bundles. Quick: every bundle's file lists can be
  * read, match the checksums bundle.yaml records, name no file twice and are in name order (the
- * order a lookup by name relies on), and every object a
- * file needs (its leaves, its root object, its pack) is stored. Deep: every file is read back, every leaf and packed file re-hashed against its
- * key, and every pack's index checked (cafs/check.ts does the checks). Each damaged file is
- * reported by repo, bundle and path; the check goes on past damage. A missing object that a
- * purge holds in quarantine is its own finding, naming the purge; with repair, exactly those
- * objects are moved back (under the purge lock). A label whose current target is no committed
- * bundle is a finding too. Nothing else is ever changed.
+ * order a lookup by name relies on), and every object a file needs (its leaves, its root
+ * object, its pack) is stored. Deep: every file is read back, every leaf and packed file
+ * re-hashed against its key, and every pack's index checked (cafs/check.ts does the checks).
+ * Each damaged file is reported by repo, bundle and path; the check goes on past damage. A
+ * missing object that a purge holds in quarantine is its own finding, naming the purge; with
+ * repair, exactly those objects are moved back (under the purge lock). A label whose current
+ * target is no committed bundle is a finding too. Nothing else is ever changed.
  */
 import { isKind } from "../errors.ts";
 import { type BundleDoc, type FileEntry, isFileEntry } from "../model/types.ts";
