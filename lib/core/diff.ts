@@ -4,7 +4,7 @@
  */
 import { type BundleDoc, isFileEntry, type TreeEntry } from "../model/types.ts";
 import type { Context } from "../meta/context.ts";
-import { bundleTree } from "../meta/bundles.ts";
+import { bundleTree, refuseDisorder } from "../meta/bundles.ts";
 import { mapOrdered } from "../meta/documents.ts";
 import { isLocalFile, type LocalEntry, requireDirectory, walkTree } from "./walk.ts";
 
@@ -26,6 +26,9 @@ export interface Change {
 interface Named {
   name: string;
 }
+
+/** What a diff cannot do with a bundle whose lists are out of name order (it would pair wrong). */
+const PAIRING = "its files cannot be paired by name with another tree";
 
 /** Pairs two name-ordered streams by name. */
 async function* mergeByName<A extends Named, B extends Named>(
@@ -57,7 +60,9 @@ export async function* diffBundles(
   from: BundleDoc,
   to: BundleDoc,
 ): AsyncGenerator<Change> {
-  for await (const [old, now] of mergeByName(bundleTree(ctx, from), bundleTree(ctx, to))) {
+  const tree = (bundle: BundleDoc) =>
+    bundleTree(ctx, bundle, undefined, refuseDisorder(bundle, PAIRING));
+  for await (const [old, now] of mergeByName(tree(from), tree(to))) {
     if (!now) yield { kind: "D", name: old!.name, oldSize: sizeOf(old!) };
     else if (!old) yield { kind: "A", name: now.name, entry: now };
     else if (!sameEntry(old, now)) {
@@ -95,7 +100,8 @@ export async function* diffLocal(
   concurrency: number,
 ): AsyncGenerator<Change> {
   await requireDirectory(dir, "destination");
-  const pairs = mergeByName<LocalEntry, TreeEntry>(walkTree(dir), bundleTree(ctx, bundle));
+  const tree = bundleTree(ctx, bundle, undefined, refuseDisorder(bundle, PAIRING));
+  const pairs = mergeByName<LocalEntry, TreeEntry>(walkTree(dir), tree);
   yield* filterDefined(mapOrdered(pairs, concurrency, async ([local, entry]) => {
     if (!entry) return { kind: "D", name: local!.name, oldSize: sizeOf(local!) } as Change;
     if (!local) return { kind: "A", name: entry.name, entry } as Change;

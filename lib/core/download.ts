@@ -21,7 +21,13 @@ import { CafsSession } from "../cafs/session.ts";
 import { bundleReader } from "./bundle_blobs.ts";
 import { type Context, ensureMetered } from "../meta/context.ts";
 import { mapOrdered } from "../meta/documents.ts";
-import { bundleEntries, bundleTree, bundleTreeLists, type Disorder } from "../meta/bundles.ts";
+import {
+  bundleEntries,
+  bundleTree,
+  bundleTreeLists,
+  type Disorder,
+  disorderError,
+} from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
 import { AtomicFile } from "../util/atomic_file.ts";
 import * as byteFs from "../util/byte_fs.ts";
@@ -366,7 +372,9 @@ export async function findEntry(
       if (hasRawBytes(entry.name) && displayName(entry.name) === wanted) return entry;
     }
   }
-  if (stopped && disorder !== undefined) throw unorderedLists(bundle, disorder);
+  if (stopped && disorder !== undefined) {
+    throw disorderError(bundle, disorder, "a file cannot be looked up by name");
+  }
   throw new DatamonError(
     "not-found",
     `file "${wanted}" not found in bundle ${bundle.id}: see "datamon bundle list files"`,
@@ -395,16 +403,6 @@ async function readWhileHidden(
     if (next.done) return;
     last = next.value[next.value.length - 1].name;
   }
-}
-
-/** Why a search by name cannot answer "not found": the lists it read are out of name order. */
-function unorderedLists(bundle: BundleDoc, { index, previous, name }: Disorder): DatamonError {
-  return new DatamonError(
-    "integrity",
-    `bundle ${bundle.id} in repo "${bundle.repo}" is out of name order (file list ${index} ` +
-      `names "${name}" after "${previous}"), so a file cannot be looked up by name: run ` +
-      `"datamon fsck --repo ${bundle.repo}"; a full "datamon bundle download" is right`,
-  );
 }
 
 /** Downloads one file of a bundle to destination/name; its requests counted as downloadBundle's. */

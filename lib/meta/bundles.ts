@@ -282,6 +282,30 @@ export interface Disorder {
 /** Told once, when a read first finds the bundle's lists out of name order. */
 export type OnDisorder = (disorder: Disorder) => void;
 
+/**
+ * The error of a reader that cannot answer right from lists out of name order: `cannot` says
+ * what it cannot do (a lookup by name, pairing names with another tree).
+ */
+export function disorderError(
+  bundle: BundleDoc,
+  { index, previous, name }: Disorder,
+  cannot: string,
+): DatamonError {
+  return new DatamonError(
+    "integrity",
+    `bundle ${bundle.id} in repo "${bundle.repo}" is out of name order (file list ${index} ` +
+      `names "${name}" after "${previous}"), so ${cannot}: run ` +
+      `"datamon fsck --repo ${bundle.repo}"; a full "datamon bundle download" is right`,
+  );
+}
+
+/** An OnDisorder for readers that pair names in order (diff, update): they refuse the bundle. */
+export function refuseDisorder(bundle: BundleDoc, cannot: string): OnDisorder {
+  return (disorder) => {
+    throw disorderError(bundle, disorder, cannot);
+  };
+}
+
 /** A bundle's entries, list by list, less those redacted from its repo (redactions.ts). */
 async function* entryLists<T extends { name: string }>(
   ctx: Context,

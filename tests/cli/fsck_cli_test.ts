@@ -130,25 +130,29 @@ Deno.test("fsck passes a healthy bundle holding a symlink, an empty directory an
 const FULLWIDTH = "d/\uff21.txt";
 const EMOJI = "d/\u{1f600}.txt";
 
+/**
+ * Uploads a bundle of fullwidth and emoji names, checks fsck passes it, then rewrites its lists
+ * in code-point order, as uploads from buckets once wrote them (U+FF21 first); returns its id.
+ */
+async function outOfOrderBundle(dir: string, home: string): Promise<string> {
+  await writeTree(`${dir}/src`, { "a.txt": "a", [FULLWIDTH]: "A", [EMOJI]: "face", "e": "e" });
+  await datamonOk(home, "repo", "create", "--repo", "r");
+  const id = await upload(home, "r", `${dir}/src`, "m");
+  const sound = await datamon(home, "fsck");
+  assertEquals(sound.code, 0, sound.stdout + sound.stderr);
+  const ctx = openContext(contextFromBaseUrl("default", `file://${home}/data`));
+  const bundle = await getBundle(ctx, "r", id);
+  const entries = (await Array.fromAsync(bundleTreeLists(ctx, bundle))).flat();
+  const [emoji, fullwidth] = [EMOJI, FULLWIDTH].map((n) => entries.findIndex((e) => e.name === n));
+  [entries[emoji], entries[fullwidth]] = [entries[fullwidth], entries[emoji]];
+  await rewriteLists(ctx, bundle, [entries]);
+  return id;
+}
+
 Deno.test("fsck reports a bundle whose file lists are out of name order, download file says so, and a full download is right", async () => {
   await withTempDir(async (dir) => {
     const home = `${dir}/home`;
-    await writeTree(`${dir}/src`, { "a.txt": "a", [FULLWIDTH]: "A", [EMOJI]: "face", "e": "e" });
-    await datamonOk(home, "repo", "create", "--repo", "r");
-    const id = await upload(home, "r", `${dir}/src`, "m");
-    const sound = await datamon(home, "fsck");
-    assertEquals(sound.code, 0, sound.stdout + sound.stderr);
-
-    // The lists in code-point order, as uploads from buckets once wrote them: U+FF21 first.
-    const ctx = openContext(contextFromBaseUrl("default", `file://${home}/data`));
-    const bundle = await getBundle(ctx, "r", id);
-    const entries = (await Array.fromAsync(bundleTreeLists(ctx, bundle))).flat();
-    const [emoji, fullwidth] = [EMOJI, FULLWIDTH].map((n) =>
-      entries.findIndex((e) => e.name === n)
-    );
-    [entries[emoji], entries[fullwidth]] = [entries[fullwidth], entries[emoji]];
-    await rewriteLists(ctx, bundle, [entries]);
-
+    const id = await outOfOrderBundle(dir, home);
     const r = await datamon(home, "fsck", "--json");
     assertEquals(r.code, 9, r.stderr);
     const rows = JSON.parse(r.stdout) as DamageRow[];
@@ -168,5 +172,37 @@ Deno.test("fsck reports a bundle whose file lists are out of name order, downloa
     assertMatch(one.stderr, /is out of name order .*run "datamon fsck --repo r"/);
     await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
     await assertSameTree(`${dir}/src`, `${dir}/out`);
+  });
+});
+
+Deno.test("diff and update refuse a bundle whose file lists are out of name order, rather than pair its names wrong", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    const id = await outOfOrderBundle(dir, home);
+    const refused = /is out of name order .*cannot be paired by name .*run "datamon fsck --repo r"/;
+    const diff = await datamon(
+      home,
+      "bundle",
+      "diff",
+      "--repo",
+      "r",
+      "--bundle",
+      id,
+      "--destination",
+      `${dir}/src`,
+    );
+    assertEquals(diff.code, 9, diff.stdout + diff.stderr);
+    assertMatch(diff.stderr, refused);
+    // The local copy holds every name: pairing the lists in code-point order would delete and
+    // add the emoji file, or worse; refused, the copy is left as it was.
+    await Deno.mkdir(`${dir}/copy`);
+    await writeTree(`${dir}/copy`, { "a.txt": "a", [FULLWIDTH]: "A", [EMOJI]: "face", "e": "e" });
+    const update = await datamon(
+      home,
+      ...["bundle", "update", "--repo", "r", "--bundle", id, "--destination", `${dir}/copy`],
+    );
+    assertEquals(update.code, 9, update.stdout + update.stderr);
+    assertMatch(update.stderr, refused);
+    await assertSameTree(`${dir}/src`, `${dir}/copy`);
   });
 });
