@@ -27,7 +27,22 @@ export function openBucketSource(url: string, maxRequests: number): Store {
  * "/" are the empty "folder" markers consoles create, not files: they are passed over.
  */
 export function walkBucket(store: Store): AsyncGenerator<BucketFile> {
-  return inNameOrder(bucketObjects(store));
+  return inNameOrder(bucketObjects(store), (prefix) => aboveBmpUnder(store, prefix));
+}
+
+/**
+ * True unless `store` shows that no key starts with `prefix` + a character above U+FFFF: one
+ * page listed after `prefix` + U+10000, the least such character, and a head of that key
+ * itself. S3 and GCS list in UTF-8 byte order, where such keys come first after it: a page
+ * without a key under `prefix` proves there are none. A server that compares otherwise (the
+ * S3 test server, by UTF-16 code unit) shows the U+E000..U+FFFF names under `prefix` there
+ * too, which only makes the answer true. A store that cannot list after a key has some.
+ */
+export async function aboveBmpUnder(store: Store, prefix: string): Promise<boolean> {
+  if (!store.listAfter) return true;
+  const least = `${prefix}\u{10000}`;
+  const page = await store.listAfter(least);
+  return page.objects.some(({ key }) => key.startsWith(prefix)) || await store.head(least) !== null;
 }
 
 /** The objects of `store` in code-point order of their keys, as the store lists them. */

@@ -13,23 +13,42 @@
  * What is held: an item whose name has a character in U+E000..U+FFFF, from that character on,
  * waits (with the items after it in name order) while the names arriving still start with the
  * prefix before that character, i.e. while its parent may still list names with characters
- * above U+FFFF. Every other item passes straight through. A stream whose names have no
- * character in U+E000..U+FFFF holds nothing.
+ * above U+FFFF; a source that can tell none will come (a bucket lists ahead, once per prefix)
+ * lets it pass. Every other item passes straight through. A stream whose names have no
+ * character in U+E000..U+FFFF holds nothing and asks nothing.
  */
+import { BoundedMap } from "./bounded_map.ts";
+
+/**
+ * Tells whether names starting with `prefix` + a character above U+FFFF may come later in the
+ * stream: only then must a name with a U+E000..U+FFFF character after `prefix` wait for them.
+ */
+export type AboveBmpUnder = (prefix: string) => Promise<boolean>;
 
 /**
  * `source`, whose items come in code-point order of their names, in name order (JavaScript
- * string order) instead.
+ * string order) instead. `aboveBmpUnder`, when the source can tell (a bucket, by listing
+ * ahead), lets an item that nothing can overtake pass instead of waiting: without it, a million
+ * names under a fullwidth directory would wait for the listing's end.
  *
  * @example
  * for await (const file of inNameOrder(bucketFiles)) await writer.add(file);
  */
 export async function* inNameOrder<T extends { name: string }>(
   source: AsyncIterable<T>,
+  aboveBmpUnder: AboveBmpUnder = () => Promise.resolve(true),
 ): AsyncGenerator<T> {
   const pending: Held<T>[] = [];
+  const answers = new BoundedMap<string, Promise<boolean>>(ANSWERS_KEPT);
+  const asked = (prefix: string) => {
+    let answer = answers.use(prefix);
+    if (answer === undefined) answers.set(prefix, answer = aboveBmpUnder(prefix));
+    return answer;
+  };
   for await (const item of source) {
-    const hold = holdPrefix(item.name);
+    const hold = holdPrefix(item.name) === undefined
+      ? undefined
+      : await neededHold(item.name, asked);
     if (hold === undefined && pending.length === 0) {
       yield item;
       continue;
@@ -42,10 +61,30 @@ export async function* inNameOrder<T extends { name: string }>(
   for (const held of pending) yield held.item;
 }
 
+/** Prefixes whose answer is kept: the names of one directory share theirs. */
+const ANSWERS_KEPT = 256;
+
+/**
+ * The shortest prefix of `name` ending before one of its U+E000..U+FFFF characters under which
+ * names above U+FFFF may still come (those would sort before it): it waits while the stream is
+ * under that prefix. Undefined when there is none.
+ */
+async function neededHold(
+  name: string,
+  aboveBmpUnder: AboveBmpUnder,
+): Promise<string | undefined> {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) >= 0xe000 && await aboveBmpUnder(name.slice(0, i))) {
+      return name.slice(0, i);
+    }
+  }
+  return undefined;
+}
+
 /** An item waiting for the names that may still sort before it. */
 interface Held<T extends { name: string }> {
   item: T;
-  /** Its name before its first character in U+E000..U+FFFF; undefined when it has none. */
+  /** The prefix it waits under (neededHold); undefined when nothing can overtake it. */
   hold: string | undefined;
 }
 

@@ -86,3 +86,35 @@ Deno.test("a name held for its fullwidth character comes out once the listing le
     "yield f",
   ]);
 });
+
+/** What a source that lists ahead answers: whether `names` has one of `prefix` + a surrogate. */
+function truthfulAboveBmp(names: string[], asked: string[] = []) {
+  return (prefix: string) => {
+    asked.push(prefix);
+    return Promise.resolve(names.some((name) => {
+      const unit = name.charCodeAt(prefix.length);
+      return name.startsWith(prefix) && unit >= 0xd800 && unit < 0xe000;
+    }));
+  };
+}
+
+Deno.test("told which prefixes may still list names above U+FFFF, names come out in JavaScript string order, whatever the names", async () => {
+  for (let seed = 1; seed <= 500; seed++) {
+    const byCodePoint = randomNames(random(seed), 40).sort(compareKeys);
+    const out = inNameOrder(stream(byCodePoint), truthfulAboveBmp(byCodePoint));
+    const names = (await Array.fromAsync(out)).map((item) => item.name);
+    assertEquals(names, [...byCodePoint].sort(), `seed ${seed}`);
+  }
+});
+
+Deno.test("names under a fullwidth directory pass at once when no name above U+FFFF can follow them, asking once per prefix", async () => {
+  const names = ["d/x", "\uff21/a", "\uff21/b", "\uff21/c/\uff21", "\uff21/c/d"];
+  const events: string[] = [];
+  const asked: string[] = [];
+  const source = stream(names, events);
+  for await (const item of inNameOrder(source, truthfulAboveBmp(names, asked))) {
+    events.push(`yield ${item.name}`);
+  }
+  assertEquals(events, names.flatMap((name) => [`pull ${name}`, `yield ${name}`]));
+  assertEquals(asked, ["", "\uff21/c/"]);
+});
