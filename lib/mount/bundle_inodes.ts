@@ -3,10 +3,11 @@
  * served meanwhile: files and symlinks get inodes in name order, the directories on their paths
  * are synthesized (an empty directory's entry gives its own mode and time). Everything lives in
  * typed arrays: names in one arena of code units (name_arena.ts) found through an open-addressing
- * index, children as linked inode numbers, keys as raw bytes; no object or string per entry.
+ * index, children as linked inode numbers, keys as raw bytes, sizes and pack offsets in 4 bytes
+ * (WideColumn); no object or string per entry.
  * What only directories have (children, completion) is kept by directory number, found by a
  * binary search of the directories' inode numbers (ascending, as inodes are made in order), so
- * a file costs ~90 bytes: a million packed files take about 90 MB. Room for the bundle's file
+ * a file costs ~80 bytes: a million packed files take about 80 MB. Room for the bundle's file
  * count is made at once: the pages stay untouched (and cost nothing) until they are filled, and
  * no column is copied as it grows.
  *
@@ -78,6 +79,30 @@ class Column<A extends Numbers> {
   }
 }
 
+/** What a WideColumn holds in its map instead of its array. */
+const WIDE = 0xffffffff;
+
+/**
+ * Integers 0 to 2^53 in 4 bytes each: a value of 2^32 - 1 or more (a file, or an offset in a
+ * pack, of 4 GiB or more: rare) is kept in a map, its array slot saying so.
+ */
+class WideColumn {
+  readonly #narrow: Column<Uint32Array>;
+  readonly #wide = new Map<number, number>();
+  constructor(planned: number) {
+    this.#narrow = new Column((n) => new Uint32Array(n), planned);
+  }
+  set(index: number, value: number): void {
+    this.#narrow.set(index, Math.min(value, WIDE));
+    if (value >= WIDE) this.#wide.set(index, value);
+  }
+  /** The value at `index`, 0 where never set. */
+  at(index: number): number {
+    const value = this.#narrow.at(index);
+    return value === WIDE ? this.#wide.get(index)! : value;
+  }
+}
+
 /** What a file inode reads from. */
 export interface BundleFile {
   /** The entry's name in the bundle. */
@@ -98,7 +123,7 @@ export class BundleInodes {
   readonly #names: NameArena;
   /** Open addressing: inode numbers by hash of (parent, name), 0 for an empty slot. */
   #slots = new Uint32Array(1 << 12);
-  readonly #size: Column<Float64Array>;
+  readonly #size: WideColumn;
   readonly #mode: Column<Uint16Array>;
   readonly #mtime: Column<Float64Array>;
   #keys: Uint8Array;
@@ -106,7 +131,7 @@ export class BundleInodes {
   #keyBytes = 0;
   /** Pack of a packed file: 1 + its index in #packIds, or 0 for a file of its own leaves. */
   readonly #pack: Column<Uint32Array>;
-  readonly #packOffset: Column<Float64Array>;
+  readonly #packOffset: WideColumn;
   /** The few pack ids of the bundle, each stored once. */
   readonly #packIds: string[] = [];
   readonly #packIndex = new Map<string, number>();
@@ -165,12 +190,12 @@ export class BundleInodes {
     this.#kind = new Column((n) => new Uint8Array(n), inodes);
     this.#parent = new Column((n) => new Uint32Array(n), inodes);
     this.#names = new NameArena(inodes, inodes * PLANNED_NAME_UNITS);
-    this.#size = new Column((n) => new Float64Array(n), inodes);
+    this.#size = new WideColumn(inodes);
     this.#mode = new Column((n) => new Uint16Array(n), inodes);
     this.#mtime = new Column((n) => new Float64Array(n), inodes);
     this.#keys = new Uint8Array(inodes * KEY_BYTES);
     this.#pack = new Column((n) => new Uint32Array(n), inodes);
-    this.#packOffset = new Column((n) => new Float64Array(n), inodes);
+    this.#packOffset = new WideColumn(inodes);
     this.#nextSibling = new Column((n) => new Uint32Array(n), inodes);
     this.#probed = new Column((n) => new Uint8Array(n), inodes);
     this.#dirInos = new Column((n) => new Uint32Array(n), dirs);
@@ -260,9 +285,15 @@ export class BundleInodes {
       return;
     }
     const slash = entry.name.lastIndexOf("/");
-    const dirPath = slash < 0 ? "" : entry.name.slice(0, slash);
-    const parent = dirPath === this.#lastDir.path ? this.#lastDir.ino : this.#directory(dirPath);
-    this.#enter(dirPath, parent);
+    const dirLength = Math.max(slash, 0);
+    // Most often the directory of the entry before: compared in place, no string made for it
+    // (a million entries' garbage is what grows the runtime's heap).
+    let parent = this.#lastDir.ino;
+    if (dirLength !== this.#lastDir.path.length || !entry.name.startsWith(this.#lastDir.path)) {
+      const dirPath = entry.name.slice(0, dirLength);
+      parent = this.#directory(dirPath);
+      this.#enter(dirPath, parent);
+    }
     const kind = isFileEntry(entry) ? FILE : LINK;
     const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name, kind);
     this.#setEntry(ino, entry);
@@ -487,8 +518,8 @@ export class BundleInodes {
    */
   #enter(path: string, ino: number): void {
     const last = this.#lastDir.ino;
-    this.#lastDir = { path, ino };
     if (last === ino) return;
+    this.#lastDir = { path, ino };
     const holding = new Set<number>();
     for (let at = ino; at !== ROOT_INO; at = this.#parent.at(at)) holding.add(at);
     for (let at = last; at !== ROOT_INO && !holding.has(at); at = this.#parent.at(at)) {

@@ -201,3 +201,17 @@ Deno.test("thousands of directories beyond the room planned keep their children,
   assertEquals(inodes.attr(ROOT_INO).nlink, 2 + dirs);
   assertEquals(inodes.inodes, dirs * 5 + 1 + 1);
 });
+
+Deno.test("sizes and pack offsets of 4 GiB and more read back exactly, beside small ones", () => {
+  const inodes = new BundleInodes(1000, owner, 4);
+  const id = "2BwqZmN3Yd8sTgq4gTPdAbJcXYZ";
+  const values = [0, 70, 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 5_000_000_000, Number.MAX_SAFE_INTEGER];
+  values.forEach((value, i) => {
+    inodes.add({ ...entry(`f${i}`, value), pack: { id, offset: values.at(-1 - i)! } });
+  });
+  values.forEach((value, i) => {
+    const file = inodes.file(inodes.lookup(ROOT_INO, `f${i}`)!);
+    assertEquals([file.size, file.pack?.offset], [value, values.at(-1 - i)]);
+    assertEquals(inodes.attr(inodes.lookup(ROOT_INO, `f${i}`)!).size, value);
+  });
+});
