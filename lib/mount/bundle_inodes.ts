@@ -9,7 +9,7 @@
  * binary search of the directories' inode numbers (ascending, as inodes are made in order), so
  * a file costs ~80 bytes: a million packed files take about 80 MB. Room for the bundle's file
  * count is made at once: the pages stay untouched (and cost nothing) until they are filled, and
- * no column is copied as it grows.
+ * no column is copied unless the bundle holds more than planned.
  *
  * A lookup of a name the stream has not reached asks a ListProbe (list_probe.ts), when the
  * table has one: a binary search over the lists not yet streamed finds the entry, or the first
