@@ -2,9 +2,14 @@
  * The inode table of a bundle's read-only view, filled from its file list as it streams in and
  * served meanwhile: files and symlinks get inodes in name order, the directories on their paths
  * are synthesized (an empty directory's entry gives its own mode and time). Everything lives in
- * typed arrays: names in one arena of UTF-16 code units found through an open-addressing index,
- * children as linked inode numbers, keys as raw bytes; no object or string per entry, so a
- * million files take about 110 MB.
+ * typed arrays: names in one arena of code units (name_arena.ts) found through an open-addressing
+ * index, children as linked inode numbers, keys as raw bytes, sizes and pack offsets in 4 bytes
+ * (WideColumn); no object or string per entry.
+ * What only directories have (children, completion) is kept by directory number, found by a
+ * binary search of the directories' inode numbers (ascending, as inodes are made in order), so
+ * a file costs ~80 bytes: a million packed files take about 80 MB. Room for the bundle's file
+ * count is made at once: the pages stay untouched (and cost nothing) until they are filled, and
+ * no column is copied unless the bundle holds more than planned.
  *
  * A lookup of a name the stream has not reached asks a ListProbe (list_probe.ts), when the
  * table has one: a binary search over the lists not yet streamed finds the entry, or the first
@@ -31,6 +36,7 @@ import { type Attr, S_IFDIR, S_IFLNK, S_IFREG } from "./fuse_ffi.ts";
 import type { DirEntry, DirListing } from "./session.ts";
 import { nameBytes } from "../util/byte_names.ts";
 import type { ListProbe } from "./list_probe.ts";
+import { NameArena, nameHash } from "./name_arena.ts";
 
 /** The inode of the mount's root directory, as FUSE fixes it. */
 export const ROOT_INO = 1;
@@ -42,31 +48,58 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 const DIR = 1;
 const FILE = 2;
 const LINK = 3;
-/** Code units of a name String.fromCharCode is given at once (its arguments are bounded). */
-const NAME_CHUNK = 4096;
+/** Code units a name is planned to take, on average, when room is made at once. */
+const PLANNED_NAME_UNITS = 16;
 
 type Numbers = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 
-/** A typed array that doubles as it fills. */
+/**
+ * A typed array made at its planned length on first use (a column no entry needs, e.g. packs of
+ * a bundle without them, takes nothing), grown by half past the plan.
+ */
 class Column<A extends Numbers> {
   values: A;
-  constructor(private readonly make: (n: number) => A, initial = 1024) {
-    this.values = make(initial);
+  constructor(private readonly make: (n: number) => A, private readonly planned: number) {
+    this.values = make(0);
   }
   set(index: number, value: number): void {
-    if (index >= this.values.length) this.reserve(index + 1);
+    if (index >= this.values.length) this.#grow(index + 1);
     this.values[index] = value;
   }
-  /** Makes room for indexes below `length`. */
-  reserve(length: number): void {
-    if (length <= this.values.length) return;
-    const grown = this.make(Math.max(length, this.values.length * 2));
+  #grow(length: number): void {
+    const grown = this.make(
+      Math.max(length, this.planned, Math.ceil(this.values.length * 1.5)),
+    );
     grown.set(this.values);
     this.values = grown;
   }
+  /** The value at `index`, 0 where never set (or below 0). */
+  at(index: number): number {
+    return this.values[index] ?? 0;
+  }
+}
+
+/** What a WideColumn holds in its map instead of its array. */
+const WIDE = 0xffffffff;
+
+/**
+ * Integers 0 to 2^53 in 4 bytes each: a value of 2^32 - 1 or more (a file, or an offset in a
+ * pack, of 4 GiB or more: rare) is kept in a map, its array slot saying so.
+ */
+class WideColumn {
+  readonly #narrow: Column<Uint32Array>;
+  readonly #wide = new Map<number, number>();
+  constructor(planned: number) {
+    this.#narrow = new Column((n) => new Uint32Array(n), planned);
+  }
+  set(index: number, value: number): void {
+    this.#narrow.set(index, Math.min(value, WIDE));
+    if (value >= WIDE) this.#wide.set(index, value);
+  }
   /** The value at `index`, 0 where never set. */
   at(index: number): number {
-    return index < this.values.length ? this.values[index] : 0;
+    const value = this.#narrow.at(index);
+    return value === WIDE ? this.#wide.get(index)! : value;
   }
 }
 
@@ -84,37 +117,40 @@ export interface BundleFile {
 export class BundleInodes {
   /** Inode 0 is unused (and means "none" in the link columns); inode 1 is the root. */
   #count = ROOT_INO + 1;
-  readonly #kind = new Column((n) => new Uint8Array(n));
-  readonly #parent = new Column((n) => new Uint32Array(n));
-  /** Each name is #nameLength code units of #chars from #nameStart. */
-  readonly #nameStart = new Column((n) => new Uint32Array(n));
-  readonly #nameLength = new Column((n) => new Uint32Array(n));
-  readonly #chars = new Column((n) => new Uint16Array(n), 1 << 16);
-  #charsUsed = 0;
+  readonly #kind: Column<Uint8Array>;
+  readonly #parent: Column<Uint32Array>;
+  /** Inode n's name is name n of the arena (inodes 0 and 1 have empty ones). */
+  readonly #names: NameArena;
   /** Open addressing: inode numbers by hash of (parent, name), 0 for an empty slot. */
   #slots = new Uint32Array(1 << 12);
-  readonly #size = new Column((n) => new Float64Array(n));
-  readonly #mode = new Column((n) => new Uint16Array(n));
-  readonly #mtime = new Column((n) => new Float64Array(n));
-  #keys = new Uint8Array(1024 * KEY_BYTES);
+  readonly #size: WideColumn;
+  readonly #mode: Column<Uint16Array>;
+  readonly #mtime: Column<Float64Array>;
+  #keys: Uint8Array;
   /** Bytes of each key, set by the first file's key. */
   #keyBytes = 0;
   /** Pack of a packed file: 1 + its index in #packIds, or 0 for a file of its own leaves. */
-  readonly #pack = new Column((n) => new Uint32Array(n));
-  readonly #packOffset = new Column((n) => new Float64Array(n));
+  readonly #pack: Column<Uint32Array>;
+  readonly #packOffset: WideColumn;
   /** The few pack ids of the bundle, each stored once. */
   readonly #packIds: string[] = [];
   readonly #packIndex = new Map<string, number>();
-  /** A directory's children, in bundle order: first, last, and each child's next sibling. */
-  readonly #firstChild = new Column((n) => new Uint32Array(n));
-  readonly #lastChild = new Column((n) => new Uint32Array(n));
-  readonly #nextSibling = new Column((n) => new Uint32Array(n));
-  readonly #children = new Column((n) => new Uint32Array(n));
-  readonly #subdirs = new Column((n) => new Uint32Array(n));
-  /** 1 for a directory the list has moved past: no entry of it is still to come. */
-  readonly #complete = new Column((n) => new Uint8Array(n));
+  /** Each inode's next sibling in its directory, in bundle order. */
+  readonly #nextSibling: Column<Uint32Array>;
   /** 1 for an inode a probe made, not yet linked into its directory by the stream. */
-  readonly #probed = new Column((n) => new Uint8Array(n));
+  readonly #probed: Column<Uint8Array>;
+  /** Inode numbers of the directories, ascending: a directory's number is its index here. */
+  readonly #dirInos: Column<Uint32Array>;
+  #dirs = 0;
+  /** The directory #dirNumber found last: the stream adds a directory's entries in a run. */
+  #lastDirFound = { ino: ROOT_INO, number: 0 };
+  /** By directory number: its children (first, last, count), subdirectories, and completion. */
+  readonly #firstChild: Column<Uint32Array>;
+  readonly #lastChild: Column<Uint32Array>;
+  readonly #children: Column<Uint32Array>;
+  readonly #subdirs: Column<Uint32Array>;
+  /** 1 for a directory the list has moved past: no entry of it is still to come. */
+  readonly #complete: Column<Uint8Array>;
   /** Targets of the symlink inodes (few). */
   readonly #targets = new Map<number, string>();
   /** Mode and time of directories the bundle lists (empty ones), by inode. */
@@ -149,16 +185,33 @@ export class BundleInodes {
     private readonly probe?: ListProbe,
   ) {
     // Directories are not counted in advance: a little room for them, more only if needed.
-    const inodes = expectedFiles + ROOT_INO + 1 + (expectedFiles >> 8);
-    const dense = [this.#kind, this.#parent, this.#nameStart, this.#nameLength, this.#mtime];
-    const files = [this.#size, this.#mode, this.#nextSibling];
-    for (const column of [...dense, ...files]) column.reserve(inodes);
+    const dirs = Math.max(64, expectedFiles >> 8);
+    const inodes = Math.max(1024, expectedFiles + ROOT_INO + 1 + dirs);
+    this.#kind = new Column((n) => new Uint8Array(n), inodes);
+    this.#parent = new Column((n) => new Uint32Array(n), inodes);
+    this.#names = new NameArena(inodes, inodes * PLANNED_NAME_UNITS);
+    this.#size = new WideColumn(inodes);
+    this.#mode = new Column((n) => new Uint16Array(n), inodes);
+    this.#mtime = new Column((n) => new Float64Array(n), inodes);
+    this.#keys = new Uint8Array(inodes * KEY_BYTES);
+    this.#pack = new Column((n) => new Uint32Array(n), inodes);
+    this.#packOffset = new WideColumn(inodes);
+    this.#nextSibling = new Column((n) => new Uint32Array(n), inodes);
+    this.#probed = new Column((n) => new Uint8Array(n), inodes);
+    this.#dirInos = new Column((n) => new Uint32Array(n), dirs);
+    this.#firstChild = new Column((n) => new Uint32Array(n), dirs);
+    this.#lastChild = new Column((n) => new Uint32Array(n), dirs);
+    this.#children = new Column((n) => new Uint32Array(n), dirs);
+    this.#subdirs = new Column((n) => new Uint32Array(n), dirs);
+    this.#complete = new Column((n) => new Uint8Array(n), dirs);
     while (this.#slots.length < 2 * inodes) this.#slots = new Uint32Array(this.#slots.length * 2);
-    this.#keys = new Uint8Array(Math.max(this.#keys.length, inodes * KEY_BYTES));
+    // Inodes 0 (none) and 1 (the root) are named "" so that inode n's name is name n.
+    this.#names.add("");
+    this.#names.add("");
     this.#kind.set(ROOT_INO, DIR);
     this.#parent.set(ROOT_INO, ROOT_INO);
+    this.#dirInos.set(this.#dirs++, ROOT_INO);
   }
-
   /**
    * Adds the lists' entries as they come; lookups and listings waiting on them are answered
    * as they arrive; stops early once `signal` is aborted. Never rejects: a list that fails (or an entry the table refuses) ends the
@@ -232,9 +285,15 @@ export class BundleInodes {
       return;
     }
     const slash = entry.name.lastIndexOf("/");
-    const dirPath = slash < 0 ? "" : entry.name.slice(0, slash);
-    const parent = dirPath === this.#lastDir.path ? this.#lastDir.ino : this.#directory(dirPath);
-    this.#enter(dirPath, parent);
+    const dirLength = Math.max(slash, 0);
+    // Most often the directory of the entry before: compared in place, no string made for it
+    // (a million entries' garbage is what grows the runtime's heap).
+    let parent = this.#lastDir.ino;
+    if (dirLength !== this.#lastDir.path.length || !entry.name.startsWith(this.#lastDir.path)) {
+      const dirPath = entry.name.slice(0, dirLength);
+      parent = this.#directory(dirPath);
+      this.#enter(dirPath, parent);
+    }
     const kind = isFileEntry(entry) ? FILE : LINK;
     const ino = this.#newInode(parent, entry.name.slice(slash + 1), entry.name, kind);
     this.#setEntry(ino, entry);
@@ -366,7 +425,7 @@ export class BundleInodes {
       return {
         ino,
         mode: S_IFDIR | (listed?.mode ?? 0o755),
-        nlink: 2 + this.#subdirs.at(ino),
+        nlink: 2 + this.#subdirs.at(this.#dirNumber(ino)),
         size: 4096,
         mtimeMs: listed?.mtimeMs ?? this.dirMtimeMs,
         ...this.owner,
@@ -394,8 +453,9 @@ export class BundleInodes {
 
   /** The directory's entries in so far, in the bundle's order. */
   listing(ino: number): DirListing {
-    const children = new Uint32Array(this.#children.at(ino));
-    let child = this.#firstChild.at(ino);
+    const dir = this.#dirNumber(ino);
+    const children = new Uint32Array(dir < 0 ? 0 : this.#children.at(dir));
+    let child = dir < 0 ? 0 : this.#firstChild.at(dir);
     for (let i = 0; i < children.length; i++, child = this.#nextSibling.at(child)) {
       children[i] = child;
     }
@@ -416,11 +476,29 @@ export class BundleInodes {
     return { ...file, pack: { id: this.#packIds[pack - 1], offset: this.#packOffset.at(ino) } };
   }
 
-  #isComplete(dir: number): boolean {
-    if (this.#ended && this.#failure !== undefined && this.#complete.at(dir) === 0) {
-      throw this.#failure;
+  #isComplete(ino: number): boolean {
+    const complete = this.#complete.at(this.#dirNumber(ino)) === 1;
+    if (this.#ended && this.#failure !== undefined && !complete) throw this.#failure;
+    return this.#ended || complete;
+  }
+
+  /** The number of directory `ino` (its index in #dirInos), or -1 when `ino` is none. */
+  #dirNumber(ino: number): number {
+    if (this.#lastDirFound.ino === ino) return this.#lastDirFound.number;
+    const dirInos = this.#dirInos.values;
+    let low = 0;
+    let high = this.#dirs - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const at = dirInos[middle];
+      if (at === ino) {
+        this.#lastDirFound = { ino, number: middle };
+        return middle;
+      }
+      if (at < ino) low = middle + 1;
+      else high = middle - 1;
     }
-    return this.#ended || this.#complete.at(dir) === 1;
+    return -1;
   }
 
   #nextProgress(): Promise<void> {
@@ -440,12 +518,12 @@ export class BundleInodes {
    */
   #enter(path: string, ino: number): void {
     const last = this.#lastDir.ino;
-    this.#lastDir = { path, ino };
     if (last === ino) return;
+    this.#lastDir = { path, ino };
     const holding = new Set<number>();
     for (let at = ino; at !== ROOT_INO; at = this.#parent.at(at)) holding.add(at);
     for (let at = last; at !== ROOT_INO && !holding.has(at); at = this.#parent.at(at)) {
-      this.#complete.set(at, 1);
+      this.#complete.set(this.#dirNumber(at), 1);
     }
   }
 
@@ -456,14 +534,7 @@ export class BundleInodes {
   }
 
   #name(ino: number): string {
-    const start = this.#nameStart.at(ino);
-    const end = start + this.#nameLength.at(ino);
-    let name = "";
-    for (let at = start; at < end; at += NAME_CHUNK) {
-      const units = this.#chars.values.subarray(at, Math.min(end, at + NAME_CHUNK));
-      name += String.fromCharCode(...units);
-    }
-    return name;
+    return this.#names.text(ino);
   }
 
   /** The inode of directory `path`, made (with its ancestors) when absent. */
@@ -515,12 +586,8 @@ export class BundleInodes {
     this.#slots[slot] = ino;
     this.#kind.set(ino, kind);
     this.#parent.set(ino, parent);
-    this.#nameStart.set(ino, this.#charsUsed);
-    this.#nameLength.set(ino, name.length);
-    this.#chars.reserve(this.#charsUsed + name.length);
-    for (let i = 0; i < name.length; i++) {
-      this.#chars.values[this.#charsUsed++] = name.charCodeAt(i);
-    }
+    this.#names.add(name);
+    if (kind === DIR) this.#dirInos.set(this.#dirs++, ino);
     if (linked) this.#link(ino);
     else this.#probed.set(ino, 1);
     return ino;
@@ -529,13 +596,13 @@ export class BundleInodes {
   /** Appends `ino` to its directory's children: the stream meets entries in bundle order. */
   #link(ino: number): void {
     if (this.#probed.at(ino) === 1) this.#probed.values[ino] = 0;
-    const parent = this.#parent.at(ino);
-    const last = this.#lastChild.at(parent);
-    if (last === 0) this.#firstChild.set(parent, ino);
+    const dir = this.#dirNumber(this.#parent.at(ino));
+    const last = this.#lastChild.at(dir);
+    if (last === 0) this.#firstChild.set(dir, ino);
     else this.#nextSibling.set(last, ino);
-    this.#lastChild.set(parent, ino);
-    this.#children.set(parent, this.#children.at(parent) + 1);
-    if (this.#kind.at(ino) === DIR) this.#subdirs.set(parent, this.#subdirs.at(parent) + 1);
+    this.#lastChild.set(dir, ino);
+    this.#children.set(dir, this.#children.at(dir) + 1);
+    if (this.#kind.at(ino) === DIR) this.#subdirs.set(dir, this.#subdirs.at(dir) + 1);
   }
 
   /** The child `name` of `parent`, or 0. */
@@ -546,22 +613,12 @@ export class BundleInodes {
   /** The index slot holding the child `name` of `parent`, or the empty slot it would take. */
   #probe(parent: number, name: string): number {
     const mask = this.#slots.length - 1;
-    for (let slot = hashOf(parent, name) & mask;; slot = (slot + 1) & mask) {
+    for (let slot = nameHash(parent, name) & mask;; slot = (slot + 1) & mask) {
       const ino = this.#slots[slot];
-      if (ino === 0 || (this.#parent.values[ino] === parent && this.#nameIs(ino, name))) {
+      if (ino === 0 || (this.#parent.values[ino] === parent && this.#names.equals(ino, name))) {
         return slot;
       }
     }
-  }
-
-  #nameIs(ino: number, name: string): boolean {
-    if (this.#nameLength.values[ino] !== name.length) return false;
-    const start = this.#nameStart.values[ino];
-    const chars = this.#chars.values;
-    for (let i = 0; i < name.length; i++) {
-      if (chars[start + i] !== name.charCodeAt(i)) return false;
-    }
-    return true;
   }
 
   #freeSlot(hash: number): number {
@@ -575,9 +632,7 @@ export class BundleInodes {
   #rehash(): void {
     this.#slots = new Uint32Array(this.#slots.length * 2);
     for (let ino = ROOT_INO + 1; ino < this.#count; ino++) {
-      const start = this.#nameStart.values[ino];
-      const units = this.#chars.values.subarray(start, start + this.#nameLength.values[ino]);
-      this.#slots[this.#freeSlot(hashOfUnits(this.#parent.values[ino], units))] = ino;
+      this.#slots[this.#freeSlot(this.#names.hash(this.#parent.values[ino], ino))] = ino;
     }
   }
 
@@ -602,20 +657,6 @@ export class BundleInodes {
     for (let i = 0; i < this.#keyBytes; i++) hex += HEX[this.#keys[ino * this.#keyBytes + i]];
     return hex;
   }
-}
-
-/** FNV-1a of a parent inode and a name's code units. */
-function hashOf(parent: number, name: string): number {
-  let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
-  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
-
-/** hashOf of a name kept as `units` (no string made: a rehash places every inode again). */
-function hashOfUnits(parent: number, units: Uint16Array): number {
-  let hash = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
-  for (let i = 0; i < units.length; i++) hash = Math.imul(hash ^ units[i], 0x01000193);
-  return hash >>> 0;
 }
 
 /** Each hex digit's value by character code, -1 for the other codes below 128. */

@@ -176,3 +176,42 @@ Deno.test("names stay found after the name index grows, and an absent one is not
   }
   assertEquals(inodes.lookup(ROOT_INO, "d7"), undefined);
 });
+
+Deno.test("thousands of directories beyond the room planned keep their children, links and completion", async () => {
+  const inodes = new BundleInodes(1000, owner, 10);
+  const stream = new EntryStream();
+  const filled = inodes.fill(stream);
+  const dirs = 5_000;
+  const name = (d: number, f: string) => `d${String(d).padStart(5, "0")}/${f}`;
+  for (let d = 0; d < dirs; d++) stream.push(name(d, "a"), name(d, "s/b"), name(d, "z"));
+  stream.push("zz");
+  const first = (await inodes.lookupWhenKnown(ROOT_INO, "d00000"))!;
+  assertEquals((await inodes.listingWhenComplete(first)).length, 3, "d00000 is complete");
+  for (let d = 0; d < dirs - 1; d += 499) {
+    const dir = (await inodes.lookupWhenKnown(ROOT_INO, `d${String(d).padStart(5, "0")}`))!;
+    const listing = await inodes.listingWhenComplete(dir);
+    const names = Array.from({ length: listing.length }, (_, i) => listing.at(i).name);
+    assertEquals(names, ["a", "s", "z"]);
+    assertEquals(inodes.attr(dir).nlink, 3, "one subdirectory");
+    assertEquals(inodes.file(inodes.lookup(dir, "z")!).name, name(d, "z"));
+  }
+  stream.end();
+  await filled;
+  assertEquals(inodes.listing(ROOT_INO).length, dirs + 1);
+  assertEquals(inodes.attr(ROOT_INO).nlink, 2 + dirs);
+  assertEquals(inodes.inodes, dirs * 5 + 1 + 1);
+});
+
+Deno.test("sizes and pack offsets of 4 GiB and more read back exactly, beside small ones", () => {
+  const inodes = new BundleInodes(1000, owner, 4);
+  const id = "2BwqZmN3Yd8sTgq4gTPdAbJcXYZ";
+  const values = [0, 70, 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 5_000_000_000, Number.MAX_SAFE_INTEGER];
+  values.forEach((value, i) => {
+    inodes.add({ ...entry(`f${i}`, value), pack: { id, offset: values.at(-1 - i)! } });
+  });
+  values.forEach((value, i) => {
+    const file = inodes.file(inodes.lookup(ROOT_INO, `f${i}`)!);
+    assertEquals([file.size, file.pack?.offset], [value, values.at(-1 - i)]);
+    assertEquals(inodes.attr(inodes.lookup(ROOT_INO, `f${i}`)!).size, value);
+  });
+});
