@@ -56,6 +56,7 @@ const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const EWOULDBLOCK = 11;
+const ENOENT = 2;
 const EEXIST = 17;
 /** What open(2) with O_TMPFILE answers where a file system or kernel makes no unnamed files. */
 const NO_TMPFILE = new Set([21, /* EISDIR */ 22, /* EINVAL */ 95 /* EOPNOTSUPP */]);
@@ -520,14 +521,18 @@ export class UnnamedFile extends FdFile {
 
   /**
    * Gives the file its name `path` (in the directory it was made in); false, changing nothing,
-   * when something already has that name.
+   * when something already has that name, or when there is no /proc to name it through (then
+   * no unnamed file is made again in this process).
    */
   linkSync(path: string): boolean {
     const self = cPath(`/proc/self/fd/${this.fd}`);
     if (libc().linkat(AT_FDCWD, self, AT_FDCWD, cPath(path), AT_SYMLINK_FOLLOW) === 0) {
       return true;
     }
-    if (lastErrno() === EEXIST) return false;
+    const errno = lastErrno();
+    if (errno === EEXIST) return false;
+    // The directory was there a moment ago (the file was made in it): /proc is missing.
+    if (errno === ENOENT) return unnamedFilesPossible = false;
     throw failure("link", path);
   }
 }
