@@ -1,7 +1,8 @@
 /**
  * Download: a bundle's files are written under a destination directory. Each file is
  * written to a hidden part file beside its target and renamed into place only once every
- * leaf has been verified, so a failure never leaves a partial file under a real name.
+ * leaf has been verified, so a failure never leaves a partial file under a real name (a packed
+ * file new to its directory is made without a name and linked into place, whole).
  * Packed files that lie close together in one pack are fetched with one ranged read.
  * Symlinks are made as links and empty directories as directories; nothing is ever written
  * through a symlink inside the destination, and setuid/setgid bits are dropped unless asked.
@@ -29,7 +30,7 @@ import {
   disorderError,
 } from "../meta/bundles.ts";
 import { throwIfAborted } from "../util/abort.ts";
-import { AtomicFile } from "../util/atomic_file.ts";
+import { AtomicFile, createWholeSync } from "../util/atomic_file.ts";
 import * as byteFs from "../util/byte_fs.ts";
 import { displayName, hasRawBytes } from "../util/byte_names.ts";
 import { logRead, type Reader } from "../meta/audit.ts";
@@ -132,6 +133,11 @@ export class EntryWriter {
     private readonly destination: string,
     private readonly onBytes: (n: number) => void = () => {},
     private readonly keepSetid = false,
+    /**
+     * The destination held nothing when the writing began (a download without --force-dest):
+     * a packed file is then most likely new, and made in one step (createWholeSync).
+     */
+    private readonly fresh = false,
   ) {}
 
   /**
@@ -251,18 +257,26 @@ export class EntryWriter {
   /**
    * Writes `entry`, whose verified bytes are all in `bytes` (a packed file), by sync calls:
    * the async ones cost a round trip to Deno's blocking threads each, several times the calls
-   * themselves for thousands of small files.
+   * themselves for thousands of small files. Into a fresh destination the file is made without
+   * a name and linked into place, one change to the directory instead of a create and a rename
+   * (measured: about half the kernel time of the part file on ext4); a name already taken, or
+   * a file system without unnamed files, takes the part file.
    */
   async #writeWhole(entry: FileEntry, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
     const target = `${this.destination}/${entry.name}`;
     const slash = entry.name.lastIndexOf("/");
     await this.#directory(slash < 0 ? "" : entry.name.slice(0, slash), target);
     throwIfAborted(signal, `download interrupted: ${entry.name} was not written`);
+    const mode = restoredMode(entry.mode, this.keepSetid);
+    if (this.fresh && createWholeSync(target, bytes, mode, entry.mtime)) {
+      this.onBytes(bytes.length);
+      return;
+    }
     const part = AtomicFile.createSync(target, PART_OPTIONS);
     try {
       part.writeSync(bytes);
       part.commitSync((temp) => {
-        byteFs.chmodSync(temp, restoredMode(entry.mode, this.keepSetid));
+        byteFs.chmodSync(temp, mode);
         byteFs.utimeSync(temp, entry.mtime, entry.mtime);
       });
     } catch (e) {
@@ -308,10 +322,16 @@ export async function downloadBundle(
   using blobs = await CafsSession.open(ctx.blob);
   const reader = bundleReader(ctx, blobs, bundle, options.concurrency);
   const result = { files: 0, bytes: 0, redacted: 0 };
-  const writer = new EntryWriter(reader, options.destination, (n) => {
-    result.bytes += n;
-    options.onProgress?.({ bytes: n, files: 0 });
-  }, options.keepSetid);
+  const writer = new EntryWriter(
+    reader,
+    options.destination,
+    (n) => {
+      result.bytes += n;
+      options.onProgress?.({ bytes: n, files: 0 });
+    },
+    options.keepSetid,
+    !options.force,
+  );
   async function* selected() {
     const selects = (name: string) => !options.nameFilter || options.nameFilter.test(name);
     const onRedacted = (name: string) => selects(name) && result.redacted++;

@@ -29,6 +29,9 @@ const SYMBOLS = {
   symlink: { parameters: ["buffer", "buffer"], result: "i32" },
   chmod: { parameters: ["buffer", "u32"], result: "i32" },
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
+  linkat: { parameters: ["i32", "buffer", "i32", "buffer", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -47,10 +50,17 @@ const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 const O_CLOEXEC = 0o2000000;
+/** An unnamed regular file in the directory opened (O_TMPFILE, which includes O_DIRECTORY). */
+const O_TMPFILE = 0o20200000;
 const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const EWOULDBLOCK = 11;
+const ENOENT = 2;
+const EEXIST = 17;
+/** What open(2) with O_TMPFILE answers where a file system or kernel makes no unnamed files. */
+const NO_TMPFILE = new Set([21, /* EISDIR */ 22, /* EINVAL */ 95 /* EOPNOTSUPP */]);
+const AT_SYMLINK_FOLLOW = 0x400;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
@@ -258,8 +268,13 @@ export type OpenFile =
 class FdFile implements OpenFile {
   #fd: number;
 
-  constructor(fd: number, private readonly path: string) {
+  constructor(fd: number, protected readonly path: string) {
     this.#fd = fd;
+  }
+
+  /** The open descriptor, for the calls a subclass adds. */
+  protected get fd(): number {
+    return this.#fd;
   }
 
   read(into: Uint8Array): Promise<number | null> {
@@ -443,15 +458,81 @@ export function utime(path: string, atime: Date, mtime: Date): Promise<void> {
 /** Deno.utimeSync (following links) for any path. */
 export function utimeSync(path: string, atime: Date, mtime: Date): void {
   if (!hasRawBytes(path)) return Deno.utimeSync(path, atime, mtime);
+  check(libc().utimensat(AT_FDCWD, cPath(path), timespecs(atime, mtime), 0), "utime", path);
+}
+
+/** The two `struct timespec` of utimensat(2): access, then modification time. */
+function timespecs(atime: Date, mtime: Date): Uint8Array<ArrayBuffer> {
   const times = new BigInt64Array(4);
   [atime, mtime].forEach((time, i) => {
     const ms = time.getTime();
     times[2 * i] = BigInt(Math.floor(ms / 1000));
     times[2 * i + 1] = BigInt((ms - Math.floor(ms / 1000) * 1000) * 1e6);
   });
-  check(
-    libc().utimensat(AT_FDCWD, cPath(path), new Uint8Array(times.buffer), 0),
-    "utime",
-    path,
-  );
+  return new Uint8Array(times.buffer);
+}
+
+let unnamedFilesPossible: boolean | undefined;
+
+/**
+ * Whether this process may try O_TMPFILE: on Linux, allowed to call libc (--allow-ffi) and
+ * with a libc.so.6 to call (not so on musl): else its files take the usual way.
+ */
+function mayMakeUnnamedFiles(): boolean {
+  if (unnamedFilesPossible === undefined) {
+    unnamedFilesPossible = Deno.build.os === "linux" &&
+      Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+    try {
+      if (unnamedFilesPossible) libc();
+    } catch {
+      unnamedFilesPossible = false;
+    }
+  }
+  return unnamedFilesPossible;
+}
+
+/**
+ * A regular file without a name, in a directory (open(2) with O_TMPFILE): written, given its
+ * mode and times, then linked under its name in one step. Until then no name shows it, and a
+ * file never named vanishes when closed, however the process ends. By FFI, so for any path.
+ */
+export class UnnamedFile extends FdFile {
+  /**
+   * A new unnamed file in directory `dir`, private to its owner until chmodSync; undefined
+   * where none can be made: a file system or kernel without O_TMPFILE, no FFI, no glibc.
+   */
+  static openSync(dir: string): UnnamedFile | undefined {
+    if (!mayMakeUnnamedFiles()) return undefined;
+    const fd = libc().open(cPath(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o600);
+    if (fd >= 0) return new UnnamedFile(fd, dir);
+    if (NO_TMPFILE.has(lastErrno())) return undefined;
+    throw failure("open", dir);
+  }
+
+  /** fchmod(2): the permission bits exactly (no umask). */
+  chmodSync(mode: number): void {
+    check(libc().fchmod(this.fd, mode), "chmod", this.path);
+  }
+
+  /** futimens(2). */
+  utimeSync(atime: Date, mtime: Date): void {
+    check(libc().futimens(this.fd, timespecs(atime, mtime)), "utime", this.path);
+  }
+
+  /**
+   * Gives the file its name `path` (in the directory it was made in); false, changing nothing,
+   * when something already has that name, or when there is no /proc to name it through (then
+   * no unnamed file is made again in this process).
+   */
+  linkSync(path: string): boolean {
+    const self = cPath(`/proc/self/fd/${this.fd}`);
+    if (libc().linkat(AT_FDCWD, self, AT_FDCWD, cPath(path), AT_SYMLINK_FOLLOW) === 0) {
+      return true;
+    }
+    const errno = lastErrno();
+    if (errno === EEXIST) return false;
+    // The directory was there a moment ago (the file was made in it): /proc is missing.
+    if (errno === ENOENT) return unnamedFilesPossible = false;
+    throw failure("link", path);
+  }
 }

@@ -256,6 +256,47 @@ Deno.test("setuid and setgid bits are restored only when asked", async () => {
   });
 });
 
+Deno.test("packed files come down whole with their modes and times, into a fresh destination and over old files", async () => {
+  await withTempDir(async (dir) => {
+    const ctx = await repoIn(dir);
+    const files = { "a/run.sh": "#!/bin/sh\n", "a/secret": "s", "b/tool": "t", "c": "c" };
+    await writeTree(`${dir}/src`, files);
+    const modes: Record<string, number> = {
+      "a/run.sh": 0o755,
+      "a/secret": 0o600,
+      "b/tool": 0o6755,
+      "c": 0o644,
+    };
+    const mtime = new Date("2021-02-03T04:05:06.789Z");
+    for (const [name, mode] of Object.entries(modes)) {
+      await Deno.chmod(`${dir}/src/${name}`, mode);
+      await Deno.utime(`${dir}/src/${name}`, mtime, mtime);
+    }
+    const { bundle } = await uploadBundle(ctx, uploadOptions(dir));
+    // Into a fresh destination (made unnamed and linked), then again over the same files.
+    for (const force of [false, true]) {
+      await downloadBundle(ctx, bundle, { destination: `${dir}/out`, concurrency: 2, force });
+      assertEquals(await namesUnder(`${dir}/out`), [
+        "a/",
+        "a/run.sh",
+        "a/secret",
+        "b/",
+        "b/tool",
+        "c",
+      ]);
+      for (const [name, mode] of Object.entries(modes)) {
+        const info = await Deno.stat(`${dir}/out/${name}`);
+        assertEquals(info.mode! & 0o7777, mode & 0o1777, name);
+        assertEquals(info.mtime, mtime, name);
+        assertEquals(
+          await Deno.readTextFile(`${dir}/out/${name}`),
+          files[name as keyof typeof files],
+        );
+      }
+    }
+  });
+});
+
 /** Upload options whose progress hook rewrites `file` while it is read, `times` times. */
 function rewriteWhileRead(dir: string, file: string, times: number) {
   let rewrites = 0;

@@ -1,7 +1,8 @@
 /** AtomicFile and writeFileAtomic: a target appears whole or not at all. */
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { AtomicFile, writeFileAtomic } from "../../lib/util/atomic_file.ts";
+import { AtomicFile, createWholeSync, writeFileAtomic } from "../../lib/util/atomic_file.ts";
+import { nameFromBytes } from "../../lib/util/byte_names.ts";
 
 async function names(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
@@ -98,5 +99,52 @@ Deno.test("AtomicFile by sync calls: locked until the rename, finish() sees the 
     dropped.discardSync(); // a second discard, as in a cleanup path, is harmless
     assertEquals(await Deno.readTextFile(`${dir}/t`), "new bytes");
     assertEquals(await names(dir), ["t"]);
+  });
+});
+
+const MTIME = new Date("2020-01-02T03:04:05.678Z");
+
+Deno.test("createWholeSync() makes a new file in one step, with its exact mode and time, and no other name", async () => {
+  await withTempDir(async (dir) => {
+    assert(createWholeSync(`${dir}/t`, new TextEncoder().encode("whole"), 0o751, MTIME));
+    assertEquals(await Deno.readTextFile(`${dir}/t`), "whole");
+    const info = await Deno.stat(`${dir}/t`);
+    assertEquals(info.mode! & 0o7777, 0o751);
+    assertEquals(info.mtime, MTIME);
+    assertEquals(await names(dir), ["t"]);
+  });
+});
+
+Deno.test("createWholeSync() leaves a name already taken as it is, and says so", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/t`, "old");
+    await Deno.mkdir(`${dir}/d`);
+    assert(!createWholeSync(`${dir}/t`, new TextEncoder().encode("new"), 0o644, MTIME));
+    assert(!createWholeSync(`${dir}/d`, new TextEncoder().encode("new"), 0o644, MTIME));
+    assertEquals(await Deno.readTextFile(`${dir}/t`), "old");
+    assert((await Deno.stat(`${dir}/d`)).isDirectory);
+    assertEquals(await names(dir), ["d", "t"]);
+  });
+});
+
+Deno.test("createWholeSync() names a file by its bytes where the name is not UTF-8", async () => {
+  await withTempDir(async (dir) => {
+    const name = nameFromBytes(new Uint8Array([0x66, 0xff]));
+    assert(createWholeSync(`${dir}/${name}`, new TextEncoder().encode("raw"), 0o644, MTIME));
+    assertEquals(await names(dir), ["f\ufffd"]);
+  });
+});
+
+Deno.test("createWholeSync() into a missing directory fails with the file call's error and makes nothing", async () => {
+  await withTempDir(async (dir) => {
+    let error: unknown;
+    try {
+      createWholeSync(`${dir}/missing/t`, new TextEncoder().encode("x"), 0o644, MTIME);
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof Deno.errors.NotFound, String(error));
+    assertEquals((error as { code?: string }).code, "ENOENT");
+    assertEquals(await names(dir), []);
   });
 });
