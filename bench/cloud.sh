@@ -11,9 +11,8 @@ SCRIPT=$(basename "$0")
 BYTES[a1]=${BYTES[a]}
 DESCRIBE[a1]="workload a with a 1% run of each file changed, re-uploaded"
 
-# Scoped permissions, as a user would run it (not -A).
-DATAMON=(deno run --config "$ROOT/deno.json" --allow-read --allow-write --allow-env
-  --allow-run=git --allow-sys --allow-net "$ROOT/main.ts")
+# The source tree's launcher: the program's own permissions (scripts/permissions.txt), not -A.
+DATAMON=("$ROOT/bin/datamon")
 
 # parse_cloud_args ARGS...: sets RUNS, WORKLOADS, KEEP, RTT_MS, BANDWIDTH_MBPS and LOOPBACK
 # from the flags every cloud script takes, or stops with its usage.

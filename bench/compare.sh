@@ -81,9 +81,8 @@ export RCLONE_CONFIG="$SCRATCH/rclone.conf"
 export DATAMON_HOME="$SCRATCH/datamon-home"
 export DATAMON_NAME=bench DATAMON_EMAIL=bench@localhost
 
-# Scoped permissions, as a user would run it (not -A).
-DATAMON=(deno run --config "$ROOT/deno.json" --allow-read --allow-write --allow-env
-  --allow-run=git --allow-sys=hostname "$ROOT/main.ts")
+# The source tree's launcher: the program's own permissions (scripts/permissions.txt), not -A.
+DATAMON=("$ROOT/bin/datamon")
 
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"

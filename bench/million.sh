@@ -41,8 +41,8 @@ RESULTS=$WORK/results.tsv
 mkdir -p "$WORK" "$MNT"
 export DATAMON_HOME=$WORK/home-$FILES
 export DATAMON_NAME=bench DATAMON_EMAIL=bench@localhost
-DATAMON=(deno run --quiet --config "$ROOT/deno.json" --allow-read --allow-write --allow-env
-  "--allow-run=git,fusermount3,$(command -v deno)" --allow-sys --allow-ffi "$ROOT/main.ts")
+# The source tree's launcher: the program's own permissions (scripts/permissions.txt), not -A.
+DATAMON=("$ROOT/bin/datamon")
 datamon() { "${DATAMON[@]}" "$@"; }
 
 cleanup() {

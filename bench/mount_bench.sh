@@ -72,8 +72,8 @@ mkdir -p "$WORK"
 export DATAMON_HOME=$WORK/home
 MNT=$WORK/mnt
 mkdir -p "$MNT"
-DATAMON=(deno run --quiet --allow-read --allow-write --allow-env
-  "--allow-run=git,fusermount3,$(command -v deno)" --allow-sys --allow-net --allow-ffi "$ROOT/main.ts")
+# The source tree's launcher: the program's own permissions (scripts/permissions.txt), not -A.
+DATAMON=("$ROOT/bin/datamon")
 
 cleanup() {
   fusermount3 -uz "$MNT" 2>/dev/null || true
