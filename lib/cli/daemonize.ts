@@ -7,6 +7,12 @@ import { type MountState, readMountState } from "./mount_status.ts";
 
 const POLL_MS = 20;
 
+/**
+ * The V8 flag of scripts/permissions.txt (tests/build/build_test.ts checks they agree), which
+ * no process can read back from its own: a mount run again under deno is given it here.
+ */
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=8";
+
 /** Whether this process holds a permission (the child gets no more than its parent). */
 function granted(descriptor: Deno.PermissionDescriptor): boolean {
   return Deno.permissions.querySync(descriptor).state === "granted";
@@ -29,7 +35,7 @@ function childArgs(): string[] {
   }
   const commands = ["git", "fusermount3"].filter((command) => granted({ name: "run", command }));
   if (commands.length > 0) flags.push(`--allow-run=${commands.join(",")}`);
-  return ["run", "--quiet", "--cached-only", ...flags, Deno.mainModule, ...args];
+  return ["run", "--quiet", "--cached-only", ...flags, V8_FLAGS, Deno.mainModule, ...args];
 }
 
 /**

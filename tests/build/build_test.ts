@@ -2,6 +2,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { programPermissions } from "../support/cli.ts";
 import { withTempDir } from "../support/fixtures.ts";
+import { V8_FLAGS } from "../../lib/cli/daemonize.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -15,6 +16,12 @@ Deno.test("deno.json's datamon task runs main.ts with the permissions of scripts
       "main.ts",
     ].join(" "),
   );
+});
+
+Deno.test("a mount run again under deno by --daemonize gets the V8 flag of scripts/permissions.txt", () => {
+  assertEquals(programPermissions("deno").filter((flag) => flag.startsWith("--v8-flags")), [
+    V8_FLAGS,
+  ]);
 });
 
 /** True when a .js file of the bundle in `dir` carries a build stamp other than "source". */
