@@ -182,14 +182,7 @@ Deno.test("diff and update refuse a bundle whose file lists are out of name orde
     const refused = /is out of name order .*cannot be paired by name .*run "datamon fsck --repo r"/;
     const diff = await datamon(
       home,
-      "bundle",
-      "diff",
-      "--repo",
-      "r",
-      "--bundle",
-      id,
-      "--destination",
-      `${dir}/src`,
+      ...["bundle", "diff", "--repo", "r", "--bundle", id, "--destination", `${dir}/src`],
     );
     assertEquals(diff.code, 9, diff.stdout + diff.stderr);
     assertMatch(diff.stderr, refused);
