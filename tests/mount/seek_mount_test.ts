@@ -9,6 +9,8 @@ import { memoryContext } from "../support/context.ts";
 import { fuseTest, run } from "../support/mount.ts";
 import { settledWithin } from "../support/entry_stream.ts";
 import { BundleWriter } from "../../lib/meta/bundle_writer.ts";
+import { bundleTreeLists } from "../../lib/meta/bundles.ts";
+import { rewriteLists } from "../support/file_lists.ts";
 import { createRepo } from "../../lib/meta/repo.ts";
 import { mountBundle } from "../../lib/mount/bundle_mount.ts";
 import { DelegatingStore } from "../../lib/store/delegating.ts";
@@ -35,9 +37,9 @@ class HeldStream extends DelegatingStore {
 }
 
 /**
- * A bundle of full lists, list i holding directory d{dirs[i]}'s files f0000 on (the writer
- * takes them in the order given, so dirs out of order make a damaged bundle whose lists match
- * their checksums).
+ * A bundle of full lists, list i holding directory d{dirs[i]}'s files f0000 on: written in name
+ * order, then, for dirs out of order, its lists stored again in that order with checksums to
+ * match (the writer refuses disorder): a damaged bundle no checksum catches.
  */
 async function manyListBundle(
   ctx: Context,
@@ -45,13 +47,16 @@ async function manyListBundle(
 ): Promise<BundleDoc> {
   await createRepo(ctx, "r", "", who);
   const writer = await BundleWriter.start(ctx, "r", who);
-  for (const i of dirs) {
+  for (const i of [...dirs].sort((a, b) => a - b)) {
     for (let j = 0; j < FILE_LIST_SIZE; j++) {
       const name = `d${String(i).padStart(2, "0")}/f${String(j).padStart(4, "0")}`;
       await writer.add({ name, size: j, mode: 0o644, mtime: new Date(0), key: "ab".repeat(32) });
     }
   }
-  return await writer.commit({ message: "m", leafSize: 65536, inputs: [] });
+  const bundle = await writer.commit({ message: "m", leafSize: 65536, inputs: [] });
+  const lists = await Array.fromAsync(bundleTreeLists(ctx, bundle));
+  const inOrder = dirs.every((dir, i) => dir === i);
+  return inOrder ? bundle : await rewriteLists(ctx, bundle, dirs.map((dir) => lists[dir]));
 }
 
 /** Mounts `bundle` of `ctx` at `dir`/mnt with the stream held at its first lists. */
