@@ -35,30 +35,49 @@ const OBJECTS: Record<string, number> = {
   "z.txt": 1,
 };
 
+/**
+ * Runs `fn` with a fresh bucket prefix on `backend` holding `tree` (also written to
+ * `dir`/expected) and a home with repo "r"; removes the prefix after.
+ */
+async function withBucket(
+  backend: "s3" | "gcs",
+  tree: Record<string, string | number>,
+  fn: (dir: string, home: string, url: string) => Promise<void>,
+): Promise<void> {
+  const source = await freshStoreUrl(backend);
+  try {
+    await withTempDir(async (dir) => {
+      const home = `${dir}/home`;
+      const store = openStore(source.url);
+      await writeTree(`${dir}/expected`, tree);
+      for (const name of Object.keys(tree)) {
+        await store.put(name, await Deno.readFile(`${dir}/expected/${name}`));
+      }
+      await datamonOk(home, "repo", "create", "--repo", "r");
+      await fn(dir, home, source.url);
+    });
+  } finally {
+    await source.cleanup();
+  }
+}
+
+/** The names `bundle list files` shows for repo "r"'s latest bundle, in its order. */
+async function listedNames(home: string): Promise<string[]> {
+  const files = JSON.parse(
+    await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
+  ) as { name: string }[];
+  return files.map((f) => f.name);
+}
+
 for (const backend of ["s3", "gcs"] as const) {
   Deno.test(`bundle upload --path ${backend === "s3" ? "s3" : "gs"}://bucket/prefix makes a bundle of the objects under it, folder markers left out`, async () => {
-    const source = await freshStoreUrl(backend);
-    try {
-      await withTempDir(async (dir) => {
-        const home = `${dir}/home`;
-        const store = openStore(source.url);
-        await writeTree(`${dir}/expected`, OBJECTS);
-        for (const name of Object.keys(OBJECTS)) {
-          await store.put(name, await Deno.readFile(`${dir}/expected/${name}`));
-        }
-        await putFolderMarker(backend, source.url, "nested/");
-        await datamonOk(home, "repo", "create", "--repo", "r");
-        await upload(home, "r", source.url, "from a bucket", "--leaf-size", "64K");
-        await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
-        await assertSameTree(`${dir}/expected`, `${dir}/out`);
-        const files = JSON.parse(
-          await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
-        ) as { name: string }[];
-        assertEquals(files.map((f) => f.name), Object.keys(OBJECTS).sort());
-      });
-    } finally {
-      await source.cleanup();
-    }
+    await withBucket(backend, OBJECTS, async (dir, home, url) => {
+      await putFolderMarker(backend, url, "nested/");
+      await upload(home, "r", url, "from a bucket", "--leaf-size", "64K");
+      await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+      await assertSameTree(`${dir}/expected`, `${dir}/out`);
+      assertEquals(await listedNames(home), Object.keys(OBJECTS).sort());
+    });
   });
 }
 
@@ -77,36 +96,21 @@ const CROSSED: Record<string, string> = {
 
 for (const backend of ["s3", "gcs"] as const) {
   Deno.test(`a bundle uploaded from ${backend === "s3" ? "an S3" : "a GCS"} bucket lists fullwidth and emoji names in name order, and each downloads`, async () => {
-    const source = await freshStoreUrl(backend);
-    try {
-      await withTempDir(async (dir) => {
-        const home = `${dir}/home`;
-        const store = openStore(source.url);
-        await writeTree(`${dir}/expected`, CROSSED);
-        for (const [name, text] of Object.entries(CROSSED)) {
-          await store.put(name, new TextEncoder().encode(text));
-        }
-        await datamonOk(home, "repo", "create", "--repo", "r");
-        await upload(home, "r", source.url, "crossed names");
-        const files = JSON.parse(
-          await datamonOk(home, "bundle", "list", "files", "--repo", "r", "--json"),
-        ) as { name: string }[];
-        assertEquals(files.map((f) => f.name), Object.keys(CROSSED).sort());
-        for (const [name, text] of Object.entries(CROSSED)) {
-          const one = `${dir}/one`;
-          await datamonOk(
-            home,
-            ...["bundle", "download", "file", "--repo", "r", "--file", name, "--destination", one],
-          );
-          assertEquals(await Deno.readTextFile(`${one}/${name}`), text);
-          await Deno.remove(one, { recursive: true });
-        }
-        await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
-        await assertSameTree(`${dir}/expected`, `${dir}/out`);
-      });
-    } finally {
-      await source.cleanup();
-    }
+    await withBucket(backend, CROSSED, async (dir, home, url) => {
+      await upload(home, "r", url, "crossed names");
+      assertEquals(await listedNames(home), Object.keys(CROSSED).sort());
+      for (const [name, text] of Object.entries(CROSSED)) {
+        const one = `${dir}/one`;
+        await datamonOk(
+          home,
+          ...["bundle", "download", "file", "--repo", "r", "--file", name, "--destination", one],
+        );
+        assertEquals(await Deno.readTextFile(`${one}/${name}`), text);
+        await Deno.remove(one, { recursive: true });
+      }
+      await datamonOk(home, "bundle", "download", "--repo", "r", "--destination", `${dir}/out`);
+      await assertSameTree(`${dir}/expected`, `${dir}/out`);
+    });
   });
 }
 
